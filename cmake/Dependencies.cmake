@@ -1,0 +1,16 @@
+# Every dependency comes from a Debian 12 package installed by scripts/install-deps.sh.
+# Nothing is downloaded at configure or build time.
+find_package(Threads REQUIRED)
+# libboost1.81-dev: Asio and Beast are header-only; Boost.System is header-only since 1.69.
+find_package(Boost 1.81 REQUIRED CONFIG)
+find_package(OpenSSL REQUIRED)
+find_package(CLI11 REQUIRED CONFIG)
+find_package(nlohmann_json 3.11 REQUIRED CONFIG)
+find_package(fmt 9 REQUIRED CONFIG)
+find_package(simdjson REQUIRED CONFIG)
+if(LLMPACE_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED CONFIG)
+endif()
+if(LLMPACE_BUILD_BENCH)
+  find_package(benchmark REQUIRED CONFIG)
+endif()

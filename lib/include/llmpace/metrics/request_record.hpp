@@ -1,0 +1,81 @@
+// RequestRecord: everything measured about one request, as plain data.
+//
+// Times are steady-clock instants taken when the bytes were read from the socket (before any
+// parsing), so JSON decoding cost never shifts a timestamp. An unset time is TimePoint{} (the
+// clock's epoch); use the has_* helpers rather than comparing by hand.
+//
+// Lifetime: created by the engine when a request is scheduled, filled by one request coroutine on
+// one thread, then moved into a Recorder. Not synchronised.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llmpace/core/time.hpp"
+
+namespace llmpace::metrics {
+
+enum class RequestStatus : std::uint8_t {
+  successful,  // the stream ended normally ([DONE] or a clean end of body) with HTTP 2xx
+  incomplete,  // cancelled by the run (time limit, Ctrl-C) before it ended
+  errored,     // ended by a failure: see ErrorKind
+};
+
+/// Why a request failed. Each kind is counted separately in reports.
+enum class ErrorKind : std::uint8_t {
+  none,
+  connect,            // DNS, TCP connect refused/unreachable
+  connect_timeout,    // TCP connect deadline
+  tls,                // TLS handshake failed (certificate, protocol)
+  tls_timeout,        // TLS handshake deadline
+  header_timeout,     // no response headers before the deadline
+  idle_timeout,       // gap between two body reads exceeded the idle deadline
+  request_timeout,    // the whole request exceeded --request-timeout
+  http_status,        // non-2xx HTTP status
+  stream_error,       // the server sent an error event inside the stream
+  protocol,           // malformed HTTP, SSE or JSON from the server
+  connection_closed,  // the server closed the connection before the stream ended
+};
+
+/// Where a token count came from.
+enum class TokenCountSource : std::uint8_t {
+  none,          // unknown
+  server_usage,  // the server's `usage` object
+  chunk_count,   // counted content/reasoning-carrying chunks (one token per chunk assumed)
+  client,        // the client's own count of the prompt it generated (approximate)
+};
+
+std::string_view to_string(RequestStatus status);
+std::string_view to_string(ErrorKind kind);
+std::string_view to_string(TokenCountSource source);
+
+struct RequestRecord {
+  std::uint64_t index = 0;  // position in the benchmark's request sequence
+
+  TimePoint scheduled;    // when the profile intended the request to start
+  TimePoint sent;         // when the request bytes were handed to the socket (after connect)
+  TimePoint first_byte;   // first read of response bytes (headers included)
+  TimePoint first_token;  // first chunk carrying content or reasoning text
+  TimePoint done;         // end of stream, error or cancellation
+  /// Read time of every chunk that carried content or reasoning text, in order.
+  /// token_chunk_times.front() == first_token when not empty.
+  std::vector<TimePoint> token_chunk_times;
+
+  std::int64_t prompt_tokens = 0;
+  TokenCountSource prompt_tokens_source = TokenCountSource::none;
+  std::int64_t output_tokens = 0;
+  TokenCountSource output_tokens_source = TokenCountSource::none;
+  std::string finish_reason;  // from the last choice with one ("length", "stop", ...)
+
+  RequestStatus status = RequestStatus::incomplete;
+  int http_status = 0;
+  ErrorKind error_kind = ErrorKind::none;
+  std::string error_message;
+
+  [[nodiscard]] static bool is_set(TimePoint time) { return time != TimePoint{}; }
+  [[nodiscard]] bool has_first_token() const { return is_set(first_token); }
+};
+
+}  // namespace llmpace::metrics

@@ -1,0 +1,70 @@
+// Chunk decoding: turns the `data:` payload of one SSE event from an OpenAI-compatible streaming
+// response into a small classified summary. Texts are not kept (only their sizes): the record
+// needs timing and counts, and copying every token would put allocation on the hot path.
+//
+// Stateless and sans-IO; safe to call from any thread. Uses simdjson on-demand.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "llmpace/openai/api_kind.hpp"
+
+namespace llmpace::openai {
+
+/// The primary meaning of a chunk, in priority order: error > done > content > reasoning >
+/// finish > usage_only > role_only > empty.
+enum class ChunkKind : std::uint8_t {
+  empty,       // valid JSON with nothing of the below (e.g. a choice with an empty delta)
+  role_only,   // delta carries only `role` (vLLM's first chat chunk), no text
+  content,     // delta.content (chat) or text (completions) is a non-empty string
+  reasoning,   // delta.reasoning_content or delta.reasoning is non-empty, and no content
+  finish,      // a choice has a non-null finish_reason and no text
+  usage_only,  // no choices (or empty array) and a `usage` object
+  done,        // the literal `[DONE]` sentinel
+  error,       // an `error` object (or an `error` event), or JSON that does not parse
+};
+
+std::string_view to_string(ChunkKind kind);
+
+struct Usage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+};
+
+struct DecodedChunk {
+  ChunkKind kind = ChunkKind::empty;
+  std::size_t content_bytes = 0;    // size of the content/text string(s) in this chunk
+  std::size_t reasoning_bytes = 0;  // size of reasoning_content / reasoning
+  bool has_role = false;
+  std::optional<std::string> finish_reason;  // set when a choice carries a non-null one
+  std::optional<Usage> usage;                // set when the chunk carries a usage object
+  std::string error_message;                 // set when kind == error
+
+  /// True when the chunk carried generated text (content or reasoning): a token-carrying chunk.
+  [[nodiscard]] bool carries_tokens() const { return content_bytes > 0 || reasoning_bytes > 0; }
+};
+
+/// Decodes one event. `event_name` is the SSE event type ("message" normally; "error" is treated
+/// as an error whatever the data). Never throws: malformed JSON becomes kind == error with a
+/// message saying so.
+class ChunkDecoder {
+ public:
+  explicit ChunkDecoder(ApiKind api);
+  ~ChunkDecoder();
+  ChunkDecoder(const ChunkDecoder&) = delete;
+  ChunkDecoder& operator=(const ChunkDecoder&) = delete;
+  ChunkDecoder(ChunkDecoder&&) noexcept;
+  ChunkDecoder& operator=(ChunkDecoder&&) noexcept;
+
+  DecodedChunk decode(std::string_view data, std::string_view event_name = "message");
+
+ private:
+  struct Impl;  // holds the reusable simdjson parser and padded buffer
+  ApiKind api_;
+  Impl* impl_;
+};
+
+}  // namespace llmpace::openai

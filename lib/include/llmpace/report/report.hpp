@@ -1,0 +1,35 @@
+// Report: the one model every output writer renders. Writers are pure functions of it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "llmpace/metrics/benchmark_result.hpp"
+
+namespace llmpace::report {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct BenchmarkReport {
+  std::string profile;
+  std::optional<double> rate;
+  bool interrupted = false;
+  metrics::BenchmarkMetrics metrics;
+};
+
+struct Report {
+  std::string llmpace_version;
+  std::string created_at;  // ISO 8601 UTC wall-clock time the run started
+  /// The run's configuration as the user gave it, already free of secrets (the api key is never
+  /// put here; headers are listed by name only).
+  nlohmann::json run;
+  std::vector<BenchmarkReport> benchmarks;
+  bool interrupted = false;
+};
+
+/// Builds a BenchmarkReport from a raw result (computes its metrics).
+BenchmarkReport make_benchmark_report(const metrics::BenchmarkResult& result);
+
+}  // namespace llmpace::report

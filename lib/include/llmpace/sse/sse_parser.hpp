@@ -1,0 +1,57 @@
+// SseParser: a sans-IO parser for Server-Sent Events (WHATWG HTML, "event stream" section).
+//
+// Bytes go in through feed() in whatever pieces the socket delivered; each complete event is
+// handed to the handler as soon as its terminating blank line has been seen. Handles `data:`
+// (multi-line, joined with '\n'), `event:`, `id:`, `retry:` (ignored), comments (lines starting
+// with ':'), a single optional space after the colon, CRLF / LF / CR line ends (a CRLF split across
+// two feeds counts once), and a leading UTF-8 BOM. An event with no data lines is not dispatched,
+// as the spec says. Bytes after the last blank line at end of stream are an unterminated event;
+// finish() reports whether any were pending.
+//
+// Thread affinity: one parser per stream, used from one thread. No I/O, no clock.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace llmpace::sse {
+
+struct SseEvent {
+  std::string event;  // "message" when the stream gave no event: field
+  std::string data;   // data lines joined by '\n', without the trailing newline
+  std::string id;     // last event id seen on the stream (persists across events, per spec)
+};
+
+class SseParser {
+ public:
+  /// Called once per dispatched event. The reference is valid only during the call.
+  using EventHandler = std::function<void(const SseEvent&)>;
+
+  explicit SseParser(EventHandler on_event);
+
+  /// Parses the next piece of the stream; dispatches every event it completes.
+  void feed(std::string_view bytes);
+
+  /// Marks the end of the stream. Returns true when an unterminated event (or partial line) was
+  /// pending and has been discarded.
+  bool finish();
+
+  /// Number of events dispatched so far.
+  [[nodiscard]] std::size_t events_dispatched() const { return events_dispatched_; }
+
+ private:
+  void process_line(std::string_view line);
+  void dispatch();
+
+  EventHandler on_event_;
+  std::string line_;     // bytes of the current, not yet terminated line
+  SseEvent pending_;     // fields of the event being built
+  bool has_data_ = false;
+  bool last_was_cr_ = false;  // the previous feed ended in '\r': a leading '\n' belongs to it
+  bool at_stream_start_ = true;
+  std::size_t events_dispatched_ = 0;
+};
+
+}  // namespace llmpace::sse
