@@ -3,7 +3,7 @@
 add_library(llmpace_warnings INTERFACE)
 target_compile_options(llmpace_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused -Woverloaded-virtual
-  -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+  -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
 if(LLMPACE_WARNINGS_AS_ERRORS)
   target_compile_options(llmpace_warnings INTERFACE -Werror)
 endif()
