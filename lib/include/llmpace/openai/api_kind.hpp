@@ -13,7 +13,7 @@ enum class ApiKind {
 
 /// "chat" or "completions".
 std::string_view to_string(ApiKind api);
-/// Parses "chat" / "chat_completions" / "completions"; nullopt for anything else.
+/// Parses "chat" / "chat_completions" / "chat/completions" / "completions"; nullopt otherwise.
 std::optional<ApiKind> parse_api_kind(std::string_view text);
 /// The request path below the base URL's path prefix: "/v1/chat/completions" or "/v1/completions".
 std::string_view api_path(ApiKind api);

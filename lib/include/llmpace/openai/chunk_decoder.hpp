@@ -2,10 +2,12 @@
 // response into a small classified summary. Texts are not kept (only their sizes): the record
 // needs timing and counts, and copying every token would put allocation on the hot path.
 //
-// Stateless and sans-IO; safe to call from any thread. Uses simdjson on-demand.
+// Sans-IO; uses simdjson on-demand. A decoder keeps no stream state, only reusable scratch buffers
+// (so decoding does not allocate per chunk): one decoder per thread, reused across streams.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,7 +66,7 @@ class ChunkDecoder {
  private:
   struct Impl;  // holds the reusable simdjson parser and padded buffer
   ApiKind api_;
-  Impl* impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace llmpace::openai

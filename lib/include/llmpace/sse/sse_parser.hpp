@@ -42,15 +42,18 @@ class SseParser {
   [[nodiscard]] std::size_t events_dispatched() const { return events_dispatched_; }
 
  private:
+  void feed_lines(std::string_view bytes);
   void process_line(std::string_view line);
   void dispatch();
 
   EventHandler on_event_;
-  std::string line_;     // bytes of the current, not yet terminated line
-  SseEvent pending_;     // fields of the event being built
+  std::string line_;  // bytes of the current, not yet terminated line
+  SseEvent pending_;  // fields of the event being built
   bool has_data_ = false;
+  bool has_fields_ = false;   // a field line was seen since the last blank line
   bool last_was_cr_ = false;  // the previous feed ended in '\r': a leading '\n' belongs to it
   bool at_stream_start_ = true;
+  std::size_t bom_bytes_matched_ = 0;  // of a leading UTF-8 BOM, while at_stream_start_
   std::size_t events_dispatched_ = 0;
 };
 

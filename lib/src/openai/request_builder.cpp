@@ -1,0 +1,49 @@
+#include "llmpace/openai/request_builder.hpp"
+
+namespace llmpace::openai {
+
+std::string build_request_body(ApiKind api, const GenerationRequest& request) {
+  // ordered_json keeps the fields in the order written: bodies read well in logs and --dry-run.
+  nlohmann::ordered_json body;
+  body["model"] = request.model;
+  if (api == ApiKind::chat_completions) {
+    body["messages"] = nlohmann::ordered_json::array(
+        {nlohmann::ordered_json{{"role", "user"}, {"content", request.prompt}}});
+  } else {
+    body["prompt"] = request.prompt;
+  }
+  body["stream"] = request.stream;
+  if (request.stream) {
+    // The usage chunk gives exact token counts; servers reject stream_options without stream.
+    body["stream_options"] = {{"include_usage", true}};
+  }
+  if (request.max_output_tokens) {
+    if (api == ApiKind::chat_completions) {
+      body["max_completion_tokens"] = *request.max_output_tokens;
+    }
+    body["max_tokens"] = *request.max_output_tokens;
+    // Without a length there is nothing to run to, so ignore_eos would only run to the context end.
+    if (request.ignore_eos) body["ignore_eos"] = true;
+  }
+  if (request.extra_body.is_object()) {
+    for (const auto& [key, value] : request.extra_body.items()) body[key] = value;
+  }
+  return body.dump();
+}
+
+std::optional<std::string> first_model_id(std::string_view models_response_body) {
+  const nlohmann::json body =
+      nlohmann::json::parse(models_response_body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) return std::nullopt;  // also covers a parse failure (discarded)
+  const auto data = body.find("data");
+  if (data == body.end() || !data->is_array() || data->empty()) return std::nullopt;
+  const nlohmann::json& first = data->front();
+  if (!first.is_object()) return std::nullopt;
+  const auto id = first.find("id");
+  if (id == first.end() || !id->is_string()) return std::nullopt;
+  std::string model = id->get<std::string>();
+  if (model.empty()) return std::nullopt;
+  return model;
+}
+
+}  // namespace llmpace::openai

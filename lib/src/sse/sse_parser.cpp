@@ -1,0 +1,132 @@
+#include "llmpace/sse/sse_parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace llmpace::sse {
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr std::size_t kNotFound = std::string_view::npos;
+
+// memchr is vectorised in glibc; string_view::find_first_of("\r\n") walks byte by byte.
+std::size_t find_byte(std::string_view text, std::size_t from, char byte) {
+  if (from >= text.size()) return kNotFound;
+  const void* hit = std::memchr(text.data() + from, byte, text.size() - from);
+  return hit == nullptr ? kNotFound : static_cast<const char*>(hit) - text.data();
+}
+
+}  // namespace
+
+SseParser::SseParser(EventHandler on_event) : on_event_(std::move(on_event)) {}
+
+void SseParser::feed(std::string_view bytes) {
+  // A leading BOM is dropped even when it arrives split across feeds. Bytes matched so far hold no
+  // line end, so on a mismatch they simply become the start of the first line.
+  while (at_stream_start_ && !bytes.empty()) {
+    if (bytes.front() == kBom[bom_bytes_matched_]) {
+      bytes.remove_prefix(1);
+      at_stream_start_ = ++bom_bytes_matched_ < kBom.size();
+    } else {
+      line_.append(kBom.substr(0, bom_bytes_matched_));
+      at_stream_start_ = false;
+    }
+  }
+  feed_lines(bytes);
+}
+
+void SseParser::feed_lines(std::string_view bytes) {
+  if (bytes.empty()) return;  // keeps last_was_cr_ for the next non-empty piece
+  std::size_t pos = 0;
+  if (last_was_cr_) {
+    last_was_cr_ = false;
+    if (bytes.front() == '\n') pos = 1;  // second half of a split CRLF
+  }
+  // One memchr for '\r' per feed (streams normally have none), one for '\n' per line.
+  std::size_t next_cr = find_byte(bytes, pos, '\r');
+  while (pos < bytes.size()) {
+    if (next_cr != kNotFound && next_cr < pos) next_cr = find_byte(bytes, pos, '\r');
+    const std::size_t next_lf = find_byte(bytes, pos, '\n');
+    const std::size_t end = std::min(next_cr, next_lf);
+    if (end == kNotFound) {
+      line_.append(bytes.substr(pos));
+      return;
+    }
+    if (line_.empty()) {
+      process_line(bytes.substr(pos, end - pos));  // common case: no copy
+    } else {
+      line_.append(bytes.substr(pos, end - pos));
+      process_line(line_);
+      line_.clear();
+    }
+    pos = end + 1;
+    if (bytes[end] == '\r') {
+      if (pos == bytes.size()) {
+        last_was_cr_ = true;
+      } else if (bytes[pos] == '\n') {
+        ++pos;
+      }
+    }
+  }
+}
+
+void SseParser::process_line(std::string_view line) {
+  if (line.empty()) {
+    dispatch();
+    return;
+  }
+  if (line.front() == ':') return;  // comment (servers use these as keep-alives)
+
+  std::string_view field = line;
+  std::string_view value;
+  const std::size_t colon = line.find(':');
+  if (colon != kNotFound) {
+    field = line.substr(0, colon);
+    value = line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  }
+  has_fields_ = true;
+
+  if (field == "data") {
+    if (has_data_) pending_.data.push_back('\n');
+    pending_.data.append(value);
+    has_data_ = true;
+  } else if (field == "event") {
+    pending_.event.assign(value);
+  } else if (field == "id") {
+    // The spec ignores ids containing NUL; the id persists until the stream sets another.
+    if (value.find('\0') == kNotFound) pending_.id.assign(value);
+  }
+  // "retry" and unknown fields are ignored.
+}
+
+void SseParser::dispatch() {
+  has_fields_ = false;
+  if (!has_data_) {
+    pending_.event.clear();  // an event without data is not dispatched
+    return;
+  }
+  if (pending_.event.empty()) pending_.event.assign("message");
+  ++events_dispatched_;
+  on_event_(pending_);
+  // clear() keeps the capacity, so steady-state events reuse the same buffers.
+  pending_.data.clear();
+  pending_.event.clear();
+  has_data_ = false;
+}
+
+bool SseParser::finish() {
+  const bool pending =
+      !line_.empty() || has_fields_ || (at_stream_start_ && bom_bytes_matched_ > 0);
+  line_.clear();
+  pending_ = SseEvent{};
+  has_data_ = false;
+  has_fields_ = false;
+  last_was_cr_ = false;
+  at_stream_start_ = true;  // ready for a new stream
+  bom_bytes_matched_ = 0;
+  return pending;
+}
+
+}  // namespace llmpace::sse
