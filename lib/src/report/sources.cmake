@@ -1,1 +1,1 @@
-set(MODULE_SOURCES)
+set(MODULE_SOURCES report.cpp json_writer.cpp console_writer.cpp)

@@ -1,1 +1,1 @@
-set(TEST_SOURCES)
+set(TEST_SOURCES summary_test.cpp benchmark_metrics_test.cpp)

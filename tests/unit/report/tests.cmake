@@ -1,1 +1,1 @@
-set(TEST_SOURCES)
+set(TEST_SOURCES report_test.cpp json_writer_test.cpp console_writer_test.cpp)

@@ -16,11 +16,11 @@
 namespace llmpace::metrics {
 
 struct BenchmarkResult {
-  std::string profile;          // "synchronous", "concurrent", ...
-  std::optional<double> rate;   // streams for concurrent, req/s for open-loop; none for synchronous
-  TimePoint start;              // first request scheduled
-  TimePoint end;                // last request done (or the run's stop)
-  bool interrupted = false;     // stopped by a signal before its own limits
+  std::string profile;         // "synchronous", "concurrent", ...
+  std::optional<double> rate;  // streams for concurrent, req/s for open-loop; none for synchronous
+  TimePoint start;             // first request scheduled
+  TimePoint end;               // last request done (or the run's stop)
+  bool interrupted = false;    // stopped by a signal before its own limits
   std::vector<RequestRecord> records;
 };
 
@@ -38,16 +38,18 @@ struct Throughput {
 };
 
 /// Statistics of one benchmark; definitions in docs/metrics.md. Distributions are over
-/// successful requests only.
+/// successful requests only, except send_lag_ms (every request that was sent).
 struct BenchmarkMetrics {
   double duration_s = 0;  // end - start
   RequestCounts requests;
-  std::map<std::string, std::size_t> errors_by_kind;  // ErrorKind name -> count (errored only)
+  /// ErrorKind name -> count, errored requests only.
+  std::map<std::string, std::size_t> errors_by_kind;
   DistributionSummary ttft_ms;        // sent -> first token
   DistributionSummary ttfb_ms;        // sent -> first byte
   DistributionSummary itl_ms;         // every gap between consecutive token-carrying chunks
-  DistributionSummary tpot_ms;        // (last token - first token) / (output_tokens - 1), per request
+  DistributionSummary tpot_ms;        // (last - first token chunk) / (output_tokens - 1)
   DistributionSummary latency_ms;     // sent -> done
+  DistributionSummary send_lag_ms;    // scheduled -> sent, every request that was sent
   DistributionSummary output_tokens;  // per request
   DistributionSummary prompt_tokens;  // per request
   Throughput throughput;

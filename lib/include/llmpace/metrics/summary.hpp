@@ -17,7 +17,9 @@ struct DistributionSummary {
   double stddev = 0;  // population standard deviation
   double min = 0;
   double max = 0;
+  double p25 = 0;  // lower quartile (box plots)
   double p50 = 0;
+  double p75 = 0;  // upper quartile (box plots)
   double p90 = 0;
   double p95 = 0;
   double p99 = 0;

@@ -1,10 +1,10 @@
 // Report: the one model every output writer renders. Writers are pure functions of it.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "llmpace/metrics/benchmark_result.hpp"
 

@@ -1,0 +1,114 @@
+// compute_metrics(): BenchmarkResult -> BenchmarkMetrics. Definitions in docs/metrics.md.
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "llmpace/metrics/benchmark_result.hpp"
+
+namespace llmpace::metrics {
+namespace {
+
+/// Milliseconds from `from` to `to`, or nothing when either instant was never recorded.
+std::optional<double> span_ms(TimePoint from, TimePoint to) {
+  if (!RequestRecord::is_set(from) || !RequestRecord::is_set(to)) return std::nullopt;
+  return to_ms(to - from);
+}
+
+void push(std::vector<double>& samples, std::optional<double> value) {
+  if (value) samples.push_back(*value);
+}
+
+/// Raw samples of every distribution, gathered in one pass over the records.
+struct Samples {
+  std::vector<double> ttft_ms;
+  std::vector<double> ttfb_ms;
+  std::vector<double> itl_ms;
+  std::vector<double> tpot_ms;
+  std::vector<double> latency_ms;
+  std::vector<double> send_lag_ms;
+  std::vector<double> output_tokens;
+  std::vector<double> prompt_tokens;
+};
+
+void add_successful(const RequestRecord& record, Samples& samples) {
+  push(samples.ttft_ms, span_ms(record.sent, record.first_token));
+  push(samples.ttfb_ms, span_ms(record.sent, record.first_byte));
+  push(samples.latency_ms, span_ms(record.sent, record.done));
+  const auto& chunks = record.token_chunk_times;
+  for (std::size_t i = 1; i < chunks.size(); ++i) {
+    samples.itl_ms.push_back(to_ms(chunks[i] - chunks[i - 1]));
+  }
+  // One token chunk (even one carrying many tokens) shows no decode time: a TPOT of 0 would be
+  // a fiction, so such requests are skipped like one-token outputs.
+  if (record.output_tokens >= 2 && chunks.size() >= 2) {
+    samples.tpot_ms.push_back(to_ms(chunks.back() - chunks.front()) /
+                              static_cast<double>(record.output_tokens - 1));
+  }
+  samples.output_tokens.push_back(static_cast<double>(record.output_tokens));
+  samples.prompt_tokens.push_back(static_cast<double>(record.prompt_tokens));
+}
+
+std::string output_tokens_source(std::size_t successful, std::size_t with_usage) {
+  if (successful == 0) return "none";
+  if (with_usage == successful) return std::string(to_string(TokenCountSource::server_usage));
+  if (with_usage == 0) return std::string(to_string(TokenCountSource::chunk_count));
+  return "mixed";
+}
+
+double per_second(double amount, double duration_s) {
+  return duration_s > 0 ? amount / duration_s : 0;
+}
+
+}  // namespace
+
+BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
+  BenchmarkMetrics metrics;
+  // A stop recorded before the start (or never) means nothing ran: no duration, no rates.
+  metrics.duration_s = std::max(0.0, to_seconds(result.end - result.start));
+
+  Samples samples;
+  std::size_t with_usage = 0;
+  double output_tokens = 0;
+  double prompt_tokens = 0;
+  for (const RequestRecord& record : result.records) {
+    // Lateness is measured for every request that left, whatever became of it.
+    push(samples.send_lag_ms, span_ms(record.scheduled, record.sent));
+    switch (record.status) {
+      case RequestStatus::successful:
+        ++metrics.requests.successful;
+        add_successful(record, samples);
+        if (record.output_tokens_source == TokenCountSource::server_usage) ++with_usage;
+        output_tokens += static_cast<double>(record.output_tokens);
+        prompt_tokens += static_cast<double>(record.prompt_tokens);
+        break;
+      case RequestStatus::incomplete:
+        ++metrics.requests.incomplete;
+        break;
+      case RequestStatus::errored:
+        ++metrics.requests.errored;
+        ++metrics.errors_by_kind[std::string(to_string(record.error_kind))];
+        break;
+    }
+  }
+
+  metrics.ttft_ms = summarize(std::move(samples.ttft_ms));
+  metrics.ttfb_ms = summarize(std::move(samples.ttfb_ms));
+  metrics.itl_ms = summarize(std::move(samples.itl_ms));
+  metrics.tpot_ms = summarize(std::move(samples.tpot_ms));
+  metrics.latency_ms = summarize(std::move(samples.latency_ms));
+  metrics.send_lag_ms = summarize(std::move(samples.send_lag_ms));
+  metrics.output_tokens = summarize(std::move(samples.output_tokens));
+  metrics.prompt_tokens = summarize(std::move(samples.prompt_tokens));
+
+  const auto successful = static_cast<double>(metrics.requests.successful);
+  metrics.throughput.requests_per_s = per_second(successful, metrics.duration_s);
+  metrics.throughput.output_tokens_per_s = per_second(output_tokens, metrics.duration_s);
+  metrics.throughput.total_tokens_per_s =
+      per_second(prompt_tokens + output_tokens, metrics.duration_s);
+  metrics.output_tokens_source = output_tokens_source(metrics.requests.successful, with_usage);
+  return metrics;
+}
+
+}  // namespace llmpace::metrics

@@ -1,0 +1,227 @@
+// Console table. Every column has a fixed width so rows line up however large the numbers get;
+// the table is 120 columns wide at most (profile names are cut to fit).
+#include "llmpace/report/console_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <iterator>
+#include <string_view>
+
+namespace llmpace::report {
+namespace {
+
+constexpr std::size_t kMinProfileWidth = 7;   // "profile"
+constexpr std::size_t kMaxProfileWidth = 14;  // keeps the table within 120 columns
+constexpr std::string_view kGap = "  ";
+constexpr std::string_view kInterruptedMark = "*";
+
+struct Column {
+  std::string_view group;  // label shared by the columns of a group ("TTFT"), empty for none
+  std::string_view name;
+  std::size_t width;
+};
+
+// Every column after the profile; widths hold the widest value they are meant for.
+constexpr std::array<Column, 11> kColumns{{
+    {"", "rate", 7},
+    {"requests", "ok", 6},
+    {"requests", "err", 5},
+    {"throughput", "req/s", 8},
+    {"throughput", "out tok/s", 10},
+    {"TTFT", "p50", 8},
+    {"TTFT", "p99", 8},
+    {"ITL", "p50", 8},
+    {"ITL", "p99", 8},
+    {"TPOT", "p50", 8},
+    {"latency", "p50", 8},
+}};
+
+/// Milliseconds with at least three significant digits and no more than a reader needs.
+std::string format_ms(double value_ms) {
+  const double magnitude = std::abs(value_ms);
+  if (magnitude < 1) return fmt::format("{:.3f}", value_ms);
+  if (magnitude < 10) return fmt::format("{:.2f}", value_ms);
+  if (magnitude < 1000) return fmt::format("{:.1f}", value_ms);
+  return fmt::format("{:.0f}", value_ms);
+}
+
+/// A percentile of a distribution, or "-" when it has no samples.
+std::string format_ms(const metrics::DistributionSummary& summary, double value_ms) {
+  return summary.count == 0 ? std::string("-") : format_ms(value_ms);
+}
+
+/// Whole rates (concurrency, round req/s) without decimals, the others with two.
+std::string format_rate(const std::optional<double>& rate) {
+  if (!rate) return "-";
+  if (*rate == std::floor(*rate) && std::abs(*rate) < 1e9) return fmt::format("{:.0f}", *rate);
+  return fmt::format("{:.2f}", *rate);
+}
+
+std::string profile_label(const BenchmarkReport& benchmark) {
+  std::string label = benchmark.profile;
+  if (benchmark.interrupted) label += kInterruptedMark;
+  return label;
+}
+
+/// The benchmark as it is named in notes under the table: "constant 2.50".
+std::string benchmark_name(const BenchmarkReport& benchmark) {
+  if (!benchmark.rate) return benchmark.profile;
+  return fmt::format("{} {}", benchmark.profile, format_rate(benchmark.rate));
+}
+
+std::size_t profile_width(const Report& report) {
+  std::size_t width = kMinProfileWidth;
+  for (const BenchmarkReport& benchmark : report.benchmarks) {
+    width = std::max(width, profile_label(benchmark).size());
+  }
+  return std::min(width, kMaxProfileWidth);
+}
+
+/// One table line: the profile cell left-aligned, then the columns right-aligned.
+std::string table_line(std::string_view first, std::size_t first_width,
+                       const std::array<std::string, kColumns.size()>& cells) {
+  std::string line = fmt::format("{:<{}}", first.substr(0, first_width), first_width);
+  for (std::size_t i = 0; i < kColumns.size(); ++i) {
+    fmt::format_to(std::back_inserter(line), "{}{:>{}}", kGap, cells[i], kColumns[i].width);
+  }
+  return line;
+}
+
+/// Group labels centred over their columns ("TTFT" over its p50 and p99).
+std::string group_line(std::size_t first_width) {
+  std::string line(first_width, ' ');
+  for (std::size_t i = 0; i < kColumns.size();) {
+    std::size_t end = i + 1;
+    std::size_t width = kColumns[i].width;
+    while (end < kColumns.size() && kColumns[end].group == kColumns[i].group) {
+      width += kGap.size() + kColumns[end].width;
+      ++end;
+    }
+    fmt::format_to(std::back_inserter(line), "{}{:^{}}", kGap, kColumns[i].group, width);
+    i = end;
+  }
+  line.erase(line.find_last_not_of(' ') + 1);
+  return line;
+}
+
+std::array<std::string, kColumns.size()> header_cells() {
+  std::array<std::string, kColumns.size()> cells;
+  for (std::size_t i = 0; i < kColumns.size(); ++i) cells[i] = std::string(kColumns[i].name);
+  return cells;
+}
+
+std::array<std::string, kColumns.size()> row_cells(const BenchmarkReport& benchmark) {
+  const metrics::BenchmarkMetrics& m = benchmark.metrics;
+  return {
+      format_rate(benchmark.rate),
+      fmt::format("{}", m.requests.successful),
+      fmt::format("{}", m.requests.errored),
+      fmt::format("{:.2f}", m.throughput.requests_per_s),
+      fmt::format("{:.1f}", m.throughput.output_tokens_per_s),
+      format_ms(m.ttft_ms, m.ttft_ms.p50),
+      format_ms(m.ttft_ms, m.ttft_ms.p99),
+      format_ms(m.itl_ms, m.itl_ms.p50),
+      format_ms(m.itl_ms, m.itl_ms.p99),
+      format_ms(m.tpot_ms, m.tpot_ms.p50),
+      format_ms(m.latency_ms, m.latency_ms.p50),
+  };
+}
+
+/// "llmpace 0.1.0  target http://...  model m  api chat", from what the run recorded.
+std::string title_line(const Report& report) {
+  std::string line = fmt::format("llmpace {}", report.llmpace_version);
+  if (!report.run.is_object()) return line;
+  for (const char* key : {"target", "model", "api"}) {
+    const auto found = report.run.find(key);
+    if (found == report.run.end() || found->is_null()) continue;
+    const std::string value = found->is_string() ? found->get<std::string>() : found->dump();
+    fmt::format_to(std::back_inserter(line), "  {} {}", key, value);
+  }
+  return line;
+}
+
+/// "http_status 2, idle_timeout 1" (kinds in name order).
+std::string error_kinds(const metrics::BenchmarkMetrics& m) {
+  std::string text;
+  for (const auto& [kind, count] : m.errors_by_kind) {
+    if (!text.empty()) text += ", ";
+    fmt::format_to(std::back_inserter(text), "{} {}", kind, count);
+  }
+  return text;
+}
+
+/// Lines under the table for requests that did not succeed, one per benchmark that had any.
+std::vector<std::string> unfinished_lines(const Report& report) {
+  std::vector<std::string> lines;
+  for (const BenchmarkReport& benchmark : report.benchmarks) {
+    const metrics::RequestCounts& requests = benchmark.metrics.requests;
+    std::string line;
+    if (requests.errored > 0) {
+      line = fmt::format("{} errored ({})", requests.errored, error_kinds(benchmark.metrics));
+    }
+    if (requests.incomplete > 0) {
+      if (!line.empty()) line += ", ";
+      fmt::format_to(std::back_inserter(line),
+                     "{} incomplete (cancelled when the benchmark stopped)", requests.incomplete);
+    }
+    if (!line.empty()) lines.push_back(fmt::format("  {}: {}", benchmark_name(benchmark), line));
+  }
+  return lines;
+}
+
+bool any_interrupted(const Report& report) {
+  return std::any_of(report.benchmarks.begin(), report.benchmarks.end(),
+                     [](const BenchmarkReport& benchmark) { return benchmark.interrupted; });
+}
+
+bool any_counted_tokens(const Report& report) {
+  return std::any_of(report.benchmarks.begin(), report.benchmarks.end(),
+                     [](const BenchmarkReport& benchmark) {
+                       const std::string& source = benchmark.metrics.output_tokens_source;
+                       return source == "chunk_count" || source == "mixed";
+                     });
+}
+
+}  // namespace
+
+std::string render_console(const Report& report) {
+  std::string out = title_line(report) + "\n";
+  if (report.interrupted) out += "Run interrupted: the results cover the part that ran.\n";
+  if (report.benchmarks.empty()) {
+    out += "No benchmarks ran.\n";
+    return out;
+  }
+
+  const std::size_t first_width = profile_width(report);
+  const std::string header = table_line("profile", first_width, header_cells());
+  out += "\n" + group_line(first_width) + "\n" + header + "\n";
+  out += std::string(header.size(), '-') + "\n";
+  for (const BenchmarkReport& benchmark : report.benchmarks) {
+    out += table_line(profile_label(benchmark), first_width, row_cells(benchmark)) + "\n";
+  }
+  out +=
+      "\nTimes in ms. TTFT: sent -> first content or reasoning token. ITL: every gap between "
+      "token chunks.\nTPOT: (last token - first token) / (tokens - 1) per request. See "
+      "docs/metrics.md.\n";
+
+  const std::vector<std::string> unfinished = unfinished_lines(report);
+  if (!unfinished.empty()) {
+    out += "\nRequests that did not succeed:\n";
+    for (const std::string& line : unfinished) out += line + "\n";
+  }
+  if (any_interrupted(report)) {
+    out += fmt::format("\n{} interrupted: stopped by a signal before its own limits.\n",
+                       kInterruptedMark);
+  }
+  if (any_counted_tokens(report)) {
+    out +=
+        "\nSome output tokens were counted one per chunk because the server sent no usage: "
+        "token counts\nand tok/s may be low.\n";
+  }
+  return out;
+}
+
+}  // namespace llmpace::report

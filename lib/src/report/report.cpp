@@ -1,0 +1,14 @@
+#include "llmpace/report/report.hpp"
+
+namespace llmpace::report {
+
+BenchmarkReport make_benchmark_report(const metrics::BenchmarkResult& result) {
+  return BenchmarkReport{
+      .profile = result.profile,
+      .rate = result.rate,
+      .interrupted = result.interrupted,
+      .metrics = metrics::compute_metrics(result),
+  };
+}
+
+}  // namespace llmpace::report

@@ -1,0 +1,81 @@
+#include "llmpace/report/console_writer.hpp"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "unit/report/golden.hpp"
+#include "unit/report/sample_report.hpp"
+
+using llmpace::report::render_console;
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("console: golden table", "[console][golden]") {
+  const std::string out = render_console(llmpace::test::sample_report());
+  if (llmpace::test::updating_golden()) llmpace::test::write_golden("report_console.txt", out);
+  INFO(out);
+  CHECK(out == llmpace::test::read_golden("report_console.txt"));
+}
+
+TEST_CASE("console: fits 120 columns", "[console]") {
+  auto report = llmpace::test::sample_report();
+  // Long names and large numbers must not widen the table.
+  report.benchmarks[0].profile = "a-very-long-profile-name-indeed";
+  report.benchmarks[1].metrics.throughput.output_tokens_per_s = 1234567.8;
+  report.benchmarks[1].metrics.latency_ms.p50 = 9876543.0;
+  for (const std::string& line : lines_of(render_console(report))) {
+    INFO(line);
+    CHECK(line.size() <= 120);
+  }
+}
+
+TEST_CASE("console: title from the run, errors under the table", "[console]") {
+  const std::string out = render_console(llmpace::test::sample_report());
+  CHECK(lines_of(out).front() ==
+        "llmpace 0.1.0-test  target http://127.0.0.1:8000  model mistral-small-24b  api chat");
+  CHECK(contains(out, "constant 2.50: 3 errored (http_status 2, idle_timeout 1)"));
+  CHECK(contains(out, "concurrent 8: 2 incomplete"));
+  CHECK(contains(out, "concurrent*"));
+  CHECK(contains(out, "Run interrupted"));
+}
+
+TEST_CASE("console: a run without errors, keys or samples stays quiet", "[console]") {
+  llmpace::report::Report report;
+  report.llmpace_version = "1.2.3";
+  report.benchmarks.push_back(
+      {.profile = "throughput", .rate = {}, .interrupted = false, .metrics = {}});
+  report.benchmarks.back().metrics.output_tokens_source = "server_usage";
+  const std::string out = render_console(report);
+  const auto lines = lines_of(out);
+  CHECK(lines.front() == "llmpace 1.2.3");
+  CHECK_FALSE(contains(out, "errored"));
+  CHECK_FALSE(contains(out, "interrupted"));
+  CHECK_FALSE(contains(out, "one per chunk"));
+  // Empty distributions print "-" rather than a fake zero.
+  const auto row = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.rfind("throughput", 0) == 0;
+  });
+  REQUIRE(row != lines.end());
+  CHECK(contains(*row, "-"));
+  CHECK_FALSE(contains(*row, "0.000"));
+}
+
+TEST_CASE("console: no benchmarks", "[console]") {
+  llmpace::report::Report report;
+  report.llmpace_version = "1.2.3";
+  report.run = {{"target", "http://h:1"}, {"model", nullptr}};
+  CHECK(render_console(report) == "llmpace 1.2.3  target http://h:1\nNo benchmarks ran.\n");
+}
