@@ -1,1 +1,1 @@
-set(TEST_SOURCES)
+set(TEST_SOURCES synthetic_data_test.cpp)

@@ -1,0 +1,1 @@
+set(MODULE_SOURCES profile_spec.cpp)
