@@ -1,1 +1,1 @@
-set(MODULE_SOURCES url.cpp)
+set(MODULE_SOURCES url.cpp tls_context.cpp connection.cpp)

@@ -1,1 +1,1 @@
-set(TEST_SOURCES)
+set(TEST_SOURCES url_test.cpp connection_test.cpp)

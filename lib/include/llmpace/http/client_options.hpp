@@ -1,0 +1,43 @@
+// Options of the HTTP(S) client: where to connect, how to trust the server, and how long each
+// step may take. Plain data; copied into every Connection.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "llmpace/core/time.hpp"
+#include "llmpace/http/url.hpp"
+
+namespace llmpace::http {
+
+/// Deadlines of one request. Each applies to its own step; `request_total` caps them all.
+struct Timeouts {
+  Nanoseconds connect = Seconds{10};        // TCP connect (after name resolution)
+  Nanoseconds tls_handshake = Seconds{10};  // TLS handshake
+  Nanoseconds response_headers = Seconds{120};  // request written -> response headers read
+  Nanoseconds idle = Seconds{120};          // longest gap between two reads of the body
+  Nanoseconds request_total = Seconds{600};  // whole request, connect included
+};
+
+struct TlsOptions {
+  bool insecure = false;     // skip certificate and host name verification (--insecure)
+  std::string ca_cert_file;  // extra trusted CA bundle in PEM (--ca-cert); system CAs also trusted
+};
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+struct ClientOptions {
+  Url base_url;
+  TlsOptions tls;
+  Timeouts timeouts;
+  /// Sent as "Authorization: Bearer <api_key>" when not empty. Never logged or reported.
+  std::string api_key;
+  std::vector<Header> extra_headers;  // --header "Name: value", sent on every request
+  std::string user_agent;
+};
+
+}  // namespace llmpace::http

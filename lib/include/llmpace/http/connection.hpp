@@ -1,0 +1,78 @@
+// Connection: one keep-alive HTTP/1.1 connection to the target, plain TCP or TLS over
+// beast::tcp_stream, that runs request/response exchanges with deadlines and hands every piece of
+// response body to a callback together with the instant it was read from the socket.
+//
+// Failures never throw: they come back as an ErrorKind with a message (see ExchangeOutcome).
+// cancel() closes the socket so the exchange in flight ends promptly with `cancelled` set.
+//
+// Thread affinity: belongs to the io_context of its executor and must only be used from that
+// context's thread. One exchange at a time. The TLS context must outlive the Connection.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "llmpace/core/time.hpp"
+#include "llmpace/http/client_options.hpp"
+#include "llmpace/metrics/request_record.hpp"
+
+namespace llmpace::http {
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string target;  // path below the base URL's prefix, e.g. "/v1/chat/completions"
+  std::string body;    // sent with Content-Type: application/json when not empty
+  std::string accept = "application/json";
+};
+
+struct ExchangeOutcome {
+  metrics::ErrorKind error = metrics::ErrorKind::none;
+  std::string error_message;
+  bool cancelled = false;  // ended by cancel(), not by a failure
+  int http_status = 0;     // 0 when no response headers arrived
+  TimePoint sent;          // request handed to the socket (after connect and handshake)
+  TimePoint first_byte;    // first read of the response
+  TimePoint last_read;     // last read of the response (its end, when it completed)
+
+  [[nodiscard]] bool ok() const { return error == metrics::ErrorKind::none && !cancelled; }
+};
+
+class Connection {
+ public:
+  /// Called with the response status and each piece of the decoded body (chunked framing
+  /// removed) with the instant it was read.
+  using BodyHandler =
+      std::function<void(int http_status, std::string_view bytes, TimePoint read_time)>;
+
+  Connection(boost::asio::any_io_executor executor, const ClientOptions& options,
+             std::shared_ptr<boost::asio::ssl::context> tls_context);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Sends `request` (connecting first when needed; retrying once on a fresh connection when a
+  /// reused keep-alive connection turns out to be closed before any response byte), then streams
+  /// the response body to `on_body`. `deadline` bounds the whole exchange. `request` and
+  /// `on_body` must outlive the exchange: pass named objects, not temporaries (g++ 12 destroys
+  /// some temporaries of a co_await full-expression twice).
+  boost::asio::awaitable<ExchangeOutcome> async_exchange(const HttpRequest& request,
+                                                         const BodyHandler& on_body,
+                                                         TimePoint deadline);
+
+  /// Closes the socket; an exchange in flight completes with `cancelled`. Idempotent.
+  void cancel();
+
+  [[nodiscard]] bool is_open() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace llmpace::http

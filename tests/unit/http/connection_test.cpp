@@ -1,0 +1,297 @@
+// Connection against scripted servers on 127.0.0.1 that misbehave on purpose: every failure must
+// come back as the right ErrorKind, promptly, without an exception.
+#include "llmpace/http/connection.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "llmpace/http/url.hpp"
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using llmpace::SteadyClock;
+using llmpace::TimePoint;
+using llmpace::http::Connection;
+using llmpace::http::ExchangeOutcome;
+using llmpace::metrics::ErrorKind;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// What the scripted server does with each accepted connection, after reading one request head.
+/// It returns when the connection should be closed; `hang` keeps it open until the test ends.
+using Script = std::function<asio::awaitable<void>(tcp::socket&, int connection_index)>;
+
+class ScriptedServer {
+ public:
+  ScriptedServer(asio::io_context& io, Script script)
+      : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        script_(std::move(script)) {
+    asio::co_spawn(io, accept_loop(), asio::detached);
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void close() { acceptor_.close(); }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (int index = 0;; ++index) {
+      auto [error, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (error) co_return;
+      asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket), index), asio::detached);
+    }
+  }
+  asio::awaitable<void> serve(tcp::socket socket, int index) {
+    co_await script_(socket, index);
+  }
+  tcp::acceptor acceptor_;
+  Script script_;
+};
+
+/// Reads one request head (our requests here have no body).
+asio::awaitable<bool> read_request_head(tcp::socket& socket, std::string& buffer) {
+  auto [error, bytes] = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer),
+                                                        "\r\n\r\n",
+                                                        asio::as_tuple(asio::use_awaitable));
+  if (error) co_return false;
+  buffer.erase(0, bytes);
+  co_return true;
+}
+
+asio::awaitable<void> write(tcp::socket& socket, std::string_view text) {
+  co_await asio::async_write(socket, asio::buffer(text), asio::as_tuple(asio::use_awaitable));
+}
+
+/// Waits until the peer closes (or the test's io_context stops).
+asio::awaitable<void> hang(tcp::socket& socket) {
+  char byte;
+  co_await socket.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+}
+
+struct Exchange {
+  ExchangeOutcome outcome;
+  std::string body;
+  int calls = 0;
+};
+
+llmpace::http::ClientOptions options_for(std::uint16_t port) {
+  llmpace::http::ClientOptions options;
+  options.base_url = llmpace::http::parse_url("http://127.0.0.1:" + std::to_string(port));
+  options.timeouts.connect = 2s;
+  options.timeouts.response_headers = 2s;
+  options.timeouts.idle = 2s;
+  return options;
+}
+
+/// Runs `exchanges` GET requests in sequence on one connection and the io_context until done.
+std::vector<Exchange> run_exchanges(asio::io_context& io, Connection& connection, int exchanges,
+                                    std::chrono::nanoseconds total = 5s) {
+  std::vector<Exchange> results(static_cast<std::size_t>(exchanges));
+  bool finished = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        const llmpace::http::HttpRequest request{.method = "GET", .target = "/x", .body = {}};
+        for (auto& result : results) {
+          const Connection::BodyHandler on_body = [&result](int, std::string_view bytes,
+                                                            TimePoint) {
+            result.body.append(bytes);
+            ++result.calls;
+          };
+          const TimePoint deadline = SteadyClock::now() + total;
+          result.outcome = co_await connection.async_exchange(request, on_body, deadline);
+        }
+        finished = true;
+        io.stop();  // scripted servers may still hang on to sockets
+      },
+      asio::detached);
+  io.run_for(30s);
+  REQUIRE(finished);
+  return results;
+}
+
+const std::string kChunkedOk =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "7\r\ndata: a\r\n2\r\n\n\n\r\n0\r\n\r\n";
+
+}  // namespace
+
+TEST_CASE("a chunked stream is delivered decoded, and the connection is kept alive") {
+  asio::io_context io;
+  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    while (co_await read_request_head(socket, buffer)) co_await write(socket, kChunkedOk);
+  });
+  Connection connection(io.get_executor(), options_for(server.port()), nullptr);
+  const auto results = run_exchanges(io, connection, 2);
+  for (const auto& result : results) {
+    CHECK(result.outcome.ok());
+    CHECK(result.outcome.http_status == 200);
+    CHECK(result.body == "data: a\n\n");
+    CHECK(result.outcome.sent <= result.outcome.first_byte);
+    CHECK(result.outcome.first_byte <= result.outcome.last_read);
+  }
+  CHECK(connection.is_open());
+}
+
+TEST_CASE("a refused connection is a connect error") {
+  asio::io_context io;
+  std::uint16_t port;
+  {
+    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = probe.local_endpoint().port();
+  }
+  Connection connection(io.get_executor(), options_for(port), nullptr);
+  const auto result = run_exchanges(io, connection, 1).front();
+  CHECK(result.outcome.error == ErrorKind::connect);
+  CHECK_THAT(result.outcome.error_message, Catch::Contains("cannot connect"));
+}
+
+TEST_CASE("no response headers before the deadline is a header timeout") {
+  asio::io_context io;
+  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    co_await read_request_head(socket, buffer);
+    co_await hang(socket);
+  });
+  auto options = options_for(server.port());
+  options.timeouts.response_headers = 100ms;
+  Connection connection(io.get_executor(), options, nullptr);
+  const auto result = run_exchanges(io, connection, 1).front();
+  CHECK(result.outcome.error == ErrorKind::header_timeout);
+  CHECK_FALSE(connection.is_open());
+}
+
+TEST_CASE("silence between chunks longer than the idle deadline is an idle timeout") {
+  asio::io_context io;
+  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    co_await read_request_head(socket, buffer);
+    co_await write(socket,
+                   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndata: a\r\n");
+    co_await hang(socket);
+  });
+  auto options = options_for(server.port());
+  options.timeouts.idle = 100ms;
+  Connection connection(io.get_executor(), options, nullptr);
+  const auto result = run_exchanges(io, connection, 1).front();
+  CHECK(result.outcome.error == ErrorKind::idle_timeout);
+  CHECK(result.outcome.http_status == 200);
+  CHECK(result.body == "data: a");  // what arrived before the silence was delivered
+}
+
+TEST_CASE("the whole-request deadline wins when it comes first") {
+  asio::io_context io;
+  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    co_await read_request_head(socket, buffer);
+    co_await hang(socket);
+  });
+  Connection connection(io.get_executor(), options_for(server.port()), nullptr);
+  const auto result = run_exchanges(io, connection, 1, 100ms).front();
+  CHECK(result.outcome.error == ErrorKind::request_timeout);
+}
+
+TEST_CASE("a server closing mid-body is connection_closed") {
+  asio::io_context io;
+  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    co_await read_request_head(socket, buffer);
+    co_await write(socket, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
+  });
+  Connection connection(io.get_executor(), options_for(server.port()), nullptr);
+  const auto result = run_exchanges(io, connection, 1).front();
+  CHECK(result.outcome.error == ErrorKind::connection_closed);
+  CHECK(result.body == "partial");
+}
+
+TEST_CASE("garbage instead of HTTP is a protocol error") {
+  asio::io_context io;
+  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    co_await read_request_head(socket, buffer);
+    co_await write(socket, "SSH-2.0-OpenSSH_9.2\r\n\r\n");
+    co_await hang(socket);
+  });
+  Connection connection(io.get_executor(), options_for(server.port()), nullptr);
+  const auto result = run_exchanges(io, connection, 1).front();
+  CHECK(result.outcome.error == ErrorKind::protocol);
+}
+
+TEST_CASE("a non-2xx status is reported with its body, not as a transport error") {
+  asio::io_context io;
+  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    co_await read_request_head(socket, buffer);
+    co_await write(socket,
+                   "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
+    co_await hang(socket);
+  });
+  Connection connection(io.get_executor(), options_for(server.port()), nullptr);
+  const auto result = run_exchanges(io, connection, 1).front();
+  CHECK(result.outcome.ok());
+  CHECK(result.outcome.http_status == 503);
+  CHECK(result.body == "busy");
+}
+
+TEST_CASE("a keep-alive connection closed by the server while idle is retried transparently") {
+  asio::io_context io;
+  int connections_served = 0;
+  ScriptedServer server(io, [&](tcp::socket& socket, int) -> asio::awaitable<void> {
+    ++connections_served;
+    std::string buffer;
+    // Answers one request as keep-alive, then closes: the client finds out on its next use.
+    if (co_await read_request_head(socket, buffer)) co_await write(socket, kChunkedOk);
+  });
+  Connection connection(io.get_executor(), options_for(server.port()), nullptr);
+  const auto results = run_exchanges(io, connection, 3);
+  for (const auto& result : results) {
+    CHECK(result.outcome.ok());
+    CHECK(result.body == "data: a\n\n");
+  }
+  CHECK(connections_served == 3);
+}
+
+TEST_CASE("cancel() ends an exchange in flight as cancelled, not as an error") {
+  asio::io_context io;
+  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    co_await read_request_head(socket, buffer);
+    co_await write(socket,
+                   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndata: a\r\n");
+    co_await hang(socket);
+  });
+  Connection connection(io.get_executor(), options_for(server.port()), nullptr);
+  std::optional<ExchangeOutcome> outcome;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        // The first body bytes prove the exchange is mid-stream: cancel right there, as a
+        // run's stop does.
+        const llmpace::http::HttpRequest request{.method = "GET", .target = "/x", .body = {}};
+        const Connection::BodyHandler on_body = [&](int, std::string_view, TimePoint) {
+          connection.cancel();
+        };
+        const TimePoint deadline = SteadyClock::now() + 5s;
+        outcome = co_await connection.async_exchange(request, on_body, deadline);
+        io.stop();
+      },
+      asio::detached);
+  io.run_for(10s);
+  REQUIRE(outcome);
+  CHECK(outcome->cancelled);
+  CHECK(outcome->error == ErrorKind::none);
+  CHECK_FALSE(outcome->ok());
+  CHECK_FALSE(connection.is_open());
+}
