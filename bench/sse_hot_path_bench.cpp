@@ -1,5 +1,5 @@
-// The per-chunk client cost on the streaming hot path: response bytes → SseParser → ChunkDecoder
-// → a timestamp appended to a record-like vector, over a captured vLLM chat stream.
+// The per-chunk client cost on the streaming hot path, over a captured vLLM chat stream:
+// response bytes → SseParser → ChunkDecoder → RequestRecord (openai::StreamRecorder).
 //
 // Counters: `per_chunk` is CPU time per SSE event (seconds, shown with an SI prefix: 450n =
 // 450 ns); items_per_second counts events. The target is ≤ 2 µs CPU per chunk.
@@ -15,7 +15,9 @@
 #include <string_view>
 #include <vector>
 
+#include "llmpace/metrics/request_record.hpp"
 #include "llmpace/openai/chunk_decoder.hpp"
+#include "llmpace/openai/stream_recorder.hpp"
 #include "llmpace/sse/sse_parser.hpp"
 
 namespace {
@@ -23,6 +25,10 @@ namespace {
 using llmpace::openai::ApiKind;
 using llmpace::openai::ChunkDecoder;
 using llmpace::openai::DecodedChunk;
+using llmpace::metrics::RequestRecord;
+using llmpace::metrics::RequestStatus;
+using llmpace::metrics::TokenCountSource;
+using llmpace::openai::StreamRecorder;
 using llmpace::sse::SseEvent;
 using llmpace::sse::SseParser;
 
@@ -35,51 +41,30 @@ std::string read_stream(const char* name) {
   return bytes.str();
 }
 
-// What a request keeps per stream: one steady-clock stamp per token-carrying chunk, plus counts.
-struct RecordLike {
-  std::vector<std::int64_t> token_chunk_times_ns;
-  std::int64_t output_tokens = 0;
-  bool done = false;
-
-  void reset() {
-    token_chunk_times_ns.clear();  // keeps the capacity, as a reused record would
-    output_tokens = 0;
-    done = false;
-  }
-};
-
 // The stream is repeated so one iteration is long enough to time well, as many requests would be.
 constexpr int kStreamsPerIteration = 16;
 
+// Exactly what the engine does per request: a StreamRecorder fills a RequestRecord from body
+// pieces, each stamped with steady_clock::now() as the socket read would be.
 void run_stream(benchmark::State& state, std::string_view stream, std::size_t piece_bytes) {
   ChunkDecoder decoder(ApiKind::chat_completions);
-  RecordLike record;
-  record.token_chunk_times_ns.reserve(256);
-  SseParser parser([&](const SseEvent& event) {
-    const DecodedChunk chunk = decoder.decode(event.data, event.event);
-    if (chunk.carries_tokens()) {
-      record.token_chunk_times_ns.push_back(
-          std::chrono::steady_clock::now().time_since_epoch().count());
-    }
-    if (chunk.usage) record.output_tokens = chunk.usage->completion_tokens;
-    if (chunk.kind == llmpace::openai::ChunkKind::done) record.done = true;
-  });
-
   std::size_t events_per_iteration = 0;
+  RequestRecord record;
   for (auto _ : state) {
-    const std::size_t before = parser.events_dispatched();
+    events_per_iteration = 0;
     for (int i = 0; i < kStreamsPerIteration; ++i) {
-      record.reset();
+      record = RequestRecord{};
+      StreamRecorder recorder(decoder, record);
       for (std::size_t at = 0; at < stream.size(); at += piece_bytes) {
-        parser.feed(stream.substr(at, piece_bytes));
+        recorder.on_body(stream.substr(at, piece_bytes), llmpace::SteadyClock::now());
       }
-      parser.finish();
-      benchmark::DoNotOptimize(record.token_chunk_times_ns.data());
-      benchmark::DoNotOptimize(record.output_tokens);
+      recorder.finish(llmpace::SteadyClock::now());
+      events_per_iteration += recorder.events();
+      benchmark::DoNotOptimize(record.token_chunk_times.data());
     }
-    events_per_iteration = parser.events_dispatched() - before;
   }
-  if (!record.done || record.token_chunk_times_ns.empty()) {
+  if (record.status != RequestStatus::successful || record.token_chunk_times.empty() ||
+      record.output_tokens_source != TokenCountSource::server_usage) {
     state.SkipWithError("the captured stream did not decode as expected");
     return;
   }

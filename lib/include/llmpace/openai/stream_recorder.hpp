@@ -1,0 +1,54 @@
+// StreamRecorder: the hot path from response body bytes to a RequestRecord.
+//
+//   body bytes + read time ──► SseParser ──► ChunkDecoder ──► RequestRecord
+//
+// Every event gets the read time of the bytes that completed it, so the timestamps are those of
+// the socket reads, never of the parsing. Token-carrying chunks (content or reasoning text) append
+// their time to record.token_chunk_times; the first also sets record.first_token. Usage, when the
+// server sends it, gives the token counts (source server_usage); otherwise finish() counts the
+// token-carrying chunks (source chunk_count) and leaves the prompt count to the caller.
+//
+// Lifetime: one per request; holds a reference to the record, which must outlive it.
+// Thread affinity: the thread running the request. Sans-IO.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "llmpace/metrics/request_record.hpp"
+#include "llmpace/openai/chunk_decoder.hpp"
+#include "llmpace/sse/sse_parser.hpp"
+
+namespace llmpace::openai {
+
+class StreamRecorder {
+ public:
+  StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& record);
+
+  /// Feeds body bytes that were read at `read_time`.
+  void on_body(std::string_view bytes, TimePoint read_time);
+
+  /// The body ended cleanly at `end_time`: sets done, token counts and the final status
+  /// (successful, or errored when the stream carried an error event or no [DONE] / no events).
+  void finish(TimePoint end_time);
+
+  [[nodiscard]] bool saw_done() const { return saw_done_; }
+  [[nodiscard]] bool saw_error() const { return saw_error_; }
+  [[nodiscard]] std::int64_t token_chunks() const { return token_chunks_; }
+  /// SSE events seen so far.
+  [[nodiscard]] std::size_t events() const { return parser_.events_dispatched(); }
+
+ private:
+  void on_event(const sse::SseEvent& event);
+
+  ChunkDecoder& decoder_;
+  metrics::RequestRecord& record_;
+  sse::SseParser parser_;
+  TimePoint current_read_time_;
+  std::int64_t token_chunks_ = 0;
+  bool saw_usage_ = false;
+  bool saw_done_ = false;
+  bool saw_error_ = false;
+};
+
+}  // namespace llmpace::openai

@@ -1,0 +1,75 @@
+#include "llmpace/openai/stream_recorder.hpp"
+
+#include <fmt/format.h>
+
+namespace llmpace::openai {
+
+using metrics::ErrorKind;
+using metrics::RequestStatus;
+using metrics::TokenCountSource;
+
+StreamRecorder::StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& record)
+    : decoder_(decoder),
+      record_(record),
+      parser_([this](const sse::SseEvent& event) { on_event(event); }) {}
+
+void StreamRecorder::on_body(std::string_view bytes, TimePoint read_time) {
+  current_read_time_ = read_time;
+  parser_.feed(bytes);
+}
+
+void StreamRecorder::on_event(const sse::SseEvent& event) {
+  if (saw_done_) return;  // nothing after [DONE] belongs to the response
+  const DecodedChunk chunk = decoder_.decode(event.data, event.event);
+  if (chunk.kind == ChunkKind::error) {
+    if (!saw_error_) {
+      saw_error_ = true;
+      record_.error_kind = ErrorKind::stream_error;
+      record_.error_message = chunk.error_message;
+    }
+    return;
+  }
+  if (chunk.kind == ChunkKind::done) {
+    saw_done_ = true;
+    return;
+  }
+  if (chunk.carries_tokens()) {
+    if (token_chunks_ == 0) record_.first_token = current_read_time_;
+    record_.token_chunk_times.push_back(current_read_time_);
+    ++token_chunks_;
+  }
+  if (chunk.finish_reason) record_.finish_reason = *chunk.finish_reason;
+  if (chunk.usage) {
+    saw_usage_ = true;
+    record_.prompt_tokens = chunk.usage->prompt_tokens;
+    record_.prompt_tokens_source = TokenCountSource::server_usage;
+    record_.output_tokens = chunk.usage->completion_tokens;
+    record_.output_tokens_source = TokenCountSource::server_usage;
+  }
+}
+
+void StreamRecorder::finish(TimePoint end_time) {
+  if (parser_.finish() && !saw_done_ && !saw_error_) {
+    // A partial event at the end: the server stopped mid-event.
+    saw_error_ = true;
+    record_.error_kind = ErrorKind::protocol;
+    record_.error_message = "the stream ended inside an event";
+  }
+  record_.done = end_time;
+  if (!saw_usage_) {
+    record_.output_tokens = token_chunks_;
+    record_.output_tokens_source = TokenCountSource::chunk_count;
+  }
+  if (saw_error_) {
+    record_.status = RequestStatus::errored;
+  } else if (parser_.events_dispatched() == 0) {
+    record_.status = RequestStatus::errored;
+    record_.error_kind = ErrorKind::protocol;
+    record_.error_message = "the response carried no server-sent events";
+  } else {
+    // [DONE] is what OpenAI and vLLM send, but some servers just end the body: both count.
+    record_.status = RequestStatus::successful;
+  }
+}
+
+}  // namespace llmpace::openai

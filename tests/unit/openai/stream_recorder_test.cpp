@@ -1,0 +1,142 @@
+// StreamRecorder on captured streams: timestamps come from the reads that completed each event,
+// token counts from usage (or chunks), and the status from how the stream ended.
+#include "llmpace/openai/stream_recorder.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "unit/sse/captured_stream.hpp"
+
+using namespace llmpace;
+using namespace llmpace::openai;
+using metrics::ErrorKind;
+using metrics::RequestRecord;
+using metrics::RequestStatus;
+using metrics::TokenCountSource;
+
+namespace {
+
+const TimePoint kBase{std::chrono::seconds(1000)};
+
+/// Feeds `stream` in pieces of `piece_bytes`, the i-th read at kBase + i ms.
+RequestRecord record_stream(std::string_view stream, std::size_t piece_bytes, ApiKind api) {
+  ChunkDecoder decoder(api);
+  RequestRecord record;
+  StreamRecorder recorder(decoder, record);
+  std::size_t read = 0;
+  for (std::size_t at = 0; at < stream.size(); at += piece_bytes, ++read) {
+    recorder.on_body(stream.substr(at, piece_bytes), kBase + std::chrono::milliseconds(read));
+  }
+  recorder.finish(kBase + std::chrono::milliseconds(read));
+  return record;
+}
+
+/// Byte offset just past the n-th (1-based) blank line: the end of the n-th event.
+std::size_t end_of_event(std::string_view stream, int n) {
+  std::size_t at = 0;
+  for (int i = 0; i < n; ++i) at = stream.find("\n\n", at) + 2;
+  return at;
+}
+
+}  // namespace
+
+TEST_CASE("vLLM chat stream: token chunk times, usage and success") {
+  const std::string stream = test::read_captured_stream("vllm_chat_stream.sse");
+  const RequestRecord record = record_stream(stream, stream.size(), ApiKind::chat_completions);
+  CHECK(record.status == RequestStatus::successful);
+  CHECK(record.error_kind == ErrorKind::none);
+  CHECK(record.token_chunk_times.size() == 31);
+  CHECK(record.first_token == kBase);
+  CHECK(record.output_tokens == 32);
+  CHECK(record.output_tokens_source == TokenCountSource::server_usage);
+  CHECK(record.prompt_tokens == 42);
+  CHECK(record.prompt_tokens_source == TokenCountSource::server_usage);
+  CHECK(record.finish_reason == "stop");
+  CHECK(record.done == kBase + std::chrono::milliseconds(1));
+}
+
+TEST_CASE("each event is stamped with the read that completed it, not the one that began it") {
+  const std::string stream = test::read_captured_stream("vllm_chat_stream.sse");
+  // Read 0 ends inside event 2 (the first content chunk); read 1 completes it.
+  const std::size_t split = end_of_event(stream, 1) + 10;
+  ChunkDecoder decoder(ApiKind::chat_completions);
+  RequestRecord record;
+  StreamRecorder recorder(decoder, record);
+  recorder.on_body(std::string_view(stream).substr(0, split), kBase);
+  CHECK(record.token_chunk_times.empty());  // the role-only chunk is not a token
+  recorder.on_body(std::string_view(stream).substr(split), kBase + std::chrono::milliseconds(7));
+  recorder.finish(kBase + std::chrono::milliseconds(8));
+  REQUIRE_FALSE(record.token_chunk_times.empty());
+  CHECK(record.first_token == kBase + std::chrono::milliseconds(7));
+}
+
+TEST_CASE("the result does not depend on how the bytes were split") {
+  const std::string stream = test::read_captured_stream("llamacpp_chat_stream.sse");
+  const RequestRecord whole = record_stream(stream, stream.size(), ApiKind::chat_completions);
+  for (std::size_t piece : {1u, 7u, 100u, 1448u}) {
+    const RequestRecord split = record_stream(stream, piece, ApiKind::chat_completions);
+    CHECK(split.status == whole.status);
+    CHECK(split.token_chunk_times.size() == whole.token_chunk_times.size());
+    CHECK(split.output_tokens == whole.output_tokens);
+    CHECK(split.finish_reason == whole.finish_reason);
+  }
+  CHECK(whole.status == RequestStatus::successful);
+  CHECK(whole.output_tokens == 12);  // usage arrives on llama.cpp's finish chunk
+  CHECK(whole.output_tokens_source == TokenCountSource::server_usage);
+}
+
+TEST_CASE("reasoning chunks are tokens") {
+  const std::string stream = test::read_captured_stream("vllm_reasoning_stream.sse");
+  const RequestRecord record = record_stream(stream, 512, ApiKind::chat_completions);
+  CHECK(record.status == RequestStatus::successful);
+  CHECK(record.has_first_token());
+  CHECK(record.token_chunk_times.size() > 0);
+}
+
+TEST_CASE("an error event mid-stream makes the request errored with the server's message") {
+  const std::string stream = test::read_captured_stream("vllm_error_stream.sse");
+  const RequestRecord record = record_stream(stream, 300, ApiKind::chat_completions);
+  CHECK(record.status == RequestStatus::errored);
+  CHECK(record.error_kind == ErrorKind::stream_error);
+  CHECK_FALSE(record.error_message.empty());
+  CHECK(record.token_chunk_times.size() >= 1);  // tokens before the error are kept
+}
+
+TEST_CASE("without usage, output tokens are counted from chunks") {
+  const std::string stream =
+      "data: {\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":null}]}\n\n"
+      "data: {\"choices\":[{\"index\":0,\"text\":\" b\",\"finish_reason\":\"length\"}]}\n\n"
+      "data: [DONE]\n\n";
+  const RequestRecord record = record_stream(stream, 5, ApiKind::completions);
+  CHECK(record.status == RequestStatus::successful);
+  CHECK(record.output_tokens == 2);
+  CHECK(record.output_tokens_source == TokenCountSource::chunk_count);
+  CHECK(record.prompt_tokens_source == TokenCountSource::none);  // left to the caller
+  CHECK(record.finish_reason == "length");
+}
+
+TEST_CASE("a stream cut inside an event is a protocol error") {
+  const std::string stream = test::read_captured_stream("vllm_chat_stream.sse");
+  const std::string cut = stream.substr(0, end_of_event(stream, 3) + 20);
+  const RequestRecord record = record_stream(cut, cut.size(), ApiKind::chat_completions);
+  CHECK(record.status == RequestStatus::errored);
+  CHECK(record.error_kind == ErrorKind::protocol);
+  CHECK(record.token_chunk_times.size() == 2);
+  CHECK(record.output_tokens == 2);
+  CHECK(record.output_tokens_source == TokenCountSource::chunk_count);
+}
+
+TEST_CASE("a body with no events at all is a protocol error") {
+  const RequestRecord record = record_stream("{\"not\":\"sse\"}", 100, ApiKind::chat_completions);
+  CHECK(record.status == RequestStatus::errored);
+  CHECK(record.error_kind == ErrorKind::protocol);
+}
+
+TEST_CASE("events after [DONE] are ignored") {
+  const std::string stream =
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n"
+      "data: [DONE]\n\n"
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"late\"}}]}\n\n";
+  const RequestRecord record = record_stream(stream, stream.size(), ApiKind::chat_completions);
+  CHECK(record.status == RequestStatus::successful);
+  CHECK(record.token_chunk_times.size() == 1);
+}
