@@ -1,1 +1,1 @@
-set(MODULE_SOURCES)
+set(MODULE_SOURCES model_discovery.cpp request_execution.cpp runner.cpp)

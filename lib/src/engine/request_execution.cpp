@@ -1,0 +1,102 @@
+#include "llmpace/engine/request_execution.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "llmpace/openai/request_builder.hpp"
+#include "llmpace/openai/stream_recorder.hpp"
+
+namespace llmpace::engine {
+
+using metrics::ErrorKind;
+using metrics::RequestStatus;
+using metrics::TokenCountSource;
+
+namespace {
+
+constexpr std::size_t kMaxErrorBodyBytes = 4096;
+constexpr std::size_t kMaxErrorMessageChars = 300;
+
+/// The server's own words for a non-2xx answer: the JSON "message" when there is one.
+std::string describe_http_error(int status, const std::string& body) {
+  std::string detail;
+  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_object()) {
+    if (json.contains("message") && json["message"].is_string()) {
+      detail = json["message"].get<std::string>();
+    } else if (json.contains("error") && json["error"].is_object() &&
+               json["error"].contains("message") && json["error"]["message"].is_string()) {
+      detail = json["error"]["message"].get<std::string>();
+    }
+  }
+  if (detail.empty()) detail = body;
+  if (detail.size() > kMaxErrorMessageChars) detail.resize(kMaxErrorMessageChars);
+  return detail.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {}: {}", status, detail);
+}
+
+bool is_success(int http_status) { return http_status >= 200 && http_status < 300; }
+
+}  // namespace
+
+boost::asio::awaitable<void> async_execute_request(const Target& target,
+                                                   http::Connection& connection,
+                                                   openai::ChunkDecoder& decoder,
+                                                   const workload::Prompt& prompt,
+                                                   metrics::RequestRecord& record) {
+  const openai::GenerationRequest generation{.model = target.model,
+                                             .prompt = prompt.text,
+                                             .max_output_tokens = prompt.output_tokens,
+                                             .ignore_eos = true,
+                                             .stream = true,
+                                             .extra_body = {}};
+  const http::HttpRequest request{.method = "POST",
+                                  .target = std::string(openai::api_path(target.api)),
+                                  .body = openai::build_request_body(target.api, generation),
+                                  .accept = "text/event-stream"};
+
+  openai::StreamRecorder recorder(decoder, record);
+  std::string error_body;
+  const http::Connection::BodyHandler on_body = [&](int http_status, std::string_view bytes,
+                                                    TimePoint read_time) {
+    if (is_success(http_status)) {
+      recorder.on_body(bytes, read_time);
+    } else if (error_body.size() < kMaxErrorBodyBytes) {
+      error_body.append(bytes.substr(0, kMaxErrorBodyBytes - error_body.size()));
+    }
+  };
+
+  const TimePoint deadline = SteadyClock::now() + target.client.timeouts.request_total;
+  const http::ExchangeOutcome outcome =
+      co_await connection.async_exchange(request, on_body, deadline);
+
+  record.sent = outcome.sent;
+  record.first_byte = outcome.first_byte;
+  record.http_status = outcome.http_status;
+  if (outcome.cancelled) {
+    record.status = RequestStatus::incomplete;
+    record.done = SteadyClock::now();
+  } else if (!outcome.ok()) {
+    record.status = RequestStatus::errored;
+    record.error_kind = outcome.error;
+    record.error_message = outcome.error_message;
+    record.done = SteadyClock::now();
+  } else if (!is_success(outcome.http_status)) {
+    record.status = RequestStatus::errored;
+    record.error_kind = ErrorKind::http_status;
+    record.error_message = describe_http_error(outcome.http_status, error_body);
+    record.done = outcome.last_read;
+  } else {
+    recorder.finish(outcome.last_read);
+  }
+  if (record.prompt_tokens_source == TokenCountSource::none) {
+    record.prompt_tokens = prompt.approx_tokens;
+    record.prompt_tokens_source = TokenCountSource::client;
+  }
+  if (record.output_tokens_source == TokenCountSource::none) {
+    // Failed or cancelled before finish(): what arrived is still worth counting.
+    record.output_tokens = recorder.token_chunks();
+    record.output_tokens_source = TokenCountSource::chunk_count;
+  }
+}
+
+}  // namespace llmpace::engine
