@@ -1,1 +1,6 @@
-set(TEST_SOURCES)
+set(TEST_SOURCES
+  sim_model_test.cpp
+  sim_request_test.cpp
+  sim_response_test.cpp
+  sim_server_test.cpp
+  sim_timing_tls_test.cpp)

@@ -1,0 +1,42 @@
+// SimOptions: everything the built-in simulator can be told, with the defaults of `llmpace sim`.
+// Plain data; validate_sim_options() is the one place that checks it (SimServer calls it).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "llmpace/core/time.hpp"
+#include "llmpace/sim/latency_model.hpp"
+
+namespace llmpace::sim {
+
+/// Builds the latency model of one io thread (index 0..threads-1). Each thread owns its model, so
+/// a model needs no locking unless it chooses to share state between threads.
+using LatencyModelFactory = std::function<std::unique_ptr<LatencyModel>(unsigned thread_index)>;
+
+struct SimOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;  // 0 = ephemeral; SimServer::port() tells the bound one
+  std::string model = "llmpace-sim";
+  std::int64_t max_model_len = 131072;  // reported by /v1/models; not enforced
+  Nanoseconds ttft = std::chrono::milliseconds{50};
+  Nanoseconds itl = std::chrono::milliseconds{10};
+  double jitter = 0.05;  // relative stddev of the Gaussian jitter of every delay
+  std::uint64_t seed = 42;
+  std::int64_t default_output_tokens = 128;  // when the request sets no max tokens
+  double fail_rate = 0.0;  // fraction of generation requests answered with HTTP 500
+  unsigned threads = 1;
+  std::string tls_cert_file;  // PEM; with tls_key_file set, the server speaks HTTPS only
+  std::string tls_key_file;
+  /// Empty: SimpleLatencyModel from ttft/itl/jitter/seed. A later engine model plugs in here.
+  LatencyModelFactory latency_model_factory;
+
+  [[nodiscard]] bool tls() const { return !tls_cert_file.empty() || !tls_key_file.empty(); }
+};
+
+/// Throws ConfigError naming the first invalid field (and its flag) with a one-line reason.
+void validate_sim_options(const SimOptions& options);
+
+}  // namespace llmpace::sim

@@ -1,0 +1,97 @@
+#include "llmpace/sim/sim_response.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <nlohmann/json.hpp>
+
+namespace llmpace::sim {
+namespace {
+
+// Short, JSON-safe words; a response reads like lorem ipsum and every token is one word.
+constexpr std::array<std::string_view, 16> kWords{
+    " lorem", " ipsum", " dolor",  " sit",   " amet", " consectetur", " adipiscing", " elit",
+    " sed",   " do",    " tempor", " magna", " ut",   " labore",      " et",         " aliqua"};
+
+bool is_chat(openai::ApiKind api) { return api == openai::ApiKind::chat_completions; }
+
+}  // namespace
+
+std::string_view output_word(std::int64_t index) {
+  return kWords[static_cast<std::size_t>(index) % kWords.size()];
+}
+
+ResponseRenderer::ResponseRenderer(openai::ApiKind api, std::string_view id,
+                                   std::int64_t created_unix_s, std::string_view model,
+                                   std::int64_t prompt_tokens, std::int64_t completion_tokens)
+    : api_(api),
+      id_(id),
+      model_json_(nlohmann::json(model).dump()),
+      created_unix_s_(created_unix_s),
+      prompt_tokens_(prompt_tokens),
+      completion_tokens_(completion_tokens) {
+  chunk_prefix_ = fmt::format(R"({{"id":"{}","object":"{}","created":{},"model":{},"choices":[)",
+                              id_, is_chat(api_) ? "chat.completion.chunk" : "text_completion",
+                              created_unix_s_, model_json_);
+}
+
+std::string ResponseRenderer::role_event() const {
+  return fmt::format(
+      R"(data: {}{{"index":0,"delta":{{"role":"assistant","content":""}},"logprobs":null,)"
+      R"("finish_reason":null}}]}}{})",
+      chunk_prefix_, "\n\n");
+}
+
+std::string ResponseRenderer::token_event(std::int64_t index) const {
+  const bool last = index + 1 >= completion_tokens_;
+  const std::string_view finish =
+      last ? R"("finish_reason":"length","stop_reason":null)" : R"("finish_reason":null)";
+  if (is_chat(api_)) {
+    return fmt::format(
+        R"(data: {}{{"index":0,"delta":{{"content":"{}"}},"logprobs":null,{}}}]}}{})",
+        chunk_prefix_, output_word(index), finish, "\n\n");
+  }
+  return fmt::format(R"(data: {}{{"index":0,"text":"{}","logprobs":null,{}}}]}}{})", chunk_prefix_,
+                     output_word(index), finish, "\n\n");
+}
+
+std::string ResponseRenderer::usage_json() const {
+  return fmt::format(R"({{"prompt_tokens":{},"total_tokens":{},"completion_tokens":{}}})",
+                     prompt_tokens_, prompt_tokens_ + completion_tokens_, completion_tokens_);
+}
+
+std::string ResponseRenderer::usage_event() const {
+  return fmt::format(R"(data: {}],"usage":{}}}{})", chunk_prefix_, usage_json(), "\n\n");
+}
+
+std::string ResponseRenderer::full_body() const {
+  std::string text;
+  for (std::int64_t i = 0; i < completion_tokens_; ++i) text += output_word(i);
+  if (is_chat(api_)) {
+    return fmt::format(
+        R"({{"id":"{}","object":"chat.completion","created":{},"model":{},"choices":[{{"index":0,)"
+        R"("message":{{"role":"assistant","content":"{}","tool_calls":[]}},"logprobs":null,)"
+        R"("finish_reason":"length","stop_reason":null}}],"usage":{},"prompt_logprobs":null}})",
+        id_, created_unix_s_, model_json_, text, usage_json());
+  }
+  return fmt::format(
+      R"({{"id":"{}","object":"text_completion","created":{},"model":{},"choices":[{{"index":0,)"
+      R"("text":"{}","logprobs":null,"finish_reason":"length","stop_reason":null,)"
+      R"("prompt_logprobs":null}}],"usage":{}}})",
+      id_, created_unix_s_, model_json_, text, usage_json());
+}
+
+std::string models_body(std::string_view model, std::int64_t max_model_len,
+                        std::int64_t created_unix_s) {
+  const nlohmann::json card{{"id", model},
+                            {"object", "model"},
+                            {"created", created_unix_s},
+                            {"owned_by", "llmpace"},
+                            {"root", model},
+                            {"parent", nullptr},
+                            {"max_model_len", max_model_len}};
+  const nlohmann::json body{{"object", "list"}, {"data", nlohmann::json::array({card})}};
+  return body.dump();
+}
+
+}  // namespace llmpace::sim

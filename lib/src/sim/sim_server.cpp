@@ -1,0 +1,217 @@
+#include "llmpace/sim/sim_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "llmpace/core/error.hpp"
+#include "sim_session.hpp"
+
+namespace llmpace::sim {
+namespace {
+
+using namespace detail;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+constexpr Nanoseconds kHandshakeTimeout = std::chrono::seconds{10};
+constexpr Nanoseconds kShutdownTimeout = std::chrono::seconds{2};
+
+asio::awaitable<void> async_run_plain_session(tcp::socket socket, Worker& worker,
+                                              const Shared& shared) {
+  beast::tcp_stream stream{std::move(socket)};
+  co_await async_serve_requests(stream, worker, shared);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> async_run_tls_session(tcp::socket socket, ssl::context& tls, Worker& worker,
+                                            const Shared& shared) {
+  beast::ssl_stream<beast::tcp_stream> stream{std::move(socket), tls};
+  beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
+  co_await stream.async_handshake(ssl::stream_base::server, asio::use_awaitable);
+  co_await async_serve_requests(stream, worker, shared);
+  beast::get_lowest_layer(stream).expires_after(kShutdownTimeout);
+  // Clients often close without close_notify (stream_truncated); nothing is left to tell them.
+  co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+}
+
+// Wildcard addresses are not connectable everywhere; a URL for clients names the loopback.
+std::string url_host(const std::string& host) {
+  if (host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::" || host == "[::]") return "[::1]";
+  if (host.find(':') != std::string::npos && host.front() != '[') return "[" + host + "]";
+  return host;
+}
+
+ssl::context make_tls_context(const SimOptions& options) {
+  ssl::context tls{ssl::context::tls_server};
+  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  try {
+    tls.use_certificate_chain_file(options.tls_cert_file);
+  } catch (const std::exception& error) {
+    throw ConfigError(fmt::format("--tls-cert {}: {}", options.tls_cert_file, error.what()));
+  }
+  try {
+    tls.use_private_key_file(options.tls_key_file, ssl::context::pem);
+  } catch (const std::exception& error) {
+    throw ConfigError(fmt::format("--tls-key {}: {}", options.tls_key_file, error.what()));
+  }
+  return tls;
+}
+
+}  // namespace
+
+class SimServer::Impl {
+ public:
+  explicit Impl(SimOptions options) : options_(std::move(options)) {
+    validate_sim_options(options_);
+    if (options_.tls()) tls_.emplace(make_tls_context(options_));
+  }
+
+  void start();
+  void stop();
+  void wait() {
+    std::unique_lock lock{state_mutex_};
+    stopped_cv_.wait(lock, [this] { return stopped_; });
+  }
+
+  SimOptions options_;
+  SimMetrics metrics_;
+  Shared shared_{options_, metrics_, unix_seconds()};
+  std::optional<ssl::context> tls_;
+  std::uint16_t port_ = 0;
+
+ private:
+  asio::awaitable<void> async_accept_loop();
+  void listen(asio::io_context& io);
+
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::vector<std::thread> threads_;
+  std::mutex stop_mutex_;  // serialises start() and stop()
+  std::mutex state_mutex_;
+  std::condition_variable stopped_cv_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+void SimServer::Impl::listen(asio::io_context& io) {
+  const std::string where = fmt::format("{}:{}", options_.host, options_.port);
+  try {
+    tcp::resolver resolver{io};
+    const auto endpoints =
+        resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::passive);
+    const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+    acceptor_.emplace(io);
+    acceptor_->open(endpoint.protocol());
+    acceptor_->set_option(asio::socket_base::reuse_address(true));
+    acceptor_->bind(endpoint);
+    acceptor_->listen(asio::socket_base::max_listen_connections);
+    port_ = acceptor_->local_endpoint().port();
+  } catch (const std::exception& error) {
+    acceptor_.reset();
+    throw RunError(fmt::format("simulator cannot listen on {}: {}", where, error.what()));
+  }
+}
+
+void SimServer::Impl::start() {
+  std::lock_guard lock{stop_mutex_};
+  if (started_ || stopped_) throw RunError("SimServer::start() may be called once, before stop()");
+  for (unsigned i = 0; i < options_.threads; ++i) {
+    auto worker = std::make_unique<Worker>();
+    worker->latency = options_.latency_model_factory
+                          ? options_.latency_model_factory(i)
+                          : std::make_unique<SimpleLatencyModel>(
+                                options_.ttft, options_.itl, options_.jitter, options_.seed + i);
+    // A stream apart from the latency model's, so fail_rate does not shift the delays.
+    worker->rng.seed(options_.seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
+    workers_.push_back(std::move(worker));
+  }
+  listen(workers_.front()->io);
+  started_ = true;
+  asio::co_spawn(workers_.front()->io, async_accept_loop(), asio::detached);
+  for (auto& worker : workers_) {
+    threads_.emplace_back([&io = worker->io] {
+      const auto guard = asio::make_work_guard(io);
+      io.run();
+    });
+  }
+}
+
+asio::awaitable<void> SimServer::Impl::async_accept_loop() {
+  std::size_t next = 0;
+  for (;;) {
+    Worker& worker = *workers_[next++ % workers_.size()];
+    auto [error, socket] =
+        co_await acceptor_->async_accept(worker.io, asio::as_tuple(asio::use_awaitable));
+    if (error == asio::error::operation_aborted) co_return;
+    if (error) {
+      // E.g. out of file descriptors: back off briefly instead of spinning, then keep serving.
+      asio::steady_timer backoff{acceptor_->get_executor(), std::chrono::milliseconds{10}};
+      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // every token leaves when it is due
+    // A failed session (reset, TLS error, write timeout) concerns its client only.
+    const auto ignore_failure = [](const std::exception_ptr&) {};
+    if (tls_) {
+      asio::co_spawn(worker.io, async_run_tls_session(std::move(socket), *tls_, worker, shared_),
+                     ignore_failure);
+    } else {
+      asio::co_spawn(worker.io, async_run_plain_session(std::move(socket), worker, shared_),
+                     ignore_failure);
+    }
+  }
+}
+
+void SimServer::Impl::stop() {
+  std::lock_guard lock{stop_mutex_};
+  if (started_) {
+    // Stopping the loops leaves every session suspended; destroying a worker's io_context then
+    // destroys them (closing their sockets) on this thread, in-flight streams included.
+    for (auto& worker : workers_) worker->io.stop();
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+    acceptor_.reset();
+    workers_.clear();
+    started_ = false;
+  }
+  {
+    std::lock_guard state_lock{state_mutex_};
+    stopped_ = true;
+  }
+  stopped_cv_.notify_all();
+}
+
+SimServer::SimServer(SimOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+SimServer::~SimServer() { impl_->stop(); }
+
+void SimServer::start() { impl_->start(); }
+
+std::uint16_t SimServer::port() const { return impl_->port_; }
+
+std::string SimServer::base_url() const {
+  return fmt::format("{}://{}:{}", impl_->tls_ ? "https" : "http", url_host(impl_->options_.host),
+                     impl_->port_);
+}
+
+const SimMetrics& SimServer::metrics() const { return impl_->metrics_; }
+
+void SimServer::stop() { impl_->stop(); }
+
+void SimServer::wait() { impl_->wait(); }
+
+}  // namespace llmpace::sim

@@ -1,0 +1,111 @@
+// The latency model, the /metrics counters and option validation: no sockets involved.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <vector>
+
+#include "llmpace/core/error.hpp"
+#include "llmpace/sim/latency_model.hpp"
+#include "llmpace/sim/sim_metrics.hpp"
+#include "llmpace/sim/sim_options.hpp"
+
+using namespace std::chrono_literals;
+using namespace llmpace;
+using namespace llmpace::sim;
+
+TEST_CASE("without jitter the simple model returns the configured delays") {
+  SimpleLatencyModel model{40ms, 10ms, 0.0, 1};
+  CHECK(model.time_to_first_token(1000) == 40ms);
+  CHECK(model.inter_token_latency() == 10ms);
+}
+
+TEST_CASE("jitter is seeded, clamped to 3 sigma and centred on the base delay") {
+  SimpleLatencyModel a{100ms, 10ms, 0.1, 7};
+  SimpleLatencyModel b{100ms, 10ms, 0.1, 7};
+  std::vector<Nanoseconds> gaps;
+  for (int i = 0; i < 5000; ++i) {
+    const auto gap = a.inter_token_latency();
+    CHECK(gap == b.inter_token_latency());
+    gaps.push_back(gap);
+  }
+  const auto [low, high] = std::minmax_element(gaps.begin(), gaps.end());
+  CHECK(*low >= 7ms);
+  CHECK(*high <= 13ms);
+  std::nth_element(gaps.begin(), gaps.begin() + 2500, gaps.end());
+  CHECK(to_ms(gaps[2500]) == Approx(10.0).epsilon(0.02));
+
+  SimpleLatencyModel other_seed{100ms, 10ms, 0.1, 8};
+  CHECK(other_seed.time_to_first_token(1) !=
+        SimpleLatencyModel{100ms, 10ms, 0.1, 7}.time_to_first_token(1));
+}
+
+TEST_CASE("a large jitter never yields a negative delay") {
+  SimpleLatencyModel model{10ms, 10ms, 1.0, 3};
+  for (int i = 0; i < 1000; ++i) CHECK(model.inter_token_latency() >= Nanoseconds::zero());
+}
+
+TEST_CASE("metrics render vLLM names in the Prometheus text format") {
+  SimMetrics metrics;
+  metrics.on_request_started();
+  metrics.on_request_started();
+  metrics.on_request_succeeded(10, 5, FinishReason::length, 30ms, 700ms);
+  metrics.on_request_ended();
+  CHECK(metrics.running() == 1);
+
+  const std::string text = metrics.render_prometheus("my-model");
+  const auto has = [&](std::string_view line) {
+    INFO(line);
+    CHECK(text.find(line) != std::string::npos);
+  };
+  const std::string labels = R"(engine="0",model_name="my-model")";
+  has("# TYPE vllm:num_requests_running gauge\n");
+  has("vllm:num_requests_running{" + labels + "} 1.0\n");
+  has("vllm:num_requests_waiting{" + labels + "} 0.0\n");
+  has("# TYPE vllm:prompt_tokens_total counter\n");
+  has("vllm:prompt_tokens_total{" + labels + "} 10.0\n");
+  has("vllm:generation_tokens_total{" + labels + "} 5.0\n");
+  has("vllm:request_success_total{" + labels + R"(,finished_reason="length"} 1.0)" + "\n");
+  has("vllm:request_success_total{" + labels + R"(,finished_reason="stop"} 0.0)" + "\n");
+  has("# TYPE vllm:time_to_first_token_seconds histogram\n");
+  has("vllm:time_to_first_token_seconds_bucket{" + labels + R"(,le="0.02"} 0.0)" + "\n");
+  has("vllm:time_to_first_token_seconds_bucket{" + labels + R"(,le="0.04"} 1.0)" + "\n");
+  has("vllm:time_to_first_token_seconds_bucket{" + labels + R"(,le="+Inf"} 1.0)" + "\n");
+  has("vllm:time_to_first_token_seconds_count{" + labels + "} 1.0\n");
+  has("vllm:time_to_first_token_seconds_sum{" + labels + "} 0.03\n");
+  has("vllm:e2e_request_latency_seconds_bucket{" + labels + R"(,le="0.5"} 0.0)" + "\n");
+  has("vllm:e2e_request_latency_seconds_bucket{" + labels + R"(,le="0.8"} 1.0)" + "\n");
+  has("vllm:e2e_request_latency_seconds_sum{" + labels + "} 0.7\n");
+}
+
+TEST_CASE("a histogram bucket includes its upper bound") {
+  const std::array bounds{0.1, 1.0};
+  AtomicHistogram histogram{bounds};
+  histogram.observe(100ms);
+  histogram.observe(2s);
+  std::string out;
+  histogram.render(out, "h", R"(a="b")");
+  CHECK(out ==
+        "h_bucket{a=\"b\",le=\"0.1\"} 1.0\nh_bucket{a=\"b\",le=\"1.0\"} 1.0\n"
+        "h_bucket{a=\"b\",le=\"+Inf\"} 2.0\nh_count{a=\"b\"} 2.0\nh_sum{a=\"b\"} 2.1\n");
+}
+
+TEST_CASE("option validation names the flag") {
+  const auto rejects = [](auto change, std::string_view flag) {
+    SimOptions options;
+    change(options);
+    INFO(flag);
+    CHECK_THROWS_WITH(validate_sim_options(options), Catch::Contains(std::string{flag}));
+  };
+  CHECK_NOTHROW(validate_sim_options(SimOptions{}));
+  rejects([](SimOptions& o) { o.ttft = -1ms; }, "--ttft-ms");
+  rejects([](SimOptions& o) { o.itl = 2h; }, "--itl-ms");
+  rejects([](SimOptions& o) { o.jitter = -0.1; }, "--jitter");
+  rejects([](SimOptions& o) { o.fail_rate = 1.5; }, "--fail-rate");
+  rejects([](SimOptions& o) { o.default_output_tokens = 0; }, "--default-output-tokens");
+  rejects([](SimOptions& o) { o.threads = 0; }, "--threads");
+  rejects([](SimOptions& o) { o.model.clear(); }, "--model");
+  rejects([](SimOptions& o) { o.tls_cert_file = "c.pem"; }, "--tls-key");
+  SimOptions options;
+  options.jitter = -1;
+  CHECK_THROWS_AS(validate_sim_options(options), ConfigError);
+}

@@ -1,0 +1,226 @@
+// SimServer over real sockets on 127.0.0.1: endpoints, stream shape, errors, keep-alive, stop.
+#include "llmpace/sim/sim_server.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "llmpace/core/error.hpp"
+#include "llmpace/sim/sim_metrics.hpp"
+#include "sim_test_client.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace llmpace;
+using namespace llmpace::sim;
+using llmpace::sim::test::TestClient;
+using Json = nlohmann::json;
+
+SimOptions fast_options() {
+  SimOptions options;
+  options.model = "sim-model";
+  options.ttft = 2ms;
+  options.itl = 1ms;
+  options.jitter = 0.0;
+  return options;
+}
+
+std::vector<Json> event_jsons(const test::TestResponse& response) {
+  std::vector<Json> events;
+  for (const auto& event : response.events) {
+    if (event.data != "[DONE]") events.push_back(Json::parse(event.data));
+  }
+  return events;
+}
+
+}  // namespace
+
+TEST_CASE("health, models and unknown paths") {
+  SimServer server{fast_options()};
+  server.start();
+  REQUIRE(server.port() != 0);
+  CHECK(server.base_url() == "http://127.0.0.1:" + std::to_string(server.port()));
+  TestClient client{server.port()};
+
+  const auto health = client.get("/health");
+  CHECK(health.status == 200);
+  CHECK(health.body.empty());
+
+  const auto models = client.get("/v1/models");
+  CHECK(models.status == 200);
+  const Json list = Json::parse(models.body);
+  CHECK(list["object"] == "list");
+  CHECK(list["data"][0]["id"] == "sim-model");
+
+  const auto missing = client.get("/v2/nothing");
+  CHECK(missing.status == 404);
+  CHECK(Json::parse(missing.body)["detail"] == "Not Found");
+  CHECK(client.get("/v1/chat/completions").status == 405);
+}
+
+TEST_CASE("streaming chat sends role, one chunk per token, usage and [DONE]") {
+  SimServer server{fast_options()};
+  server.start();
+  TestClient client{server.port()};
+  const auto response = client.post("/v1/chat/completions", R"({
+      "model": "sim-model", "messages": [{"role": "user", "content": "one two three"}],
+      "max_tokens": 5, "stream": true, "stream_options": {"include_usage": true}})");
+  CHECK(response.status == 200);
+  CHECK(response.chunked);
+  CHECK(response.content_type.rfind("text/event-stream", 0) == 0);
+  // role + 5 tokens + usage + [DONE]
+  REQUIRE(response.events.size() == 8);
+  CHECK(response.events.back().data == "[DONE]");
+  const auto events = event_jsons(response);
+  CHECK(events[0]["choices"][0]["delta"] == Json{{"role", "assistant"}, {"content", ""}});
+  for (std::size_t i = 1; i <= 5; ++i) {
+    INFO(i);
+    CHECK(events[i]["object"] == "chat.completion.chunk");
+    CHECK(events[i]["id"] == events[0]["id"]);
+    CHECK(events[i]["choices"][0]["delta"]["content"].get<std::string>().front() == ' ');
+    CHECK(events[i]["choices"][0]["finish_reason"] == (i == 5 ? Json("length") : Json(nullptr)));
+  }
+  CHECK(events[6]["choices"] == Json::array());
+  CHECK(events[6]["usage"] ==
+        Json{{"prompt_tokens", 3}, {"completion_tokens", 5}, {"total_tokens", 8}});
+}
+
+TEST_CASE("streaming completions without usage") {
+  SimServer server{fast_options()};
+  server.start();
+  TestClient client{server.port()};
+  const auto response =
+      client.post("/v1/completions",
+                  R"({"prompt": "a b", "max_tokens": 3, "stream": true, "ignore_eos": true})");
+  CHECK(response.status == 200);
+  REQUIRE(response.events.size() == 4);  // 3 tokens + [DONE]: no role chunk, no usage
+  const auto events = event_jsons(response);
+  CHECK(events[0]["object"] == "text_completion");
+  CHECK(events[0]["choices"][0]["text"] == " lorem");
+  CHECK(events[2]["choices"][0]["finish_reason"] == "length");
+}
+
+TEST_CASE("non-streaming responses and the default output length") {
+  SimOptions options = fast_options();
+  options.default_output_tokens = 4;
+  SimServer server{options};
+  server.start();
+  TestClient client{server.port()};
+
+  const auto chat =
+      client.post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}]})");
+  CHECK(chat.status == 200);
+  CHECK_FALSE(chat.chunked);
+  CHECK(chat.content_type == "application/json");
+  const Json body = Json::parse(chat.body);
+  CHECK(body["object"] == "chat.completion");
+  CHECK(body["usage"]["completion_tokens"] == 4);
+  CHECK(body["choices"][0]["message"]["content"] == " lorem ipsum dolor sit");
+
+  const auto completion = client.post("/v1/completions", R"({"prompt":"x y z","max_tokens":2})");
+  CHECK(Json::parse(completion.body)["usage"] ==
+        Json{{"prompt_tokens", 3}, {"completion_tokens", 2}, {"total_tokens", 5}});
+}
+
+TEST_CASE("errors: bad JSON 400, unknown model 404, fail_rate 1 gives 500") {
+  SimOptions options = fast_options();
+  SimServer server{options};
+  server.start();
+  TestClient client{server.port()};
+
+  const auto bad = client.post("/v1/chat/completions", "{oops");
+  CHECK(bad.status == 400);
+  const Json bad_body = Json::parse(bad.body);
+  CHECK(bad_body["object"] == "error");
+  CHECK(bad_body["type"] == "BadRequestError");
+  CHECK(bad_body["code"] == 400);
+
+  const auto unknown = client.post("/v1/completions", R"({"model":"gpt-9","prompt":"a"})");
+  CHECK(unknown.status == 404);
+  CHECK(Json::parse(unknown.body)["type"] == "NotFoundError");
+
+  options.fail_rate = 1.0;
+  SimServer failing{options};
+  failing.start();
+  TestClient failing_client{failing.port()};
+  const auto failed = failing_client.post("/v1/completions", R"({"prompt":"a","stream":true})");
+  CHECK(failed.status == 500);
+  CHECK(Json::parse(failed.body)["type"] == "InternalServerError");
+  CHECK(failing_client.get("/health").status == 200);  // only generation requests fail
+}
+
+TEST_CASE("keep-alive: many requests on one connection, and Connection: close honoured") {
+  SimServer server{fast_options()};
+  server.start();
+  TestClient client{server.port()};
+  for (int i = 0; i < 3; ++i) {
+    const auto response = client.post(
+        "/v1/chat/completions",
+        R"({"messages":[{"role":"user","content":"hi"}],"max_tokens":2,"stream":true})");
+    CHECK(response.status == 200);
+    CHECK(response.keep_alive);
+    CHECK(response.events.size() == 4);
+  }
+  const auto last = client.send(test::http::verb::get, "/health", "", /*keep_alive=*/false);
+  CHECK(last.status == 200);
+  CHECK_FALSE(last.keep_alive);
+}
+
+TEST_CASE("/metrics counts finished requests") {
+  SimServer server{fast_options()};
+  server.start();
+  TestClient client{server.port()};
+  client.post("/v1/completions", R"({"prompt":"a b c","max_tokens":2,"stream":true})");
+  client.post("/v1/completions", R"({"prompt":"d","max_tokens":3})");
+  client.post("/v1/completions", "{oops");  // not counted
+
+  const auto metrics = client.get("/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
+  const std::string labels = R"({engine="0",model_name="sim-model")";
+  CHECK_THAT(metrics.body, Catch::Contains("vllm:prompt_tokens_total" + labels + "} 4.0\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("vllm:generation_tokens_total" + labels + "} 5.0\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("vllm:request_success_total" + labels +
+                                           R"(,finished_reason="length"} 2.0)"));
+  CHECK_THAT(metrics.body,
+             Catch::Contains("vllm:time_to_first_token_seconds_count" + labels + "} 2.0\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("vllm:num_requests_running" + labels + "} 0.0\n"));
+  CHECK(server.metrics().running() == 0);
+}
+
+TEST_CASE("stop() ends in-flight streams promptly and wait() returns") {
+  SimOptions options = fast_options();
+  options.itl = 50ms;
+  SimServer server{options};
+  server.start();
+  TestClient client{server.port()};
+  REQUIRE(client.send_and_read_header(
+              "/v1/completions", R"({"prompt":"a","max_tokens":100000,"stream":true})") == 200);
+  CHECK(server.metrics().running() == 1);
+
+  std::thread waiter{[&server] { server.wait(); }};
+  const TimePoint before = SteadyClock::now();
+  server.stop();
+  waiter.join();
+  CHECK(SteadyClock::now() - before < 2s);
+  CHECK(client.read_rest());  // the connection was closed mid-stream
+  CHECK(server.metrics().running() == 0);
+  server.stop();  // idempotent
+}
+
+TEST_CASE("start fails with RunError when the port is taken, bad options throw ConfigError") {
+  SimServer first{fast_options()};
+  first.start();
+  SimOptions options = fast_options();
+  options.port = first.port();
+  SimServer second{options};
+  CHECK_THROWS_AS(second.start(), RunError);
+
+  options.threads = 0;
+  CHECK_THROWS_AS(SimServer{options}, ConfigError);
+  options = fast_options();
+  options.tls_cert_file = "/nonexistent/cert.pem";
+  options.tls_key_file = "/nonexistent/key.pem";
+  CHECK_THROWS_AS(SimServer{options}, ConfigError);
+}
