@@ -1,10 +1,107 @@
+// `llmpace benchmark`: run one benchmark against a target and report it.
+//
+// Flag names follow GuideLLM where it has one (--target --model --rate-type --rate --max-seconds
+// --max-requests --data --output-path), with clearer aliases (--profile, --output).
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "benchmark_options.hpp"
 #include "command.hpp"
+#include "llmpace/core/error.hpp"
+#include "llmpace/core/version.hpp"
+#include "llmpace/engine/runner.hpp"
+#include "llmpace/report/console_writer.hpp"
+#include "llmpace/report/json_writer.hpp"
+#include "llmpace/sim/sim_server.hpp"
+#include "output_files.hpp"
 
 namespace llmpace::app {
+namespace {
+
+/// Total successful requests across benchmarks; a run that measured nothing exits with 1.
+std::size_t successful_requests(const report::Report& run_report) {
+  std::size_t total = 0;
+  for (const auto& benchmark : run_report.benchmarks) {
+    total += benchmark.metrics.requests.successful;
+  }
+  return total;
+}
+
+std::string error_summary(const report::Report& run_report) {
+  std::map<std::string, std::size_t> errors;
+  for (const auto& benchmark : run_report.benchmarks) {
+    for (const auto& [kind, count] : benchmark.metrics.errors_by_kind) errors[kind] += count;
+  }
+  std::string text;
+  for (const auto& [kind, count] : errors) {
+    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", count, kind);
+  }
+  return text.empty() ? "no request completed" : text;
+}
+
+int run_benchmark(BenchmarkOptions& options) {
+  ResolvedBenchmark plan = resolve_benchmark_options(options);  // ConfigError on bad input
+  ensure_outputs_writable(plan.output_paths);
+
+  // --target sim: the built-in simulator, in-process on an ephemeral loopback port.
+  std::unique_ptr<sim::SimServer> simulator;
+  if (plan.embedded_sim) {
+    simulator = std::make_unique<sim::SimServer>(*plan.embedded_sim);
+    simulator->start();
+    plan.target.client.base_url = http::parse_url(simulator->base_url());
+  }
+
+  if (plan.target.model.empty()) {
+    plan.target.model = engine::discover_model(plan.target.client, plan.target.tls_context);
+  }
+  plan.run_config["model"] = plan.target.model;
+
+  engine::RunnerOptions runner_options;
+  runner_options.on_start = [&plan](const profile::ProfileSpec&) {
+    fmt::print(stderr, "llmpace: {} benchmark of '{}' at {} ({})\n", plan.profile_description,
+               plan.target.model, plan.target_description, plan.limits_description);
+  };
+  engine::Runner runner(plan.target, plan.prompts, runner_options);
+  report::Report run_report;
+  run_report.llmpace_version = std::string(kVersion);
+  run_report.created_at = plan.created_at;
+  run_report.run = plan.run_config;
+  const metrics::BenchmarkResult result = runner.run(plan.profile);
+  run_report.benchmarks.push_back(report::make_benchmark_report(result));
+  run_report.interrupted = runner.interrupted();
+  if (simulator) simulator->stop();
+
+  fmt::print("{}", report::render_console(run_report));
+  for (const auto& path : plan.output_paths) {
+    write_report_file(path, run_report);
+    fmt::print(stderr, "llmpace: report written to {}\n", path);
+  }
+
+  if (run_report.interrupted) {
+    fmt::print(stderr, "llmpace: interrupted; the report holds what completed\n");
+    return kExitInterrupted;
+  }
+  if (successful_requests(run_report) == 0) {
+    throw RunError(fmt::format("no request succeeded ({})", error_summary(run_report)));
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 Command add_benchmark_command(CLI::App& parent) {
-  CLI::App* cli = parent.add_subcommand("benchmark", "Run a benchmark against a target");
-  return {cli, [] { return 0; }};
+  auto options = std::make_shared<BenchmarkOptions>();
+  CLI::App* cli = parent.add_subcommand(
+      "benchmark",
+      "Run a benchmark against an OpenAI-compatible server (or the built-in simulator)");
+  add_benchmark_flags(*cli, *options);
+  return {cli, [options] { return run_benchmark(*options); }};
 }
 
 }  // namespace llmpace::app

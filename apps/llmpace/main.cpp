@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "llmpace/core/error.hpp"
 #include "llmpace/core/version.hpp"
+#include "secret_arguments.hpp"
 
 int main(int argc, char** argv) {
   using namespace llmpace;
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
 
   try {
     cli.parse(argc, argv);
+    app::hide_secret_arguments(argc, argv);
   } catch (const CLI::ParseError& error) {
     // --help and --version arrive here as "successful" parse errors.
     if (error.get_exit_code() == 0) return cli.exit(error);

@@ -1,0 +1,247 @@
+#include "benchmark_options.hpp"
+
+#include <cmath>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "llmpace/core/error.hpp"
+#include "llmpace/http/tls_context.hpp"
+#include "llmpace/http/url.hpp"
+
+namespace llmpace::app {
+namespace {
+
+constexpr std::string_view kSimTarget = "sim";
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+http::Header parse_header(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw ConfigError(fmt::format("--header: expected \"Name: value\", got '{}'", text));
+  }
+  std::string name = text.substr(0, colon);
+  std::string value = text.substr(colon + 1);
+  const auto first = value.find_first_not_of(" \t");
+  value = first == std::string::npos ? "" : value.substr(first);
+  if (name.find_first_of(" \t\r\n") != std::string::npos ||
+      value.find_first_of("\r\n") != std::string::npos) {
+    throw ConfigError(fmt::format("--header: invalid header name or value in '{}'", name));
+  }
+  return {std::move(name), std::move(value)};
+}
+
+Nanoseconds positive_seconds(double seconds, std::string_view flag) {
+  if (!(seconds > 0) || !std::isfinite(seconds)) {
+    throw ConfigError(fmt::format("{} must be a positive number of seconds", flag));
+  }
+  return from_seconds(seconds);
+}
+
+}  // namespace
+
+void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
+  cli.footer(
+      "Limits (--max-requests, --max-seconds) apply to each benchmark; the first reached ends it.\n"
+      "Requests still in flight when --max-seconds ends a benchmark are cancelled and counted as\n"
+      "incomplete. Secrets: prefer OPENAI_API_KEY to --api-key (llmpace hides the flag's value\n"
+      "from the process list, but a shell history still keeps it).");
+
+  auto* target = cli.add_option("--target", options.target,
+                                "Base URL of the server (http[s]://host:port), or 'sim' for the "
+                                "built-in simulator on a loopback port")
+                     ->required();
+  target->group("Target");
+  cli.add_option("--model", options.model, "Model name (default: first id of GET /v1/models)")
+      ->group("Target");
+  cli.add_option("--api", options.api, "API to drive: chat (/v1/chat/completions) or completions")
+      ->capture_default_str()
+      ->group("Target");
+  cli.add_option("--api-key", options.api_key,
+                 "API key, sent as a bearer token (default: $OPENAI_API_KEY)")
+      ->envname("OPENAI_API_KEY")
+      ->group("Target");
+  cli.add_option("--header", options.headers, "Extra request header \"Name: value\" (repeatable)")
+      ->group("Target");
+  cli.add_flag("--insecure", options.insecure, "Skip TLS certificate verification")
+      ->group("Target");
+  cli.add_option("--ca-cert", options.ca_cert, "Trust this PEM CA bundle as well")
+      ->check(CLI::ExistingFile)
+      ->group("Target");
+  cli.add_option("--request-timeout", options.request_timeout_s,
+                 "Deadline of a whole request, in seconds")
+      ->capture_default_str()
+      ->group("Target");
+  cli.add_option("--connect-timeout", options.connect_timeout_s,
+                 "Deadline of TCP connect and of the TLS handshake, in seconds")
+      ->capture_default_str()
+      ->group("Target");
+  cli.add_option("--idle-timeout", options.idle_timeout_s,
+                 "Longest silence allowed while waiting for headers or between chunks, seconds")
+      ->capture_default_str()
+      ->group("Target");
+
+  cli.add_option("--profile,--rate-type", options.profile,
+                 "Arrival profile: synchronous | concurrent")
+      ->capture_default_str()
+      ->group("Load");
+  options.rate_flag =
+      cli.add_option("--rate", options.rate, "concurrent: number of parallel streams")
+          ->group("Load");
+  options.max_requests_flag =
+      cli.add_option("--max-requests", options.max_requests, "Requests per benchmark")
+          ->group("Load");
+  options.max_seconds_flag =
+      cli.add_option("--max-seconds", options.max_seconds, "Duration of each benchmark, seconds")
+          ->group("Load");
+  cli.add_option("--data", options.data,
+                 "Synthetic workload: prompt_tokens=N,output_tokens=M (prompt length approximate)")
+      ->capture_default_str()
+      ->group("Load");
+  cli.add_option("--seed", options.seed, "Seed of the workload and the simulator")
+      ->capture_default_str()
+      ->group("Load");
+
+  cli.add_option("--output,--output-path", options.outputs,
+                 "Write the report to FILE (.json); repeatable")
+      ->group("Output");
+
+  cli.add_option("--sim-ttft-ms", options.sim_ttft_ms, "--target sim: time to first token, ms")
+      ->capture_default_str()
+      ->group("Simulator");
+  cli.add_option("--sim-itl-ms", options.sim_itl_ms, "--target sim: inter-token latency, ms")
+      ->capture_default_str()
+      ->group("Simulator");
+  cli.add_option("--sim-jitter", options.sim_jitter,
+                 "--target sim: relative standard deviation of every delay")
+      ->capture_default_str()
+      ->group("Simulator");
+}
+
+ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
+  ResolvedBenchmark plan;
+  plan.created_at = utc_now_iso8601();
+
+  // Target.
+  engine::Target& target = plan.target;
+  if (options.target == kSimTarget) {
+    sim::SimOptions sim;
+    sim.ttft = from_ms(options.sim_ttft_ms);
+    sim.itl = from_ms(options.sim_itl_ms);
+    sim.jitter = options.sim_jitter;
+    sim.seed = options.seed;
+    if (!options.model.empty()) sim.model = options.model;
+    sim::validate_sim_options(sim);
+    plan.embedded_sim = sim;
+    target.client.base_url = http::parse_url("http://127.0.0.1:1");  // replaced once it listens
+    plan.target_description = "the built-in simulator";
+  } else {
+    target.client.base_url = http::parse_url(options.target);
+    plan.target_description = target.client.base_url.to_string();
+  }
+  const auto api = openai::parse_api_kind(options.api);
+  if (!api) throw ConfigError(fmt::format("--api: unknown API '{}' (chat, completions)", options.api));
+  target.api = *api;
+  target.model = options.model;
+  target.client.api_key = options.api_key;
+  for (const auto& header : options.headers) {
+    target.client.extra_headers.push_back(parse_header(header));
+  }
+  target.client.tls.insecure = options.insecure;
+  target.client.tls.ca_cert_file = options.ca_cert;
+  target.client.timeouts.request_total = positive_seconds(options.request_timeout_s,
+                                                          "--request-timeout");
+  target.client.timeouts.connect = positive_seconds(options.connect_timeout_s,
+                                                    "--connect-timeout");
+  target.client.timeouts.tls_handshake = target.client.timeouts.connect;
+  target.client.timeouts.idle = positive_seconds(options.idle_timeout_s, "--idle-timeout");
+  target.client.timeouts.response_headers = target.client.timeouts.idle;
+  if (target.client.base_url.is_tls()) {
+    target.tls_context = http::make_client_tls_context(target.client.tls);
+  }
+
+  // Profile and limits.
+  const auto kind = profile::parse_profile_kind(options.profile);
+  if (!kind) {
+    throw ConfigError(fmt::format(
+        "--profile: unknown profile '{}' (this version has synchronous, concurrent)",
+        options.profile));
+  }
+  profile::ProfileSpec& spec = plan.profile;
+  spec.kind = *kind;
+  if (spec.kind == profile::ProfileKind::concurrent) {
+    if (options.rate_flag->count() == 0) {
+      throw ConfigError("--profile concurrent needs --rate N (the number of parallel streams)");
+    }
+    if (options.rate < 1 || options.rate > 100000 || options.rate != std::floor(options.rate)) {
+      throw ConfigError(fmt::format(
+          "--rate: concurrent needs a whole number of streams from 1 to 100000, got {}",
+          options.rate));
+    }
+    spec.streams = static_cast<int>(options.rate);
+    plan.profile_description = fmt::format("concurrent ({} streams)", spec.streams);
+  } else {
+    if (options.rate_flag->count() > 0) {
+      throw ConfigError("--rate does not apply to --profile synchronous");
+    }
+    plan.profile_description = "synchronous";
+  }
+  if (options.max_requests_flag->count() > 0) {
+    if (options.max_requests < 1) throw ConfigError("--max-requests must be at least 1");
+    spec.max_requests = options.max_requests;
+  }
+  if (options.max_seconds_flag->count() > 0) {
+    spec.max_duration = positive_seconds(options.max_seconds, "--max-seconds");
+  }
+  if (!spec.max_requests && !spec.max_duration) {
+    throw ConfigError("set --max-requests or --max-seconds (or both) to bound the benchmark");
+  }
+  plan.limits_description =
+      spec.max_requests && spec.max_duration
+          ? fmt::format("{} requests or {} s", *spec.max_requests, options.max_seconds)
+          : (spec.max_requests ? fmt::format("{} requests", *spec.max_requests)
+                               : fmt::format("{} s", options.max_seconds));
+
+  // Workload.
+  const workload::SyntheticDataSpec data = workload::parse_synthetic_data(options.data);
+  plan.prompts = workload::SyntheticPromptSource(data, options.seed);
+
+  // Outputs.
+  plan.output_paths = options.outputs;
+
+  // The run as the report records it: no api key, header names only.
+  nlohmann::json headers = nlohmann::json::array();
+  for (const auto& header : target.client.extra_headers) headers.push_back(header.name);
+  plan.run_config = {
+      {"target", options.target == kSimTarget ? std::string(kSimTarget)
+                                              : target.client.base_url.to_string()},
+      {"api", std::string(openai::to_string(target.api))},
+      {"model", target.model},
+      {"profile", std::string(profile::to_string(spec.kind))},
+      {"rate", spec.report_rate() ? nlohmann::json(*spec.report_rate()) : nlohmann::json()},
+      {"max_requests", spec.max_requests ? nlohmann::json(*spec.max_requests) : nlohmann::json()},
+      {"max_seconds", spec.max_duration ? nlohmann::json(options.max_seconds) : nlohmann::json()},
+      {"data", {{"prompt_tokens", data.prompt_tokens}, {"output_tokens", data.output_tokens}}},
+      {"seed", options.seed},
+      {"headers", headers},
+      {"api_key_set", !options.api_key.empty()},
+      {"insecure", options.insecure},
+      {"request_timeout_s", options.request_timeout_s},
+  };
+  if (plan.embedded_sim) {
+    plan.run_config["simulator"] = {{"ttft_ms", options.sim_ttft_ms},
+                                    {"itl_ms", options.sim_itl_ms},
+                                    {"jitter", options.sim_jitter}};
+  }
+  return plan;
+}
+
+}  // namespace llmpace::app

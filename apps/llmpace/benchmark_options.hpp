@@ -1,0 +1,67 @@
+// The flags of `llmpace benchmark` and their translation into what the engine runs.
+// Everything that can be wrong with the user's input is found here, before any load is sent.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "llmpace/engine/target.hpp"
+#include "llmpace/profile/profile_spec.hpp"
+#include "llmpace/sim/sim_options.hpp"
+#include "llmpace/workload/synthetic_data.hpp"
+
+namespace llmpace::app {
+
+/// The flags as typed. CLI::Option pointers tell whether an optional flag was given.
+struct BenchmarkOptions {
+  std::string target;
+  std::string model;
+  std::string api = "chat";
+  std::string profile = "synchronous";
+  double rate = 0;
+  std::int64_t max_requests = 0;
+  double max_seconds = 0;
+  std::string data = "prompt_tokens=256,output_tokens=128";
+  std::uint64_t seed = 42;
+  std::vector<std::string> outputs;
+  std::string api_key;
+  std::vector<std::string> headers;
+  bool insecure = false;
+  std::string ca_cert;
+  double request_timeout_s = 600;
+  double connect_timeout_s = 10;
+  double idle_timeout_s = 120;
+  double sim_ttft_ms = 50;
+  double sim_itl_ms = 10;
+  double sim_jitter = 0.05;
+
+  CLI::Option* rate_flag = nullptr;
+  CLI::Option* max_requests_flag = nullptr;
+  CLI::Option* max_seconds_flag = nullptr;
+};
+
+/// A checked, ready-to-run benchmark.
+struct ResolvedBenchmark {
+  engine::Target target;
+  profile::ProfileSpec profile;
+  workload::SyntheticPromptSource prompts{{}, 0};
+  std::optional<sim::SimOptions> embedded_sim;  // set for --target sim
+  std::vector<std::string> output_paths;
+  nlohmann::json run_config;  // for the report: the flags as resolved, without secrets
+  std::string created_at;     // ISO 8601 UTC
+  std::string target_description;
+  std::string profile_description;
+  std::string limits_description;
+};
+
+void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options);
+
+/// Checks the flags and builds the run. Throws ConfigError with a one-line message.
+ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options);
+
+}  // namespace llmpace::app

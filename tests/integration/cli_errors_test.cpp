@@ -1,0 +1,107 @@
+// Bad input gets one clear line and exit code 2 (configuration) or 1 (nothing measured), before
+// any load is sent, and never a stack trace.
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+using namespace llmpace::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+void check_one_line_error(const RunResult& result, int expected_exit, const std::string& words) {
+  INFO("stderr: " << result.stderr_text);
+  CHECK(result.exit_code == expected_exit);
+  const auto lines = non_empty_lines(result.stderr_text);
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0], Contains("llmpace: error:"));
+  CHECK_THAT(lines[0], Contains(words));
+  CHECK(result.stdout_text.empty());
+}
+
+const std::vector<std::string> kSmallSimRun = {"benchmark", "--target", "sim", "--max-requests",
+                                               "1"};
+
+std::vector<std::string> with(std::vector<std::string> base, std::vector<std::string> more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+}  // namespace
+
+TEST_CASE("version and help flags succeed") {
+  auto result = run_to_exit(llmpace_binary(), {"--version"});
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.stdout_text, Contains("llmpace 0."));
+  result = run_to_exit(llmpace_binary(), {"--help"});
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.stdout_text, Contains("benchmark"));
+  CHECK_THAT(result.stdout_text, Contains("sim"));
+  result = run_to_exit(llmpace_binary(), {"benchmark", "--help"});
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.stdout_text, Contains("--max-requests"));
+  CHECK_THAT(result.stdout_text, Contains("apply to each benchmark"));
+}
+
+TEST_CASE("an unknown flag is a configuration error") {
+  check_one_line_error(run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--bogus-flag"})), 2,
+                       "bogus-flag");
+}
+
+TEST_CASE("a bad URL is a configuration error") {
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), {"benchmark", "--target", "localhost:8000", "--max-requests",
+                                     "1"}),
+      2, "invalid URL");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), {"benchmark", "--target", "ftp://127.0.0.1", "--max-requests",
+                                     "1"}),
+      2, "unsupported scheme");
+}
+
+TEST_CASE("garbage in --data is a configuration error") {
+  check_one_line_error(run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--data", "lots"})), 2,
+                       "--data");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--data", "prompt_tokens=-3"})), 2,
+      "prompt_tokens");
+}
+
+TEST_CASE("other bad flags are configuration errors") {
+  check_one_line_error(run_to_exit(llmpace_binary(), {"benchmark", "--target", "sim"}), 2,
+                       "--max-requests or --max-seconds");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--profile", "wobbly"})), 2,
+      "unknown profile");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--profile", "concurrent"})), 2,
+      "--rate");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--output", "/nonexistent/dir/r.json"})),
+      2, "cannot write");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--header", "no colon here"})), 2,
+      "--header");
+}
+
+TEST_CASE("an unreachable target measures nothing: exit 1") {
+  const std::string url = "http://127.0.0.1:" + std::to_string(unused_loopback_port());
+  // Model discovery fails first.
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), {"benchmark", "--target", url, "--max-requests", "2"}), 1,
+      "cannot reach target");
+}
+
+TEST_CASE("an unreachable target with --model: every request errors, report still printed") {
+  const std::string url = "http://127.0.0.1:" + std::to_string(unused_loopback_port());
+  ScratchDir scratch;
+  const auto result =
+      run_to_exit(llmpace_binary(), {"benchmark", "--target", url, "--model", "m",
+                                     "--max-requests", "3", "--output", scratch.file("r.json")});
+  INFO(result.stderr_text);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.stderr_text, Contains("no request succeeded (3 connect)"));
+  const auto report = read_json_file(scratch.file("r.json"));
+  CHECK(report["benchmarks"][0]["requests"]["errored"] == 3);
+  CHECK(report["benchmarks"][0]["errors_by_kind"]["connect"] == 3);
+}

@@ -1,0 +1,48 @@
+// Shared pieces of the integration tests: the llmpace binary, scratch directories, a simulator
+// process on an ephemeral loopback port, and reading a JSON report.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support/child_process.hpp"
+
+namespace llmpace::test {
+
+/// Path of the llmpace executable under test (set by CMake).
+inline std::string llmpace_binary() { return LLMPACE_BINARY; }
+
+/// A fresh directory under the system temp dir, removed with its content on destruction.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// `llmpace sim --port 0 ARGS...` as a child process, started and listening.
+struct SimProcess {
+  std::unique_ptr<ChildProcess> process;
+  std::string url;  // "http://127.0.0.1:PORT" (or https)
+};
+SimProcess start_sim_process(const std::vector<std::string>& arguments);
+
+/// A loopback port on which nothing listens (bound once, then released).
+std::uint16_t unused_loopback_port();
+
+nlohmann::json read_json_file(const std::string& path);
+
+/// Lines of `text` that are not empty.
+std::vector<std::string> non_empty_lines(const std::string& text);
+
+}  // namespace llmpace::test

@@ -1,0 +1,122 @@
+// Run control and robustness: Ctrl-C still writes the report, a failing server's errors are
+// counted per kind while the run goes on, --max-seconds cancels in-flight requests, and secrets
+// stay out of reports, output and the process listing.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+
+#include "harness.hpp"
+
+using namespace llmpace::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream file(path);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("SIGINT stops the run and the report is still written, marked interrupted") {
+  ScratchDir scratch;
+  ChildProcess benchmark(llmpace_binary(),
+                         {"benchmark", "--target", "sim", "--profile", "concurrent", "--rate",
+                          "4", "--max-seconds", "120", "--data",
+                          "prompt_tokens=16,output_tokens=1000", "--sim-itl-ms", "5", "--output",
+                          scratch.file("r.json")});
+  REQUIRE(benchmark.wait_for_stderr_line("benchmark of", std::chrono::seconds(30)));
+  benchmark.send_signal(SIGINT);
+  const auto exit_code = benchmark.wait_for_exit(std::chrono::seconds(30));
+  INFO(benchmark.stderr_text());
+  CHECK(exit_code == 130);
+  const auto report = read_json_file(scratch.file("r.json"));
+  CHECK(report["interrupted"] == true);
+  const auto& stage = report["benchmarks"][0];
+  CHECK(stage["interrupted"] == true);
+  // Each request needs 5 s; whatever was in flight at the signal was cancelled, which makes it
+  // incomplete, never an error.
+  CHECK(stage["requests"]["successful"] == 0);
+  CHECK(stage["requests"]["errored"] == 0);
+  CHECK(stage["requests"]["incomplete"].get<int>() <= 4);
+}
+
+TEST_CASE("the time limit ends the benchmark and counts cancelled requests as incomplete") {
+  ScratchDir scratch;
+  const auto result = run_to_exit(
+      llmpace_binary(),
+      {"benchmark", "--target", "sim", "--profile", "concurrent", "--rate", "3", "--max-seconds",
+       "1.5", "--data", "prompt_tokens=16,output_tokens=40", "--sim-ttft-ms", "20",
+       "--sim-itl-ms", "10", "--output", scratch.file("r.json")});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  const auto benchmark = read_json_file(scratch.file("r.json"))["benchmarks"][0];
+  // Each request takes ~0.41 s, so 3 streams finish 3 rounds in 1.5 s and are cut mid-fourth.
+  CHECK(benchmark["requests"]["successful"].get<int>() >= 6);
+  CHECK(benchmark["requests"]["incomplete"] == 3);
+  CHECK(benchmark["duration_s"].get<double>() == Approx(1.5).epsilon(0.05));
+}
+
+TEST_CASE("a failing server: errors counted per kind, the run goes on") {
+  auto sim = start_sim_process({"--fail-rate", "0.3", "--ttft-ms", "1", "--itl-ms", "1",
+                                "--seed", "7"});
+  ScratchDir scratch;
+  const auto result = run_to_exit(
+      llmpace_binary(),
+      {"benchmark", "--target", sim.url, "--profile", "concurrent", "--rate", "4",
+       "--max-requests", "60", "--data", "prompt_tokens=8,output_tokens=4", "--output",
+       scratch.file("r.json")});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  const auto benchmark = read_json_file(scratch.file("r.json"))["benchmarks"][0];
+  const int successful = benchmark["requests"]["successful"];
+  const int errored = benchmark["requests"]["errored"];
+  CHECK(successful + errored == 60);
+  CHECK(errored > 0);
+  CHECK(successful > 0);
+  CHECK(benchmark["errors_by_kind"]["http_status"] == errored);
+  CHECK(benchmark["metrics"]["ttft_ms"]["count"] == successful);
+}
+
+TEST_CASE("secrets never reach the report, the output or the process listing") {
+  const std::string secret = "sk-very-secret-4242";
+  const std::string header_secret = "hdr-secret-7777";
+  ScratchDir scratch;
+  ChildProcess benchmark(
+      llmpace_binary(),
+      {"benchmark", "--target", "sim", "--api-key", secret, "--header",
+       "X-Tenant-Token: " + header_secret, "--max-requests", "300", "--data",
+       "prompt_tokens=8,output_tokens=2", "--sim-ttft-ms", "1", "--sim-itl-ms", "1", "--output",
+       scratch.file("r.json")});
+  // Once it announces the benchmark, the flags have been parsed and hidden.
+  REQUIRE(benchmark.wait_for_stderr_line("benchmark of", std::chrono::seconds(30)));
+  const std::string cmdline =
+      read_text("/proc/" + std::to_string(benchmark.pid()) + "/cmdline");
+  CHECK_THAT(cmdline, Contains("--api-key"));
+  CHECK(cmdline.find(secret) == std::string::npos);
+  CHECK(cmdline.find(header_secret) == std::string::npos);
+  REQUIRE(benchmark.wait_for_exit(std::chrono::seconds(60)) == 0);
+
+  const std::string report = read_text(scratch.file("r.json"));
+  CHECK_THAT(report, Contains("X-Tenant-Token"));
+  CHECK(report.find(secret) == std::string::npos);
+  CHECK(report.find(header_secret) == std::string::npos);
+  CHECK(benchmark.stdout_text().find(secret) == std::string::npos);
+  CHECK(benchmark.stderr_text().find(secret) == std::string::npos);
+}
+
+TEST_CASE("OPENAI_API_KEY is used when --api-key is not given and is not reported") {
+  ScratchDir scratch;
+  const auto result = run_to_exit(
+      llmpace_binary(),
+      {"benchmark", "--target", "sim", "--max-requests", "2", "--data",
+       "prompt_tokens=8,output_tokens=2", "--output", scratch.file("r.json")},
+      std::chrono::seconds(60), {"OPENAI_API_KEY=env-secret-1234"});
+  REQUIRE(result.exit_code == 0);
+  const auto report = read_json_file(scratch.file("r.json"));
+  CHECK(report["run"]["api_key_set"] == true);
+  CHECK(report.dump().find("env-secret-1234") == std::string::npos);
+}
