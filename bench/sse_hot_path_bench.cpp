@@ -22,12 +22,12 @@
 
 namespace {
 
-using llmpace::openai::ApiKind;
-using llmpace::openai::ChunkDecoder;
-using llmpace::openai::DecodedChunk;
 using llmpace::metrics::RequestRecord;
 using llmpace::metrics::RequestStatus;
 using llmpace::metrics::TokenCountSource;
+using llmpace::openai::ApiKind;
+using llmpace::openai::ChunkDecoder;
+using llmpace::openai::DecodedChunk;
 using llmpace::openai::StreamRecorder;
 using llmpace::sse::SseEvent;
 using llmpace::sse::SseParser;

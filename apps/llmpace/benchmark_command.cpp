@@ -2,14 +2,14 @@
 //
 // Flag names follow GuideLLM where it has one (--target --model --rate-type --rate --max-seconds
 // --max-requests --data --output-path), with clearer aliases (--profile, --output).
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "benchmark_options.hpp"
 #include "command.hpp"

@@ -1,9 +1,9 @@
 #include "benchmark_options.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/http/tls_context.hpp"
@@ -148,7 +148,8 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
     plan.target_description = target.client.base_url.to_string();
   }
   const auto api = openai::parse_api_kind(options.api);
-  if (!api) throw ConfigError(fmt::format("--api: unknown API '{}' (chat, completions)", options.api));
+  if (!api)
+    throw ConfigError(fmt::format("--api: unknown API '{}' (chat, completions)", options.api));
   target.api = *api;
   target.model = options.model;
   target.client.api_key = options.api_key;
@@ -157,10 +158,9 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
   }
   target.client.tls.insecure = options.insecure;
   target.client.tls.ca_cert_file = options.ca_cert;
-  target.client.timeouts.request_total = positive_seconds(options.request_timeout_s,
-                                                          "--request-timeout");
-  target.client.timeouts.connect = positive_seconds(options.connect_timeout_s,
-                                                    "--connect-timeout");
+  target.client.timeouts.request_total =
+      positive_seconds(options.request_timeout_s, "--request-timeout");
+  target.client.timeouts.connect = positive_seconds(options.connect_timeout_s, "--connect-timeout");
   target.client.timeouts.tls_handshake = target.client.timeouts.connect;
   target.client.timeouts.idle = positive_seconds(options.idle_timeout_s, "--idle-timeout");
   target.client.timeouts.response_headers = target.client.timeouts.idle;
@@ -171,9 +171,9 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
   // Profile and limits.
   const auto kind = profile::parse_profile_kind(options.profile);
   if (!kind) {
-    throw ConfigError(fmt::format(
-        "--profile: unknown profile '{}' (this version has synchronous, concurrent)",
-        options.profile));
+    throw ConfigError(
+        fmt::format("--profile: unknown profile '{}' (this version has synchronous, concurrent)",
+                    options.profile));
   }
   profile::ProfileSpec& spec = plan.profile;
   spec.kind = *kind;
@@ -182,9 +182,9 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
       throw ConfigError("--profile concurrent needs --rate N (the number of parallel streams)");
     }
     if (options.rate < 1 || options.rate > 100000 || options.rate != std::floor(options.rate)) {
-      throw ConfigError(fmt::format(
-          "--rate: concurrent needs a whole number of streams from 1 to 100000, got {}",
-          options.rate));
+      throw ConfigError(
+          fmt::format("--rate: concurrent needs a whole number of streams from 1 to 100000, got {}",
+                      options.rate));
     }
     spec.streams = static_cast<int>(options.rate);
     plan.profile_description = fmt::format("concurrent ({} streams)", spec.streams);
@@ -221,8 +221,8 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
   nlohmann::json headers = nlohmann::json::array();
   for (const auto& header : target.client.extra_headers) headers.push_back(header.name);
   plan.run_config = {
-      {"target", options.target == kSimTarget ? std::string(kSimTarget)
-                                              : target.client.base_url.to_string()},
+      {"target",
+       options.target == kSimTarget ? std::string(kSimTarget) : target.client.base_url.to_string()},
       {"api", std::string(openai::to_string(target.api))},
       {"model", target.model},
       {"profile", std::string(profile::to_string(spec.kind))},

@@ -2,13 +2,12 @@
 // Everything that can be wrong with the user's input is found here, before any load is sent.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "llmpace/engine/target.hpp"
 #include "llmpace/profile/profile_spec.hpp"

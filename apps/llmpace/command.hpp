@@ -4,9 +4,8 @@
 // line and exit code 2 / 1.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace llmpace::app {
 

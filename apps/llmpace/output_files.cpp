@@ -1,10 +1,10 @@
 #include "output_files.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/report/json_writer.hpp"
@@ -21,9 +21,9 @@ std::string extension_of(const std::string& path) { return fs::path(path).extens
 void ensure_outputs_writable(const std::vector<std::string>& paths) {
   for (const auto& path : paths) {
     if (extension_of(path) != ".json") {
-      throw ConfigError(fmt::format(
-          "--output '{}': unsupported format '{}' (this version writes .json)", path,
-          extension_of(path)));
+      throw ConfigError(
+          fmt::format("--output '{}': unsupported format '{}' (this version writes .json)", path,
+                      extension_of(path)));
     }
     const bool existed = fs::exists(path);
     {

@@ -1,7 +1,6 @@
 // End to end: the benchmark against the embedded simulator and against `llmpace sim` running as
 // its own process, with the figures checked against what the simulator was told.
 #include <catch2/catch.hpp>
-
 #include <csignal>
 
 #include "harness.hpp"
@@ -56,9 +55,8 @@ TEST_CASE("benchmark against `llmpace sim` as its own process over http://127.0.
   ScratchDir scratch;
   const auto result = run_to_exit(
       llmpace_binary(),
-      {"benchmark", "--target", sim.url, "--profile", "concurrent", "--rate", "8",
-       "--max-requests", "200", "--data", "prompt_tokens=128,output_tokens=64", "--output",
-       scratch.file("r.json")});
+      {"benchmark", "--target", sim.url, "--profile", "concurrent", "--rate", "8", "--max-requests",
+       "200", "--data", "prompt_tokens=128,output_tokens=64", "--output", scratch.file("r.json")});
   INFO(result.stderr_text);
   REQUIRE(result.exit_code == 0);
   const auto report = read_json_file(scratch.file("r.json"));

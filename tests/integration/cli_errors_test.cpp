@@ -49,14 +49,12 @@ TEST_CASE("an unknown flag is a configuration error") {
 }
 
 TEST_CASE("a bad URL is a configuration error") {
-  check_one_line_error(
-      run_to_exit(llmpace_binary(), {"benchmark", "--target", "localhost:8000", "--max-requests",
-                                     "1"}),
-      2, "invalid URL");
-  check_one_line_error(
-      run_to_exit(llmpace_binary(), {"benchmark", "--target", "ftp://127.0.0.1", "--max-requests",
-                                     "1"}),
-      2, "unsupported scheme");
+  check_one_line_error(run_to_exit(llmpace_binary(), {"benchmark", "--target", "localhost:8000",
+                                                      "--max-requests", "1"}),
+                       2, "invalid URL");
+  check_one_line_error(run_to_exit(llmpace_binary(), {"benchmark", "--target", "ftp://127.0.0.1",
+                                                      "--max-requests", "1"}),
+                       2, "unsupported scheme");
 }
 
 TEST_CASE("garbage in --data is a configuration error") {
@@ -70,15 +68,13 @@ TEST_CASE("garbage in --data is a configuration error") {
 TEST_CASE("other bad flags are configuration errors") {
   check_one_line_error(run_to_exit(llmpace_binary(), {"benchmark", "--target", "sim"}), 2,
                        "--max-requests or --max-seconds");
+  check_one_line_error(run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--profile", "wobbly"})),
+                       2, "unknown profile");
   check_one_line_error(
-      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--profile", "wobbly"})), 2,
-      "unknown profile");
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--profile", "concurrent"})), 2, "--rate");
   check_one_line_error(
-      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--profile", "concurrent"})), 2,
-      "--rate");
-  check_one_line_error(
-      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--output", "/nonexistent/dir/r.json"})),
-      2, "cannot write");
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--output", "/nonexistent/dir/r.json"})), 2,
+      "cannot write");
   check_one_line_error(
       run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--header", "no colon here"})), 2,
       "--header");
@@ -96,8 +92,8 @@ TEST_CASE("an unreachable target with --model: every request errors, report stil
   const std::string url = "http://127.0.0.1:" + std::to_string(unused_loopback_port());
   ScratchDir scratch;
   const auto result =
-      run_to_exit(llmpace_binary(), {"benchmark", "--target", url, "--model", "m",
-                                     "--max-requests", "3", "--output", scratch.file("r.json")});
+      run_to_exit(llmpace_binary(), {"benchmark", "--target", url, "--model", "m", "--max-requests",
+                                     "3", "--output", scratch.file("r.json")});
   INFO(result.stderr_text);
   CHECK(result.exit_code == 1);
   CHECK_THAT(result.stderr_text, Contains("no request succeeded (3 connect)"));

@@ -2,7 +2,6 @@
 // counted per kind while the run goes on, --max-seconds cancels in-flight requests, and secrets
 // stay out of reports, output and the process listing.
 #include <catch2/catch.hpp>
-
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -24,10 +23,9 @@ std::string read_text(const std::string& path) {
 TEST_CASE("SIGINT stops the run and the report is still written, marked interrupted") {
   ScratchDir scratch;
   ChildProcess benchmark(llmpace_binary(),
-                         {"benchmark", "--target", "sim", "--profile", "concurrent", "--rate",
-                          "4", "--max-seconds", "120", "--data",
-                          "prompt_tokens=16,output_tokens=1000", "--sim-itl-ms", "5", "--output",
-                          scratch.file("r.json")});
+                         {"benchmark", "--target", "sim", "--profile", "concurrent", "--rate", "4",
+                          "--max-seconds", "120", "--data", "prompt_tokens=16,output_tokens=1000",
+                          "--sim-itl-ms", "5", "--output", scratch.file("r.json")});
   REQUIRE(benchmark.wait_for_stderr_line("benchmark of", std::chrono::seconds(30)));
   benchmark.send_signal(SIGINT);
   const auto exit_code = benchmark.wait_for_exit(std::chrono::seconds(30));
@@ -46,11 +44,11 @@ TEST_CASE("SIGINT stops the run and the report is still written, marked interrup
 
 TEST_CASE("the time limit ends the benchmark and counts cancelled requests as incomplete") {
   ScratchDir scratch;
-  const auto result = run_to_exit(
-      llmpace_binary(),
-      {"benchmark", "--target", "sim", "--profile", "concurrent", "--rate", "3", "--max-seconds",
-       "1.5", "--data", "prompt_tokens=16,output_tokens=40", "--sim-ttft-ms", "20",
-       "--sim-itl-ms", "10", "--output", scratch.file("r.json")});
+  const auto result =
+      run_to_exit(llmpace_binary(), {"benchmark", "--target", "sim", "--profile", "concurrent",
+                                     "--rate", "3", "--max-seconds", "1.5", "--data",
+                                     "prompt_tokens=16,output_tokens=40", "--sim-ttft-ms", "20",
+                                     "--sim-itl-ms", "10", "--output", scratch.file("r.json")});
   INFO(result.stderr_text);
   REQUIRE(result.exit_code == 0);
   const auto benchmark = read_json_file(scratch.file("r.json"))["benchmarks"][0];
@@ -61,14 +59,13 @@ TEST_CASE("the time limit ends the benchmark and counts cancelled requests as in
 }
 
 TEST_CASE("a failing server: errors counted per kind, the run goes on") {
-  auto sim = start_sim_process({"--fail-rate", "0.3", "--ttft-ms", "1", "--itl-ms", "1",
-                                "--seed", "7"});
+  auto sim =
+      start_sim_process({"--fail-rate", "0.3", "--ttft-ms", "1", "--itl-ms", "1", "--seed", "7"});
   ScratchDir scratch;
   const auto result = run_to_exit(
       llmpace_binary(),
-      {"benchmark", "--target", sim.url, "--profile", "concurrent", "--rate", "4",
-       "--max-requests", "60", "--data", "prompt_tokens=8,output_tokens=4", "--output",
-       scratch.file("r.json")});
+      {"benchmark", "--target", sim.url, "--profile", "concurrent", "--rate", "4", "--max-requests",
+       "60", "--data", "prompt_tokens=8,output_tokens=4", "--output", scratch.file("r.json")});
   INFO(result.stderr_text);
   REQUIRE(result.exit_code == 0);
   const auto benchmark = read_json_file(scratch.file("r.json"))["benchmarks"][0];
@@ -85,16 +82,14 @@ TEST_CASE("secrets never reach the report, the output or the process listing") {
   const std::string secret = "sk-very-secret-4242";
   const std::string header_secret = "hdr-secret-7777";
   ScratchDir scratch;
-  ChildProcess benchmark(
-      llmpace_binary(),
-      {"benchmark", "--target", "sim", "--api-key", secret, "--header",
-       "X-Tenant-Token: " + header_secret, "--max-requests", "300", "--data",
-       "prompt_tokens=8,output_tokens=2", "--sim-ttft-ms", "1", "--sim-itl-ms", "1", "--output",
-       scratch.file("r.json")});
+  ChildProcess benchmark(llmpace_binary(),
+                         {"benchmark", "--target", "sim", "--api-key", secret, "--header",
+                          "X-Tenant-Token: " + header_secret, "--max-requests", "300", "--data",
+                          "prompt_tokens=8,output_tokens=2", "--sim-ttft-ms", "1", "--sim-itl-ms",
+                          "1", "--output", scratch.file("r.json")});
   // Once it announces the benchmark, the flags have been parsed and hidden.
   REQUIRE(benchmark.wait_for_stderr_line("benchmark of", std::chrono::seconds(30)));
-  const std::string cmdline =
-      read_text("/proc/" + std::to_string(benchmark.pid()) + "/cmdline");
+  const std::string cmdline = read_text("/proc/" + std::to_string(benchmark.pid()) + "/cmdline");
   CHECK_THAT(cmdline, Contains("--api-key"));
   CHECK(cmdline.find(secret) == std::string::npos);
   CHECK(cmdline.find(header_secret) == std::string::npos);
@@ -110,11 +105,11 @@ TEST_CASE("secrets never reach the report, the output or the process listing") {
 
 TEST_CASE("OPENAI_API_KEY is used when --api-key is not given and is not reported") {
   ScratchDir scratch;
-  const auto result = run_to_exit(
-      llmpace_binary(),
-      {"benchmark", "--target", "sim", "--max-requests", "2", "--data",
-       "prompt_tokens=8,output_tokens=2", "--output", scratch.file("r.json")},
-      std::chrono::seconds(60), {"OPENAI_API_KEY=env-secret-1234"});
+  const auto result =
+      run_to_exit(llmpace_binary(),
+                  {"benchmark", "--target", "sim", "--max-requests", "2", "--data",
+                   "prompt_tokens=8,output_tokens=2", "--output", scratch.file("r.json")},
+                  std::chrono::seconds(60), {"OPENAI_API_KEY=env-secret-1234"});
   REQUIRE(result.exit_code == 0);
   const auto report = read_json_file(scratch.file("r.json"));
   CHECK(report["run"]["api_key_set"] == true);

@@ -1,7 +1,8 @@
+#include <fmt/format.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <fmt/format.h>
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/engine/target.hpp"

@@ -1,6 +1,7 @@
 #include "llmpace/engine/request_execution.hpp"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "llmpace/openai/request_builder.hpp"
@@ -31,7 +32,8 @@ std::string describe_http_error(int status, const std::string& body) {
   }
   if (detail.empty()) detail = body;
   if (detail.size() > kMaxErrorMessageChars) detail.resize(kMaxErrorMessageChars);
-  return detail.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {}: {}", status, detail);
+  return detail.empty() ? fmt::format("HTTP {}", status)
+                        : fmt::format("HTTP {}: {}", status, detail);
 }
 
 bool is_success(int http_status) { return http_status >= 200 && http_status < 300; }

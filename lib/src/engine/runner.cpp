@@ -1,15 +1,14 @@
 #include "llmpace/engine/runner.hpp"
 
-#include <csignal>
-#include <cstdlib>
-#include <list>
-#include <optional>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <list>
+#include <optional>
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/engine/request_execution.hpp"
@@ -28,11 +27,7 @@ namespace {
 struct BenchmarkRun {
   BenchmarkRun(const Target& target_in, const workload::SyntheticPromptSource& prompts_in,
                const profile::ProfileSpec& spec_in)
-      : target(target_in),
-        prompts(prompts_in),
-        spec(spec_in),
-        deadline_timer(io),
-        signals(io) {}
+      : target(target_in), prompts(prompts_in), spec(spec_in), deadline_timer(io), signals(io) {}
 
   const Target& target;
   const workload::SyntheticPromptSource& prompts;
@@ -50,8 +45,8 @@ struct BenchmarkRun {
   TimePoint stop_time;
 
   bool may_start_another() const {
-    return !stopping && (!spec.max_requests || next_index < static_cast<std::uint64_t>(
-                                                                *spec.max_requests));
+    return !stopping &&
+           (!spec.max_requests || next_index < static_cast<std::uint64_t>(*spec.max_requests));
   }
 
   /// Stops starting requests and cancels those in flight. Idempotent.
@@ -120,8 +115,8 @@ metrics::BenchmarkResult Runner::run(const profile::ProfileSpec& spec) {
   }
   run.active_streams = streams;
   for (int stream = 0; stream < streams; ++stream) {
-    auto& connection = run.connections.emplace_back(run.io.get_executor(), target_.client,
-                                                    target_.tls_context);
+    auto& connection =
+        run.connections.emplace_back(run.io.get_executor(), target_.client, target_.tls_context);
     asio::co_spawn(run.io, run.async_stream(connection), asio::detached);
   }
   if (options_.on_start) options_.on_start(spec);

@@ -1,10 +1,9 @@
 #include "llmpace/http/connection.hpp"
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 
 #include <array>
-#include <optional>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -12,7 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <fmt/format.h>
+#include <optional>
 
 #include "llmpace/core/version.hpp"
 
@@ -67,7 +66,7 @@ struct Connection::Impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   std::optional<tcp::resolver> resolver;  // set while a name resolution runs
-  beast::flat_buffer read_buffer;  // bytes read past the previous response (keep-alive)
+  beast::flat_buffer read_buffer;         // bytes read past the previous response (keep-alive)
   bool cancelled = false;
   std::size_t exchanges_on_connection = 0;
 
@@ -95,7 +94,8 @@ struct Connection::Impl {
     const Url& url = options.base_url;
     resolver.emplace(executor);
     const std::string service = std::to_string(url.port);  // named: no temporary in co_await
-    auto [resolve_error, endpoints] = co_await resolver->async_resolve(url.host, service, kUseTuple);
+    auto [resolve_error, endpoints] =
+        co_await resolver->async_resolve(url.host, service, kUseTuple);
     resolver.reset();
     if (cancelled) co_return kCancelledStep;
     if (resolve_error) {
@@ -112,13 +112,13 @@ struct Connection::Impl {
     if (connect_error) {
       plain.reset();
       if (is_timeout(connect_error)) {
-        co_return StepFailure{total_governs_connect ? ErrorKind::request_timeout
-                                                    : ErrorKind::connect_timeout,
-                              fmt::format("connect to {} timed out", url.to_string())};
+        co_return StepFailure{
+            total_governs_connect ? ErrorKind::request_timeout : ErrorKind::connect_timeout,
+            fmt::format("connect to {} timed out", url.to_string())};
       }
-      co_return StepFailure{ErrorKind::connect, fmt::format("cannot connect to {}: {}",
-                                                            url.to_string(),
-                                                            connect_error.message())};
+      co_return StepFailure{
+          ErrorKind::connect,
+          fmt::format("cannot connect to {}: {}", url.to_string(), connect_error.message())};
     }
     plain->socket().set_option(tcp::no_delay(true));
     if (!url.is_tls()) co_return std::nullopt;
@@ -139,24 +139,24 @@ struct Connection::Impl {
         deadline <= handshake_start + options.timeouts.tls_handshake;
     beast::get_lowest_layer(*tls).expires_at(
         earlier(deadline, handshake_start + options.timeouts.tls_handshake));
-    auto [handshake_error] = co_await tls->async_handshake(asio::ssl::stream_base::client,
-                                                           kUseTuple);
+    auto [handshake_error] =
+        co_await tls->async_handshake(asio::ssl::stream_base::client, kUseTuple);
     if (cancelled) co_return kCancelledStep;
     if (handshake_error) {
       const long verify_result = SSL_get_verify_result(tls->native_handle());
       tls.reset();
       if (is_timeout(handshake_error)) {
-        co_return StepFailure{total_governs_handshake ? ErrorKind::request_timeout
-                                                      : ErrorKind::tls_timeout,
-                              "TLS handshake timed out"};
+        co_return StepFailure{
+            total_governs_handshake ? ErrorKind::request_timeout : ErrorKind::tls_timeout,
+            "TLS handshake timed out"};
       }
       std::string reason = handshake_error.message();
       if (verify_result != X509_V_OK) {
         reason = fmt::format("certificate verification failed: {}",
                              X509_verify_cert_error_string(verify_result));
       }
-      co_return StepFailure{ErrorKind::tls, fmt::format("TLS handshake with {} failed: {}",
-                                                        url.to_string(), reason)};
+      co_return StepFailure{
+          ErrorKind::tls, fmt::format("TLS handshake with {} failed: {}", url.to_string(), reason)};
     }
     co_return std::nullopt;
   }
@@ -187,10 +187,9 @@ struct Connection::Impl {
   /// One attempt on the current (open) connection. `received_any` tells the caller whether a
   /// retry on a fresh connection is safe.
   template <class Stream>
-  asio::awaitable<ExchangeOutcome> async_exchange_on(Stream& stream,
-                                                     const bhttp::request<bhttp::string_body>& message,
-                                                     const BodyHandler& on_body, TimePoint deadline,
-                                                     bool& received_any) {
+  asio::awaitable<ExchangeOutcome> async_exchange_on(
+      Stream& stream, const bhttp::request<bhttp::string_body>& message, const BodyHandler& on_body,
+      TimePoint deadline, bool& received_any) {
     ExchangeOutcome outcome;
     beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
     const Timeouts& timeouts = options.timeouts;
@@ -201,13 +200,13 @@ struct Connection::Impl {
     auto [write_error, bytes_written] = co_await bhttp::async_write(stream, message, kUseTuple);
     (void)bytes_written;
     if (write_error) {
-      co_return fail(outcome, write_error, total_governs_headers ? ErrorKind::request_timeout
-                                                                 : ErrorKind::header_timeout,
+      co_return fail(outcome, write_error,
+                     total_governs_headers ? ErrorKind::request_timeout : ErrorKind::header_timeout,
                      "writing the request");
     }
 
     bhttp::response_parser<bhttp::buffer_body> parser;
-    parser.body_limit(boost::none);    // streams may be far longer than Beast's 8 MB default
+    parser.body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
     parser.header_limit(64 * 1024);
     std::array<char, kBodyReadBufferBytes> body_buffer;
     while (!parser.is_done()) {
@@ -230,12 +229,12 @@ struct Connection::Impl {
       }
       if (read_error) {
         const ErrorKind timeout_kind =
-            total_governs ? ErrorKind::request_timeout
-                          : (parser.is_header_done() ? ErrorKind::idle_timeout
-                                                     : ErrorKind::header_timeout);
-        co_return fail(outcome, read_error, timeout_kind,
-                       parser.is_header_done() ? "reading the response body"
-                                               : "reading the response headers");
+            total_governs
+                ? ErrorKind::request_timeout
+                : (parser.is_header_done() ? ErrorKind::idle_timeout : ErrorKind::header_timeout);
+        co_return fail(
+            outcome, read_error, timeout_kind,
+            parser.is_header_done() ? "reading the response body" : "reading the response headers");
       }
       if (parser.is_header_done() && outcome.http_status == 0) {
         outcome.http_status = static_cast<int>(parser.get().result_int());
@@ -315,16 +314,16 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
     // (Not a ?: expression: g++ 12 miscompiles co_await inside a conditional operator.)
     ExchangeOutcome outcome;
     if (impl.tls) {
-      outcome = co_await impl.async_exchange_on(*impl.tls, message, on_body, deadline,
-                                                received_any);
+      outcome =
+          co_await impl.async_exchange_on(*impl.tls, message, on_body, deadline, received_any);
     } else {
-      outcome = co_await impl.async_exchange_on(*impl.plain, message, on_body, deadline,
-                                                received_any);
+      outcome =
+          co_await impl.async_exchange_on(*impl.plain, message, on_body, deadline, received_any);
     }
     // A server may close an idle keep-alive connection just as we reuse it; nothing was
     // processed, so one retry on a fresh connection is safe and not a request failure.
-    const bool retry = reused && attempt == 0 && !received_any &&
-                       outcome.error == ErrorKind::connection_closed;
+    const bool retry =
+        reused && attempt == 0 && !received_any && outcome.error == ErrorKind::connection_closed;
     if (!retry) co_return outcome;
   }
 }

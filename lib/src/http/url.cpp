@@ -1,10 +1,9 @@
 #include "llmpace/http/url.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "llmpace/core/error.hpp"
 
@@ -39,7 +38,8 @@ std::string Url::to_string() const {
 Url parse_url(std::string_view text) {
   Url url;
   const auto scheme_end = text.find("://");
-  if (scheme_end == std::string_view::npos) fail(text, "expected http://HOST[:PORT] or https://...");
+  if (scheme_end == std::string_view::npos)
+    fail(text, "expected http://HOST[:PORT] or https://...");
   url.scheme = std::string(text.substr(0, scheme_end));
   if (url.scheme != "http" && url.scheme != "https") {
     fail(text, fmt::format("unsupported scheme '{}' (use http or https)", url.scheme));

@@ -4,8 +4,10 @@ namespace llmpace::profile {
 
 std::string_view to_string(ProfileKind kind) {
   switch (kind) {
-    case ProfileKind::synchronous: return "synchronous";
-    case ProfileKind::concurrent: return "concurrent";
+    case ProfileKind::synchronous:
+      return "synchronous";
+    case ProfileKind::concurrent:
+      return "concurrent";
   }
   return "unknown";
 }

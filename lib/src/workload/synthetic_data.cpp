@@ -1,9 +1,9 @@
 #include "llmpace/workload/synthetic_data.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "llmpace/core/error.hpp"
 
@@ -13,12 +13,12 @@ namespace {
 // Common short English words: each is a single token in the GPT-2, Llama 3, Mistral and Qwen
 // vocabularies when preceded by a space.
 constexpr std::array<std::string_view, 64> kWords = {
-    "the",   "of",    "and",   "to",    "in",    "is",    "that",  "for",   "it",    "as",
-    "was",   "with",  "be",    "by",    "on",    "not",   "he",    "this",  "are",   "or",
-    "his",   "from",  "at",    "which", "but",   "have",  "an",    "had",   "they",  "you",
-    "were",  "their", "one",   "all",   "we",    "can",   "her",   "has",   "there", "been",
-    "if",    "more",  "when",  "will",  "would", "who",   "so",    "no",    "time",  "water",
-    "light", "house", "world", "day",   "night", "river", "city",  "road",  "music", "paper",
+    "the",   "of",    "and",   "to",    "in",    "is",    "that", "for",  "it",    "as",
+    "was",   "with",  "be",    "by",    "on",    "not",   "he",   "this", "are",   "or",
+    "his",   "from",  "at",    "which", "but",   "have",  "an",   "had",  "they",  "you",
+    "were",  "their", "one",   "all",   "we",    "can",   "her",  "has",  "there", "been",
+    "if",    "more",  "when",  "will",  "would", "who",   "so",   "no",   "time",  "water",
+    "light", "house", "world", "day",   "night", "river", "city", "road", "music", "paper",
     "green", "stone", "cloud", "field"};
 
 constexpr std::int64_t kMaxTokens = 10'000'000;
@@ -56,8 +56,8 @@ SyntheticDataSpec parse_synthetic_data(std::string_view text) {
     } else if (key == "output_tokens") {
       spec.output_tokens = parse_count(key, value);
     } else {
-      throw ConfigError(fmt::format(
-          "--data: unknown key '{}' (supported: prompt_tokens, output_tokens)", key));
+      throw ConfigError(
+          fmt::format("--data: unknown key '{}' (supported: prompt_tokens, output_tokens)", key));
     }
   }
   return spec;

@@ -2,11 +2,6 @@
 // come back as the right ErrorKind, promptly, without an exception.
 #include "llmpace/http/connection.hpp"
 
-#include <catch2/catch.hpp>
-
-#include <functional>
-#include <optional>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,6 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+#include <functional>
+#include <optional>
 
 #include "llmpace/http/url.hpp"
 
@@ -52,18 +50,15 @@ class ScriptedServer {
       asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket), index), asio::detached);
     }
   }
-  asio::awaitable<void> serve(tcp::socket socket, int index) {
-    co_await script_(socket, index);
-  }
+  asio::awaitable<void> serve(tcp::socket socket, int index) { co_await script_(socket, index); }
   tcp::acceptor acceptor_;
   Script script_;
 };
 
 /// Reads one request head (our requests here have no body).
 asio::awaitable<bool> read_request_head(tcp::socket& socket, std::string& buffer) {
-  auto [error, bytes] = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer),
-                                                        "\r\n\r\n",
-                                                        asio::as_tuple(asio::use_awaitable));
+  auto [error, bytes] = co_await asio::async_read_until(
+      socket, asio::dynamic_buffer(buffer), "\r\n\r\n", asio::as_tuple(asio::use_awaitable));
   if (error) co_return false;
   buffer.erase(0, bytes);
   co_return true;
@@ -78,6 +73,21 @@ asio::awaitable<void> hang(tcp::socket& socket) {
   char byte;
   co_await socket.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
 }
+
+enum class Then { hang, close };
+
+/// The most common script: read one request head, write `response`, then hang or close.
+Script answer_once(std::string response, Then then) {
+  return [response = std::move(response), then](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    if (!co_await read_request_head(socket, buffer)) co_return;
+    if (!response.empty()) co_await write(socket, response);
+    if (then == Then::hang) co_await hang(socket);
+  };
+}
+
+const std::string kHeadersAndOneChunk =
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndata: a\r\n";
 
 struct Exchange {
   ExchangeOutcome outcome;
@@ -160,11 +170,7 @@ TEST_CASE("a refused connection is a connect error") {
 
 TEST_CASE("no response headers before the deadline is a header timeout") {
   asio::io_context io;
-  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
-    std::string buffer;
-    co_await read_request_head(socket, buffer);
-    co_await hang(socket);
-  });
+  ScriptedServer server(io, answer_once("", Then::hang));
   auto options = options_for(server.port());
   options.timeouts.response_headers = 100ms;
   Connection connection(io.get_executor(), options, nullptr);
@@ -175,13 +181,7 @@ TEST_CASE("no response headers before the deadline is a header timeout") {
 
 TEST_CASE("silence between chunks longer than the idle deadline is an idle timeout") {
   asio::io_context io;
-  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
-    std::string buffer;
-    co_await read_request_head(socket, buffer);
-    co_await write(socket,
-                   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndata: a\r\n");
-    co_await hang(socket);
-  });
+  ScriptedServer server(io, answer_once(kHeadersAndOneChunk, Then::hang));
   auto options = options_for(server.port());
   options.timeouts.idle = 100ms;
   Connection connection(io.get_executor(), options, nullptr);
@@ -193,11 +193,7 @@ TEST_CASE("silence between chunks longer than the idle deadline is an idle timeo
 
 TEST_CASE("the whole-request deadline wins when it comes first") {
   asio::io_context io;
-  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
-    std::string buffer;
-    co_await read_request_head(socket, buffer);
-    co_await hang(socket);
-  });
+  ScriptedServer server(io, answer_once("", Then::hang));
   Connection connection(io.get_executor(), options_for(server.port()), nullptr);
   const auto result = run_exchanges(io, connection, 1, 100ms).front();
   CHECK(result.outcome.error == ErrorKind::request_timeout);
@@ -205,11 +201,8 @@ TEST_CASE("the whole-request deadline wins when it comes first") {
 
 TEST_CASE("a server closing mid-body is connection_closed") {
   asio::io_context io;
-  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
-    std::string buffer;
-    co_await read_request_head(socket, buffer);
-    co_await write(socket, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
-  });
+  ScriptedServer server(
+      io, answer_once("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", Then::close));
   Connection connection(io.get_executor(), options_for(server.port()), nullptr);
   const auto result = run_exchanges(io, connection, 1).front();
   CHECK(result.outcome.error == ErrorKind::connection_closed);
@@ -218,12 +211,7 @@ TEST_CASE("a server closing mid-body is connection_closed") {
 
 TEST_CASE("garbage instead of HTTP is a protocol error") {
   asio::io_context io;
-  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
-    std::string buffer;
-    co_await read_request_head(socket, buffer);
-    co_await write(socket, "SSH-2.0-OpenSSH_9.2\r\n\r\n");
-    co_await hang(socket);
-  });
+  ScriptedServer server(io, answer_once("SSH-2.0-OpenSSH_9.2\r\n\r\n", Then::hang));
   Connection connection(io.get_executor(), options_for(server.port()), nullptr);
   const auto result = run_exchanges(io, connection, 1).front();
   CHECK(result.outcome.error == ErrorKind::protocol);
@@ -231,13 +219,9 @@ TEST_CASE("garbage instead of HTTP is a protocol error") {
 
 TEST_CASE("a non-2xx status is reported with its body, not as a transport error") {
   asio::io_context io;
-  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
-    std::string buffer;
-    co_await read_request_head(socket, buffer);
-    co_await write(socket,
-                   "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
-    co_await hang(socket);
-  });
+  ScriptedServer server(
+      io,
+      answer_once("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy", Then::hang));
   Connection connection(io.get_executor(), options_for(server.port()), nullptr);
   const auto result = run_exchanges(io, connection, 1).front();
   CHECK(result.outcome.ok());
@@ -265,13 +249,7 @@ TEST_CASE("a keep-alive connection closed by the server while idle is retried tr
 
 TEST_CASE("cancel() ends an exchange in flight as cancelled, not as an error") {
   asio::io_context io;
-  ScriptedServer server(io, [](tcp::socket& socket, int) -> asio::awaitable<void> {
-    std::string buffer;
-    co_await read_request_head(socket, buffer);
-    co_await write(socket,
-                   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndata: a\r\n");
-    co_await hang(socket);
-  });
+  ScriptedServer server(io, answer_once(kHeadersAndOneChunk, Then::hang));
   Connection connection(io.get_executor(), options_for(server.port()), nullptr);
   std::optional<ExchangeOutcome> outcome;
   asio::co_spawn(
@@ -294,4 +272,18 @@ TEST_CASE("cancel() ends an exchange in flight as cancelled, not as an error") {
   CHECK(outcome->error == ErrorKind::none);
   CHECK_FALSE(outcome->ok());
   CHECK_FALSE(connection.is_open());
+}
+
+TEST_CASE("bodies far beyond Beast's default 8 MB limit stream through") {
+  constexpr std::size_t kBodyBytes = 12u << 20;
+  asio::io_context io;
+  ScriptedServer server(
+      io, answer_once("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kBodyBytes) +
+                          "\r\n\r\n" + std::string(kBodyBytes, 'x'),
+                      Then::hang));
+  Connection connection(io.get_executor(), options_for(server.port()), nullptr);
+  const auto result = run_exchanges(io, connection, 1).front();
+  CHECK(result.outcome.ok());
+  CHECK(result.body.size() == kBodyBytes);
+  CHECK(result.calls > 1);  // delivered in pieces as it was read, not buffered whole
 }

@@ -1,7 +1,6 @@
 #include "llmpace/workload/synthetic_data.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "llmpace/core/error.hpp"

@@ -1,10 +1,9 @@
 // Target: what a benchmark talks to — the HTTP client settings, the API flavour and the model.
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
-
-#include <boost/asio/ssl/context.hpp>
 
 #include "llmpace/http/client_options.hpp"
 #include "llmpace/openai/api_kind.hpp"

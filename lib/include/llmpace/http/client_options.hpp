@@ -13,11 +13,11 @@ namespace llmpace::http {
 
 /// Deadlines of one request. Each applies to its own step; `request_total` caps them all.
 struct Timeouts {
-  Nanoseconds connect = Seconds{10};        // TCP connect (after name resolution)
-  Nanoseconds tls_handshake = Seconds{10};  // TLS handshake
+  Nanoseconds connect = Seconds{10};            // TCP connect (after name resolution)
+  Nanoseconds tls_handshake = Seconds{10};      // TLS handshake
   Nanoseconds response_headers = Seconds{120};  // request written -> response headers read
-  Nanoseconds idle = Seconds{120};          // longest gap between two reads of the body
-  Nanoseconds request_total = Seconds{600};  // whole request, connect included
+  Nanoseconds idle = Seconds{120};              // longest gap between two reads of the body
+  Nanoseconds request_total = Seconds{600};     // whole request, connect included
 };
 
 struct TlsOptions {

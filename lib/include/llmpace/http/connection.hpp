@@ -9,14 +9,13 @@
 // context's thread. One exchange at a time. The TLS context must outlive the Connection.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ssl/context.hpp>
 
 #include "llmpace/core/time.hpp"
 #include "llmpace/http/client_options.hpp"

@@ -5,9 +5,8 @@
 // may be shared across threads.
 #pragma once
 
-#include <memory>
-
 #include <boost/asio/ssl/context.hpp>
+#include <memory>
 
 #include "llmpace/http/client_options.hpp"
 

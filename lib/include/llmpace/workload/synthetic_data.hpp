@@ -4,8 +4,8 @@
 // Prompt length is approximate in this version: a prompt of N tokens is N words from a fixed
 // English word list, each of which is one token for common BPE tokenizers (and exactly one for the
 // built-in simulator, which counts words). Exact token counts against a real tokenizer come later.
-// Every prompt starts with a unique marker word sequence so a server's prefix cache cannot reuse one
-// request's prompt for the next.
+// Every prompt starts with a unique marker word sequence so a server's prefix cache cannot reuse
+// one request's prompt for the next.
 //
 // Pure; a SyntheticPromptSource is used by one thread at a time.
 #pragma once
@@ -28,8 +28,8 @@ SyntheticDataSpec parse_synthetic_data(std::string_view text);
 
 struct Prompt {
   std::string text;
-  std::int64_t approx_tokens = 0;   // words in `text`
-  std::int64_t output_tokens = 0;   // max output tokens to request
+  std::int64_t approx_tokens = 0;  // words in `text`
+  std::int64_t output_tokens = 0;  // max output tokens to request
 };
 
 class SyntheticPromptSource {
