@@ -68,11 +68,13 @@ struct Connection::Impl {
   std::optional<tcp::resolver> resolver;  // set while a name resolution runs
   beast::flat_buffer read_buffer;         // bytes read past the previous response (keep-alive)
   bool cancelled = false;
-  std::size_t exchanges_on_connection = 0;
 
   beast::tcp_stream& lowest_layer() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
   bool is_open() { return (plain || tls) && lowest_layer().socket().is_open(); }
 
+  /// Closes the socket (and stops a name resolution): operations in flight complete with an
+  /// error. The stream objects stay alive, because a suspended operation may still refer to
+  /// them; discard_streams() destroys them once nothing is in flight.
   void close() {
     if (resolver) resolver->cancel();
     if (plain || tls) {
@@ -80,17 +82,20 @@ struct Connection::Impl {
       lowest_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
       lowest_layer().socket().close(ignored);
     }
+  }
+
+  /// Destroys the streams of a closed connection. Only where no operation is in flight.
+  void discard_streams() {
+    close();
     plain.reset();
     tls.reset();
     read_buffer.clear();
-    exchanges_on_connection = 0;
   }
 
   /// Resolves, connects and (for https) handshakes. Returns a failure or nullopt on success.
-  /// Resolves, connects and (for https) handshakes. Returns a failure or nullopt on success.
   /// Every step's object lives in a member while it runs, so cancel() can close it.
   asio::awaitable<std::optional<StepFailure>> async_connect(TimePoint deadline) {
-    close();
+    discard_streams();
     const Url& url = options.base_url;
     resolver.emplace(executor);
     const std::string service = std::to_string(url.port);  // named: no temporary in co_await
@@ -278,7 +283,7 @@ Connection::Connection(asio::any_io_executor executor, const ClientOptions& opti
                        std::shared_ptr<asio::ssl::context> tls_context)
     : impl_(std::make_unique<Impl>(std::move(executor), options, std::move(tls_context))) {}
 
-Connection::~Connection() { impl_->close(); }
+Connection::~Connection() { impl_->discard_streams(); }
 
 bool Connection::is_open() const { return impl_->is_open(); }
 
@@ -309,7 +314,6 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
         co_return outcome;
       }
     }
-    ++impl.exchanges_on_connection;
     bool received_any = false;
     // (Not a ?: expression: g++ 12 miscompiles co_await inside a conditional operator.)
     ExchangeOutcome outcome;
