@@ -8,18 +8,47 @@ std::string_view to_string(ProfileKind kind) {
       return "synchronous";
     case ProfileKind::concurrent:
       return "concurrent";
+    case ProfileKind::throughput:
+      return "throughput";
+    case ProfileKind::constant:
+      return "constant";
+    case ProfileKind::poisson:
+      return "poisson";
   }
   return "unknown";
 }
 
 std::optional<ProfileKind> parse_profile_kind(std::string_view text) {
-  if (text == "synchronous" || text == "sync") return ProfileKind::synchronous;
-  if (text == "concurrent") return ProfileKind::concurrent;
+  for (const auto kind : {ProfileKind::synchronous, ProfileKind::concurrent,
+                          ProfileKind::throughput, ProfileKind::constant, ProfileKind::poisson}) {
+    if (text == to_string(kind)) return kind;
+  }
+  if (text == "sync") return ProfileKind::synchronous;
   return std::nullopt;
 }
 
+bool is_open_loop(ProfileKind kind) {
+  return kind == ProfileKind::throughput || kind == ProfileKind::constant ||
+         kind == ProfileKind::poisson;
+}
+
 std::optional<double> ProfileSpec::report_rate() const {
-  if (kind == ProfileKind::concurrent) return static_cast<double>(streams);
+  switch (kind) {
+    case ProfileKind::concurrent:
+      return static_cast<double>(streams);
+    case ProfileKind::constant:
+    case ProfileKind::poisson:
+      return rate_per_s;
+    case ProfileKind::synchronous:
+    case ProfileKind::throughput:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> ProfileSpec::concurrency_cap() const {
+  if (max_concurrency) return max_concurrency;
+  if (kind == ProfileKind::throughput) return kDefaultThroughputConcurrency;
   return std::nullopt;
 }
 

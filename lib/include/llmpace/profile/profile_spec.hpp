@@ -1,7 +1,11 @@
-// ProfileSpec: which arrival profile a benchmark runs and with what constraints. Pure data.
+// ProfileSpec: which arrival profile one benchmark runs and with what constraints. Pure data.
 //
 //   synchronous  one request in flight; the next starts when the last ends
 //   concurrent   `streams` closed loops, each starting a new request when its last ends
+//   throughput   every request due at the start, at most `max_concurrency` in flight
+//   constant     open loop: request n due at start + n / rate (after any rampup)
+//   poisson      open loop: exponential gaps with mean 1 / rate from one seeded generator
+//                (gamma gaps with shape `burstiness` when it is not 1)
 //
 // Constraints apply to each benchmark: it ends when max_requests have been started and finished,
 // or when max_duration has passed (in-flight requests are then cancelled and counted incomplete),
@@ -16,20 +20,32 @@
 
 namespace llmpace::profile {
 
-enum class ProfileKind { synchronous, concurrent };
+enum class ProfileKind { synchronous, concurrent, throughput, constant, poisson };
 
 std::string_view to_string(ProfileKind kind);
 /// Parses a profile name; nullopt when unknown.
 std::optional<ProfileKind> parse_profile_kind(std::string_view text);
+/// True for the profiles whose arrivals follow a schedule rather than completions.
+bool is_open_loop(ProfileKind kind);
+
+inline constexpr int kDefaultThroughputConcurrency = 512;  // GuideLLM's default
 
 struct ProfileSpec {
   ProfileKind kind = ProfileKind::synchronous;
-  int streams = 1;  // concurrent: number of closed-loop streams; synchronous: 1
+  int streams = 1;                 // concurrent: number of closed-loop streams
+  double rate_per_s = 0;           // constant, poisson: arrivals per second
+  double burstiness = 1.0;         // poisson: gamma shape of the gaps (1 = exponential)
+  Nanoseconds rampup{0};           // constant, poisson: rate rises linearly over this period
+  std::uint64_t seed = 42;         // poisson: seed of the arrival process
+  std::optional<int> max_concurrency;  // open loop: cap on requests in flight (queue when full)
   std::optional<std::int64_t> max_requests;
   std::optional<Nanoseconds> max_duration;
 
-  /// The rate as reports show it: streams for concurrent, none for synchronous.
+  /// The rate as reports show it: streams for concurrent, req/s for constant and poisson, none
+  /// for synchronous and throughput.
   [[nodiscard]] std::optional<double> report_rate() const;
+  /// The in-flight cap in force: max_concurrency, or 512 for throughput; none otherwise.
+  [[nodiscard]] std::optional<int> concurrency_cap() const;
 };
 
 }  // namespace llmpace::profile
