@@ -16,6 +16,7 @@
 #include "llmpace/core/error.hpp"
 #include "llmpace/core/version.hpp"
 #include "llmpace/engine/runner.hpp"
+#include "llmpace/profile/sweep.hpp"
 #include "llmpace/report/console_writer.hpp"
 #include "llmpace/report/json_writer.hpp"
 #include "llmpace/sim/sim_server.hpp"
@@ -45,6 +46,21 @@ std::string error_summary(const report::Report& run_report) {
   return text.empty() ? "no request completed" : text;
 }
 
+std::string describe(const profile::ProfileSpec& spec) {
+  switch (spec.kind) {
+    case profile::ProfileKind::synchronous:
+      return "synchronous";
+    case profile::ProfileKind::concurrent:
+      return fmt::format("concurrent ({} streams)", spec.streams);
+    case profile::ProfileKind::throughput:
+      return fmt::format("throughput (up to {} in flight)", spec.concurrency_cap().value_or(0));
+    case profile::ProfileKind::constant:
+    case profile::ProfileKind::poisson:
+      return fmt::format("{} {:.4g} req/s", profile::to_string(spec.kind), spec.rate_per_s);
+  }
+  return "";
+}
+
 int run_benchmark(BenchmarkOptions& options) {
   ResolvedBenchmark plan = resolve_benchmark_options(options);  // ConfigError on bad input
   ensure_outputs_writable(plan.output_paths);
@@ -62,18 +78,45 @@ int run_benchmark(BenchmarkOptions& options) {
   }
   plan.run_config["model"] = plan.target.model;
 
+  const ProfilePlan& profiles = plan.profiles;
+  const std::size_t stage_count = profiles.sweep
+                                      ? static_cast<std::size_t>(profiles.sweep->benchmark_count)
+                                      : profiles.benchmarks.size();
+  std::size_t stage = 0;
   engine::RunnerOptions runner_options;
-  runner_options.on_start = [&plan](const profile::ProfileSpec&) {
-    fmt::print(stderr, "llmpace: {} benchmark of '{}' at {} ({})\n", plan.profile_description,
-               plan.target.model, plan.target_description, plan.limits_description);
+  runner_options.on_start = [&](const profile::ProfileSpec& spec) {
+    fmt::print(stderr, "llmpace: {} benchmark of '{}' at {} ({}){}\n", describe(spec),
+               plan.target.model, plan.target_description, profiles.limits_description,
+               stage_count > 1 ? fmt::format(" [{}/{}]", stage, stage_count) : "");
   };
   engine::Runner runner(plan.target, plan.prompts, runner_options);
   report::Report run_report;
   run_report.llmpace_version = std::string(kVersion);
   run_report.created_at = plan.created_at;
   run_report.run = plan.run_config;
-  const metrics::BenchmarkResult result = runner.run(plan.profile);
-  run_report.benchmarks.push_back(report::make_benchmark_report(result));
+  auto run_stage = [&](const profile::ProfileSpec& spec) {
+    ++stage;
+    run_report.benchmarks.push_back(report::make_benchmark_report(runner.run(spec)));
+  };
+
+  for (const auto& spec : profiles.benchmarks) {
+    if (runner.interrupted()) break;
+    run_stage(spec);
+  }
+  if (profiles.sweep && !runner.interrupted()) {
+    // GuideLLM's sweep: the rate stages lie between what synchronous and throughput achieved.
+    const double synchronous_rate = run_report.benchmarks[0].metrics.throughput.requests_per_s;
+    const double throughput_rate = run_report.benchmarks[1].metrics.throughput.requests_per_s;
+    if (synchronous_rate > 0 && throughput_rate > 0) {
+      for (double rate :
+           profile::sweep_rates(synchronous_rate, throughput_rate, profiles.sweep->benchmark_count)) {
+        if (runner.interrupted()) break;
+        run_stage(sweep_stage(profiles, rate));
+      }
+    } else {
+      fmt::print(stderr, "llmpace: sweep stopped: no request succeeded in its first stages\n");
+    }
+  }
   run_report.interrupted = runner.interrupted();
   if (simulator) simulator->stop();
 

@@ -90,12 +90,31 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
       ->group("Target");
 
   cli.add_option("--profile,--rate-type", options.profile,
-                 "Arrival profile: synchronous | concurrent")
+                 "Arrival profile: synchronous | concurrent | throughput | constant | poisson | "
+                 "sweep")
       ->capture_default_str()
       ->group("Load");
-  options.rate_flag =
-      cli.add_option("--rate", options.rate, "concurrent: number of parallel streams")
+  cli.add_option("--rate", options.rate,
+                 "concurrent: streams; constant, poisson: requests/s; sweep: number of "
+                 "benchmarks (default 10). A list (1,2,4) runs one benchmark per value")
+      ->group("Load");
+  options.max_concurrency_flag =
+      cli.add_option("--max-concurrency", options.max_concurrency,
+                     "Open loop: most requests in flight; arrivals beyond it wait (default: no "
+                     "cap; throughput: 512)")
           ->group("Load");
+  cli.add_option("--burstiness", options.burstiness,
+                 "poisson: gamma shape of the gaps (1 = Poisson, larger = more even)")
+      ->capture_default_str()
+      ->group("Load");
+  cli.add_option("--rampup", options.rampup_s,
+                 "constant, poisson: seconds over which the rate rises linearly from 0")
+      ->capture_default_str()
+      ->group("Load");
+  cli.add_option("--sweep-strategy", options.sweep_strategy,
+                 "sweep: profile of the rate stages, constant or poisson")
+      ->capture_default_str()
+      ->group("Load");
   options.max_requests_flag =
       cli.add_option("--max-requests", options.max_requests, "Requests per benchmark")
           ->group("Load");
@@ -168,47 +187,21 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
     target.tls_context = http::make_client_tls_context(target.client.tls);
   }
 
-  // Profile and limits.
-  const auto kind = profile::parse_profile_kind(options.profile);
-  if (!kind) {
-    throw ConfigError(
-        fmt::format("--profile: unknown profile '{}' (this version has synchronous, concurrent)",
-                    options.profile));
+  // Profiles and limits.
+  ProfileFlags profile_flags;
+  profile_flags.profile = options.profile;
+  profile_flags.rate = options.rate;
+  if (options.max_concurrency_flag->count() > 0) {
+    profile_flags.max_concurrency = options.max_concurrency;
   }
-  profile::ProfileSpec& spec = plan.profile;
-  spec.kind = *kind;
-  if (spec.kind == profile::ProfileKind::concurrent) {
-    if (options.rate_flag->count() == 0) {
-      throw ConfigError("--profile concurrent needs --rate N (the number of parallel streams)");
-    }
-    if (options.rate < 1 || options.rate > 100000 || options.rate != std::floor(options.rate)) {
-      throw ConfigError(
-          fmt::format("--rate: concurrent needs a whole number of streams from 1 to 100000, got {}",
-                      options.rate));
-    }
-    spec.streams = static_cast<int>(options.rate);
-    plan.profile_description = fmt::format("concurrent ({} streams)", spec.streams);
-  } else {
-    if (options.rate_flag->count() > 0) {
-      throw ConfigError("--rate does not apply to --profile synchronous");
-    }
-    plan.profile_description = "synchronous";
-  }
-  if (options.max_requests_flag->count() > 0) {
-    if (options.max_requests < 1) throw ConfigError("--max-requests must be at least 1");
-    spec.max_requests = options.max_requests;
-  }
-  if (options.max_seconds_flag->count() > 0) {
-    spec.max_duration = positive_seconds(options.max_seconds, "--max-seconds");
-  }
-  if (!spec.max_requests && !spec.max_duration) {
-    throw ConfigError("set --max-requests or --max-seconds (or both) to bound the benchmark");
-  }
-  plan.limits_description =
-      spec.max_requests && spec.max_duration
-          ? fmt::format("{} requests or {} s", *spec.max_requests, options.max_seconds)
-          : (spec.max_requests ? fmt::format("{} requests", *spec.max_requests)
-                               : fmt::format("{} s", options.max_seconds));
+  profile_flags.burstiness = options.burstiness;
+  profile_flags.rampup_s = options.rampup_s;
+  profile_flags.sweep_strategy = options.sweep_strategy;
+  profile_flags.seed = options.seed;
+  if (options.max_requests_flag->count() > 0) profile_flags.max_requests = options.max_requests;
+  if (options.max_seconds_flag->count() > 0) profile_flags.max_seconds = options.max_seconds;
+  plan.profiles = resolve_profile_plan(profile_flags);
+  const profile::ProfileSpec& first = plan.profiles.benchmarks.front();
 
   // Workload.
   const workload::SyntheticDataSpec data = workload::parse_synthetic_data(options.data);
@@ -225,12 +218,17 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
        options.target == kSimTarget ? std::string(kSimTarget) : target.client.base_url.to_string()},
       {"api", std::string(openai::to_string(target.api))},
       {"model", target.model},
-      {"profile", std::string(profile::to_string(spec.kind))},
-      {"rate", spec.report_rate() ? nlohmann::json(*spec.report_rate()) : nlohmann::json()},
-      {"max_requests", spec.max_requests ? nlohmann::json(*spec.max_requests) : nlohmann::json()},
-      {"max_seconds", spec.max_duration ? nlohmann::json(options.max_seconds) : nlohmann::json()},
+      {"profile", options.profile},
+      {"rate", options.rate.empty() ? nlohmann::json() : nlohmann::json(options.rate)},
+      {"max_concurrency",
+       first.max_concurrency ? nlohmann::json(*first.max_concurrency) : nlohmann::json()},
+      {"max_requests",
+       first.max_requests ? nlohmann::json(*first.max_requests) : nlohmann::json()},
+      {"max_seconds", first.max_duration ? nlohmann::json(options.max_seconds) : nlohmann::json()},
       {"data", {{"prompt_tokens", data.prompt_tokens}, {"output_tokens", data.output_tokens}}},
       {"seed", options.seed},
+      {"burstiness", options.burstiness},
+      {"rampup_s", options.rampup_s},
       {"headers", headers},
       {"api_key_set", !options.api_key.empty()},
       {"insecure", options.insecure},

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "llmpace/engine/target.hpp"
-#include "llmpace/profile/profile_spec.hpp"
+#include "profile_plan.hpp"
 #include "llmpace/sim/sim_options.hpp"
 #include "llmpace/workload/synthetic_data.hpp"
 
@@ -22,7 +22,11 @@ struct BenchmarkOptions {
   std::string model;
   std::string api = "chat";
   std::string profile = "synchronous";
-  double rate = 0;
+  std::string rate;
+  int max_concurrency = 0;
+  double burstiness = 1.0;
+  double rampup_s = 0;
+  std::string sweep_strategy = "constant";
   std::int64_t max_requests = 0;
   double max_seconds = 0;
   std::string data = "prompt_tokens=256,output_tokens=128";
@@ -39,7 +43,7 @@ struct BenchmarkOptions {
   double sim_itl_ms = 10;
   double sim_jitter = 0.05;
 
-  CLI::Option* rate_flag = nullptr;
+  CLI::Option* max_concurrency_flag = nullptr;
   CLI::Option* max_requests_flag = nullptr;
   CLI::Option* max_seconds_flag = nullptr;
 };
@@ -47,15 +51,13 @@ struct BenchmarkOptions {
 /// A checked, ready-to-run benchmark.
 struct ResolvedBenchmark {
   engine::Target target;
-  profile::ProfileSpec profile;
+  ProfilePlan profiles;
   workload::SyntheticPromptSource prompts{{}, 0};
   std::optional<sim::SimOptions> embedded_sim;  // set for --target sim
   std::vector<std::string> output_paths;
   nlohmann::json run_config;  // for the report: the flags as resolved, without secrets
   std::string created_at;     // ISO 8601 UTC
   std::string target_description;
-  std::string profile_description;
-  std::string limits_description;
 };
 
 void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options);

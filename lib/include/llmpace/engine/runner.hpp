@@ -1,9 +1,13 @@
 // Runner: runs one benchmark (one profile stage) against a target and returns every record.
 //
-// This version drives the closed-loop profiles (synchronous, concurrent) from one io_context on
-// the calling thread: each stream is a coroutine with its own keep-alive connection that starts a
-// request, awaits its end, and starts the next. A request's `scheduled` time is the instant its
-// stream became free for it.
+// Everything runs on one io_context on the calling thread.
+// - Closed loop (synchronous, concurrent): each stream is a coroutine with its own keep-alive
+//   connection that starts a request, awaits its end, and starts the next. A request's
+//   `scheduled` time is the instant its stream became free for it.
+// - Open loop (throughput, constant, poisson): an arrival coroutine sleeps until each request's
+//   due time from the ArrivalSchedule (computed from the start, never from the previous send)
+//   and launches it on a free keep-alive connection, opening one when none is free. `scheduled`
+//   is the due time, so the send lag (sent - scheduled) shows any client lateness.
 //
 // Stopping: the benchmark ends when its constraints say so, or on SIGINT / SIGTERM (the result
 // is then marked interrupted; a second signal exits the process at once with code 130). Requests
@@ -40,6 +44,7 @@ class Runner {
   Target target_;
   workload::SyntheticPromptSource prompts_;
   RunnerOptions options_;
+  std::uint64_t prompts_used_ = 0;  // prompts of earlier benchmarks of this run
   bool interrupted_ = false;
 };
 

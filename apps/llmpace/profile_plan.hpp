@@ -1,0 +1,48 @@
+// The benchmarks a run is made of, from --profile, --rate and their companions.
+//
+//   --profile concurrent --rate 1,4,16   three benchmarks, one per value
+//   --profile sweep --rate 10            synchronous, throughput, then 8 open-loop rates between
+//                                        their measured req/s (computed while the run goes on)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llmpace/profile/profile_spec.hpp"
+
+namespace llmpace::app {
+
+struct ProfileFlags {
+  std::string profile = "synchronous";
+  std::string rate;  // as typed: "8", "1,2,4"; empty when not given
+  std::optional<int> max_concurrency;
+  double burstiness = 1.0;
+  double rampup_s = 0;
+  std::string sweep_strategy = "constant";
+  std::uint64_t seed = 42;
+  std::optional<std::int64_t> max_requests;
+  std::optional<double> max_seconds;
+};
+
+struct SweepPlan {
+  int benchmark_count = 10;                                     // K, all stages included
+  profile::ProfileKind strategy = profile::ProfileKind::constant;  // of the rate stages
+};
+
+struct ProfilePlan {
+  /// Benchmarks to run in order. For a sweep: the synchronous and throughput stages; the rate
+  /// stages are added by sweep_stage() once their rates are known.
+  std::vector<profile::ProfileSpec> benchmarks;
+  std::optional<SweepPlan> sweep;
+  std::string description;         // for the start line, e.g. "constant at 1, 2, 4 req/s"
+  std::string limits_description;  // e.g. "200 requests or 60 s per benchmark"
+};
+
+/// Checks the flags and builds the plan. Throws ConfigError with a one-line message.
+ProfilePlan resolve_profile_plan(const ProfileFlags& flags);
+
+/// A sweep's rate stage: the plan's first benchmark (its limits and seed) at `rate_per_s`.
+profile::ProfileSpec sweep_stage(const ProfilePlan& plan, double rate_per_s);
+
+}  // namespace llmpace::app
