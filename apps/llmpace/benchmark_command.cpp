@@ -108,8 +108,8 @@ int run_benchmark(BenchmarkOptions& options) {
     const double synchronous_rate = run_report.benchmarks[0].metrics.throughput.requests_per_s;
     const double throughput_rate = run_report.benchmarks[1].metrics.throughput.requests_per_s;
     if (synchronous_rate > 0 && throughput_rate > 0) {
-      for (double rate :
-           profile::sweep_rates(synchronous_rate, throughput_rate, profiles.sweep->benchmark_count)) {
+      for (double rate : profile::sweep_rates(synchronous_rate, throughput_rate,
+                                              profiles.sweep->benchmark_count)) {
         if (runner.interrupted()) break;
         run_stage(sweep_stage(profiles, rate));
       }

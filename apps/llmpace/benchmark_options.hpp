@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "llmpace/engine/target.hpp"
-#include "profile_plan.hpp"
 #include "llmpace/sim/sim_options.hpp"
 #include "llmpace/workload/synthetic_data.hpp"
+#include "profile_plan.hpp"
 
 namespace llmpace::app {
 

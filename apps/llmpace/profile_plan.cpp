@@ -1,9 +1,9 @@
 #include "profile_plan.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "llmpace/core/error.hpp"
 
@@ -39,9 +39,8 @@ std::vector<double> parse_rates(const std::string& text) {
 
 int whole_number(double value, int low, int high, std::string_view what) {
   if (value < low || value > high || value != std::floor(value)) {
-    throw ConfigError(
-        fmt::format("--rate: {} must be a whole number from {} to {}, got {}", what, low, high,
-                    value));
+    throw ConfigError(fmt::format("--rate: {} must be a whole number from {} to {}, got {}", what,
+                                  low, high, value));
   }
   return static_cast<int>(value);
 }
@@ -79,8 +78,8 @@ void check_flags_apply(const ProfileFlags& flags, ProfileKind kind, bool sweep) 
 
 ProfilePlan resolve_profile_plan(const ProfileFlags& flags) {
   const bool sweep = flags.profile == "sweep";
-  const auto kind = sweep ? std::optional(ProfileKind::synchronous)
-                          : profile::parse_profile_kind(flags.profile);
+  const auto kind =
+      sweep ? std::optional(ProfileKind::synchronous) : profile::parse_profile_kind(flags.profile);
   if (!kind) {
     throw ConfigError(fmt::format(
         "--profile: unknown profile '{}' (synchronous, concurrent, throughput, constant, poisson, "
@@ -147,10 +146,9 @@ ProfilePlan resolve_profile_plan(const ProfileFlags& flags) {
     case ProfileKind::synchronous:
     case ProfileKind::throughput:
       if (!rates.empty()) {
-        throw ConfigError(fmt::format("--rate does not apply to --profile {}{}", flags.profile,
-                                      *kind == ProfileKind::throughput
-                                          ? " (use --max-concurrency)"
-                                          : ""));
+        throw ConfigError(
+            fmt::format("--rate does not apply to --profile {}{}", flags.profile,
+                        *kind == ProfileKind::throughput ? " (use --max-concurrency)" : ""));
       }
       add(*kind);
       plan.description = std::string(profile::to_string(*kind));
@@ -165,8 +163,8 @@ ProfilePlan resolve_profile_plan(const ProfileFlags& flags) {
     case ProfileKind::constant:
     case ProfileKind::poisson:
       if (rates.empty()) {
-        throw ConfigError(fmt::format("--profile {} needs --rate R (requests per second)",
-                                      flags.profile));
+        throw ConfigError(
+            fmt::format("--profile {} needs --rate R (requests per second)", flags.profile));
       }
       for (double rate : rates) {
         if (rate > kMaxRatePerS) {

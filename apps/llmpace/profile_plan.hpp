@@ -26,7 +26,7 @@ struct ProfileFlags {
 };
 
 struct SweepPlan {
-  int benchmark_count = 10;                                     // K, all stages included
+  int benchmark_count = 10;                                        // K, all stages included
   profile::ProfileKind strategy = profile::ProfileKind::constant;  // of the rate stages
 };
 

@@ -1,11 +1,5 @@
 #include "llmpace/engine/runner.hpp"
 
-#include <csignal>
-#include <cstdlib>
-#include <list>
-#include <optional>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,6 +7,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <list>
+#include <optional>
+#include <vector>
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/engine/request_execution.hpp"
@@ -33,8 +32,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 /// decoder (which keeps its parser buffers). Lanes are reused from request to request.
 struct Lane {
   Lane(asio::any_io_executor executor, const Target& target)
-      : connection(std::move(executor), target.client, target.tls_context),
-        decoder(target.api) {}
+      : connection(std::move(executor), target.client, target.tls_context), decoder(target.api) {}
   http::Connection connection;
   openai::ChunkDecoder decoder;
 };
@@ -58,8 +56,8 @@ class BenchmarkRun {
 
  private:
   bool may_start_another() const {
-    return !stopping_ && (!spec_.max_requests ||
-                          next_index_ < static_cast<std::uint64_t>(*spec_.max_requests));
+    return !stopping_ &&
+           (!spec_.max_requests || next_index_ < static_cast<std::uint64_t>(*spec_.max_requests));
   }
 
   /// Stops starting requests and cancels those in flight. Idempotent.
@@ -169,7 +167,7 @@ class BenchmarkRun {
   asio::io_context io_;
   asio::steady_timer deadline_timer_;
   asio::steady_timer arrival_timer_;  // the open loop's wait for the next due time
-  asio::steady_timer slot_freed_;  // cancelled (cancel_one) when an open-loop request ends
+  asio::steady_timer slot_freed_;     // cancelled (cancel_one) when an open-loop request ends
   asio::signal_set signals_;
   std::list<Lane> lanes_;  // stable addresses: requests hold references while in flight
   std::vector<Lane*> idle_lanes_;

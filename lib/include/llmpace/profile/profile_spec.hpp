@@ -32,11 +32,11 @@ inline constexpr int kDefaultThroughputConcurrency = 512;  // GuideLLM's default
 
 struct ProfileSpec {
   ProfileKind kind = ProfileKind::synchronous;
-  int streams = 1;                 // concurrent: number of closed-loop streams
-  double rate_per_s = 0;           // constant, poisson: arrivals per second
-  double burstiness = 1.0;         // poisson: gamma shape of the gaps (1 = exponential)
-  Nanoseconds rampup{0};           // constant, poisson: rate rises linearly over this period
-  std::uint64_t seed = 42;         // poisson: seed of the arrival process
+  int streams = 1;                     // concurrent: number of closed-loop streams
+  double rate_per_s = 0;               // constant, poisson: arrivals per second
+  double burstiness = 1.0;             // poisson: gamma shape of the gaps (1 = exponential)
+  Nanoseconds rampup{0};               // constant, poisson: rate rises linearly over this period
+  std::uint64_t seed = 42;             // poisson: seed of the arrival process
   std::optional<int> max_concurrency;  // open loop: cap on requests in flight (queue when full)
   std::optional<std::int64_t> max_requests;
   std::optional<Nanoseconds> max_duration;
