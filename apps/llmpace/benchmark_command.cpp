@@ -4,12 +4,9 @@
 // --max-requests --data --output-path), with clearer aliases (--profile, --output).
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <fstream>
+#include <map>
 #include <memory>
-#include <optional>
 #include <string>
-#include <vector>
 
 #include "benchmark_options.hpp"
 #include "command.hpp"
@@ -61,6 +58,31 @@ std::string describe(const profile::ProfileSpec& spec) {
   return "";
 }
 
+/// Runs every benchmark of the plan into `run_report`, a sweep's rate stages once its first two
+/// stages have measured the rates; stops starting benchmarks once a signal interrupted one.
+void run_stages(engine::Runner& runner, const ProfilePlan& profiles, report::Report& run_report) {
+  auto run_stage = [&](const profile::ProfileSpec& spec) {
+    run_report.benchmarks.push_back(report::make_benchmark_report(runner.run(spec)));
+  };
+  for (const auto& spec : profiles.benchmarks) {
+    if (runner.interrupted()) return;
+    run_stage(spec);
+  }
+  if (!profiles.sweep || runner.interrupted()) return;
+  // GuideLLM's sweep: the rate stages lie between what synchronous and throughput achieved.
+  const double synchronous_rate = run_report.benchmarks[0].metrics.throughput.requests_per_s;
+  const double throughput_rate = run_report.benchmarks[1].metrics.throughput.requests_per_s;
+  if (synchronous_rate <= 0 || throughput_rate <= 0) {
+    fmt::print(stderr, "llmpace: sweep stopped: no request succeeded in its first stages\n");
+    return;
+  }
+  for (double rate :
+       profile::sweep_rates(synchronous_rate, throughput_rate, profiles.sweep->benchmark_count)) {
+    if (runner.interrupted()) return;
+    run_stage(sweep_stage(profiles, rate));
+  }
+}
+
 int run_benchmark(BenchmarkOptions& options) {
   ResolvedBenchmark plan = resolve_benchmark_options(options);  // ConfigError on bad input
   ensure_outputs_writable(plan.output_paths);
@@ -78,45 +100,24 @@ int run_benchmark(BenchmarkOptions& options) {
   }
   plan.run_config["model"] = plan.target.model;
 
+  report::Report run_report;
+  run_report.llmpace_version = std::string(kVersion);
+  run_report.created_at = plan.created_at;
+  run_report.run = plan.run_config;
+
   const ProfilePlan& profiles = plan.profiles;
   const std::size_t stage_count = profiles.sweep
                                       ? static_cast<std::size_t>(profiles.sweep->benchmark_count)
                                       : profiles.benchmarks.size();
-  std::size_t stage = 0;
   engine::RunnerOptions runner_options;
   runner_options.on_start = [&](const profile::ProfileSpec& spec) {
+    const std::size_t stage = run_report.benchmarks.size() + 1;
     fmt::print(stderr, "llmpace: {} benchmark of '{}' at {} ({}){}\n", describe(spec),
                plan.target.model, plan.target_description, profiles.limits_description,
                stage_count > 1 ? fmt::format(" [{}/{}]", stage, stage_count) : "");
   };
   engine::Runner runner(plan.target, plan.prompts, runner_options);
-  report::Report run_report;
-  run_report.llmpace_version = std::string(kVersion);
-  run_report.created_at = plan.created_at;
-  run_report.run = plan.run_config;
-  auto run_stage = [&](const profile::ProfileSpec& spec) {
-    ++stage;
-    run_report.benchmarks.push_back(report::make_benchmark_report(runner.run(spec)));
-  };
-
-  for (const auto& spec : profiles.benchmarks) {
-    if (runner.interrupted()) break;
-    run_stage(spec);
-  }
-  if (profiles.sweep && !runner.interrupted()) {
-    // GuideLLM's sweep: the rate stages lie between what synchronous and throughput achieved.
-    const double synchronous_rate = run_report.benchmarks[0].metrics.throughput.requests_per_s;
-    const double throughput_rate = run_report.benchmarks[1].metrics.throughput.requests_per_s;
-    if (synchronous_rate > 0 && throughput_rate > 0) {
-      for (double rate : profile::sweep_rates(synchronous_rate, throughput_rate,
-                                              profiles.sweep->benchmark_count)) {
-        if (runner.interrupted()) break;
-        run_stage(sweep_stage(profiles, rate));
-      }
-    } else {
-      fmt::print(stderr, "llmpace: sweep stopped: no request succeeded in its first stages\n");
-    }
-  }
+  run_stages(runner, profiles, run_report);
   run_report.interrupted = runner.interrupted();
   if (simulator) simulator->stop();
 
