@@ -56,6 +56,8 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
                                   .body = openai::build_request_body(target.api, generation),
                                   .accept = "text/event-stream"};
 
+  // One allocation up front instead of regrowing the vector while tokens stream in.
+  record.token_chunk_times.reserve(static_cast<std::size_t>(prompt.output_tokens));
   openai::StreamRecorder recorder(decoder, record);
   std::string error_body;
   const http::Connection::BodyHandler on_body = [&](int http_status, std::string_view bytes,
