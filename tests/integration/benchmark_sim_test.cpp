@@ -53,13 +53,9 @@ TEST_CASE("benchmark against the embedded simulator: the acceptance run") {
 TEST_CASE("benchmark against `llmpace sim` as its own process over http://127.0.0.1") {
   auto sim = start_sim_process({"--ttft-ms", "40", "--itl-ms", "8", "--model", "sim-proc"});
   ScratchDir scratch;
-  const auto result = run_to_exit(
-      llmpace_binary(),
-      {"benchmark", "--target", sim.url, "--profile", "concurrent", "--rate", "8", "--max-requests",
-       "200", "--data", "prompt_tokens=128,output_tokens=64", "--output", scratch.file("r.json")});
-  INFO(result.stderr_text);
-  REQUIRE(result.exit_code == 0);
-  const auto report = read_json_file(scratch.file("r.json"));
+  const auto report = run_benchmark_report(
+      scratch, {"--target", sim.url, "--profile", "concurrent", "--rate", "8", "--max-requests",
+                "200", "--data", "prompt_tokens=128,output_tokens=64"});
   check_acceptance_report(report, 200, 64, 40.0, 8.0);
   CHECK(report["run"]["model"] == "sim-proc");  // discovered through GET /v1/models
 
@@ -70,13 +66,9 @@ TEST_CASE("benchmark against `llmpace sim` as its own process over http://127.0.
 TEST_CASE("synchronous completions against `llmpace sim`") {
   auto sim = start_sim_process({"--ttft-ms", "5", "--itl-ms", "1"});
   ScratchDir scratch;
-  const auto result = run_to_exit(
-      llmpace_binary(),
-      {"benchmark", "--target", sim.url, "--api", "completions", "--max-requests", "10", "--data",
-       "prompt_tokens=16,output_tokens=8", "--output", scratch.file("r.json")});
-  INFO(result.stderr_text);
-  REQUIRE(result.exit_code == 0);
-  const auto report = read_json_file(scratch.file("r.json"));
+  const auto report =
+      run_benchmark_report(scratch, {"--target", sim.url, "--api", "completions", "--max-requests",
+                                     "10", "--data", "prompt_tokens=16,output_tokens=8"});
   const auto& benchmark = report["benchmarks"][0];
   CHECK(benchmark["profile"] == "synchronous");
   CHECK(benchmark["rate"].is_null());

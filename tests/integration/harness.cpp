@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -57,6 +58,15 @@ nlohmann::json read_json_file(const std::string& path) {
   std::ifstream file(path);
   if (!file) throw std::runtime_error("cannot read " + path);
   return nlohmann::json::parse(file);
+}
+
+nlohmann::json run_benchmark_report(const ScratchDir& scratch, std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), "benchmark");
+  arguments.insert(arguments.end(), {"--output", scratch.file("r.json")});
+  const auto result = run_to_exit(llmpace_binary(), arguments);
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  return read_json_file(scratch.file("r.json"));
 }
 
 std::vector<std::string> non_empty_lines(const std::string& text) {

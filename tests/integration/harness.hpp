@@ -41,6 +41,10 @@ std::uint16_t unused_loopback_port();
 
 nlohmann::json read_json_file(const std::string& path);
 
+/// Runs `llmpace benchmark ARGUMENTS --output <scratch>/r.json`, requires exit code 0 (the
+/// failure shows stderr) and returns the JSON report.
+nlohmann::json run_benchmark_report(const ScratchDir& scratch, std::vector<std::string> arguments);
+
 /// Lines of `text` that are not empty.
 std::vector<std::string> non_empty_lines(const std::string& text);
 

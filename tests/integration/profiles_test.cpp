@@ -15,15 +15,10 @@ namespace {
 const std::vector<std::string> kShortRequests = {"--target", "sim", "--data",
                                                  "prompt_tokens=16,output_tokens=8"};
 
+/// A benchmark of short requests that must succeed; returns its report.
 nlohmann::json run_benchmark(const ScratchDir& scratch, std::vector<std::string> flags) {
-  std::vector<std::string> arguments{"benchmark"};
-  arguments.insert(arguments.end(), kShortRequests.begin(), kShortRequests.end());
-  arguments.insert(arguments.end(), flags.begin(), flags.end());
-  arguments.insert(arguments.end(), {"--output", scratch.file("r.json")});
-  const auto result = run_to_exit(llmpace_binary(), arguments);
-  INFO(result.stderr_text);
-  REQUIRE(result.exit_code == 0);
-  return read_json_file(scratch.file("r.json"));
+  flags.insert(flags.begin(), kShortRequests.begin(), kShortRequests.end());
+  return run_benchmark_report(scratch, std::move(flags));
 }
 
 }  // namespace

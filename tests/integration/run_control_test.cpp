@@ -44,14 +44,10 @@ TEST_CASE("SIGINT stops the run and the report is still written, marked interrup
 
 TEST_CASE("the time limit ends the benchmark and counts cancelled requests as incomplete") {
   ScratchDir scratch;
-  const auto result =
-      run_to_exit(llmpace_binary(), {"benchmark", "--target", "sim", "--profile", "concurrent",
-                                     "--rate", "3", "--max-seconds", "1.5", "--data",
-                                     "prompt_tokens=16,output_tokens=40", "--sim-ttft-ms", "20",
-                                     "--sim-itl-ms", "10", "--output", scratch.file("r.json")});
-  INFO(result.stderr_text);
-  REQUIRE(result.exit_code == 0);
-  const auto benchmark = read_json_file(scratch.file("r.json"))["benchmarks"][0];
+  const auto benchmark = run_benchmark_report(
+      scratch, {"--target", "sim", "--profile", "concurrent", "--rate", "3", "--max-seconds", "1.5",
+                "--data", "prompt_tokens=16,output_tokens=40", "--sim-ttft-ms", "20",
+                "--sim-itl-ms", "10"})["benchmarks"][0];
   // Each request takes ~0.41 s, so 3 streams finish 3 rounds in 1.5 s and are cut mid-fourth.
   CHECK(benchmark["requests"]["successful"].get<int>() >= 6);
   CHECK(benchmark["requests"]["incomplete"] == 3);
@@ -62,13 +58,9 @@ TEST_CASE("a failing server: errors counted per kind, the run goes on") {
   auto sim =
       start_sim_process({"--fail-rate", "0.3", "--ttft-ms", "1", "--itl-ms", "1", "--seed", "7"});
   ScratchDir scratch;
-  const auto result = run_to_exit(
-      llmpace_binary(),
-      {"benchmark", "--target", sim.url, "--profile", "concurrent", "--rate", "4", "--max-requests",
-       "60", "--data", "prompt_tokens=8,output_tokens=4", "--output", scratch.file("r.json")});
-  INFO(result.stderr_text);
-  REQUIRE(result.exit_code == 0);
-  const auto benchmark = read_json_file(scratch.file("r.json"))["benchmarks"][0];
+  const auto benchmark = run_benchmark_report(
+      scratch, {"--target", sim.url, "--profile", "concurrent", "--rate", "4", "--max-requests",
+                "60", "--data", "prompt_tokens=8,output_tokens=4"})["benchmarks"][0];
   const int successful = benchmark["requests"]["successful"];
   const int errored = benchmark["requests"]["errored"];
   CHECK(successful + errored == 60);
