@@ -3,7 +3,9 @@
 // Flag names follow GuideLLM where it has one (--target --model --rate-type --rate --max-seconds
 // --max-requests --data --output-path), with clearer aliases (--profile, --output).
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +18,7 @@
 #include "llmpace/profile/sweep.hpp"
 #include "llmpace/report/console_writer.hpp"
 #include "llmpace/report/json_writer.hpp"
+#include "llmpace/report/progress_display.hpp"
 #include "llmpace/sim/sim_server.hpp"
 #include "output_files.hpp"
 
@@ -109,22 +112,34 @@ int run_benchmark(BenchmarkOptions& options) {
   const std::size_t stage_count = profiles.sweep
                                       ? static_cast<std::size_t>(profiles.sweep->benchmark_count)
                                       : profiles.benchmarks.size();
+  report::ProgressDisplay progress(
+      stderr, report::choose_progress_mode(plan.quiet, isatty(STDERR_FILENO) == 1));
+  std::string progress_label;  // the running benchmark's, e.g. "[3/10] constant 4.5 req/s"
   engine::RunnerOptions runner_options;
+  runner_options.threads = plan.threads;
   runner_options.on_start = [&](const profile::ProfileSpec& spec) {
     const std::size_t stage = run_report.benchmarks.size() + 1;
-    fmt::print(stderr, "llmpace: {} benchmark of '{}' at {} ({}){}\n", describe(spec),
-               plan.target.model, plan.target_description, profiles.limits_description,
-               stage_count > 1 ? fmt::format(" [{}/{}]", stage, stage_count) : "");
+    const std::string stage_text =
+        stage_count > 1 ? fmt::format("[{}/{}] ", stage, stage_count) : "";
+    progress_label = stage_text + describe(spec);
+    if (plan.quiet) return;
+    fmt::print(stderr, "llmpace: {}{} benchmark of '{}' at {} ({} per benchmark, {} threads)\n",
+               stage_text, describe(spec), plan.target.model, plan.target_description,
+               profiles.limits_description, plan.threads);
+  };
+  runner_options.on_progress = [&](const metrics::ProgressSnapshot& snapshot) {
+    progress.update(progress_label, snapshot);
   };
   engine::Runner runner(plan.target, plan.prompts, runner_options);
   run_stages(runner, profiles, run_report);
+  progress.finish();
   run_report.interrupted = runner.interrupted();
   if (simulator) simulator->stop();
 
   fmt::print("{}", report::render_console(run_report));
   for (const auto& path : plan.output_paths) {
     write_report_file(path, run_report);
-    fmt::print(stderr, "llmpace: report written to {}\n", path);
+    if (!plan.quiet) fmt::print(stderr, "llmpace: report written to {}\n", path);
   }
 
   if (run_report.interrupted) {

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <thread>
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/http/tls_context.hpp"
@@ -13,6 +15,7 @@ namespace llmpace::app {
 namespace {
 
 constexpr std::string_view kSimTarget = "sim";
+constexpr int kMaxThreads = 256;
 
 std::string utc_now_iso8601() {
   const std::time_t now = std::time(nullptr);
@@ -50,10 +53,15 @@ Nanoseconds positive_seconds(double seconds, std::string_view flag) {
 
 void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
   cli.footer(
-      "Limits (--max-requests, --max-seconds) apply to each benchmark; the first reached ends it.\n"
-      "Requests still in flight when --max-seconds ends a benchmark are cancelled and counted as\n"
-      "incomplete. Secrets: prefer OPENAI_API_KEY to --api-key (llmpace hides the flag's value\n"
-      "from the process list, but a shell history still keeps it).");
+      "Limits (--max-requests, --max-seconds, --max-errors, --max-error-rate) apply to EACH\n"
+      "benchmark, not to the whole run: a sweep of 10 with --max-seconds 30 runs about 5 minutes.\n"
+      "The first limit reached ends the benchmark. Requests still in flight then are cancelled\n"
+      "and counted as incomplete (with --drain a time limit lets them finish instead). A sweep\n"
+      "with no limit runs 30 s per benchmark. --warmup and --cooldown requests are sent but left\n"
+      "out of the statistics. Progress goes to stderr: one live line per benchmark on a terminal,\n"
+      "a line every 10 s otherwise (--quiet: none). Secrets: prefer OPENAI_API_KEY to --api-key\n"
+      "(llmpace hides the flag's value from the process list, but a shell history still keeps "
+      "it).");
 
   auto* target = cli.add_option("--target", options.target,
                                 "Base URL of the server (http[s]://host:port), or 'sim' for the "
@@ -100,9 +108,13 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
       ->group("Load");
   options.max_concurrency_flag =
       cli.add_option("--max-concurrency", options.max_concurrency,
-                     "Open loop: most requests in flight; arrivals beyond it wait (default: no "
-                     "cap; throughput: 512)")
+                     "Open loop: most requests in flight (default: no cap; throughput: 512)")
           ->group("Load");
+  cli.add_option("--when-full", options.when_full,
+                 "Open loop at --max-concurrency: queue (wait for a slot, seen as send lag) or "
+                 "drop (skip the arrival, counted as dropped)")
+      ->capture_default_str()
+      ->group("Load");
   cli.add_option("--burstiness", options.burstiness,
                  "poisson: gamma shape of the gaps (1 = Poisson, larger = more even)")
       ->capture_default_str()
@@ -121,6 +133,27 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
   options.max_seconds_flag =
       cli.add_option("--max-seconds", options.max_seconds, "Duration of each benchmark, seconds")
           ->group("Load");
+  options.max_errors_flag =
+      cli.add_option("--max-errors", options.max_errors, "End a benchmark at this many errors")
+          ->group("Load");
+  options.max_error_rate_flag =
+      cli.add_option("--max-error-rate", options.max_error_rate,
+                     "End a benchmark once errored/finished requests exceed this fraction "
+                     "(judged from 10 finished requests on)")
+          ->group("Load");
+  cli.add_flag("--drain", options.drain,
+               "When --max-seconds ends a benchmark, let requests in flight finish")
+      ->group("Load");
+  cli.add_option("--warmup", options.warmup,
+                 "Leave out requests starting in the first SECONDS, or PERCENT% of the benchmark")
+      ->group("Load");
+  cli.add_option("--cooldown", options.cooldown,
+                 "Leave out requests starting in the last SECONDS, or PERCENT% of the benchmark")
+      ->group("Load");
+  cli.add_option("--threads", options.threads,
+                 "Worker threads sending requests, each with its own event loop (default: one "
+                 "per core)")
+      ->group("Load");
   cli.add_option("--data", options.data,
                  "Synthetic workload: prompt_tokens=N,output_tokens=M (prompt length approximate)")
       ->capture_default_str()
@@ -132,6 +165,7 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
   cli.add_option("--output,--output-path", options.outputs,
                  "Write the report to FILE (.json); repeatable")
       ->group("Output");
+  cli.add_flag("--quiet,-q", options.quiet, "No progress display on stderr")->group("Output");
 
   cli.add_option("--sim-ttft-ms", options.sim_ttft_ms, "--target sim: time to first token, ms")
       ->capture_default_str()
@@ -200,8 +234,25 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
   profile_flags.seed = options.seed;
   if (options.max_requests_flag->count() > 0) profile_flags.max_requests = options.max_requests;
   if (options.max_seconds_flag->count() > 0) profile_flags.max_seconds = options.max_seconds;
+  if (options.max_errors_flag->count() > 0) profile_flags.max_errors = options.max_errors;
+  if (options.max_error_rate_flag->count() > 0) {
+    profile_flags.max_error_rate = options.max_error_rate;
+  }
+  profile_flags.drain = options.drain;
+  profile_flags.when_full = options.when_full;
+  profile_flags.warmup = options.warmup;
+  profile_flags.cooldown = options.cooldown;
   plan.profiles = resolve_profile_plan(profile_flags);
   const profile::ProfileSpec& first = plan.profiles.benchmarks.front();
+
+  // Execution.
+  if (options.threads < 0 || options.threads > kMaxThreads) {
+    throw ConfigError(fmt::format("--threads must be from 1 to {}", kMaxThreads));
+  }
+  plan.threads = options.threads > 0
+                     ? options.threads
+                     : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  plan.quiet = options.quiet;
 
   // Workload.
   const workload::SyntheticDataSpec data = workload::parse_synthetic_data(options.data);
@@ -223,7 +274,16 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
       {"max_concurrency",
        first.max_concurrency ? nlohmann::json(*first.max_concurrency) : nlohmann::json()},
       {"max_requests", first.max_requests ? nlohmann::json(*first.max_requests) : nlohmann::json()},
-      {"max_seconds", first.max_duration ? nlohmann::json(options.max_seconds) : nlohmann::json()},
+      {"max_seconds",
+       first.max_duration ? nlohmann::json(to_seconds(*first.max_duration)) : nlohmann::json()},
+      {"max_errors", first.max_errors ? nlohmann::json(*first.max_errors) : nlohmann::json()},
+      {"max_error_rate",
+       first.max_error_rate ? nlohmann::json(*first.max_error_rate) : nlohmann::json()},
+      {"warmup", options.warmup.empty() ? nlohmann::json() : nlohmann::json(options.warmup)},
+      {"cooldown", options.cooldown.empty() ? nlohmann::json() : nlohmann::json(options.cooldown)},
+      {"drain", first.drain},
+      {"when_full", std::string(profile::to_string(first.when_full))},
+      {"threads", plan.threads},
       {"data", {{"prompt_tokens", data.prompt_tokens}, {"output_tokens", data.output_tokens}}},
       {"seed", options.seed},
       {"burstiness", options.burstiness},

@@ -29,6 +29,14 @@ struct BenchmarkOptions {
   std::string sweep_strategy = "constant";
   std::int64_t max_requests = 0;
   double max_seconds = 0;
+  std::int64_t max_errors = 0;
+  double max_error_rate = 0;
+  bool drain = false;
+  std::string when_full = "queue";
+  std::string warmup;
+  std::string cooldown;
+  int threads = 0;  // 0: one per core
+  bool quiet = false;
   std::string data = "prompt_tokens=256,output_tokens=128";
   std::uint64_t seed = 42;
   std::vector<std::string> outputs;
@@ -46,6 +54,8 @@ struct BenchmarkOptions {
   CLI::Option* max_concurrency_flag = nullptr;
   CLI::Option* max_requests_flag = nullptr;
   CLI::Option* max_seconds_flag = nullptr;
+  CLI::Option* max_errors_flag = nullptr;
+  CLI::Option* max_error_rate_flag = nullptr;
 };
 
 /// A checked, ready-to-run benchmark.
@@ -58,6 +68,8 @@ struct ResolvedBenchmark {
   nlohmann::json run_config;  // for the report: the flags as resolved, without secrets
   std::string created_at;     // ISO 8601 UTC
   std::string target_description;
+  int threads = 1;     // worker threads
+  bool quiet = false;  // no progress display
 };
 
 void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options);

@@ -72,6 +72,43 @@ void check_flags_apply(const ProfileFlags& flags, ProfileKind kind, bool sweep) 
   if (flags.max_concurrency && *flags.max_concurrency < 1) {
     throw ConfigError("--max-concurrency must be at least 1");
   }
+  const auto when_full = profile::parse_when_full(flags.when_full);
+  if (!when_full) {
+    throw ConfigError(
+        fmt::format("--when-full: expected queue or drop, got '{}'", flags.when_full));
+  }
+  if (*when_full == profile::WhenFull::drop) {
+    const bool paced = sweep || kind == ProfileKind::constant || kind == ProfileKind::poisson;
+    if (!paced || !flags.max_concurrency) {
+      throw ConfigError(
+          "--when-full drop applies to constant, poisson and sweep with --max-concurrency");
+    }
+  }
+  if (flags.max_errors && *flags.max_errors < 1) {
+    throw ConfigError("--max-errors must be at least 1");
+  }
+  if (flags.max_error_rate && !(*flags.max_error_rate > 0 && *flags.max_error_rate <= 1)) {
+    throw ConfigError("--max-error-rate must be a fraction above 0 and at most 1, like 0.05");
+  }
+  if (flags.drain && !flags.max_seconds && !sweep) {
+    throw ConfigError("--drain applies when --max-seconds ends a benchmark");
+  }
+}
+
+/// The part of the limits line about errors, draining and the warmup/cooldown window.
+std::string describe_run_control(const ProfileFlags& flags) {
+  std::string text;
+  if (flags.max_errors) text += fmt::format(", stop at {} errors", *flags.max_errors);
+  if (flags.max_error_rate) {
+    text += fmt::format(", stop above {:g}% errors", *flags.max_error_rate * 100);
+  }
+  auto window_edge = [](const std::string& value) {
+    return value.ends_with('%') ? value : value + " s";
+  };
+  if (!flags.warmup.empty()) text += ", warmup " + window_edge(flags.warmup);
+  if (!flags.cooldown.empty()) text += ", cooldown " + window_edge(flags.cooldown);
+  if (flags.drain) text += ", drained";
+  return text;
 }
 
 }  // namespace
@@ -93,26 +130,42 @@ ProfilePlan resolve_profile_plan(const ProfileFlags& flags) {
   base.burstiness = flags.burstiness;
   base.rampup = from_seconds(flags.rampup_s);
   base.max_concurrency = flags.max_concurrency;
+  base.when_full = *profile::parse_when_full(flags.when_full);
+  base.max_errors = flags.max_errors;
+  base.max_error_rate = flags.max_error_rate;
+  base.drain = flags.drain;
   if (flags.max_requests) {
     if (*flags.max_requests < 1) throw ConfigError("--max-requests must be at least 1");
     base.max_requests = *flags.max_requests;
   }
-  if (flags.max_seconds) {
-    if (!std::isfinite(*flags.max_seconds) || *flags.max_seconds <= 0) {
+  std::optional<double> max_seconds = flags.max_seconds;
+  if (sweep && !max_seconds && !flags.max_requests) max_seconds = kDefaultSweepStageSeconds;
+  if (max_seconds) {
+    if (!std::isfinite(*max_seconds) || *max_seconds <= 0) {
       throw ConfigError("--max-seconds must be a positive number of seconds");
     }
-    base.max_duration = from_seconds(*flags.max_seconds);
+    base.max_duration = from_seconds(*max_seconds);
   }
   if (!base.max_requests && !base.max_duration) {
     throw ConfigError("set --max-requests or --max-seconds (or both) to bound each benchmark");
   }
+  // Every benchmark of the run has the same limits, so one window fits them all.
+  const profile::WarmupSpec warmup = flags.warmup.empty()
+                                         ? profile::WarmupSpec{}
+                                         : profile::parse_window_spec(flags.warmup, "--warmup");
+  const profile::CooldownSpec cooldown =
+      flags.cooldown.empty() ? profile::CooldownSpec{}
+                             : profile::parse_window_spec(flags.cooldown, "--cooldown");
+  base.window = profile::TimeWindow::resolve(
+      warmup, cooldown, {.max_duration = base.max_duration, .max_requests = base.max_requests});
 
   ProfilePlan plan;
   plan.limits_description =
-      base.max_requests && base.max_duration
-          ? fmt::format("{} requests or {:g} s", *base.max_requests, *flags.max_seconds)
-          : (base.max_requests ? fmt::format("{} requests", *base.max_requests)
-                               : fmt::format("{:g} s", *flags.max_seconds));
+      (base.max_requests && base.max_duration
+           ? fmt::format("{} requests or {:g} s", *base.max_requests, *max_seconds)
+           : (base.max_requests ? fmt::format("{} requests", *base.max_requests)
+                                : fmt::format("{:g} s", *max_seconds))) +
+      describe_run_control(flags);
 
   const std::vector<double> rates =
       flags.rate.empty() ? std::vector<double>{} : parse_rates(flags.rate);

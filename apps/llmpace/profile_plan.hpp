@@ -23,7 +23,16 @@ struct ProfileFlags {
   std::uint64_t seed = 42;
   std::optional<std::int64_t> max_requests;
   std::optional<double> max_seconds;
+  std::optional<std::int64_t> max_errors;
+  std::optional<double> max_error_rate;
+  bool drain = false;
+  std::string when_full = "queue";
+  std::string warmup;    // as typed: "30", "10%"; empty when not given
+  std::string cooldown;  // likewise
 };
+
+/// A sweep with neither --max-seconds nor --max-requests runs each stage this long.
+inline constexpr double kDefaultSweepStageSeconds = 30;
 
 struct SweepPlan {
   int benchmark_count = 10;                                        // K, all stages included

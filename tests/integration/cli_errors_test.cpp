@@ -40,7 +40,7 @@ TEST_CASE("version and help flags succeed") {
   result = run_to_exit(llmpace_binary(), {"benchmark", "--help"});
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.stdout_text, Contains("--max-requests"));
-  CHECK_THAT(result.stdout_text, Contains("apply to each benchmark"));
+  CHECK_THAT(result.stdout_text, Contains("apply to EACH"));
 }
 
 TEST_CASE("an unknown flag is a configuration error") {

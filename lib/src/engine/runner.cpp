@@ -1,220 +1,221 @@
 #include "llmpace/engine/runner.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <cstdlib>
-#include <list>
-#include <optional>
+#include <exception>
+#include <memory>
+#include <thread>
 #include <vector>
 
 #include "llmpace/core/error.hpp"
-#include "llmpace/engine/request_execution.hpp"
-#include "llmpace/http/connection.hpp"
-#include "llmpace/openai/chunk_decoder.hpp"
 #include "llmpace/profile/arrival_schedule.hpp"
+#include "run_shared.hpp"
+#include "worker.hpp"
 
 namespace llmpace::engine {
 
 namespace asio = boost::asio;
+using metrics::StopReason;
 using profile::ProfileKind;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+/// `total` split into `parts` shares that differ by at most one, larger shares first.
+int share_of(int total, int part, int parts) { return total / parts + (part < total % parts); }
 
-/// What one request in flight needs besides its record: a keep-alive connection and a chunk
-/// decoder (which keeps its parser buffers). Lanes are reused from request to request.
-struct Lane {
-  Lane(asio::any_io_executor executor, const Target& target)
-      : connection(std::move(executor), target.client, target.tls_context), decoder(target.api) {}
-  http::Connection connection;
-  openai::ChunkDecoder decoder;
-};
-
-/// The state of one benchmark while it runs. Lives on Runner::run's stack; everything in it is
-/// touched only from the io_context thread.
-class BenchmarkRun {
+/// One benchmark while it runs: the worker threads and, on the calling thread, the signals, the
+/// time limit and the progress ticks. Lives on Runner::run's stack.
+class Coordinator {
  public:
-  BenchmarkRun(const Target& target, const workload::SyntheticPromptSource& prompts,
-               std::uint64_t first_prompt_index, const profile::ProfileSpec& spec)
-      : target_(target),
-        prompts_(prompts),
-        first_prompt_index_(first_prompt_index),
-        spec_(spec),
-        deadline_timer_(io_),
-        arrival_timer_(io_),
-        slot_freed_(io_),
-        signals_(io_) {}
+  Coordinator(const Target& target, const workload::SyntheticPromptSource& prompts,
+              std::uint64_t first_prompt_index, const profile::ProfileSpec& spec,
+              const RunnerOptions& options)
+      : spec_(spec), options_(options), shared_(target, spec) {
+    shared_.request_stop = [this](StopReason reason) {
+      asio::post(io_, [this, reason] { stop(reason); });
+    };
+    for (WorkerPlan& plan : plan_workers()) {
+      workers_.push_back(
+          std::make_unique<Worker>(shared_, prompts, first_prompt_index, std::move(plan)));
+    }
+  }
 
-  metrics::BenchmarkResult run(const RunnerOptions& options);
+  metrics::BenchmarkResult run();
 
  private:
-  bool may_start_another() const {
-    return !stopping_ &&
-           (!spec_.max_requests || next_index_ < static_cast<std::uint64_t>(*spec_.max_requests));
+  std::vector<WorkerPlan> plan_workers() const;
+  profile::ArrivalSchedule make_schedule() const;
+
+  /// Ends the benchmark: no request starts any more; in-flight ones are cancelled unless a time
+  /// limit ends a draining benchmark. Runs on the coordinator thread; idempotent, and a later
+  /// signal still cancels a draining end.
+  void stop(StopReason reason) {
+    const bool cancel = !(reason == StopReason::max_seconds && spec_.drain);
+    if (stopping_ && (cancelled_ || !cancel)) return;
+    if (!stopping_) {
+      stopping_ = true;
+      stop_reason_ = reason;
+      stop_time_ = SteadyClock::now();
+    }
+    if (reason == StopReason::signal) stop_reason_ = reason;
+    cancelled_ = cancel;
+    for (auto& worker : workers_) worker->stop(cancel);
   }
 
-  /// Stops starting requests and cancels those in flight. Idempotent.
-  void stop() {
-    if (stopping_) return;
-    stopping_ = true;
-    stop_time_ = SteadyClock::now();
-    for (auto& lane : lanes_) lane.connection.cancel();
-    arrival_timer_.cancel();
-    slot_freed_.cancel();
-  }
-
-  /// Called whenever a producer of requests (a closed-loop stream, the arrival loop, one open-loop
-  /// request) ends; the last one ends the benchmark.
-  void on_task_finished() {
-    if (--active_tasks_ > 0) return;
+  void on_worker_finished() {
+    if (--running_workers_ > 0) return;
     deadline_timer_.cancel();
+    progress_timer_.cancel();
     boost::system::error_code ignored;
     signals_.cancel(ignored);
-  }
-
-  Lane& acquire_lane() {
-    if (idle_lanes_.empty()) return lanes_.emplace_back(io_.get_executor(), target_);
-    Lane& lane = *idle_lanes_.back();
-    idle_lanes_.pop_back();
-    return lane;
-  }
-
-  /// Runs request `index` on `lane` and keeps its record.
-  asio::awaitable<void> async_request(Lane& lane, std::uint64_t index, TimePoint scheduled) {
-    metrics::RequestRecord record;
-    record.index = index;
-    record.scheduled = scheduled;
-    const workload::Prompt prompt = prompts_.prompt_for(first_prompt_index_ + index);
-    co_await async_execute_request(target_, lane.connection, lane.decoder, prompt, record);
-    records_.push_back(std::move(record));
-  }
-
-  /// Closed loop: one stream, starting the next request as soon as its last one ended.
-  asio::awaitable<void> async_stream() {
-    Lane& lane = acquire_lane();
-    while (may_start_another()) {
-      co_await async_request(lane, next_index_++, SteadyClock::now());
-    }
-    on_task_finished();
-  }
-
-  /// Open loop: one request, due at `scheduled`, on a free lane.
-  asio::awaitable<void> async_open_request(std::uint64_t index, TimePoint scheduled) {
-    Lane& lane = acquire_lane();
-    co_await async_request(lane, index, scheduled);
-    idle_lanes_.push_back(&lane);
-    --in_flight_;
-    slot_freed_.cancel_one();
-    on_task_finished();
-  }
-
-  /// Open loop: waits for each arrival's due time (computed from the start, never from the
-  /// previous send) and launches it. With a concurrency cap, an arrival finding every slot taken
-  /// waits for one; its send lag shows the wait.
-  asio::awaitable<void> async_arrivals(profile::ArrivalSchedule schedule, TimePoint start) {
-    const std::optional<int> cap = spec_.concurrency_cap();
-    while (may_start_another()) {
-      const TimePoint due = start + schedule.next();
-      if (spec_.max_duration && due >= start + *spec_.max_duration) break;
-      arrival_timer_.expires_at(due);
-      co_await arrival_timer_.async_wait(kUseTuple);
-      while (cap && in_flight_ >= *cap && !stopping_) {
-        slot_freed_.expires_at(TimePoint::max());
-        co_await slot_freed_.async_wait(kUseTuple);
-      }
-      if (stopping_) break;
-      ++in_flight_;
-      ++active_tasks_;
-      asio::co_spawn(io_, async_open_request(next_index_++, due), asio::detached);
-    }
-    on_task_finished();
-  }
-
-  profile::ArrivalSchedule make_schedule() const {
-    switch (spec_.kind) {
-      case ProfileKind::constant:
-        return profile::ArrivalSchedule::constant(spec_.rate_per_s, spec_.rampup);
-      case ProfileKind::poisson:
-        return profile::ArrivalSchedule::poisson(spec_.rate_per_s, spec_.seed, spec_.burstiness,
-                                                 spec_.rampup);
-      default:
-        return profile::ArrivalSchedule::throughput();
-    }
   }
 
   void watch_signals() {
     signals_.async_wait([this](const boost::system::error_code& error, int /*signal*/) {
       if (error) return;
-      if (stopping_ && interrupted_) std::_Exit(kExitInterrupted);  // second signal: leave now
+      if (interrupted_) std::_Exit(kExitInterrupted);  // second signal: leave now
       interrupted_ = true;
-      stop();
+      stop(StopReason::signal);
       watch_signals();
     });
   }
 
-  const Target& target_;
-  const workload::SyntheticPromptSource& prompts_;
-  const std::uint64_t first_prompt_index_;
-  const profile::ProfileSpec& spec_;
+  void schedule_progress() {
+    progress_timer_.expires_after(options_.progress_interval);
+    progress_timer_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;
+      report_progress(SteadyClock::now(), /*final=*/false);
+      schedule_progress();
+    });
+  }
 
-  asio::io_context io_;
-  asio::steady_timer deadline_timer_;
-  asio::steady_timer arrival_timer_;  // the open loop's wait for the next due time
-  asio::steady_timer slot_freed_;     // cancelled (cancel_one) when an open-loop request ends
-  asio::signal_set signals_;
-  std::list<Lane> lanes_;  // stable addresses: requests hold references while in flight
-  std::vector<Lane*> idle_lanes_;
-  std::vector<metrics::RequestRecord> records_;
-  std::uint64_t next_index_ = 0;
-  int active_tasks_ = 0;
-  int in_flight_ = 0;
+  void report_progress(TimePoint now, bool final) {
+    metrics::ProgressSnapshot snapshot = shared_.snapshot();
+    snapshot.elapsed_s = to_seconds(now - shared_.start);
+    if (spec_.max_duration) snapshot.max_seconds = to_seconds(*spec_.max_duration);
+    snapshot.max_requests = spec_.max_requests;
+    snapshot.successful_per_s =
+        snapshot.elapsed_s > 0 ? static_cast<double>(snapshot.successful) / snapshot.elapsed_s : 0;
+    snapshot.final = final;
+    options_.on_progress(snapshot);
+  }
+
+  const profile::ProfileSpec& spec_;
+  const RunnerOptions& options_;
+  asio::io_context io_{1};
+  asio::steady_timer deadline_timer_{io_};
+  asio::steady_timer progress_timer_{io_};
+  asio::signal_set signals_{io_};
+  RunShared shared_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  int running_workers_ = 0;
   bool stopping_ = false;
+  bool cancelled_ = false;
   bool interrupted_ = false;
+  StopReason stop_reason_ = StopReason::requests_done;
   TimePoint stop_time_;
 };
 
-metrics::BenchmarkResult BenchmarkRun::run(const RunnerOptions& options) {
-  if (options.handle_signals) {
+profile::ArrivalSchedule Coordinator::make_schedule() const {
+  switch (spec_.kind) {
+    case ProfileKind::constant:
+      return profile::ArrivalSchedule::constant(spec_.rate_per_s, spec_.rampup);
+    case ProfileKind::poisson:
+      return profile::ArrivalSchedule::poisson(spec_.rate_per_s, spec_.seed, spec_.burstiness,
+                                               spec_.rampup);
+    default:
+      return profile::ArrivalSchedule::throughput();
+  }
+}
+
+std::vector<WorkerPlan> Coordinator::plan_workers() const {
+  const int threads = std::max(1, options_.threads);
+  std::vector<WorkerPlan> plans;
+  if (!profile::is_open_loop(spec_.kind)) {
+    const int streams = spec_.kind == ProfileKind::synchronous ? 1 : spec_.streams;
+    const int count = std::min(threads, streams);
+    for (int worker = 0; worker < count; ++worker) {
+      WorkerPlan plan;
+      plan.streams = share_of(streams, worker, count);
+      plans.push_back(std::move(plan));
+    }
+    return plans;
+  }
+  const std::optional<int> cap = spec_.concurrency_cap();
+  const int count = cap ? std::min(threads, *cap) : threads;
+  const profile::ArrivalSchedule schedule = make_schedule();
+  for (int worker = 0; worker < count; ++worker) {
+    WorkerPlan plan;
+    plan.arrivals = schedule.for_worker(worker, count);
+    if (cap) plan.concurrency_cap = share_of(*cap, worker, count);
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+metrics::BenchmarkResult Coordinator::run() {
+  if (options_.handle_signals) {
     signals_.add(SIGINT);
     signals_.add(SIGTERM);
     watch_signals();
   }
+  if (options_.on_start) options_.on_start(spec_);
 
   metrics::BenchmarkResult result;
   result.profile = std::string(profile::to_string(spec_.kind));
   result.rate = spec_.report_rate();
+  result.workers = static_cast<int>(workers_.size());
   result.start = SteadyClock::now();
+  shared_.start = result.start;
   if (spec_.max_duration) {
     deadline_timer_.expires_at(result.start + *spec_.max_duration);
     deadline_timer_.async_wait([this](const boost::system::error_code& error) {
-      if (!error) stop();
+      if (!error) stop(StopReason::max_seconds);
     });
   }
-  if (profile::is_open_loop(spec_.kind)) {
-    active_tasks_ = 1;
-    asio::co_spawn(io_, async_arrivals(make_schedule(), result.start), asio::detached);
-  } else {
-    const int streams = spec_.kind == ProfileKind::synchronous ? 1 : spec_.streams;
-    active_tasks_ = streams;
-    for (int stream = 0; stream < streams; ++stream) {
-      asio::co_spawn(io_, async_stream(), asio::detached);
-    }
-  }
-  if (options.on_start) options.on_start(spec_);
-  io_.run();
+  if (options_.on_progress) schedule_progress();
 
-  // A benchmark stopped by its clock ends at the stop; one that ran out of requests ends when
+  // Each thread reports its end to the coordinator; an exception leaves its worker and is
+  // rethrown here once every thread has been joined.
+  std::vector<std::exception_ptr> failures(workers_.size());
+  std::vector<std::thread> threads;
+  running_workers_ = static_cast<int>(workers_.size());
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    threads.emplace_back([this, i, &failures] {
+      try {
+        workers_[i]->run();
+      } catch (...) {
+        failures[i] = std::current_exception();
+      }
+      asio::post(io_, [this] { on_worker_finished(); });
+    });
+  }
+  io_.run();
+  for (auto& thread : threads) thread.join();
+  for (const auto& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  // A benchmark cut short ends at its stop; one that ran out of requests, or drained, ends when
   // its last request did.
-  result.end = stopping_ ? stop_time_ : SteadyClock::now();
+  const TimePoint finished = SteadyClock::now();
+  result.end = stopping_ && cancelled_ ? stop_time_ : finished;
   result.interrupted = interrupted_;
-  result.records = std::move(records_);
+  result.stop_reason = stop_reason_;
+  for (auto& worker : workers_) {
+    auto& records = worker->records();
+    result.records.insert(result.records.end(), std::make_move_iterator(records.begin()),
+                          std::make_move_iterator(records.end()));
+  }
+  std::sort(result.records.begin(), result.records.end(),
+            [](const auto& a, const auto& b) { return a.index < b.index; });
+  if (options_.on_progress) report_progress(finished, /*final=*/true);
+  result.dropped = shared_.snapshot().dropped;
   return result;
 }
 
@@ -224,10 +225,10 @@ Runner::Runner(Target target, workload::SyntheticPromptSource prompts, RunnerOpt
     : target_(std::move(target)), prompts_(prompts), options_(std::move(options)) {}
 
 metrics::BenchmarkResult Runner::run(const profile::ProfileSpec& spec) {
-  BenchmarkRun run(target_, prompts_, prompts_used_, spec);
-  metrics::BenchmarkResult result = run.run(options_);
+  Coordinator coordinator(target_, prompts_, prompts_used_, spec, options_);
+  metrics::BenchmarkResult result = coordinator.run();
   // Later benchmarks of the run get fresh prompts, so a prefix cache never sees one twice.
-  prompts_used_ += result.records.size();
+  if (!result.records.empty()) prompts_used_ += result.records.back().index + 1;
   interrupted_ = interrupted_ || result.interrupted;
   return result;
 }

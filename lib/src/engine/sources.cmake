@@ -1,1 +1,1 @@
-set(MODULE_SOURCES model_discovery.cpp request_execution.cpp runner.cpp)
+set(MODULE_SOURCES model_discovery.cpp request_execution.cpp run_shared.cpp runner.cpp worker.cpp)

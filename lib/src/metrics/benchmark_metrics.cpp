@@ -28,6 +28,10 @@ struct Samples {
   std::vector<double> tpot_ms;
   std::vector<double> latency_ms;
   std::vector<double> send_lag_ms;
+  std::vector<double> dispatch_lag_ms;
+  std::vector<double> unqueued_dispatch_lag_ms;  // requests that did not wait for a slot
+  std::vector<double> ttft_from_scheduled_ms;
+  std::vector<double> latency_from_scheduled_ms;
   std::vector<double> output_tokens;
   std::vector<double> prompt_tokens;
 };
@@ -36,6 +40,8 @@ void add_successful(const RequestRecord& record, Samples& samples) {
   push(samples.ttft_ms, span_ms(record.sent, record.first_token));
   push(samples.ttfb_ms, span_ms(record.sent, record.first_byte));
   push(samples.latency_ms, span_ms(record.sent, record.done));
+  push(samples.ttft_from_scheduled_ms, span_ms(record.scheduled, record.first_token));
+  push(samples.latency_from_scheduled_ms, span_ms(record.scheduled, record.done));
   const auto& chunks = record.token_chunk_times;
   for (std::size_t i = 1; i < chunks.size(); ++i) {
     samples.itl_ms.push_back(to_ms(chunks[i] - chunks[i - 1]));
@@ -61,20 +67,72 @@ double per_second(double amount, double duration_s) {
   return duration_s > 0 ? amount / duration_s : 0;
 }
 
+/// The duration rates are taken over: the whole benchmark, or with a warmup or cooldown the span
+/// of the measured requests (first scheduled start to last end).
+double measured_duration_s(const BenchmarkResult& result) {
+  bool windowed = false;
+  TimePoint first = TimePoint::max();
+  TimePoint last = TimePoint::min();
+  for (const RequestRecord& record : result.records) {
+    if (record.phase != profile::WindowPhase::measured) {
+      windowed = true;
+      continue;
+    }
+    first = std::min(first, record.scheduled);
+    if (RequestRecord::is_set(record.done)) last = std::max(last, record.done);
+  }
+  if (!windowed) return std::max(0.0, to_seconds(result.end - result.start));
+  return first < last ? to_seconds(last - first) : 0.0;
+}
+
+bool is_paced(const std::string& profile) { return profile == "constant" || profile == "poisson"; }
+
 }  // namespace
+
+std::string_view to_string(StopReason reason) {
+  switch (reason) {
+    case StopReason::requests_done:
+      return "requests_done";
+    case StopReason::max_seconds:
+      return "max_seconds";
+    case StopReason::max_errors:
+      return "max_errors";
+    case StopReason::max_error_rate:
+      return "max_error_rate";
+    case StopReason::signal:
+      return "signal";
+  }
+  return "unknown";
+}
 
 BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   BenchmarkMetrics metrics;
   // A stop recorded before the start (or never) means nothing ran: no duration, no rates.
-  metrics.duration_s = std::max(0.0, to_seconds(result.end - result.start));
+  metrics.duration_s = measured_duration_s(result);
+  metrics.requests.dropped = result.dropped;
 
   Samples samples;
   std::size_t with_usage = 0;
   double output_tokens = 0;
   double prompt_tokens = 0;
   for (const RequestRecord& record : result.records) {
+    if (record.phase == profile::WindowPhase::warmup) {
+      ++metrics.requests.warmup;
+      continue;
+    }
+    if (record.phase == profile::WindowPhase::cooldown) {
+      ++metrics.requests.cooldown;
+      continue;
+    }
     // Lateness is measured for every request that left, whatever became of it.
     push(samples.send_lag_ms, span_ms(record.scheduled, record.sent));
+    const std::optional<double> dispatch_lag = span_ms(record.scheduled, record.dispatched);
+    push(samples.dispatch_lag_ms, dispatch_lag);
+    if (record.waited_for_slot) {
+      ++metrics.requests.waited_for_slot;
+    } else {
+      push(samples.unqueued_dispatch_lag_ms, dispatch_lag);
+    }
     switch (record.status) {
       case RequestStatus::successful:
         ++metrics.requests.successful;
@@ -99,11 +157,19 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   metrics.tpot_ms = summarize(std::move(samples.tpot_ms));
   metrics.latency_ms = summarize(std::move(samples.latency_ms));
   metrics.send_lag_ms = summarize(std::move(samples.send_lag_ms));
+  metrics.dispatch_lag_ms = summarize(std::move(samples.dispatch_lag_ms));
+  metrics.ttft_from_scheduled_ms = summarize(std::move(samples.ttft_from_scheduled_ms));
+  metrics.latency_from_scheduled_ms = summarize(std::move(samples.latency_from_scheduled_ms));
+  const DistributionSummary unqueued_lag = summarize(std::move(samples.unqueued_dispatch_lag_ms));
+  metrics.client_limited = is_paced(result.profile) && unqueued_lag.count > 0 &&
+                           unqueued_lag.p99 > kClientLimitedDispatchLagP99Ms;
   metrics.output_tokens = summarize(std::move(samples.output_tokens));
   metrics.prompt_tokens = summarize(std::move(samples.prompt_tokens));
 
   const auto successful = static_cast<double>(metrics.requests.successful);
   metrics.throughput.requests_per_s = per_second(successful, metrics.duration_s);
+  metrics.throughput.sent_requests_per_s =
+      per_second(static_cast<double>(metrics.send_lag_ms.count), metrics.duration_s);
   metrics.throughput.output_tokens_per_s = per_second(output_tokens, metrics.duration_s);
   metrics.throughput.total_tokens_per_s =
       per_second(prompt_tokens + output_tokens, metrics.duration_s);

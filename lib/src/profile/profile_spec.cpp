@@ -32,6 +32,14 @@ bool is_open_loop(ProfileKind kind) {
          kind == ProfileKind::poisson;
 }
 
+std::string_view to_string(WhenFull policy) { return policy == WhenFull::drop ? "drop" : "queue"; }
+
+std::optional<WhenFull> parse_when_full(std::string_view text) {
+  if (text == "queue") return WhenFull::queue;
+  if (text == "drop") return WhenFull::drop;
+  return std::nullopt;
+}
+
 std::optional<double> ProfileSpec::report_rate() const {
   switch (kind) {
     case ProfileKind::concurrent:

@@ -172,6 +172,43 @@ std::vector<std::string> unfinished_lines(const Report& report) {
   return lines;
 }
 
+/// Lines under the table about how a benchmark ran: its pacing, its end, what it left out.
+std::vector<std::string> run_note_lines(const Report& report) {
+  std::vector<std::string> lines;
+  for (const BenchmarkReport& benchmark : report.benchmarks) {
+    const metrics::BenchmarkMetrics& m = benchmark.metrics;
+    std::vector<std::string> notes;
+    if (m.client_limited) {
+      notes.push_back(fmt::format(
+          "CLIENT-LIMITED: dispatch lag p99 {} ms exceeds {:g} ms; TTFT from the schedule p50 {} / "
+          "p99 {} ms",
+          format_ms(m.dispatch_lag_ms.p99), metrics::kClientLimitedDispatchLagP99Ms,
+          format_ms(m.ttft_from_scheduled_ms, m.ttft_from_scheduled_ms.p50),
+          format_ms(m.ttft_from_scheduled_ms, m.ttft_from_scheduled_ms.p99)));
+    }
+    if (m.requests.waited_for_slot > 0) {
+      notes.push_back(fmt::format("{} waited for a concurrency slot (send lag p99 {} ms)",
+                                  m.requests.waited_for_slot, format_ms(m.send_lag_ms.p99)));
+    }
+    if (m.requests.dropped > 0) {
+      notes.push_back(fmt::format("{} dropped at the concurrency cap", m.requests.dropped));
+    }
+    if (benchmark.stop_reason == "max_errors" || benchmark.stop_reason == "max_error_rate") {
+      notes.push_back(fmt::format("ended early by --{}", benchmark.stop_reason == "max_errors"
+                                                             ? "max-errors"
+                                                             : "max-error-rate"));
+    }
+    if (m.requests.warmup > 0 || m.requests.cooldown > 0) {
+      notes.push_back(fmt::format("{} warmup and {} cooldown requests left out", m.requests.warmup,
+                                  m.requests.cooldown));
+    }
+    for (const std::string& note : notes) {
+      lines.push_back(fmt::format("  {}: {}", benchmark_name(benchmark), note));
+    }
+  }
+  return lines;
+}
+
 bool any_interrupted(const Report& report) {
   return std::any_of(report.benchmarks.begin(), report.benchmarks.end(),
                      [](const BenchmarkReport& benchmark) { return benchmark.interrupted; });
@@ -212,6 +249,11 @@ std::string render_console(const Report& report) {
   if (!unfinished.empty()) {
     out += "\nRequests that did not succeed:\n";
     for (const std::string& line : unfinished) out += line + "\n";
+  }
+  const std::vector<std::string> run_notes = run_note_lines(report);
+  if (!run_notes.empty()) {
+    out += "\nHow the benchmarks ran:\n";
+    for (const std::string& line : run_notes) out += line + "\n";
   }
   if (any_interrupted(report)) {
     out += fmt::format("\n{} interrupted: stopped by a signal before its own limits.\n",

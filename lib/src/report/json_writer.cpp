@@ -19,14 +19,26 @@ json metric_definitions() {
        "with output_tokens >= 2 and at least two token chunks"},
       {"latency_ms", "sent -> end of stream"},
       {"send_lag_ms", "scheduled -> sent, every request that was sent (any status)"},
+      {"dispatch_lag_ms",
+       "scheduled -> dispatched (the client began the request, after any wait for a "
+       "concurrency slot), every request"},
+      {"ttft_from_scheduled_ms", "scheduled -> first token (coordinated-omission-safe TTFT)"},
+      {"latency_from_scheduled_ms", "scheduled -> end of stream (coordinated-omission-safe)"},
+      {"client_limited",
+       "constant or poisson benchmark whose dispatch lag p99, over requests that did not wait "
+       "for a concurrency slot, exceeds 1 ms"},
       {"percentiles", "linear interpolation between closest ranks (type 7), from all samples"},
-      {"distributions", "successful requests only, except send_lag_ms"},
+      {"distributions", "successful requests only, except the lags"},
+      {"window",
+       "warmup and cooldown requests are counted in requests.warmup / requests.cooldown and "
+       "excluded from every other statistic"},
   };
 }
 
 json throughput_to_json(const metrics::Throughput& throughput) {
   return {
       {"requests_per_s", throughput.requests_per_s},
+      {"sent_requests_per_s", throughput.sent_requests_per_s},
       {"output_tokens_per_s", throughput.output_tokens_per_s},
       {"total_tokens_per_s", throughput.total_tokens_per_s},
   };
@@ -34,10 +46,10 @@ json throughput_to_json(const metrics::Throughput& throughput) {
 
 json requests_to_json(const metrics::RequestCounts& requests) {
   return {
-      {"successful", requests.successful},
-      {"incomplete", requests.incomplete},
-      {"errored", requests.errored},
-      {"total", requests.total()},
+      {"successful", requests.successful}, {"incomplete", requests.incomplete},
+      {"errored", requests.errored},       {"total", requests.total()},
+      {"warmup", requests.warmup},         {"cooldown", requests.cooldown},
+      {"dropped", requests.dropped},       {"waited_for_slot", requests.waited_for_slot},
   };
 }
 
@@ -58,6 +70,9 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"profile", benchmark.profile},
       {"rate", benchmark.rate ? json(*benchmark.rate) : json(nullptr)},
       {"interrupted", benchmark.interrupted},
+      {"stop_reason", benchmark.stop_reason},
+      {"workers", benchmark.workers},
+      {"client_limited", m.client_limited},
       {"duration_s", m.duration_s},
       {"requests", requests_to_json(m.requests)},
       {"errors_by_kind", json(m.errors_by_kind)},
@@ -70,6 +85,9 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
            {"tpot_ms", summary_to_json(m.tpot_ms)},
            {"latency_ms", summary_to_json(m.latency_ms)},
            {"send_lag_ms", summary_to_json(m.send_lag_ms)},
+           {"dispatch_lag_ms", summary_to_json(m.dispatch_lag_ms)},
+           {"ttft_from_scheduled_ms", summary_to_json(m.ttft_from_scheduled_ms)},
+           {"latency_from_scheduled_ms", summary_to_json(m.latency_from_scheduled_ms)},
            {"output_tokens", summary_to_json(m.output_tokens)},
            {"prompt_tokens", summary_to_json(m.prompt_tokens)},
        }},

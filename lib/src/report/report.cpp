@@ -7,6 +7,8 @@ BenchmarkReport make_benchmark_report(const metrics::BenchmarkResult& result) {
       .profile = result.profile,
       .rate = result.rate,
       .interrupted = result.interrupted,
+      .stop_reason = std::string(metrics::to_string(result.stop_reason)),
+      .workers = result.workers,
       .metrics = metrics::compute_metrics(result),
   };
 }

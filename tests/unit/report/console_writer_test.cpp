@@ -55,8 +55,12 @@ TEST_CASE("console: title from the run, errors under the table", "[console]") {
 TEST_CASE("console: a run without errors, keys or samples stays quiet", "[console]") {
   llmpace::report::Report report;
   report.llmpace_version = "1.2.3";
-  report.benchmarks.push_back(
-      {.profile = "throughput", .rate = {}, .interrupted = false, .metrics = {}});
+  report.benchmarks.push_back({.profile = "throughput",
+                               .rate = {},
+                               .interrupted = false,
+                               .stop_reason = "max_seconds",
+                               .workers = 1,
+                               .metrics = {}});
   report.benchmarks.back().metrics.output_tokens_source = "server_usage";
   const std::string out = render_console(report);
   const auto lines = lines_of(out);

@@ -68,8 +68,14 @@ TEST_CASE("json: benchmark values", "[json]") {
 
   const json& constant = benchmarks.at(1);
   CHECK(constant.at("rate") == 2.5);
-  CHECK(constant.at("requests") ==
-        json{{"successful", 4}, {"incomplete", 0}, {"errored", 3}, {"total", 7}});
+  CHECK(constant.at("requests") == json{{"successful", 4},
+                                        {"incomplete", 0},
+                                        {"errored", 3},
+                                        {"total", 7},
+                                        {"warmup", 0},
+                                        {"cooldown", 0},
+                                        {"dropped", 0},
+                                        {"waited_for_slot", 0}});
   CHECK(constant.at("errors_by_kind") == json{{"http_status", 2}, {"idle_timeout", 1}});
   CHECK(constant.at("output_tokens_source") == "mixed");
   CHECK(constant.at("metrics").at("send_lag_ms").at("max") == 1.5);

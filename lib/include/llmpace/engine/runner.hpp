@@ -1,25 +1,27 @@
 // Runner: runs one benchmark (one profile stage) against a target and returns every record.
 //
-// Everything runs on one io_context on the calling thread.
-// - Closed loop (synchronous, concurrent): each stream is a coroutine with its own keep-alive
-//   connection that starts a request, awaits its end, and starts the next. A request's
-//   `scheduled` time is the instant its stream became free for it.
-// - Open loop (throughput, constant, poisson): an arrival coroutine sleeps until each request's
-//   due time from the ArrivalSchedule (computed from the start, never from the previous send)
-//   and launches it on a free keep-alive connection, opening one when none is free. `scheduled`
-//   is the due time, so the send lag (sent - scheduled) shows any client lateness.
+// The calling thread coordinates: it owns the signal handlers, the time limit and the progress
+// ticks. The requests are sent by `threads` workers (see worker.hpp), each on its own thread
+// with its own io_context and keep-alive connections and an exact share of the load:
+// - closed loop (synchronous: 1 stream; concurrent: N streams spread over the workers);
+// - open loop: worker w of W takes arrivals w, w+W, w+2W, ... of the one schedule, computed from
+//   the start (never from the previous send), so together they send exactly the single-thread
+//   schedule. A concurrency cap is split between the workers (no more workers than the cap).
 //
 // Stopping: the benchmark ends when its constraints say so, or on SIGINT / SIGTERM (the result
 // is then marked interrupted; a second signal exits the process at once with code 130). Requests
-// in flight at the stop are cancelled and recorded as incomplete.
+// in flight at the end are cancelled and recorded as incomplete, except that with `drain` a time
+// limit lets them finish. Error limits and signals always cancel.
 //
 // Thread affinity: run() blocks the calling thread; one run() at a time per Runner.
 #pragma once
 
 #include <functional>
 
+#include "llmpace/core/time.hpp"
 #include "llmpace/engine/target.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
+#include "llmpace/metrics/progress_snapshot.hpp"
 #include "llmpace/profile/profile_spec.hpp"
 #include "llmpace/workload/synthetic_data.hpp"
 
@@ -27,6 +29,11 @@ namespace llmpace::engine {
 
 struct RunnerOptions {
   bool handle_signals = true;  // install SIGINT/SIGTERM handlers while a benchmark runs
+  int threads = 1;             // worker threads (fewer when the profile cannot use them all)
+  Nanoseconds progress_interval = Seconds{1};
+  /// Called on the calling thread every progress_interval while a benchmark runs, and once with
+  /// `final` set when it has ended.
+  std::function<void(const metrics::ProgressSnapshot&)> on_progress;
   /// Called once a benchmark's signal handlers are in place, just before its first request.
   std::function<void(const profile::ProfileSpec&)> on_start;
 };

@@ -15,47 +15,80 @@
 
 namespace llmpace::metrics {
 
+/// Why a benchmark ended.
+enum class StopReason : std::uint8_t {
+  requests_done,   // every request it was to send has finished (max_requests, or a drained end)
+  max_seconds,     // its time limit passed
+  max_errors,      // errors reached max_errors
+  max_error_rate,  // errored / finished passed max_error_rate
+  signal,          // SIGINT / SIGTERM
+};
+
+std::string_view to_string(StopReason reason);
+
 struct BenchmarkResult {
   std::string profile;         // "synchronous", "concurrent", ...
   std::optional<double> rate;  // streams for concurrent, req/s for open-loop; none for synchronous
   TimePoint start;             // first request scheduled
   TimePoint end;               // last request done (or the run's stop)
   bool interrupted = false;    // stopped by a signal before its own limits
-  std::vector<RequestRecord> records;
+  StopReason stop_reason = StopReason::requests_done;
+  int workers = 1;                     // threads that sent this benchmark's requests
+  std::uint64_t dropped = 0;           // open-loop arrivals not sent because the cap was full
+  std::vector<RequestRecord> records;  // ordered by index
 };
 
+/// Requests of the measured window by how they ended, and those left out of it.
 struct RequestCounts {
   std::size_t successful = 0;
   std::size_t incomplete = 0;
   std::size_t errored = 0;
+  std::size_t warmup = 0;           // sent in the warmup: not in any statistic
+  std::size_t cooldown = 0;         // sent in the cooldown: not in any statistic
+  std::size_t dropped = 0;          // open-loop arrivals never sent (cap full, --when-full drop)
+  std::size_t waited_for_slot = 0;  // measured requests that waited for a concurrency slot
   std::size_t total() const { return successful + incomplete + errored; }
 };
 
+/// A constant or poisson benchmark is client-limited when the p99 of its dispatch lag, over
+/// measured requests that did not wait for a concurrency slot, exceeds this: the generator
+/// itself fell behind the schedule (docs/metrics.md).
+inline constexpr double kClientLimitedDispatchLagP99Ms = 1.0;
+
 struct Throughput {
   double requests_per_s = 0;       // successful requests / duration
+  double sent_requests_per_s = 0;  // requests sent (any outcome) / duration
   double output_tokens_per_s = 0;  // output tokens of successful requests / duration
   double total_tokens_per_s = 0;   // (prompt + output) tokens of successful requests / duration
 };
 
-/// Statistics of one benchmark; definitions in docs/metrics.md. Distributions are over
-/// successful requests only, except send_lag_ms (every request that was sent).
+/// Statistics of one benchmark; definitions in docs/metrics.md. Every statistic covers the
+/// measured window only (warmup and cooldown requests are counted, nothing more). Distributions
+/// are over successful requests, except the lags (every request that was sent).
 struct BenchmarkMetrics {
-  double duration_s = 0;  // end - start
+  /// end - start; with a warmup or cooldown, from the first measured request's scheduled start
+  /// to the last measured request's end.
+  double duration_s = 0;
   RequestCounts requests;
   /// ErrorKind name -> count, errored requests only.
   std::map<std::string, std::size_t> errors_by_kind;
-  DistributionSummary ttft_ms;        // sent -> first token
-  DistributionSummary ttfb_ms;        // sent -> first byte
-  DistributionSummary itl_ms;         // every gap between consecutive token-carrying chunks
-  DistributionSummary tpot_ms;        // (last - first token chunk) / (output_tokens - 1)
-  DistributionSummary latency_ms;     // sent -> done
-  DistributionSummary send_lag_ms;    // scheduled -> sent, every request that was sent
-  DistributionSummary output_tokens;  // per request
-  DistributionSummary prompt_tokens;  // per request
+  DistributionSummary ttft_ms;          // sent -> first token
+  DistributionSummary ttfb_ms;          // sent -> first byte
+  DistributionSummary itl_ms;           // every gap between consecutive token-carrying chunks
+  DistributionSummary tpot_ms;          // (last - first token chunk) / (output_tokens - 1)
+  DistributionSummary latency_ms;       // sent -> done
+  DistributionSummary send_lag_ms;      // scheduled -> sent, every request that was sent
+  DistributionSummary dispatch_lag_ms;  // scheduled -> dispatched, every request
+  DistributionSummary ttft_from_scheduled_ms;     // scheduled -> first token
+  DistributionSummary latency_from_scheduled_ms;  // scheduled -> done
+  DistributionSummary output_tokens;              // per request
+  DistributionSummary prompt_tokens;              // per request
   Throughput throughput;
   /// "server_usage" when every successful request had usage, "chunk_count" when none did,
   /// "mixed" otherwise, "none" when there were no successful requests.
   std::string output_tokens_source;
+  /// The generator fell behind its schedule (kClientLimitedDispatchLagP99Ms).
+  bool client_limited = false;
 };
 
 BenchmarkMetrics compute_metrics(const BenchmarkResult& result);

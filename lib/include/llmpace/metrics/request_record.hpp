@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "llmpace/core/time.hpp"
+#include "llmpace/profile/time_window.hpp"
 
 namespace llmpace::metrics {
 
@@ -55,6 +56,7 @@ struct RequestRecord {
   std::uint64_t index = 0;  // position in the benchmark's request sequence
 
   TimePoint scheduled;    // when the profile intended the request to start
+  TimePoint dispatched;   // when the client began the request (after any wait for a slot)
   TimePoint sent;         // when the request bytes were handed to the socket (after connect)
   TimePoint first_byte;   // first read of response bytes (headers included)
   TimePoint first_token;  // first chunk carrying content or reasoning text
@@ -73,6 +75,11 @@ struct RequestRecord {
   int http_status = 0;
   ErrorKind error_kind = ErrorKind::none;
   std::string error_message;
+
+  /// Open loop with a concurrency cap: the request found the cap full and waited for a slot.
+  bool waited_for_slot = false;
+  /// Warmup and cooldown requests are recorded but left out of the statistics.
+  profile::WindowPhase phase = profile::WindowPhase::measured;
 
   [[nodiscard]] static bool is_set(TimePoint time) { return time != TimePoint{}; }
   [[nodiscard]] bool has_first_token() const { return is_set(first_token); }

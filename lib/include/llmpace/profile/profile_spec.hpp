@@ -7,9 +7,11 @@
 //   poisson      open loop: exponential gaps with mean 1 / rate from one seeded generator
 //                (gamma gaps with shape `burstiness` when it is not 1)
 //
-// Constraints apply to each benchmark: it ends when max_requests have been started and finished,
-// or when max_duration has passed (in-flight requests are then cancelled and counted incomplete),
-// whichever comes first.
+// Constraints apply to each benchmark, never to a whole run: it ends when max_requests have been
+// started and finished, when max_duration has passed, or when the errors pass max_errors or
+// max_error_rate, whichever comes first. In-flight requests at the end are cancelled and counted
+// incomplete, or with `drain` allowed to finish (no new request starts). Requests in the warmup or
+// cooldown `window` run but stay out of the statistics.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <string_view>
 
 #include "llmpace/core/time.hpp"
+#include "llmpace/profile/time_window.hpp"
 
 namespace llmpace::profile {
 
@@ -30,16 +33,34 @@ bool is_open_loop(ProfileKind kind);
 
 inline constexpr int kDefaultThroughputConcurrency = 512;  // GuideLLM's default
 
+/// What an open-loop arrival does when max_concurrency requests are already in flight.
+enum class WhenFull {
+  queue,  // wait for a free slot; the wait shows in the request's send lag
+  drop,   // do not send it; counted as dropped
+};
+
+std::string_view to_string(WhenFull policy);
+std::optional<WhenFull> parse_when_full(std::string_view text);
+
+/// max_error_rate is judged only once this many requests have finished, so one early error
+/// cannot end a benchmark.
+inline constexpr std::uint64_t kMinRequestsForErrorRate = 10;
+
 struct ProfileSpec {
   ProfileKind kind = ProfileKind::synchronous;
-  int streams = 1;                     // concurrent: number of closed-loop streams
-  double rate_per_s = 0;               // constant, poisson: arrivals per second
-  double burstiness = 1.0;             // poisson: gamma shape of the gaps (1 = exponential)
-  Nanoseconds rampup{0};               // constant, poisson: rate rises linearly over this period
-  std::uint64_t seed = 42;             // poisson: seed of the arrival process
-  std::optional<int> max_concurrency;  // open loop: cap on requests in flight (queue when full)
+  int streams = 1;                       // concurrent: number of closed-loop streams
+  double rate_per_s = 0;                 // constant, poisson: arrivals per second
+  double burstiness = 1.0;               // poisson: gamma shape of the gaps (1 = exponential)
+  Nanoseconds rampup{0};                 // constant, poisson: rate rises linearly over this period
+  std::uint64_t seed = 42;               // poisson: seed of the arrival process
+  std::optional<int> max_concurrency;    // open loop: cap on requests in flight
+  WhenFull when_full = WhenFull::queue;  // open loop: what an arrival does at the cap
   std::optional<std::int64_t> max_requests;
   std::optional<Nanoseconds> max_duration;
+  std::optional<std::int64_t> max_errors;  // stop once this many requests have errored
+  std::optional<double> max_error_rate;    // stop once errored / finished exceeds this (0..1)
+  bool drain = false;                      // at the end, let in-flight requests finish
+  TimeWindow window;                       // warmup and cooldown, excluded from statistics
 
   /// The rate as reports show it: streams for concurrent, req/s for constant and poisson, none
   /// for synchronous and throughput.

@@ -49,6 +49,11 @@ class TimeWindow {
 
   /// Where request `index`, starting at `start_offset` from the benchmark start, falls.
   [[nodiscard]] WindowPhase phase_of(Nanoseconds start_offset, std::uint64_t index) const;
+  /// True when there is neither a warmup nor a cooldown.
+  [[nodiscard]] bool empty() const {
+    return !warmup_end_offset_ && !warmup_end_index_ && !cooldown_start_offset_ &&
+           !cooldown_start_index_;
+  }
   /// True when the request counts in the statistics.
   [[nodiscard]] bool is_measured(Nanoseconds start_offset, std::uint64_t index) const {
     return phase_of(start_offset, index) == WindowPhase::measured;

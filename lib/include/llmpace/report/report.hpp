@@ -16,6 +16,8 @@ struct BenchmarkReport {
   std::string profile;
   std::optional<double> rate;
   bool interrupted = false;
+  std::string stop_reason;  // metrics::to_string(StopReason)
+  int workers = 1;
   metrics::BenchmarkMetrics metrics;
 };
 

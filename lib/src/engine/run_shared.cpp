@@ -1,0 +1,79 @@
+#include "run_shared.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace llmpace::engine {
+namespace {
+
+using metrics::RequestStatus;
+
+std::optional<double> median_of(std::vector<double> values) {
+  if (values.empty()) return std::nullopt;
+  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), middle, values.end());
+  return *middle;
+}
+
+}  // namespace
+
+void RunShared::on_finished(const metrics::RequestRecord& record) {
+  switch (record.status) {
+    case RequestStatus::successful: {
+      successful_.fetch_add(1, std::memory_order_relaxed);
+      const auto& tokens = record.token_chunk_times;
+      const std::lock_guard lock(samples_mutex_);
+      if (record.has_first_token())
+        ttft_ms_samples_.push_back(to_ms(record.first_token - record.sent));
+      if (tokens.size() >= 2) {
+        itl_ms_samples_.push_back(to_ms(tokens.back() - tokens.front()) /
+                                  static_cast<double>(tokens.size() - 1));
+      }
+      break;
+    }
+    case RequestStatus::incomplete:
+      incomplete_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case RequestStatus::errored: {
+      const std::uint64_t errored = errored_.fetch_add(1, std::memory_order_relaxed) + 1;
+      const std::uint64_t finished = errored + successful_.load(std::memory_order_relaxed);
+      check_error_limits(errored, finished);
+      break;
+    }
+  }
+}
+
+void RunShared::check_error_limits(std::uint64_t errored, std::uint64_t finished) {
+  std::optional<metrics::StopReason> reason;
+  if (spec.max_errors && errored >= static_cast<std::uint64_t>(*spec.max_errors)) {
+    reason = metrics::StopReason::max_errors;
+  } else if (spec.max_error_rate && finished >= profile::kMinRequestsForErrorRate &&
+             static_cast<double>(errored) / static_cast<double>(finished) > *spec.max_error_rate) {
+    reason = metrics::StopReason::max_error_rate;
+  }
+  // Ask once: past the limit every further error would ask again.
+  if (reason && !error_stop_requested_.exchange(true)) request_stop(*reason);
+}
+
+metrics::ProgressSnapshot RunShared::snapshot() {
+  metrics::ProgressSnapshot snapshot;
+  snapshot.started = started_.load(std::memory_order_relaxed);
+  snapshot.successful = successful_.load(std::memory_order_relaxed);
+  snapshot.errored = errored_.load(std::memory_order_relaxed);
+  snapshot.dropped = dropped_.load(std::memory_order_relaxed);
+  const std::uint64_t finished =
+      snapshot.successful + snapshot.errored + incomplete_.load(std::memory_order_relaxed);
+  snapshot.in_flight = snapshot.started > finished ? snapshot.started - finished : 0;
+  std::vector<double> ttft_ms;
+  std::vector<double> itl_ms;
+  {
+    const std::lock_guard lock(samples_mutex_);
+    ttft_ms = ttft_ms_samples_;
+    itl_ms = itl_ms_samples_;
+  }
+  snapshot.ttft_p50_ms = median_of(std::move(ttft_ms));
+  snapshot.itl_p50_ms = median_of(std::move(itl_ms));
+  return snapshot;
+}
+
+}  // namespace llmpace::engine

@@ -1,0 +1,126 @@
+#include "worker.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "llmpace/engine/request_execution.hpp"
+
+namespace llmpace::engine {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+Worker::Lane::Lane(asio::any_io_executor executor, const Target& target)
+    : connection(std::move(executor), target.client, target.tls_context), decoder(target.api) {}
+
+Worker::Worker(RunShared& shared, workload::SyntheticPromptSource prompts,
+               std::uint64_t first_prompt_index, WorkerPlan plan)
+    : shared_(shared),
+      prompts_(prompts),
+      first_prompt_index_(first_prompt_index),
+      plan_(std::move(plan)) {}
+
+void Worker::run() {
+  if (plan_.arrivals) {
+    asio::co_spawn(io_, async_arrivals(), asio::detached);
+  } else {
+    for (int stream = 0; stream < plan_.streams; ++stream) {
+      asio::co_spawn(io_, async_stream(), asio::detached);
+    }
+  }
+  // Returns when every coroutine has ended: nothing else keeps the io_context busy.
+  io_.run();
+}
+
+void Worker::stop(bool cancel_in_flight) {
+  asio::post(io_, [this, cancel_in_flight] { stop_here(cancel_in_flight); });
+}
+
+void Worker::stop_here(bool cancel_in_flight) {
+  stopping_ = true;
+  arrival_timer_.cancel();
+  slot_freed_.cancel();
+  if (cancel_in_flight) {
+    for (auto& lane : lanes_) lane.connection.cancel();
+  }
+}
+
+Worker::Lane& Worker::acquire_lane() {
+  if (idle_lanes_.empty()) return lanes_.emplace_back(io_.get_executor(), shared_.target);
+  Lane& lane = *idle_lanes_.back();
+  idle_lanes_.pop_back();
+  return lane;
+}
+
+asio::awaitable<void> Worker::async_request(Lane& lane, std::uint64_t index, TimePoint scheduled,
+                                            bool waited_for_slot) {
+  metrics::RequestRecord record;
+  record.index = index;
+  record.scheduled = scheduled;
+  record.dispatched = SteadyClock::now();
+  record.waited_for_slot = waited_for_slot;
+  record.phase = shared_.spec.window.phase_of(scheduled - shared_.start, index);
+  shared_.on_dispatched();
+  const workload::Prompt prompt = prompts_.prompt_for(first_prompt_index_ + index);
+  co_await async_execute_request(shared_.target, lane.connection, lane.decoder, prompt, record);
+  shared_.on_finished(record);
+  records_.push_back(std::move(record));
+}
+
+asio::awaitable<void> Worker::async_stream() {
+  Lane& lane = acquire_lane();
+  const auto& max_requests = shared_.spec.max_requests;
+  while (!stopping_) {
+    const std::uint64_t index = shared_.next_closed_index.fetch_add(1, std::memory_order_relaxed);
+    if (max_requests && index >= static_cast<std::uint64_t>(*max_requests)) break;
+    co_await async_request(lane, index, SteadyClock::now(), /*waited_for_slot=*/false);
+  }
+}
+
+asio::awaitable<void> Worker::async_open_request(std::uint64_t index, TimePoint scheduled,
+                                                 bool waited_for_slot) {
+  Lane& lane = acquire_lane();
+  co_await async_request(lane, index, scheduled, waited_for_slot);
+  idle_lanes_.push_back(&lane);
+  --in_flight_;
+  slot_freed_.cancel_one();
+}
+
+asio::awaitable<void> Worker::async_arrivals() {
+  profile::ArrivalSchedule& schedule = *plan_.arrivals;
+  const profile::ProfileSpec& spec = shared_.spec;
+  const std::optional<int> cap = plan_.concurrency_cap;
+  while (!stopping_) {
+    const std::uint64_t index = schedule.next_index();
+    if (spec.max_requests && index >= static_cast<std::uint64_t>(*spec.max_requests)) break;
+    const TimePoint due = shared_.start + schedule.next();
+    if (spec.max_duration && due >= shared_.start + *spec.max_duration) break;
+    arrival_timer_.expires_at(due);
+    co_await arrival_timer_.async_wait(kUseTuple);
+    if (stopping_) break;
+
+    bool waited_for_slot = false;
+    if (cap && in_flight_ >= *cap) {
+      if (spec.when_full == profile::WhenFull::drop) {
+        shared_.on_dropped();
+        continue;
+      }
+      waited_for_slot = true;
+      while (in_flight_ >= *cap && !stopping_) {
+        slot_freed_.expires_at(TimePoint::max());
+        co_await slot_freed_.async_wait(kUseTuple);
+      }
+      if (stopping_) break;
+    }
+    ++in_flight_;
+    asio::co_spawn(io_, async_open_request(index, due, waited_for_slot), asio::detached);
+  }
+}
+
+}  // namespace llmpace::engine

@@ -1,0 +1,88 @@
+// Worker: one thread's share of a benchmark, on its own io_context (shared-nothing: workers never
+// touch each other's connections, timers or records).
+//
+// - Closed loop (synchronous, concurrent): `streams` coroutines, each with its own keep-alive
+//   connection, start a request, await its end and start the next. Request indices come from
+//   the shared counter so that --max-requests holds across workers. `scheduled` is the instant
+//   the stream became free.
+// - Open loop (throughput, constant, poisson): one arrival coroutine walks this worker's share of
+//   the arrival schedule (ArrivalSchedule::for_worker), sleeps on a timer until each due time and
+//   launches the request on a free keep-alive connection, opening one when none is free.
+//   `scheduled` is the due time. With a concurrency cap (this worker's share of it) an arrival
+//   that finds the cap full waits for a slot or is dropped, as the profile says.
+//
+// Thread affinity: construct on the coordinator thread; run() on the worker's own thread; stop()
+// from any thread. records() after run() has returned.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <list>
+#include <optional>
+#include <vector>
+
+#include "llmpace/http/connection.hpp"
+#include "llmpace/metrics/request_record.hpp"
+#include "llmpace/openai/chunk_decoder.hpp"
+#include "llmpace/profile/arrival_schedule.hpp"
+#include "llmpace/workload/synthetic_data.hpp"
+#include "run_shared.hpp"
+
+namespace llmpace::engine {
+
+/// What one worker sends: closed-loop streams, or a share of the open-loop arrivals.
+struct WorkerPlan {
+  int streams = 0;                                   // closed loop
+  std::optional<profile::ArrivalSchedule> arrivals;  // open loop: this worker's share
+  std::optional<int> concurrency_cap;                // open loop: this worker's share of the cap
+};
+
+class Worker {
+ public:
+  Worker(RunShared& shared, workload::SyntheticPromptSource prompts,
+         std::uint64_t first_prompt_index, WorkerPlan plan);
+
+  /// Sends this worker's requests; returns once all of them have ended. Call once.
+  void run();
+  /// Stops starting requests; with `cancel_in_flight` also cancels those in flight (they are
+  /// recorded as incomplete). Safe from any thread; calling it again may add the cancel.
+  void stop(bool cancel_in_flight);
+
+  [[nodiscard]] std::vector<metrics::RequestRecord>& records() { return records_; }
+
+ private:
+  /// What one request in flight needs besides its record: a keep-alive connection and a chunk
+  /// decoder (which keeps its parser buffers). Lanes are reused from request to request.
+  struct Lane {
+    Lane(boost::asio::any_io_executor executor, const Target& target);
+    http::Connection connection;
+    openai::ChunkDecoder decoder;
+  };
+
+  void stop_here(bool cancel_in_flight);
+  Lane& acquire_lane();
+  boost::asio::awaitable<void> async_request(Lane& lane, std::uint64_t index, TimePoint scheduled,
+                                             bool waited_for_slot);
+  boost::asio::awaitable<void> async_stream();
+  boost::asio::awaitable<void> async_open_request(std::uint64_t index, TimePoint scheduled,
+                                                  bool waited_for_slot);
+  boost::asio::awaitable<void> async_arrivals();
+
+  RunShared& shared_;
+  const workload::SyntheticPromptSource prompts_;
+  const std::uint64_t first_prompt_index_;
+  WorkerPlan plan_;
+
+  boost::asio::io_context io_{1};                 // one thread runs it: no locking inside Asio
+  boost::asio::steady_timer arrival_timer_{io_};  // the open loop's wait for the next due time
+  boost::asio::steady_timer slot_freed_{io_};     // cancelled (cancel_one) when a request ends
+  std::list<Lane> lanes_;  // stable addresses: requests hold references while in flight
+  std::vector<Lane*> idle_lanes_;
+  std::vector<metrics::RequestRecord> records_;
+  int in_flight_ = 0;  // open loop
+  bool stopping_ = false;
+};
+
+}  // namespace llmpace::engine
