@@ -81,14 +81,15 @@ class Coordinator {
       if (interrupted_) std::_Exit(kExitInterrupted);  // second signal: leave now
       interrupted_ = true;
       stop(StopReason::signal);
-      watch_signals();
+      if (running_workers_ > 0) watch_signals();  // else the run is over: nothing to wait for
     });
   }
 
   void schedule_progress() {
     progress_timer_.expires_after(options_.progress_interval);
     progress_timer_.async_wait([this](const boost::system::error_code& error) {
-      if (error) return;
+      // A tick already due when the last worker finished escapes the cancel: check as well.
+      if (error || running_workers_ == 0) return;
       report_progress(SteadyClock::now(), /*final=*/false);
       schedule_progress();
     });
