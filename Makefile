@@ -8,7 +8,7 @@ LLMPACE := $(BUILD_DIR)/apps/llmpace/llmpace
 RUN_ARGS ?= --target sim --profile concurrent --rate 8 --max-requests 200 \
             --data prompt_tokens=128,output_tokens=64
 
-.PHONY: all deps configure build run test bench asan format clean
+.PHONY: all deps configure build run test bench asan tsan format clean
 
 all: build
 
@@ -39,8 +39,14 @@ asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS)
 
+# The test suite under ThreadSanitizer (the engine's worker threads, the simulator's io threads).
+tsan: deps
+	@cmake --preset tsan > /dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@ctest --preset tsan -j $(JOBS)
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	@rm -rf $(BUILD_DIR) build-asan build-bench
+	@rm -rf $(BUILD_DIR) build-asan build-tsan build-bench
