@@ -12,22 +12,9 @@ using llmpace::metrics::RequestRecord;
 using llmpace::test::at_ms;
 using llmpace::test::errored_record;
 using llmpace::test::incomplete_record;
+using llmpace::test::result_of;
 using llmpace::test::successful_record;
 using llmpace::test::with_usage;
-
-namespace {
-
-BenchmarkResult result_of(std::vector<RequestRecord> records, double duration_ms = 1000) {
-  BenchmarkResult result;
-  result.profile = "constant";
-  result.rate = 1.0;
-  result.start = at_ms(0);
-  result.end = at_ms(duration_ms);
-  result.records = std::move(records);
-  return result;
-}
-
-}  // namespace
 
 TEST_CASE("compute_metrics: one-token outputs have TTFT and latency but no ITL or TPOT",
           "[compute_metrics]") {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "llmpace/metrics/benchmark_result.hpp"
@@ -64,6 +65,19 @@ inline metrics::RequestRecord incomplete_record(double sent_ms,
   metrics::RequestRecord record = successful_record(sent_ms, 5, chunk_ms, done_ms);
   record.status = metrics::RequestStatus::incomplete;
   return record;
+}
+
+/// A benchmark of `profile` (rate 1) from 0 to `duration_ms` holding `records`.
+inline metrics::BenchmarkResult result_of(std::vector<metrics::RequestRecord> records,
+                                          double duration_ms = 1000,
+                                          std::string profile = "constant") {
+  metrics::BenchmarkResult result;
+  result.profile = std::move(profile);
+  result.rate = 1.0;
+  result.start = at_ms(0);
+  result.end = at_ms(duration_ms);
+  result.records = std::move(records);
+  return result;
 }
 
 }  // namespace llmpace::test

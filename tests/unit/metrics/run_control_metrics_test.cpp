@@ -21,20 +21,10 @@ using llmpace::profile::WindowPhase;
 using llmpace::test::at_ms;
 using llmpace::test::errored_record;
 using llmpace::test::incomplete_record;
+using llmpace::test::result_of;
 using llmpace::test::successful_record;
 
 namespace {
-
-BenchmarkResult result_of(std::vector<RequestRecord> records, double duration_ms = 1000,
-                          std::string profile = "constant") {
-  BenchmarkResult result;
-  result.profile = std::move(profile);
-  result.rate = 1.0;
-  result.start = at_ms(0);
-  result.end = at_ms(duration_ms);
-  result.records = std::move(records);
-  return result;
-}
 
 RequestRecord in_phase(RequestRecord record, WindowPhase phase) {
   record.phase = phase;
