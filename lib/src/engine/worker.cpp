@@ -13,7 +13,14 @@ namespace llmpace::engine {
 namespace asio = boost::asio;
 
 namespace {
+
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+/// Behind schedule, the arrival loop launches overdue arrivals back to back (waiting on an expired
+/// timer would cost a pass of the event loop each), but lets the requests in flight run after
+/// this many.
+constexpr int kMaxLaunchesWithoutYield = 32;
+
 }  // namespace
 
 Worker::Lane::Lane(asio::any_io_executor executor, const Target& target)
@@ -96,13 +103,20 @@ asio::awaitable<void> Worker::async_arrivals() {
   profile::ArrivalSchedule& schedule = *plan_.arrivals;
   const profile::ProfileSpec& spec = shared_.spec;
   const std::optional<int> cap = plan_.concurrency_cap;
+  int launches_without_yield = 0;
   while (!stopping_) {
     const std::uint64_t index = schedule.next_index();
     if (spec.max_requests && index >= static_cast<std::uint64_t>(*spec.max_requests)) break;
     const TimePoint due = shared_.start + schedule.next();
     if (spec.max_duration && due >= shared_.start + *spec.max_duration) break;
-    arrival_timer_.expires_at(due);
-    co_await arrival_timer_.async_wait(kUseTuple);
+    if (due > SteadyClock::now()) {
+      arrival_timer_.expires_at(due);
+      co_await arrival_timer_.async_wait(kUseTuple);
+      launches_without_yield = 0;
+    } else if (++launches_without_yield >= kMaxLaunchesWithoutYield) {
+      co_await asio::post(io_, asio::use_awaitable);
+      launches_without_yield = 0;
+    }
     if (stopping_) break;
 
     bool waited_for_slot = false;
