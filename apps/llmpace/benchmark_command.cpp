@@ -63,9 +63,12 @@ std::string describe(const profile::ProfileSpec& spec) {
 
 /// Runs every benchmark of the plan into `run_report`, a sweep's rate stages once its first two
 /// stages have measured the rates; stops starting benchmarks once a signal interrupted one.
-void run_stages(engine::Runner& runner, const ProfilePlan& profiles, report::Report& run_report) {
+void run_stages(engine::Runner& runner, const ProfilePlan& profiles, const metrics::Slo& slo,
+                report::Report& run_report) {
   auto run_stage = [&](const profile::ProfileSpec& spec) {
-    run_report.benchmarks.push_back(report::make_benchmark_report(runner.run(spec)));
+    metrics::BenchmarkResult result = runner.run(spec);
+    result.slo = slo;
+    run_report.benchmarks.push_back(report::make_benchmark_report(result));
   };
   for (const auto& spec : profiles.benchmarks) {
     if (runner.interrupted()) return;
@@ -131,7 +134,7 @@ int run_benchmark(BenchmarkOptions& options) {
     progress.update(progress_label, snapshot);
   };
   engine::Runner runner(plan.target, plan.prompts, runner_options);
-  run_stages(runner, profiles, run_report);
+  run_stages(runner, profiles, plan.slo, run_report);
   progress.finish();
   run_report.interrupted = runner.interrupted();
   if (simulator) simulator->stop();

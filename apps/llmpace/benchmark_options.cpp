@@ -165,6 +165,10 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
   cli.add_option("--output,--output-path", options.outputs,
                  "Write the report to FILE (.json); repeatable")
       ->group("Output");
+  cli.add_option("--slo", options.slo,
+                 "Goodput objectives per request, ms: ttft_ms=200,tpot_ms=50,itl_mean_ms=,"
+                 "latency_ms= (any subset)")
+      ->group("Output");
   cli.add_flag("--quiet,-q", options.quiet, "No progress display on stderr")->group("Output");
 
   cli.add_option("--sim-ttft-ms", options.sim_ttft_ms, "--target sim: time to first token, ms")
@@ -253,6 +257,7 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
                      ? options.threads
                      : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   plan.quiet = options.quiet;
+  if (!options.slo.empty()) plan.slo = metrics::parse_slo(options.slo);
 
   // Workload.
   const workload::SyntheticDataSpec data = workload::parse_synthetic_data(options.data);
@@ -284,6 +289,7 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
       {"drain", first.drain},
       {"when_full", std::string(profile::to_string(first.when_full))},
       {"threads", plan.threads},
+      {"slo", plan.slo.empty() ? nlohmann::json() : nlohmann::json(plan.slo.to_string())},
       {"data", {{"prompt_tokens", data.prompt_tokens}, {"output_tokens", data.output_tokens}}},
       {"seed", options.seed},
       {"burstiness", options.burstiness},

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "llmpace/engine/target.hpp"
+#include "llmpace/metrics/slo.hpp"
 #include "llmpace/sim/sim_options.hpp"
 #include "llmpace/workload/synthetic_data.hpp"
 #include "profile_plan.hpp"
@@ -35,6 +36,7 @@ struct BenchmarkOptions {
   std::string when_full = "queue";
   std::string warmup;
   std::string cooldown;
+  std::string slo;
   int threads = 0;  // 0: one per core
   bool quiet = false;
   std::string data = "prompt_tokens=256,output_tokens=128";
@@ -68,6 +70,7 @@ struct ResolvedBenchmark {
   nlohmann::json run_config;  // for the report: the flags as resolved, without secrets
   std::string created_at;     // ISO 8601 UTC
   std::string target_description;
+  metrics::Slo slo;    // --slo, for goodput
   int threads = 1;     // worker threads
   bool quiet = false;  // no progress display
 };

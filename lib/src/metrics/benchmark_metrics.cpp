@@ -25,6 +25,7 @@ struct Samples {
   std::vector<double> ttft_ms;
   std::vector<double> ttfb_ms;
   std::vector<double> itl_ms;
+  std::vector<double> itl_mean_ms;
   std::vector<double> tpot_ms;
   std::vector<double> latency_ms;
   std::vector<double> send_lag_ms;
@@ -36,21 +37,51 @@ struct Samples {
   std::vector<double> prompt_tokens;
 };
 
-void add_successful(const RequestRecord& record, Samples& samples) {
-  push(samples.ttft_ms, span_ms(record.sent, record.first_token));
+/// The per-request figures of one successful request; a figure the request has no value for
+/// (TPOT of a one-token output) is empty.
+struct RequestFigures {
+  std::optional<double> ttft_ms;
+  std::optional<double> itl_mean_ms;
+  std::optional<double> tpot_ms;
+  std::optional<double> latency_ms;
+};
+
+RequestFigures figures_of(const RequestRecord& record) {
+  RequestFigures figures;
+  figures.ttft_ms = span_ms(record.sent, record.first_token);
+  figures.latency_ms = span_ms(record.sent, record.done);
+  const auto& chunks = record.token_chunk_times;
+  if (record.output_tokens >= 2) {
+    const auto gaps = static_cast<double>(record.output_tokens - 1);
+    // One token chunk (even one carrying many tokens) shows no spacing between tokens: a mean
+    // ITL of 0 would be a fiction, so such requests are skipped like one-token outputs.
+    if (chunks.size() >= 2) figures.itl_mean_ms = to_ms(chunks.back() - chunks.front()) / gaps;
+    if (const auto decode_ms = span_ms(record.first_token, record.done)) {
+      figures.tpot_ms = *decode_ms / gaps;
+    }
+  }
+  return figures;
+}
+
+bool meets(const Slo& slo, const RequestFigures& figures) {
+  const auto holds = [](const std::optional<double>& limit, const std::optional<double>& value) {
+    return !limit || !value || *value <= *limit;
+  };
+  return holds(slo.ttft_ms, figures.ttft_ms) && holds(slo.tpot_ms, figures.tpot_ms) &&
+         holds(slo.itl_mean_ms, figures.itl_mean_ms) && holds(slo.latency_ms, figures.latency_ms);
+}
+
+void add_successful(const RequestRecord& record, const RequestFigures& figures, Samples& samples) {
+  push(samples.ttft_ms, figures.ttft_ms);
   push(samples.ttfb_ms, span_ms(record.sent, record.first_byte));
-  push(samples.latency_ms, span_ms(record.sent, record.done));
+  push(samples.latency_ms, figures.latency_ms);
+  push(samples.itl_mean_ms, figures.itl_mean_ms);
+  push(samples.tpot_ms, figures.tpot_ms);
   push(samples.ttft_from_scheduled_ms, span_ms(record.scheduled, record.first_token));
   push(samples.latency_from_scheduled_ms, span_ms(record.scheduled, record.done));
   const auto& chunks = record.token_chunk_times;
   for (std::size_t i = 1; i < chunks.size(); ++i) {
     samples.itl_ms.push_back(to_ms(chunks[i] - chunks[i - 1]));
-  }
-  // One token chunk (even one carrying many tokens) shows no decode time: a TPOT of 0 would be
-  // a fiction, so such requests are skipped like one-token outputs.
-  if (record.output_tokens >= 2 && chunks.size() >= 2) {
-    samples.tpot_ms.push_back(to_ms(chunks.back() - chunks.front()) /
-                              static_cast<double>(record.output_tokens - 1));
   }
   samples.output_tokens.push_back(static_cast<double>(record.output_tokens));
   samples.prompt_tokens.push_back(static_cast<double>(record.prompt_tokens));
@@ -67,9 +98,15 @@ double per_second(double amount, double duration_s) {
   return duration_s > 0 ? amount / duration_s : 0;
 }
 
-/// The duration rates are taken over: the whole benchmark, or with a warmup or cooldown the span
+struct Window {
+  TimePoint begin;
+  TimePoint end;
+  [[nodiscard]] double duration_s() const { return end > begin ? to_seconds(end - begin) : 0.0; }
+};
+
+/// The window rates are taken over: the whole benchmark, or with a warmup or cooldown the span
 /// of the measured requests (first scheduled start to last end).
-double measured_duration_s(const BenchmarkResult& result) {
+Window measured_window(const BenchmarkResult& result) {
   bool windowed = false;
   TimePoint first = TimePoint::max();
   TimePoint last = TimePoint::min();
@@ -78,11 +115,42 @@ double measured_duration_s(const BenchmarkResult& result) {
       windowed = true;
       continue;
     }
-    first = std::min(first, record.scheduled);
+    if (RequestRecord::is_set(record.scheduled)) first = std::min(first, record.scheduled);
     if (RequestRecord::is_set(record.done)) last = std::max(last, record.done);
   }
-  if (!windowed) return std::max(0.0, to_seconds(result.end - result.start));
-  return first < last ? to_seconds(last - first) : 0.0;
+  if (!windowed) return {result.start, result.end};
+  return {first, last};
+}
+
+/// Time-weighted mean and maximum of the measured requests in flight (sent to done) within
+/// `window`.
+Concurrency concurrency_of(const BenchmarkResult& result, const Window& window) {
+  std::vector<std::pair<TimePoint, int>> steps;  // +1 at a send, -1 at an end
+  for (const RequestRecord& record : result.records) {
+    if (record.phase != profile::WindowPhase::measured) continue;
+    if (!RequestRecord::is_set(record.sent) || !RequestRecord::is_set(record.done)) continue;
+    const TimePoint from = std::max(record.sent, window.begin);
+    const TimePoint to = std::min(record.done, window.end);
+    if (from >= to) continue;
+    steps.emplace_back(from, 1);
+    steps.emplace_back(to, -1);
+  }
+  // At equal times ends come first, so back-to-back requests on one stream never count twice.
+  std::sort(steps.begin(), steps.end());
+  Concurrency concurrency;
+  long in_flight = 0;
+  double weighted_s = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    in_flight += steps[i].second;
+    concurrency.max = std::max(concurrency.max, static_cast<std::size_t>(in_flight));
+    if (i + 1 < steps.size()) {
+      weighted_s +=
+          static_cast<double>(in_flight) * to_seconds(steps[i + 1].first - steps[i].first);
+    }
+  }
+  const double duration_s = window.duration_s();
+  concurrency.mean = duration_s > 0 ? weighted_s / duration_s : 0;
+  return concurrency;
 }
 
 bool is_paced(const std::string& profile) { return profile == "constant" || profile == "poisson"; }
@@ -108,13 +176,15 @@ std::string_view to_string(StopReason reason) {
 BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   BenchmarkMetrics metrics;
   // A stop recorded before the start (or never) means nothing ran: no duration, no rates.
-  metrics.duration_s = measured_duration_s(result);
+  const Window window = measured_window(result);
+  metrics.duration_s = window.duration_s();
   metrics.requests.dropped = result.dropped;
 
   Samples samples;
   std::size_t with_usage = 0;
   double output_tokens = 0;
   double prompt_tokens = 0;
+  std::size_t slo_met = 0;
   for (const RequestRecord& record : result.records) {
     if (record.phase == profile::WindowPhase::warmup) {
       ++metrics.requests.warmup;
@@ -134,13 +204,16 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
       push(samples.unqueued_dispatch_lag_ms, dispatch_lag);
     }
     switch (record.status) {
-      case RequestStatus::successful:
+      case RequestStatus::successful: {
         ++metrics.requests.successful;
-        add_successful(record, samples);
+        const RequestFigures figures = figures_of(record);
+        add_successful(record, figures, samples);
+        if (!result.slo.empty() && meets(result.slo, figures)) ++slo_met;
         if (record.output_tokens_source == TokenCountSource::server_usage) ++with_usage;
         output_tokens += static_cast<double>(record.output_tokens);
         prompt_tokens += static_cast<double>(record.prompt_tokens);
         break;
+      }
       case RequestStatus::incomplete:
         ++metrics.requests.incomplete;
         break;
@@ -154,6 +227,7 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   metrics.ttft_ms = summarize(std::move(samples.ttft_ms));
   metrics.ttfb_ms = summarize(std::move(samples.ttfb_ms));
   metrics.itl_ms = summarize(std::move(samples.itl_ms));
+  metrics.itl_mean_ms = summarize(std::move(samples.itl_mean_ms));
   metrics.tpot_ms = summarize(std::move(samples.tpot_ms));
   metrics.latency_ms = summarize(std::move(samples.latency_ms));
   metrics.send_lag_ms = summarize(std::move(samples.send_lag_ms));
@@ -174,6 +248,16 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   metrics.throughput.total_tokens_per_s =
       per_second(prompt_tokens + output_tokens, metrics.duration_s);
   metrics.output_tokens_source = output_tokens_source(metrics.requests.successful, with_usage);
+  metrics.concurrency = concurrency_of(result, window);
+  if (!result.slo.empty()) {
+    Goodput goodput;
+    goodput.slo = result.slo.to_string();
+    goodput.requests_met = slo_met;
+    const std::size_t ended = metrics.requests.successful + metrics.requests.errored;
+    goodput.fraction = ended > 0 ? static_cast<double>(slo_met) / static_cast<double>(ended) : 0;
+    goodput.requests_per_s = per_second(static_cast<double>(slo_met), metrics.duration_s);
+    metrics.goodput = goodput;
+  }
   return metrics;
 }
 

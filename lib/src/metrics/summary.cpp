@@ -37,12 +37,9 @@ DistributionSummary summarize(std::vector<double> samples) {
   summary.stddev = std::sqrt(squared_deviations / count);
   summary.min = samples.front();
   summary.max = samples.back();
-  summary.p25 = percentile_of_sorted(samples, 25);
-  summary.p50 = percentile_of_sorted(samples, 50);
-  summary.p75 = percentile_of_sorted(samples, 75);
-  summary.p90 = percentile_of_sorted(samples, 90);
-  summary.p95 = percentile_of_sorted(samples, 95);
-  summary.p99 = percentile_of_sorted(samples, 99);
+  for (const PercentileField& field : kPercentileFields) {
+    summary.*field.member = percentile_of_sorted(samples, field.rank);
+  }
   return summary;
 }
 

@@ -14,9 +14,15 @@ json metric_definitions() {
        "do not count); successful requests with a first token"},
       {"ttfb_ms", "sent -> first response byte (headers included)"},
       {"itl_ms", "every gap between consecutive token-carrying chunks, pooled over requests"},
+      {"itl_mean_ms",
+       "per request, (last token chunk - first token chunk) / (output_tokens - 1), with "
+       "output_tokens >= 2 and at least two token chunks (GuideLLM's inter-token latency)"},
       {"tpot_ms",
-       "(last token chunk - first token chunk) / (output_tokens - 1), per request "
-       "with output_tokens >= 2 and at least two token chunks"},
+       "per request, (end of stream - first token chunk) / (output_tokens - 1), with "
+       "output_tokens >= 2 (vllm bench serve's TPOT)"},
+      {"concurrency", "requests in flight (sent to done): time-weighted mean and maximum"},
+      {"goodput",
+       "requests meeting every --slo objective, out of successful + errored; null without --slo"},
       {"latency_ms", "sent -> end of stream"},
       {"send_lag_ms", "scheduled -> sent, every request that was sent (any status)"},
       {"dispatch_lag_ms",
@@ -27,7 +33,9 @@ json metric_definitions() {
       {"client_limited",
        "constant or poisson benchmark whose dispatch lag p99, over requests that did not wait "
        "for a concurrency slot, exceeds 1 ms"},
-      {"percentiles", "linear interpolation between closest ranks (type 7), from all samples"},
+      {"percentiles",
+       "exact, linear interpolation between closest ranks (type 7), from all samples; p0_1 is "
+       "the 0.1th and p99_9 the 99.9th"},
       {"distributions", "successful requests only, except the lags"},
       {"window",
        "warmup and cooldown requests are counted in requests.warmup / requests.cooldown and "
@@ -53,15 +61,34 @@ json requests_to_json(const metrics::RequestCounts& requests) {
   };
 }
 
+json goodput_to_json(const metrics::Goodput& goodput) {
+  return {
+      {"slo", goodput.slo},
+      {"requests_met", goodput.requests_met},
+      {"fraction", goodput.fraction},
+      {"requests_per_s", goodput.requests_per_s},
+  };
+}
+
 }  // namespace
 
+json distributions_to_json(const metrics::BenchmarkMetrics& metrics) {
+  json object = json::object();
+  for (const metrics::DistributionField& field : metrics::kDistributionFields) {
+    object[std::string(field.name)] = summary_to_json(metrics.*field.member);
+  }
+  return object;
+}
+
 json summary_to_json(const metrics::DistributionSummary& summary) {
-  return {
+  json object = {
       {"count", summary.count}, {"mean", summary.mean}, {"stddev", summary.stddev},
-      {"min", summary.min},     {"max", summary.max},   {"p25", summary.p25},
-      {"p50", summary.p50},     {"p75", summary.p75},   {"p90", summary.p90},
-      {"p95", summary.p95},     {"p99", summary.p99},
+      {"min", summary.min},     {"max", summary.max},
   };
+  for (const metrics::PercentileField& field : metrics::kPercentileFields) {
+    object[std::string(field.name)] = summary.*field.member;
+  }
+  return object;
 }
 
 json benchmark_to_json(const BenchmarkReport& benchmark) {
@@ -77,21 +104,10 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"requests", requests_to_json(m.requests)},
       {"errors_by_kind", json(m.errors_by_kind)},
       {"output_tokens_source", m.output_tokens_source},
-      {"metrics",
-       {
-           {"ttft_ms", summary_to_json(m.ttft_ms)},
-           {"ttfb_ms", summary_to_json(m.ttfb_ms)},
-           {"itl_ms", summary_to_json(m.itl_ms)},
-           {"tpot_ms", summary_to_json(m.tpot_ms)},
-           {"latency_ms", summary_to_json(m.latency_ms)},
-           {"send_lag_ms", summary_to_json(m.send_lag_ms)},
-           {"dispatch_lag_ms", summary_to_json(m.dispatch_lag_ms)},
-           {"ttft_from_scheduled_ms", summary_to_json(m.ttft_from_scheduled_ms)},
-           {"latency_from_scheduled_ms", summary_to_json(m.latency_from_scheduled_ms)},
-           {"output_tokens", summary_to_json(m.output_tokens)},
-           {"prompt_tokens", summary_to_json(m.prompt_tokens)},
-       }},
+      {"metrics", distributions_to_json(m)},
       {"throughput", throughput_to_json(m.throughput)},
+      {"concurrency", {{"mean", m.concurrency.mean}, {"max", m.concurrency.max}}},
+      {"goodput", m.goodput ? goodput_to_json(*m.goodput) : json(nullptr)},
   };
 }
 

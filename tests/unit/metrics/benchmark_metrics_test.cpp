@@ -16,7 +16,7 @@ using llmpace::test::result_of;
 using llmpace::test::successful_record;
 using llmpace::test::with_usage;
 
-TEST_CASE("compute_metrics: one-token outputs have TTFT and latency but no ITL or TPOT",
+TEST_CASE("compute_metrics: one-token outputs have TTFT and latency but no ITL, ITL mean or TPOT",
           "[compute_metrics]") {
   const auto metrics = compute_metrics(result_of({
       successful_record(0, 20, {50}, 60),
@@ -29,15 +29,17 @@ TEST_CASE("compute_metrics: one-token outputs have TTFT and latency but no ITL o
   CHECK(metrics.ttfb_ms.p50 == 15);
   CHECK(metrics.latency_ms.mean == 50);
   CHECK(metrics.itl_ms.count == 0);
+  CHECK(metrics.itl_mean_ms.count == 0);
   CHECK(metrics.tpot_ms.count == 0);
   CHECK(metrics.output_tokens.mean == 1);
 }
 
-TEST_CASE("compute_metrics: ITL pools every chunk gap, TPOT is per request", "[compute_metrics]") {
+TEST_CASE("compute_metrics: ITL pools every chunk gap, ITL mean and TPOT are per request",
+          "[compute_metrics]") {
   const auto metrics = compute_metrics(result_of({
-      // gaps 10, 20, 30; TPOT (160 - 100) / 3 = 20
+      // gaps 10, 20, 30; ITL mean (160 - 100) / 3 = 20; TPOT (170 - 100) / 3 = 23.33
       successful_record(0, 50, {100, 110, 130, 160}, 170),
-      // gap 40; TPOT 40 / 1 = 40
+      // gap 40; ITL mean 40 / 1 = 40; TPOT (350 - 300) / 1 = 50
       successful_record(200, 50, {300, 340}, 350),
   }));
   CHECK(metrics.itl_ms.count == 4);
@@ -45,28 +47,38 @@ TEST_CASE("compute_metrics: ITL pools every chunk gap, TPOT is per request", "[c
   CHECK(metrics.itl_ms.max == 40);
   CHECK(metrics.itl_ms.mean == 25);
   CHECK(metrics.itl_ms.p50 == 25);  // {10, 20, 30, 40}
+  CHECK(metrics.itl_mean_ms.count == 2);
+  CHECK(metrics.itl_mean_ms.min == 20);
+  CHECK(metrics.itl_mean_ms.max == 40);
   CHECK(metrics.tpot_ms.count == 2);
-  CHECK(metrics.tpot_ms.min == 20);
-  CHECK(metrics.tpot_ms.max == 40);
+  CHECK(metrics.tpot_ms.min == Approx(70.0 / 3));
+  CHECK(metrics.tpot_ms.max == 50);
   CHECK(metrics.ttft_ms.p50 == 100);
   CHECK(metrics.latency_ms.min == 150);
   CHECK(metrics.latency_ms.max == 170);
 }
 
-TEST_CASE("compute_metrics: TPOT divides by the server's token count, ITL stays per chunk",
-          "[compute_metrics]") {
-  // Seven tokens in four chunks: TPOT (160 - 100) / 6 = 10, ITL sees three slow gaps.
+TEST_CASE(
+    "compute_metrics: ITL mean and TPOT divide by the server's token count, ITL stays per chunk",
+    "[compute_metrics]") {
+  // Seven tokens in four chunks: ITL mean (160 - 100) / 6 = 10, TPOT (170 - 100) / 6, and ITL
+  // sees three slow gaps.
   const auto metrics = compute_metrics(
       result_of({with_usage(successful_record(0, 50, {100, 110, 130, 160}, 170), 7)}));
-  CHECK(metrics.tpot_ms.p50 == 10);
+  CHECK(metrics.itl_mean_ms.p50 == 10);
+  CHECK(metrics.tpot_ms.p50 == Approx(70.0 / 6));
   CHECK(metrics.itl_ms.count == 3);
   CHECK(metrics.output_tokens.p50 == 7);
 }
 
-TEST_CASE("compute_metrics: many tokens in one chunk give no TPOT", "[compute_metrics]") {
+TEST_CASE("compute_metrics: many tokens in one chunk give no ITL mean but a TPOT",
+          "[compute_metrics]") {
+  // Five tokens in one chunk at 40, stream done at 50: no spacing between tokens is visible,
+  // but vLLM's TPOT is (50 - 40) / 4.
   const auto metrics =
       compute_metrics(result_of({with_usage(successful_record(0, 5, {40}, 50), 5)}));
-  CHECK(metrics.tpot_ms.count == 0);
+  CHECK(metrics.itl_mean_ms.count == 0);
+  CHECK(metrics.tpot_ms.p50 == 2.5);
   CHECK(metrics.itl_ms.count == 0);
   CHECK(metrics.ttft_ms.p50 == 40);
 }
@@ -80,7 +92,8 @@ TEST_CASE("compute_metrics: a reasoning-only stream is measured like content",
   const auto metrics = compute_metrics(result_of({record}));
   CHECK(metrics.ttft_ms.p50 == 25);
   CHECK(metrics.itl_ms.count == 2);
-  CHECK(metrics.tpot_ms.p50 == 10);
+  CHECK(metrics.itl_mean_ms.p50 == 10);
+  CHECK(metrics.tpot_ms.p50 == 12.5);  // (50 - 25) / 2
 }
 
 TEST_CASE("compute_metrics: a successful request without a token is skipped for TTFT only",

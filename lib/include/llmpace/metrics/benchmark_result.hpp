@@ -4,6 +4,7 @@
 // Lifetime: produced by the engine's Runner after the benchmark ends; immutable afterwards.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "llmpace/core/time.hpp"
 #include "llmpace/metrics/request_record.hpp"
+#include "llmpace/metrics/slo.hpp"
 #include "llmpace/metrics/summary.hpp"
 
 namespace llmpace::metrics {
@@ -35,6 +37,7 @@ struct BenchmarkResult {
   StopReason stop_reason = StopReason::requests_done;
   int workers = 1;                     // threads that sent this benchmark's requests
   std::uint64_t dropped = 0;           // open-loop arrivals not sent because the cap was full
+  Slo slo;                             // objectives for goodput; empty: no goodput figures
   std::vector<RequestRecord> records;  // ordered by index
 };
 
@@ -62,6 +65,21 @@ struct Throughput {
   double total_tokens_per_s = 0;   // (prompt + output) tokens of successful requests / duration
 };
 
+/// Requests in flight (sent, not yet done) over the measured window.
+struct Concurrency {
+  double mean = 0;      // time-weighted: integral of in-flight requests / duration
+  std::size_t max = 0;  // most at any instant
+};
+
+/// Requests that met every objective of the SLO, out of those that ended (successful or errored;
+/// an errored request never meets it). Only when an SLO was given.
+struct Goodput {
+  std::string slo;  // Slo::to_string()
+  std::size_t requests_met = 0;
+  double fraction = 0;        // requests_met / (successful + errored)
+  double requests_per_s = 0;  // requests_met / duration
+};
+
 /// Statistics of one benchmark; definitions in docs/metrics.md. Every statistic covers the
 /// measured window only (warmup and cooldown requests are counted, nothing more). Distributions
 /// are over successful requests, except the lags (every request that was sent).
@@ -75,7 +93,8 @@ struct BenchmarkMetrics {
   DistributionSummary ttft_ms;          // sent -> first token
   DistributionSummary ttfb_ms;          // sent -> first byte
   DistributionSummary itl_ms;           // every gap between consecutive token-carrying chunks
-  DistributionSummary tpot_ms;          // (last - first token chunk) / (output_tokens - 1)
+  DistributionSummary itl_mean_ms;      // per request: (last - first token chunk) / (out - 1)
+  DistributionSummary tpot_ms;          // per request: (done - first token) / (out - 1), vLLM's
   DistributionSummary latency_ms;       // sent -> done
   DistributionSummary send_lag_ms;      // scheduled -> sent, every request that was sent
   DistributionSummary dispatch_lag_ms;  // scheduled -> dispatched, every request
@@ -84,12 +103,36 @@ struct BenchmarkMetrics {
   DistributionSummary output_tokens;              // per request
   DistributionSummary prompt_tokens;              // per request
   Throughput throughput;
+  Concurrency concurrency;
+  std::optional<Goodput> goodput;  // with an SLO only
   /// "server_usage" when every successful request had usage, "chunk_count" when none did,
   /// "mixed" otherwise, "none" when there were no successful requests.
   std::string output_tokens_source;
   /// The generator fell behind its schedule (kClientLimitedDispatchLagP99Ms).
   bool client_limited = false;
 };
+
+/// One distribution of BenchmarkMetrics: its name in reports and the member holding it, in
+/// report order. Writers and readers iterate over these.
+struct DistributionField {
+  std::string_view name;
+  DistributionSummary BenchmarkMetrics::*member;
+};
+
+inline constexpr std::array<DistributionField, 12> kDistributionFields{{
+    {"ttft_ms", &BenchmarkMetrics::ttft_ms},
+    {"itl_ms", &BenchmarkMetrics::itl_ms},
+    {"itl_mean_ms", &BenchmarkMetrics::itl_mean_ms},
+    {"tpot_ms", &BenchmarkMetrics::tpot_ms},
+    {"latency_ms", &BenchmarkMetrics::latency_ms},
+    {"ttfb_ms", &BenchmarkMetrics::ttfb_ms},
+    {"ttft_from_scheduled_ms", &BenchmarkMetrics::ttft_from_scheduled_ms},
+    {"latency_from_scheduled_ms", &BenchmarkMetrics::latency_from_scheduled_ms},
+    {"send_lag_ms", &BenchmarkMetrics::send_lag_ms},
+    {"dispatch_lag_ms", &BenchmarkMetrics::dispatch_lag_ms},
+    {"output_tokens", &BenchmarkMetrics::output_tokens},
+    {"prompt_tokens", &BenchmarkMetrics::prompt_tokens},
+}};
 
 BenchmarkMetrics compute_metrics(const BenchmarkResult& result);
 
