@@ -69,11 +69,12 @@ TEST_CASE("tokens arrive on schedule: ttft 40 ms, itl 10 ms, no jitter") {
     gaps_ms.push_back(to_ms(tokens[i].received - tokens[i - 1].received));
   }
   INFO("ttft " << ttft_ms << " ms, median gap " << median(gaps_ms) << " ms");
+  // Never early; the upper bounds leave room for a busy shared machine (the suite runs -j2).
   CHECK(ttft_ms >= 39.0);
-  CHECK(ttft_ms <= 44.0);
+  CHECK(ttft_ms <= 60.0);
   CHECK(median(gaps_ms) == Approx(10.0).margin(1.0));
   // Deadlines are absolute: the last token is due at ttft + 9 itl however the gaps varied.
-  CHECK(to_ms(tokens[10].received - response.sent) == Approx(130.0).margin(5.0));
+  CHECK(to_ms(tokens[10].received - response.sent) == Approx(130.0).margin(15.0));
 }
 
 TEST_CASE("non-streaming answers after the whole generation time") {
