@@ -1,5 +1,6 @@
 // compute_metrics(): BenchmarkResult -> BenchmarkMetrics. Definitions in docs/metrics.md.
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <utility>
@@ -153,6 +154,53 @@ Concurrency concurrency_of(const BenchmarkResult& result, const Window& window) 
   return concurrency;
 }
 
+/// The measured window in whole-second buckets (longer ones past kMaxTimelinePoints seconds).
+void fill_timeline(const BenchmarkResult& result, const Window& window, BenchmarkMetrics& metrics) {
+  const double duration_s = window.duration_s();
+  if (duration_s <= 0) return;
+  const double bucket_s =
+      std::max(1.0, std::ceil(duration_s / static_cast<double>(kMaxTimelinePoints)));
+  const auto buckets = static_cast<std::size_t>(std::ceil(duration_s / bucket_s));
+  metrics.timeline_bucket_s = bucket_s;
+  metrics.timeline.resize(buckets);
+  for (std::size_t i = 0; i < buckets; ++i) {
+    metrics.timeline[i].start_s = static_cast<double>(i) * bucket_s;
+  }
+  const auto offset_s = [&](TimePoint time) { return to_seconds(time - window.begin); };
+  const auto bucket_of = [&](double at_s) {
+    return std::min(buckets - 1, static_cast<std::size_t>(std::max(0.0, at_s) / bucket_s));
+  };
+  std::vector<double> in_flight_s(buckets, 0.0);
+  std::vector<std::size_t> chunks(buckets, 0);
+  for (const RequestRecord& record : result.records) {
+    if (record.phase != profile::WindowPhase::measured) continue;
+    if (!RequestRecord::is_set(record.sent) || !RequestRecord::is_set(record.done)) continue;
+    const double from_s = std::max(0.0, offset_s(record.sent));
+    const double to_s = std::min(duration_s, offset_s(record.done));
+    for (std::size_t i = bucket_of(from_s); from_s < to_s && i < buckets; ++i) {
+      const double begin_s = static_cast<double>(i) * bucket_s;
+      const double overlap_s = std::min(to_s, begin_s + bucket_s) - std::max(from_s, begin_s);
+      if (overlap_s <= 0) break;
+      in_flight_s[i] += overlap_s;
+    }
+    if (record.status == RequestStatus::successful && to_s >= 0 &&
+        offset_s(record.done) <= duration_s) {
+      ++metrics.timeline[bucket_of(offset_s(record.done))].requests_completed;
+    }
+    for (const TimePoint chunk : record.token_chunk_times) {
+      const double at_s = offset_s(chunk);
+      if (at_s >= 0 && at_s <= duration_s) ++chunks[bucket_of(at_s)];
+    }
+  }
+  for (std::size_t i = 0; i < buckets; ++i) {
+    // The last bucket may be cut short by the end of the window.
+    const double length_s = std::min(bucket_s, duration_s - static_cast<double>(i) * bucket_s);
+    metrics.timeline[i].concurrency_mean = length_s > 0 ? in_flight_s[i] / length_s : 0;
+    metrics.timeline[i].token_chunks_per_s =
+        length_s > 0 ? static_cast<double>(chunks[i]) / length_s : 0;
+  }
+}
+
 bool is_paced(const std::string& profile) { return profile == "constant" || profile == "poisson"; }
 
 }  // namespace
@@ -249,6 +297,7 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
       per_second(prompt_tokens + output_tokens, metrics.duration_s);
   metrics.output_tokens_source = output_tokens_source(metrics.requests.successful, with_usage);
   metrics.concurrency = concurrency_of(result, window);
+  fill_timeline(result, window, metrics);
   if (!result.slo.empty()) {
     Goodput goodput;
     goodput.slo = result.slo.to_string();

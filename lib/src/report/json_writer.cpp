@@ -21,6 +21,9 @@ json metric_definitions() {
        "per request, (end of stream - first token chunk) / (output_tokens - 1), with "
        "output_tokens >= 2 (vllm bench serve's TPOT)"},
       {"concurrency", "requests in flight (sent to done): time-weighted mean and maximum"},
+      {"timeline",
+       "the measured window in buckets of bucket_s seconds: mean requests in flight, successful "
+       "requests that ended, token chunks received per second"},
       {"goodput",
        "requests meeting every --slo objective, out of successful + errored; null without --slo"},
       {"latency_ms", "sent -> end of stream"},
@@ -58,6 +61,27 @@ json requests_to_json(const metrics::RequestCounts& requests) {
       {"errored", requests.errored},       {"total", requests.total()},
       {"warmup", requests.warmup},         {"cooldown", requests.cooldown},
       {"dropped", requests.dropped},       {"waited_for_slot", requests.waited_for_slot},
+  };
+}
+
+/// Columns, not one object per point: a long benchmark's timeline stays small.
+json timeline_to_json(const metrics::BenchmarkMetrics& metrics) {
+  json start_s = json::array();
+  json concurrency_mean = json::array();
+  json requests_completed = json::array();
+  json token_chunks_per_s = json::array();
+  for (const metrics::TimelinePoint& point : metrics.timeline) {
+    start_s.push_back(point.start_s);
+    concurrency_mean.push_back(point.concurrency_mean);
+    requests_completed.push_back(point.requests_completed);
+    token_chunks_per_s.push_back(point.token_chunks_per_s);
+  }
+  return {
+      {"bucket_s", metrics.timeline_bucket_s},
+      {"start_s", std::move(start_s)},
+      {"concurrency_mean", std::move(concurrency_mean)},
+      {"requests_completed", std::move(requests_completed)},
+      {"token_chunks_per_s", std::move(token_chunks_per_s)},
   };
 }
 
@@ -107,6 +131,7 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"metrics", distributions_to_json(m)},
       {"throughput", throughput_to_json(m.throughput)},
       {"concurrency", {{"mean", m.concurrency.mean}, {"max", m.concurrency.max}}},
+      {"timeline", timeline_to_json(m)},
       {"goodput", m.goodput ? goodput_to_json(*m.goodput) : json(nullptr)},
   };
 }

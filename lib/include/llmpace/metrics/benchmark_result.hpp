@@ -71,6 +71,17 @@ struct Concurrency {
   std::size_t max = 0;  // most at any instant
 };
 
+/// One bucket of a benchmark's timeline, for charts of how it went over time.
+struct TimelinePoint {
+  double start_s = 0;                  // bucket start, seconds from the measured window's start
+  double concurrency_mean = 0;         // time-weighted requests in flight during the bucket
+  std::size_t requests_completed = 0;  // successful requests that ended in the bucket
+  double token_chunks_per_s = 0;       // token-carrying chunks received per second
+};
+
+/// Timeline buckets are 1 s long, longer for long benchmarks so there are at most this many.
+inline constexpr std::size_t kMaxTimelinePoints = 300;
+
 /// Requests that met every objective of the SLO, out of those that ended (successful or errored;
 /// an errored request never meets it). Only when an SLO was given.
 struct Goodput {
@@ -104,6 +115,8 @@ struct BenchmarkMetrics {
   DistributionSummary prompt_tokens;              // per request
   Throughput throughput;
   Concurrency concurrency;
+  double timeline_bucket_s = 0;  // length of each timeline bucket
+  std::vector<TimelinePoint> timeline;
   std::optional<Goodput> goodput;  // with an SLO only
   /// "server_usage" when every successful request had usage, "chunk_count" when none did,
   /// "mixed" otherwise, "none" when there were no successful requests.
