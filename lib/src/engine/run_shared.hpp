@@ -34,6 +34,8 @@ class RunShared {
   std::atomic<std::uint64_t> next_closed_index{0};
   /// Asks the coordinator to end the benchmark. Set before the worker threads start.
   std::function<void(metrics::StopReason)> request_stop;
+  /// RunnerOptions::on_record, or empty. Called on worker threads.
+  std::function<void(const metrics::RequestRecord&, TimePoint)> on_record;
 
   /// A worker began a request.
   void on_dispatched() { started_.fetch_add(1, std::memory_order_relaxed); }

@@ -39,6 +39,7 @@ class Coordinator {
     shared_.request_stop = [this](StopReason reason) {
       asio::post(io_, [this, reason] { stop(reason); });
     };
+    shared_.on_record = options.on_record;
     for (WorkerPlan& plan : plan_workers()) {
       workers_.push_back(
           std::make_unique<Worker>(shared_, prompts, first_prompt_index, std::move(plan)));

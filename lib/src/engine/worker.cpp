@@ -77,6 +77,7 @@ asio::awaitable<void> Worker::async_request(Lane& lane, std::uint64_t index, Tim
   const workload::Prompt prompt = prompts_.prompt_for(first_prompt_index_ + index);
   co_await async_execute_request(shared_.target, lane.connection, lane.decoder, prompt, record);
   shared_.on_finished(record);
+  if (shared_.on_record) shared_.on_record(record, shared_.start);
   records_.push_back(std::move(record));
 }
 

@@ -34,6 +34,9 @@ struct RunnerOptions {
   /// Called on the calling thread every progress_interval while a benchmark runs, and once with
   /// `final` set when it has ended.
   std::function<void(const metrics::ProgressSnapshot&)> on_progress;
+  /// Called as each request ends, ON THE WORKER'S THREAD (several at once with threads > 1: the
+  /// callee synchronises), with the benchmark's start. For streaming records to disk.
+  std::function<void(const metrics::RequestRecord&, TimePoint benchmark_start)> on_record;
   /// Called once a benchmark's signal handlers are in place, just before its first request.
   std::function<void(const profile::ProfileSpec&)> on_start;
 };
