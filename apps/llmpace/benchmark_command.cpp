@@ -19,6 +19,7 @@
 #include "llmpace/report/console_writer.hpp"
 #include "llmpace/report/json_writer.hpp"
 #include "llmpace/report/progress_display.hpp"
+#include "llmpace/report/request_log.hpp"
 #include "llmpace/sim/sim_server.hpp"
 #include "output_files.hpp"
 
@@ -91,7 +92,7 @@ void run_stages(engine::Runner& runner, const ProfilePlan& profiles, const metri
 
 int run_benchmark(BenchmarkOptions& options) {
   ResolvedBenchmark plan = resolve_benchmark_options(options);  // ConfigError on bad input
-  ensure_outputs_writable(plan.output_paths);
+  ensure_outputs_writable(plan.output_paths, /*allow_request_log=*/true);
 
   // --target sim: the built-in simulator, in-process on an ephemeral loopback port.
   std::unique_ptr<sim::SimServer> simulator;
@@ -133,6 +134,21 @@ int run_benchmark(BenchmarkOptions& options) {
   runner_options.on_progress = [&](const metrics::ProgressSnapshot& snapshot) {
     progress.update(progress_label, snapshot);
   };
+  // --output FILE.jsonl: every request as it ends, so a crash or Ctrl-C loses nothing done.
+  std::vector<std::unique_ptr<report::RequestLogWriter>> request_logs;
+  for (const auto& path : plan.output_paths) {
+    if (output_format(path, true) == OutputFormat::jsonl) {
+      request_logs.push_back(std::make_unique<report::RequestLogWriter>(path));
+    }
+  }
+  if (!request_logs.empty()) {
+    runner_options.on_record = [&](const metrics::RequestRecord& record, TimePoint start) {
+      // Called on worker threads; the writer locks. The benchmark's position is stable while it
+      // runs: run_report.benchmarks grows only between benchmarks.
+      const std::size_t benchmark_index = run_report.benchmarks.size();  // 0-based
+      for (auto& log : request_logs) log->append(record, start, benchmark_index);
+    };
+  }
   engine::Runner runner(plan.target, plan.prompts, runner_options);
   run_stages(runner, profiles, plan.slo, run_report);
   progress.finish();
@@ -144,6 +160,9 @@ int run_benchmark(BenchmarkOptions& options) {
     write_report_file(path, run_report);
     if (!plan.quiet) fmt::print(stderr, "llmpace: report written to {}\n", path);
   }
+  // Last, so that a failed request log never costs the other reports: RunError if a line of it
+  // could not be written.
+  for (auto& log : request_logs) log->close();
 
   if (run_report.interrupted) {
     fmt::print(stderr, "llmpace: interrupted; the report holds what completed\n");

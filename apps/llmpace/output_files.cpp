@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/report/csv_writer.hpp"
 #include "llmpace/report/json_writer.hpp"
 
 namespace llmpace::app {
@@ -16,15 +17,32 @@ namespace fs = std::filesystem;
 
 std::string extension_of(const std::string& path) { return fs::path(path).extension().string(); }
 
+std::string render(OutputFormat format, const report::Report& report) {
+  switch (format) {
+    case OutputFormat::json:
+      return report::to_json(report).dump(2) + "\n";
+    case OutputFormat::csv:
+      return report::render_csv(report);
+    case OutputFormat::jsonl:
+      break;
+  }
+  return "";
+}
+
 }  // namespace
 
-void ensure_outputs_writable(const std::vector<std::string>& paths) {
+OutputFormat output_format(const std::string& path, bool allow_request_log) {
+  const std::string extension = extension_of(path);
+  if (extension == ".json") return OutputFormat::json;
+  if (extension == ".csv") return OutputFormat::csv;
+  if (extension == ".jsonl" && allow_request_log) return OutputFormat::jsonl;
+  throw ConfigError(fmt::format("--output '{}': unsupported format '{}' (.json, .csv{})", path,
+                                extension, allow_request_log ? ", .jsonl" : ""));
+}
+
+void ensure_outputs_writable(const std::vector<std::string>& paths, bool allow_request_log) {
   for (const auto& path : paths) {
-    if (extension_of(path) != ".json") {
-      throw ConfigError(
-          fmt::format("--output '{}': unsupported format '{}' (this version writes .json)", path,
-                      extension_of(path)));
-    }
+    output_format(path, allow_request_log);
     const bool existed = fs::exists(path);
     {
       std::ofstream probe(path, std::ios::app);
@@ -37,10 +55,12 @@ void ensure_outputs_writable(const std::vector<std::string>& paths) {
 }
 
 void write_report_file(const std::string& path, const report::Report& report) {
+  const OutputFormat format = output_format(path, /*allow_request_log=*/true);
+  if (format == OutputFormat::jsonl) return;
   const std::string temporary = path + ".tmp";
   {
     std::ofstream file(temporary, std::ios::trunc);
-    file << report::to_json(report).dump(2) << '\n';
+    file << render(format, report);
     if (!file) throw RunError(fmt::format("cannot write report '{}'", path));
   }
   std::error_code error;

@@ -186,6 +186,11 @@ std::vector<std::string> run_note_lines(const Report& report) {
           format_ms(m.ttft_from_scheduled_ms, m.ttft_from_scheduled_ms.p50),
           format_ms(m.ttft_from_scheduled_ms, m.ttft_from_scheduled_ms.p99)));
     }
+    if (m.goodput) {
+      notes.push_back(fmt::format("goodput {:.1f}% ({} requests, {:.2f} req/s) meeting {}",
+                                  m.goodput->fraction * 100, m.goodput->requests_met,
+                                  m.goodput->requests_per_s, m.goodput->slo));
+    }
     if (m.requests.waited_for_slot > 0) {
       notes.push_back(fmt::format("{} waited for a concurrency slot (send lag p99 {} ms)",
                                   m.requests.waited_for_slot, format_ms(m.send_lag_ms.p99)));

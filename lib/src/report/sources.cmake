@@ -1,2 +1,2 @@
 set(MODULE_SOURCES report.cpp json_writer.cpp console_writer.cpp progress_line.cpp
-    progress_display.cpp)
+    progress_display.cpp csv_writer.cpp request_log.cpp)

@@ -83,3 +83,26 @@ TEST_CASE("console: no benchmarks", "[console]") {
   report.run = {{"target", "http://h:1"}, {"model", nullptr}};
   CHECK(render_console(report) == "llmpace 1.2.3  target http://h:1\nNo benchmarks ran.\n");
 }
+
+TEST_CASE("console: notes say how each benchmark ran", "[console]") {
+  llmpace::report::Report report;
+  report.llmpace_version = "1.2.3";
+  report.benchmarks.push_back({.profile = "constant", .rate = 50.0, .interrupted = false,
+                               .stop_reason = "max_errors", .workers = 2, .metrics = {}});
+  auto& metrics = report.benchmarks.back().metrics;
+  metrics.client_limited = true;
+  metrics.dispatch_lag_ms.count = 10;
+  metrics.dispatch_lag_ms.p99 = 3.5;
+  metrics.requests.dropped = 7;
+  metrics.requests.warmup = 4;
+  metrics.requests.cooldown = 2;
+  metrics.goodput = llmpace::metrics::Goodput{
+      .slo = "ttft_ms=200", .requests_met = 9, .fraction = 0.9, .requests_per_s = 4.5};
+  const std::string out = render_console(report);
+  CHECK(contains(out, "How the benchmarks ran:"));
+  CHECK(contains(out, "constant 50: CLIENT-LIMITED: dispatch lag p99 3.50 ms exceeds 1 ms"));
+  CHECK(contains(out, "constant 50: goodput 90.0% (9 requests, 4.50 req/s) meeting ttft_ms=200"));
+  CHECK(contains(out, "constant 50: 7 dropped at the concurrency cap"));
+  CHECK(contains(out, "constant 50: ended early by --max-errors"));
+  CHECK(contains(out, "constant 50: 4 warmup and 2 cooldown requests left out"));
+}

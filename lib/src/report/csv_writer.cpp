@@ -1,0 +1,155 @@
+// CSV report: each row is built as (column name, cell) pairs by one function, and the header is
+// the names of a row built from an empty benchmark, so header and rows cannot drift apart.
+#include "llmpace/report/csv_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <iterator>
+#include <map>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace llmpace::report {
+namespace {
+
+struct Cell {
+  std::string name;
+  std::string value;
+};
+
+class Row {
+ public:
+  void add(std::string name, std::string value) {
+    cells_.push_back({std::move(name), std::move(value)});
+  }
+  [[nodiscard]] const std::vector<Cell>& cells() const { return cells_; }
+
+ private:
+  std::vector<Cell> cells_;
+};
+
+/// Shortest text that parses back to the same double; empty for NaN and infinities, which
+/// spreadsheets do not read as numbers.
+std::string number(double value) { return std::isfinite(value) ? fmt::format("{}", value) : ""; }
+
+std::string integer(std::size_t value) { return fmt::format("{}", value); }
+
+std::string boolean(bool value) { return value ? "true" : "false"; }
+
+/// A string key of the run's configuration; other JSON values as JSON text, null or absent empty.
+std::string run_value(const nlohmann::json& run, const char* key) {
+  if (!run.is_object()) return "";
+  const auto found = run.find(key);
+  if (found == run.end() || found->is_null()) return "";
+  return found->is_string() ? found->get<std::string>() : found->dump();
+}
+
+/// "http_status=2;idle_timeout=1" (kinds in name order), empty when there were no errors.
+std::string errors_by_kind(const std::map<std::string, std::size_t>& errors) {
+  std::string text;
+  for (const auto& [kind, count] : errors) {
+    if (!text.empty()) text += ';';
+    fmt::format_to(std::back_inserter(text), "{}={}", kind, count);
+  }
+  return text;
+}
+
+void add_distribution(Row& row, std::string_view name, const metrics::DistributionSummary& s) {
+  // count 0 means every other figure is a meaningless 0 (docs/metrics.md): leave them empty.
+  const bool empty = s.count == 0;
+  const auto statistic = [&](std::string_view statistic_name, double value) {
+    row.add(fmt::format("{}_{}", name, statistic_name), empty ? "" : number(value));
+  };
+  row.add(fmt::format("{}_count", name), integer(s.count));
+  statistic("mean", s.mean);
+  statistic("stddev", s.stddev);
+  statistic("min", s.min);
+  statistic("max", s.max);
+  for (const metrics::PercentileField& field : metrics::kPercentileFields) {
+    statistic(field.name, s.*field.member);
+  }
+}
+
+/// Benchmark `position` (1-based) of the run.
+Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t position) {
+  const metrics::BenchmarkMetrics& m = benchmark.metrics;
+  Row row;
+  row.add("llmpace_version", report.llmpace_version);
+  row.add("created_at", report.created_at);
+  row.add("model", run_value(report.run, "model"));
+  row.add("target", run_value(report.run, "target"));
+  row.add("benchmark", integer(position));
+  row.add("profile", benchmark.profile);
+  row.add("rate", benchmark.rate ? number(*benchmark.rate) : "");
+  row.add("interrupted", boolean(benchmark.interrupted));
+  row.add("stop_reason", benchmark.stop_reason);
+  row.add("workers", fmt::format("{}", benchmark.workers));
+  row.add("client_limited", boolean(m.client_limited));
+  row.add("duration_s", number(m.duration_s));
+  row.add("requests_successful", integer(m.requests.successful));
+  row.add("requests_incomplete", integer(m.requests.incomplete));
+  row.add("requests_errored", integer(m.requests.errored));
+  row.add("requests_total", integer(m.requests.total()));
+  row.add("requests_warmup", integer(m.requests.warmup));
+  row.add("requests_cooldown", integer(m.requests.cooldown));
+  row.add("requests_dropped", integer(m.requests.dropped));
+  row.add("requests_waited_for_slot", integer(m.requests.waited_for_slot));
+  row.add("errors_by_kind", errors_by_kind(m.errors_by_kind));
+  row.add("output_tokens_source", m.output_tokens_source);
+  row.add("requests_per_s", number(m.throughput.requests_per_s));
+  row.add("sent_requests_per_s", number(m.throughput.sent_requests_per_s));
+  row.add("output_tokens_per_s", number(m.throughput.output_tokens_per_s));
+  row.add("total_tokens_per_s", number(m.throughput.total_tokens_per_s));
+  row.add("concurrency_mean", number(m.concurrency.mean));
+  row.add("concurrency_max", integer(m.concurrency.max));
+  const metrics::Goodput* goodput = m.goodput ? &*m.goodput : nullptr;
+  row.add("goodput_slo", goodput ? goodput->slo : "");
+  row.add("goodput_requests_met", goodput ? integer(goodput->requests_met) : "");
+  row.add("goodput_fraction", goodput ? number(goodput->fraction) : "");
+  row.add("goodput_requests_per_s", goodput ? number(goodput->requests_per_s) : "");
+  for (const metrics::DistributionField& field : metrics::kDistributionFields) {
+    add_distribution(row, field.name, m.*field.member);
+  }
+  return row;
+}
+
+/// RFC 4180: quoted, with quotes doubled, only when the field holds a comma, quote or line break.
+void append_field(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += field;
+    return;
+  }
+  out += '"';
+  for (const char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+template <typename Part>
+void append_line(std::string& out, const std::vector<Cell>& cells, Part part) {
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) out += ',';
+    append_field(out, part(cells[i]));
+  }
+  out += '\n';
+}
+
+}  // namespace
+
+std::string render_csv(const Report& report) {
+  std::string out;
+  // Columns do not depend on the data: an empty benchmark gives the header of any report.
+  append_line(out, row_of(report, BenchmarkReport{}, 1).cells(),
+              [](const Cell& cell) -> std::string_view { return cell.name; });
+  for (std::size_t i = 0; i < report.benchmarks.size(); ++i) {
+    append_line(out, row_of(report, report.benchmarks[i], i + 1).cells(),
+                [](const Cell& cell) -> std::string_view { return cell.value; });
+  }
+  return out;
+}
+
+}  // namespace llmpace::report
