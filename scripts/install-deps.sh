@@ -10,6 +10,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   libboost1.81-dev libssl-dev openssl
   libcli11-dev nlohmann-json3-dev libfmt-dev libsimdjson-dev catch2
+  chromium  # headless screenshots of the HTML report (integration tests)
 )
 if [[ "${1:-}" == "--with-bench" ]]; then
   packages+=(libbenchmark-dev)

@@ -8,6 +8,7 @@
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/report/csv_writer.hpp"
+#include "llmpace/report/html_writer.hpp"
 #include "llmpace/report/json_writer.hpp"
 
 namespace llmpace::app {
@@ -23,6 +24,8 @@ std::string render(OutputFormat format, const report::Report& report) {
       return report::to_json(report).dump(2) + "\n";
     case OutputFormat::csv:
       return report::render_csv(report);
+    case OutputFormat::html:
+      return report::render_html({report::LabelledReport{.label = "", .report = report}});
     case OutputFormat::jsonl:
       break;
   }
@@ -35,9 +38,10 @@ OutputFormat output_format(const std::string& path, bool allow_request_log) {
   const std::string extension = extension_of(path);
   if (extension == ".json") return OutputFormat::json;
   if (extension == ".csv") return OutputFormat::csv;
+  if (extension == ".html") return OutputFormat::html;
   if (extension == ".jsonl" && allow_request_log) return OutputFormat::jsonl;
-  throw ConfigError(fmt::format("--output '{}': unsupported format '{}' (.json, .csv{})", path,
-                                extension, allow_request_log ? ", .jsonl" : ""));
+  throw ConfigError(fmt::format("--output '{}': unsupported format '{}' (.json, .csv, .html{})",
+                                path, extension, allow_request_log ? ", .jsonl" : ""));
 }
 
 void ensure_outputs_writable(const std::vector<std::string>& paths, bool allow_request_log) {
@@ -54,18 +58,22 @@ void ensure_outputs_writable(const std::vector<std::string>& paths, bool allow_r
   }
 }
 
-void write_report_file(const std::string& path, const report::Report& report) {
-  const OutputFormat format = output_format(path, /*allow_request_log=*/true);
-  if (format == OutputFormat::jsonl) return;
+void write_text_file(const std::string& path, const std::string& text) {
   const std::string temporary = path + ".tmp";
   {
-    std::ofstream file(temporary, std::ios::trunc);
-    file << render(format, report);
-    if (!file) throw RunError(fmt::format("cannot write report '{}'", path));
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    file << text;
+    if (!file) throw RunError(fmt::format("cannot write '{}'", path));
   }
   std::error_code error;
   fs::rename(temporary, path, error);
-  if (error) throw RunError(fmt::format("cannot write report '{}': {}", path, error.message()));
+  if (error) throw RunError(fmt::format("cannot write '{}': {}", path, error.message()));
+}
+
+void write_report_file(const std::string& path, const report::Report& report) {
+  const OutputFormat format = output_format(path, /*allow_request_log=*/true);
+  if (format == OutputFormat::jsonl) return;  // streamed during the run
+  write_text_file(path, render(format, report));
 }
 
 }  // namespace llmpace::app

@@ -15,7 +15,7 @@ namespace {
 void check_acceptance_report(const nlohmann::json& report, int requests, int output_tokens,
                              double ttft_ms, double itl_ms) {
   INFO(report.dump(2));
-  REQUIRE(report["schema_version"] == 1);
+  REQUIRE(report["schema_version"] == 2);
   REQUIRE(report["benchmarks"].size() == 1);
   const auto& benchmark = report["benchmarks"][0];
   CHECK(benchmark["requests"]["successful"] == requests);

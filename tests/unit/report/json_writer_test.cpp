@@ -20,7 +20,7 @@ const char* const kMetricKeys[] = {"ttft_ms",    "ttfb_ms",     "itl_ms",       
 TEST_CASE("json: top-level fields", "[json]") {
   const auto report = llmpace::test::sample_report();
   const json out = to_json(report);
-  CHECK(out.at("schema_version") == 1);
+  CHECK(out.at("schema_version") == 2);
   CHECK(out.at("llmpace_version") == "0.1.0-test");
   CHECK(out.at("created_at") == "2025-01-02T03:04:05Z");
   CHECK(out.at("interrupted") == true);

@@ -10,7 +10,7 @@
 
 namespace llmpace::report {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct BenchmarkReport {
   std::string profile;
