@@ -12,6 +12,7 @@
 
 #include "benchmark_options.hpp"
 #include "command.hpp"
+#include "host_info.hpp"
 #include "llmpace/core/error.hpp"
 #include "llmpace/core/version.hpp"
 #include "llmpace/engine/runner.hpp"
@@ -110,6 +111,7 @@ int run_benchmark(BenchmarkOptions& options) {
   report::Report run_report;
   run_report.llmpace_version = std::string(kVersion);
   run_report.created_at = plan.created_at;
+  run_report.host = host_info();
   run_report.run = plan.run_config;
 
   const ProfilePlan& profiles = plan.profiles;

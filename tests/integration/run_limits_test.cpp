@@ -71,7 +71,8 @@ TEST_CASE("two worker threads send exactly the open-loop schedule, drained to th
   // Requests due before 2 s: offsets 0, 0.01, ..., 1.99.
   CHECK(benchmark["requests"]["successful"] == 200);
   CHECK(benchmark["requests"]["incomplete"] == 0);
-  CHECK(benchmark["client_limited"] == false);
+  // (Not checked: client_limited. A 1 ms lag p99 over 200 requests is up to the machine's other
+  // load; the rule itself is pinned by unit tests.)
   // Drained: the benchmark lasts until the last request, due at 1.99 s, has ended.
   CHECK(benchmark["duration_s"].get<double>() > 2.0);
 }

@@ -252,6 +252,10 @@ Report report_from_json(const json& document, std::string_view source) {
   report.created_at = in.string(document, "", "created_at");
   report.interrupted = in.boolean(document, "", "interrupted");
   report.run = in.object(document, "", "run");
+  // Added within version 2: optional, so earlier version-2 files still read.
+  if (const auto host = document.find("host"); host != document.end() && host->is_object()) {
+    report.host = *host;
+  }
 
   const json& benchmarks = in.field(document, "", "benchmarks");
   if (!benchmarks.is_array()) in.wrong_type("benchmarks", benchmarks, "an array");

@@ -133,6 +133,8 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"concurrency", {{"mean", m.concurrency.mean}, {"max", m.concurrency.max}}},
       {"timeline", timeline_to_json(m)},
       {"goodput", m.goodput ? goodput_to_json(*m.goodput) : json(nullptr)},
+      // Reserved for the server's own metrics scraped during the benchmark (a later version).
+      {"telemetry", nullptr},
   };
 }
 
@@ -148,6 +150,7 @@ json to_json(const Report& report) {
       {"interrupted", report.interrupted},
       // A default-constructed json is null; an absent configuration is written as {}.
       {"run", report.run.is_null() ? json::object() : report.run},
+      {"host", report.host.is_null() ? json::object() : report.host},
       {"metric_definitions", metric_definitions()},
       {"benchmarks", std::move(benchmarks)},
   };

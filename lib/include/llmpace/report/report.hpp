@@ -27,6 +27,9 @@ struct Report {
   /// The run's configuration as the user gave it, already free of secrets (the api key is never
   /// put here; headers are listed by name only).
   nlohmann::json run;
+  /// The machine that ran the client (hostname, os, kernel, machine, cpus, cpu_model); {} when
+  /// unknown.
+  nlohmann::json host;
   std::vector<BenchmarkReport> benchmarks;
   bool interrupted = false;
 };
