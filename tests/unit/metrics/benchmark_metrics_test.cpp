@@ -211,3 +211,20 @@ TEST_CASE("compute_metrics: an empty benchmark has zero counts and empty summari
   CHECK(metrics.send_lag_ms.count == 0);
   CHECK(metrics.throughput.requests_per_s == 0);
 }
+
+TEST_CASE("compute_metrics: a stream that fails midway adds no TTFT, ITL or tokens",
+          "[compute_metrics]") {
+  // Three tokens arrived, then the server closed the connection: an error, not a measurement.
+  RequestRecord broken = successful_record(0, 10, {40, 50, 60}, 70);
+  broken.status = llmpace::metrics::RequestStatus::errored;
+  broken.error_kind = ErrorKind::connection_closed;
+  const auto metrics = compute_metrics(result_of({broken, successful_record(0, 10, {30}, 35)}));
+  CHECK(metrics.requests.errored == 1);
+  CHECK(metrics.errors_by_kind.at("connection_closed") == 1);
+  CHECK(metrics.ttft_ms.count == 1);
+  CHECK(metrics.ttft_ms.p50 == 30);
+  CHECK(metrics.itl_ms.count == 0);
+  CHECK(metrics.output_tokens.count == 1);
+  CHECK(metrics.throughput.output_tokens_per_s == 1);
+  CHECK(metrics.send_lag_ms.count == 2);  // lateness counts for every request sent
+}

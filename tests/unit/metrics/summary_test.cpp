@@ -90,3 +90,16 @@ TEST_CASE("summary: stddev stays exact for large values with a small spread", "[
   CHECK(summary.mean == 1e9 + 2);
   CHECK(summary.stddev == Approx(std::sqrt(2.0 / 3.0)));
 }
+
+TEST_CASE("summary: the tail percentiles p0.1 and p99.9 are exact", "[summary]") {
+  std::vector<double> samples;
+  for (int i = 1; i <= 1001; ++i) samples.push_back(i);
+  const auto summary = llmpace::metrics::summarize(samples);
+  // Ranks (n - 1) q / 100 = 1 and 999 land on samples: no interpolation.
+  CHECK(summary.p0_1 == 2);
+  CHECK(summary.p1 == 11);
+  CHECK(summary.p5 == 51);
+  CHECK(summary.p10 == 101);
+  CHECK(summary.p99_9 == 1000);
+  CHECK(summary.p99 == 991);
+}
