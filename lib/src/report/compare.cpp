@@ -10,6 +10,8 @@
 #include <iterator>
 #include <tuple>
 
+#include "llmpace/report/csv_writer.hpp"
+
 namespace llmpace::report {
 namespace {
 
@@ -350,24 +352,10 @@ std::string runs_section(const Comparison& comparison) {
 // ---------------------------------------------------------------------------------------------
 // CSV
 
-/// RFC 4180: quoted, with quotes doubled, only when the field holds a comma, quote or line break.
-void append_field(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += field;
-    return;
-  }
-  out += '"';
-  for (const char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 void append_line(std::string& out, const std::vector<std::string>& fields) {
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out += ',';
-    append_field(out, fields[i]);
+    append_csv_field(out, fields[i]);
   }
   out += '\n';
 }

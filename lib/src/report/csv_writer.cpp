@@ -115,8 +115,18 @@ Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t p
   return row;
 }
 
-/// RFC 4180: quoted, with quotes doubled, only when the field holds a comma, quote or line break.
-void append_field(std::string& out, std::string_view field) {
+template <typename Part>
+void append_line(std::string& out, const std::vector<Cell>& cells, Part part) {
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) out += ',';
+    append_csv_field(out, part(cells[i]));
+  }
+  out += '\n';
+}
+
+}  // namespace
+
+void append_csv_field(std::string& out, std::string_view field) {
   if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
     out += field;
     return;
@@ -128,17 +138,6 @@ void append_field(std::string& out, std::string_view field) {
   }
   out += '"';
 }
-
-template <typename Part>
-void append_line(std::string& out, const std::vector<Cell>& cells, Part part) {
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) out += ',';
-    append_field(out, part(cells[i]));
-  }
-  out += '\n';
-}
-
-}  // namespace
 
 std::string render_csv(const Report& report) {
   std::string out;

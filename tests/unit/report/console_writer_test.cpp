@@ -5,8 +5,11 @@
 
 #include "unit/report/golden.hpp"
 #include "unit/report/sample_report.hpp"
+#include "unit/report/text_checks.hpp"
 
 using llmpace::report::render_console;
+
+using llmpace::test::contains;
 
 namespace {
 
@@ -15,10 +18,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace
@@ -87,8 +86,12 @@ TEST_CASE("console: no benchmarks", "[console]") {
 TEST_CASE("console: notes say how each benchmark ran", "[console]") {
   llmpace::report::Report report;
   report.llmpace_version = "1.2.3";
-  report.benchmarks.push_back({.profile = "constant", .rate = 50.0, .interrupted = false,
-                               .stop_reason = "max_errors", .workers = 2, .metrics = {}});
+  report.benchmarks.push_back({.profile = "constant",
+                               .rate = 50.0,
+                               .interrupted = false,
+                               .stop_reason = "max_errors",
+                               .workers = 2,
+                               .metrics = {}});
   auto& metrics = report.benchmarks.back().metrics;
   metrics.client_limited = true;
   metrics.dispatch_lag_ms.count = 10;

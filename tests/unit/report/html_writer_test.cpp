@@ -10,24 +10,16 @@
 
 #include "llmpace/report/svg_chart.hpp"
 #include "unit/report/sample_report.hpp"
+#include "unit/report/text_checks.hpp"
 
 using llmpace::report::kHtmlChartTitles;
 using llmpace::report::LabelledReport;
 using llmpace::report::render_html;
 
+using llmpace::test::contains;
+using llmpace::test::count_of;
+
 namespace {
-
-std::size_t count_of(const std::string& text, const std::string& part) {
-  std::size_t count = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
-    ++count;
-  }
-  return count;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 /// `text` without any occurrence of `part`.
 std::string without(std::string text, const std::string& part) {

@@ -6,21 +6,14 @@
 #include <cmath>
 #include <string>
 
+#include "unit/report/text_checks.hpp"
+
 namespace svg = llmpace::report::svg;
 
+using llmpace::test::contains;
+using llmpace::test::count_of;
+
 namespace {
-
-std::size_t count_of(const std::string& text, const std::string& part) {
-  std::size_t count = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
-    ++count;
-  }
-  return count;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 svg::LineChart two_series_chart() {
   svg::LineChart chart;

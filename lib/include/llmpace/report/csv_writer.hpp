@@ -21,10 +21,15 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "llmpace/report/report.hpp"
 
 namespace llmpace::report {
+
+/// Appends `field` to `out` as one RFC 4180 field: quoted, with quotes doubled, only when it
+/// holds a comma, a quote or a line break. Shared by every CSV this project writes.
+void append_csv_field(std::string& out, std::string_view field);
 
 /// The whole CSV document: header row and one row per benchmark, in the order they ran.
 std::string render_csv(const Report& report);
