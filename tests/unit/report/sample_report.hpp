@@ -46,6 +46,7 @@ inline metrics::BenchmarkResult sample_concurrent() {
   result.profile = "concurrent";
   result.rate = 8;
   result.interrupted = true;
+  result.stop_reason = metrics::StopReason::signal;
   result.start = at_ms(20000);
   result.end = at_ms(20500);
   result.records = {
