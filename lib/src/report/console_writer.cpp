@@ -247,7 +247,7 @@ std::string render_console(const Report& report) {
   }
   out +=
       "\nTimes in ms. TTFT: sent -> first content or reasoning token. ITL: every gap between "
-      "token chunks.\nTPOT: (last token - first token) / (tokens - 1) per request. See "
+      "token chunks.\nTPOT: (end of stream - first token) / (tokens - 1) per request, as vLLM. See "
       "docs/metrics.md.\n";
 
   const std::vector<std::string> unfinished = unfinished_lines(report);
