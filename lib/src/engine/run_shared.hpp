@@ -45,6 +45,7 @@ class RunShared {
   /// stop when the errors pass the benchmark's limits.
   void on_finished(const metrics::RequestRecord& record);
 
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   /// Counters and medians so far (elapsed and limits are left for the caller to fill).
   [[nodiscard]] metrics::ProgressSnapshot snapshot();
 

@@ -217,7 +217,7 @@ metrics::BenchmarkResult Coordinator::run() {
   std::sort(result.records.begin(), result.records.end(),
             [](const auto& a, const auto& b) { return a.index < b.index; });
   if (options_.on_progress) report_progress(finished, /*final=*/true);
-  result.dropped = shared_.snapshot().dropped;
+  result.dropped = shared_.dropped();
   return result;
 }
 
