@@ -1,5 +1,7 @@
 set(MODULE_SOURCES
+  gpu_preset.cpp
   latency_model.cpp
+  roofline.cpp
   sim_metrics.cpp
   sim_options.cpp
   sim_request.cpp

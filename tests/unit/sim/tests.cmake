@@ -1,4 +1,5 @@
 set(TEST_SOURCES
+  gpu_preset_test.cpp
   sim_model_test.cpp
   sim_request_test.cpp
   sim_response_test.cpp

@@ -1,0 +1,87 @@
+// Engine presets of the realistic simulator: a model's shape, a GPU's specification and vLLM's
+// scheduler limits, plus the KV-cache budget derived from them the way vLLM derives it.
+//
+// This is pure data and arithmetic (no I/O). The continuous-batching step loop that will use the
+// presets is not written yet; see docs/simulator.md, "Engine presets".
+//
+// Where the numbers come from:
+// - Mistral-Small-24B (config.json of mistralai/Mistral-Small-24B-Instruct-2501): 40 layers,
+//   32 attention heads, 8 KV heads (GQA), head dim 128, hidden 5120, ~24e9 parameters.
+// - bf16 weights: 2 bytes per parameter, ~48e9 bytes. INT4 weight-only (W4A16, e.g. AWQ/GPTQ):
+//   4-bit linear layers plus group scales, with embeddings and lm_head left in bf16, ~14e9 bytes.
+//   W4A16 dequantises into bf16 tensor-core matmuls, so it has the same FLOP rate as bf16.
+// - H100 SXM 80 GB datasheet: 3.35 TB/s HBM3, 989 TFLOP/s dense bf16 (we use 990e12). We count
+//   the memory as 80e9 bytes, which undercounts the real 80 GiB a little (conservative).
+// - vLLM defaults: gpu_memory_utilization 0.9, block_size 16, max_num_seqs 256,
+//   max_num_batched_tokens 8192 (the chunked-prefill token budget of one step).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmpace::sim {
+
+/// The parts of a transformer's shape that set its KV-cache size and its FLOPs.
+struct ModelShape {
+  std::int64_t layers = 0;
+  std::int64_t attention_heads = 0;  ///< query heads; attention FLOPs scale with these
+  std::int64_t kv_heads = 0;         ///< key/value heads (fewer than query heads with GQA)
+  std::int64_t head_dim = 0;
+  std::int64_t kv_bytes_per_element = 2;  ///< 2 for a 16-bit KV cache, 1 for fp8
+  std::int64_t parameters = 0;            ///< each costs 2 FLOPs (multiply + add) per token
+  std::int64_t weight_bytes = 0;          ///< read from HBM once per forward pass
+};
+
+/// One accelerator as the roofline sees it.
+struct GpuSpec {
+  std::string name;
+  std::int64_t hbm_bytes = 0;
+  double hbm_bandwidth_bytes_per_s = 0.0;
+  double dense_flops_per_s = 0.0;       ///< peak dense matmul rate in the compute dtype
+  double gpu_memory_utilization = 0.9;  ///< vLLM's fraction of HBM it may use
+  /// Memory vLLM's profiling run finds taken by other things than weights and KV cache: peak
+  /// activations of a max_num_batched_tokens forward pass, CUDA graphs, cuBLAS/NCCL workspaces.
+  std::int64_t activation_reserve_bytes = 0;
+};
+
+/// Everything the engine model needs to know about one deployment.
+struct EnginePreset {
+  std::string name;
+  std::string description;
+  ModelShape model;
+  GpuSpec gpu;
+  std::int64_t block_size_tokens = 16;         ///< KV-cache page size (vLLM --block-size)
+  std::int64_t max_num_seqs = 256;             ///< most sequences running in one step
+  std::int64_t max_num_batched_tokens = 8192;  ///< most tokens (prefill + decode) in one step
+  /// Fixed cost of every engine step on top of the roofline: CPU-side scheduling, input
+  /// preparation, sampling and kernel-launch overhead.
+  double step_overhead_s = 0.004;
+};
+
+/// Bytes of KV cache one token occupies: K and V (2) for each layer and KV head, head_dim
+/// elements each: 2 * layers * kv_heads * head_dim * kv_bytes_per_element. This is vLLM's
+/// per-token page size divided by block_size. Mistral-Small-24B in 16-bit:
+/// 2 * 40 * 8 * 128 * 2 = 163,840 bytes = 160 KiB.
+std::int64_t kv_bytes_per_token(const ModelShape& model);
+
+/// Bytes left for the KV cache, as vLLM computes it: hbm * gpu_memory_utilization (rounded to the
+/// nearest byte) minus weights minus the activation reserve; never negative.
+std::int64_t kv_budget_bytes(const EnginePreset& preset);
+
+/// Whole KV blocks that fit in the budget: floor(budget_bytes / (kv_bytes_per_token * block)).
+std::int64_t kv_budget_blocks(const EnginePreset& preset);
+
+/// Tokens of KV cache: kv_budget_blocks * block_size_tokens, i.e. floor(budget_bytes /
+/// kv_bytes_per_token) rounded down to whole blocks (vLLM allocates whole blocks only).
+std::int64_t kv_budget_tokens(const EnginePreset& preset);
+
+/// The built-in presets, in a fixed order: mistral-small-24b-bf16-h100,
+/// mistral-small-24b-int4-h100, fast.
+const std::vector<EnginePreset>& engine_presets();
+
+/// The preset called `name`, or nullptr.
+const EnginePreset* find_preset(std::string_view name);
+
+}  // namespace llmpace::sim
