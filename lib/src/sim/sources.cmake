@@ -1,4 +1,5 @@
 set(MODULE_SOURCES
+  engine_model.cpp
   gpu_preset.cpp
   latency_model.cpp
   roofline.cpp

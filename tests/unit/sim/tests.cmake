@@ -1,4 +1,5 @@
 set(TEST_SOURCES
+  engine_model_test.cpp
   gpu_preset_test.cpp
   sim_model_test.cpp
   sim_request_test.cpp
