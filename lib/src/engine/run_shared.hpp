@@ -45,6 +45,11 @@ class RunShared {
   /// stop when the errors pass the benchmark's limits.
   void on_finished(const metrics::RequestRecord& record);
 
+  /// True once an error limit has been passed: workers start no further request, without
+  /// waiting for the coordinator's stop to reach them (fast failures would overshoot the limit).
+  [[nodiscard]] bool error_limit_reached() const {
+    return error_stop_requested_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   /// Counters and medians so far (elapsed and limits are left for the caller to fill).
   [[nodiscard]] metrics::ProgressSnapshot snapshot();

@@ -84,7 +84,7 @@ asio::awaitable<void> Worker::async_request(Lane& lane, std::uint64_t index, Tim
 asio::awaitable<void> Worker::async_stream() {
   Lane& lane = acquire_lane();
   const auto& max_requests = shared_.spec.max_requests;
-  while (!stopping_) {
+  while (!stopping_ && !shared_.error_limit_reached()) {
     const std::uint64_t index = shared_.next_closed_index.fetch_add(1, std::memory_order_relaxed);
     if (max_requests && index >= static_cast<std::uint64_t>(*max_requests)) break;
     co_await async_request(lane, index, SteadyClock::now(), /*waited_for_slot=*/false);
@@ -118,7 +118,7 @@ asio::awaitable<void> Worker::async_arrivals() {
       co_await asio::post(io_, asio::use_awaitable);
       launches_without_yield = 0;
     }
-    if (stopping_) break;
+    if (stopping_ || shared_.error_limit_reached()) break;
 
     bool waited_for_slot = false;
     if (cap && in_flight_ >= *cap) {
