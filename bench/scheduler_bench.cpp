@@ -60,6 +60,7 @@
 #include "llmpace/metrics/request_record.hpp"
 #include "llmpace/metrics/summary.hpp"
 #include "llmpace/profile/profile_spec.hpp"
+#include "llmpace/sim/serve_until_signal.hpp"
 #include "llmpace/sim/sim_options.hpp"
 #include "llmpace/sim/sim_server.hpp"
 #include "llmpace/workload/synthetic_data.hpp"
@@ -92,25 +93,12 @@ struct Flags {
 /// Serves until SIGTERM or SIGINT. Never returns; runs in the forked child only.
 [[noreturn]] void serve_sim_child(const sim::SimOptions& options, int port_pipe) {
   try {
-    // Blocked before the io threads start so they inherit the mask and only sigwait() sees them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    // A shell starts background jobs with SIGINT ignored, and sigwait() never sees an ignored
-    // signal: restore the default (harmless while blocked).
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-
     sim::SimServer server{options};
-    server.start();
-    const std::uint16_t port = server.port();
-    if (write(port_pipe, &port, sizeof port) != static_cast<ssize_t>(sizeof port)) _exit(1);
-    close(port_pipe);
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    server.stop();
+    sim::serve_until_signal(server, [&server, port_pipe] {
+      const std::uint16_t port = server.port();
+      if (write(port_pipe, &port, sizeof port) != static_cast<ssize_t>(sizeof port)) _exit(1);
+      close(port_pipe);
+    });
     _exit(0);
   } catch (const std::exception& error) {
     fmt::print(stderr, "scheduler_bench: simulator: {}\n", error.what());

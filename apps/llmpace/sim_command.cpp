@@ -3,16 +3,15 @@
 // Prints exactly one line to stdout once listening ("llmpace sim listening on URL"), which
 // scripts and tests read to learn the port when --port 0 asked for an ephemeral one.
 #include <fmt/format.h>
-#include <pthread.h>
 
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "command.hpp"
 #include "llmpace/core/error.hpp"
+#include "llmpace/sim/serve_until_signal.hpp"
 #include "llmpace/sim/sim_server.hpp"
 
 namespace llmpace::app {
@@ -42,25 +41,11 @@ int run_sim(const SimFlags& flags) {
   options.itl = delay_flag(flags.itl_ms, "--itl-ms");
   sim::SimServer server{options};  // ConfigError on bad options or TLS files
 
-  // Blocked before the io threads start, so they inherit the mask and only sigwait() below
-  // receives the signals: no handler runs on an io thread in the middle of a write.
-  // A shell starts background jobs with SIGINT ignored, and an ignored signal never reaches
-  // sigwait(): restore the default disposition (harmless while the signals are blocked).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-
-  server.start();  // RunError when the address cannot be bound
-  fmt::print("llmpace sim listening on {}\n", server.base_url());
-  std::fflush(stdout);
-
-  int received = 0;
-  sigwait(&stop_signals, &received);
-  server.stop();
+  // RunError when the address cannot be bound.
+  sim::serve_until_signal(server, [&server] {
+    fmt::print("llmpace sim listening on {}\n", server.base_url());
+    std::fflush(stdout);
+  });
   return kExitOk;
 }
 

@@ -7,4 +7,5 @@ set(MODULE_SOURCES
   sim_options.cpp
   sim_request.cpp
   sim_response.cpp
+  serve_until_signal.cpp
   sim_server.cpp)
