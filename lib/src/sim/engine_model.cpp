@@ -81,6 +81,20 @@ double EngineModel::kv_usage_fraction() const {
   return static_cast<double>(blocks_used_) / static_cast<double>(budget_blocks_);
 }
 
+void EngineModel::abort(RequestId id) {
+  if (id < 0 || id >= static_cast<RequestId>(requests_.size())) return;
+  Request& request = requests_[id];
+  if (request.done) return;
+  request.done = true;
+  free_blocks(request);
+  const auto drop = [id](auto& ids) {
+    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+  };
+  drop(pending_);
+  drop(waiting_);
+  drop(running_);
+}
+
 StepResult EngineModel::step(double now_s) {
   StepResult result;
   result.start_s = now_s;
@@ -143,6 +157,10 @@ StepResult EngineModel::step(double now_s) {
       const std::int64_t needed = blocks_for(request.known_tokens());
       if (needed > budget_blocks_ - blocks_used_) break;  // head-of-line blocking
       waiting_.pop_front();
+      if (!request.admitted_once) {
+        request.admitted_once = true;
+        result.admitted.push_back(request.id);
+      }
       request.blocks = needed;
       request.prefilling = true;
       blocks_used_ += needed;
@@ -191,6 +209,7 @@ StepResult EngineModel::step(double now_s) {
     ++request.generated;
     ++generation_tokens_total_;
     if (request.generated == request.output_tokens) {
+      request.done = true;
       free_blocks(request);
       running_.erase(std::find(running_.begin(), running_.end(), request.id));
       result.finished.push_back(request.id);

@@ -257,3 +257,26 @@ TEST_CASE("the same inputs give identical steps", "[engine_model]") {
     }
   }
 }
+
+TEST_CASE("an aborted request frees its KV blocks and produces no more tokens", "[engine_model]") {
+  EngineModel model{fast()};
+  const RequestId a = model.add_request(0.0, 1000, 100);
+  const RequestId b = model.add_request(0.0, 1000, 100);
+  StepResult first = model.step(0.0);
+  CHECK(first.admitted == std::vector<RequestId>{a, b});
+  const std::int64_t blocks_with_both = model.kv_blocks_used();
+  REQUIRE(blocks_with_both > 0);
+  model.abort(a);
+  CHECK(model.kv_blocks_used() < blocks_with_both);
+  CHECK(model.running() == 1);
+  model.abort(a);  // twice is harmless
+  const RequestId late = model.add_request(10.0, 10, 10);
+  model.abort(late);  // not arrived yet
+  const auto times = token_times(run_all(model, first.end_s));
+  CHECK(times.count(a) == 0);
+  CHECK(times.count(late) == 0);
+  REQUIRE(times.count(b) == 1);
+  CHECK(times.at(b).size() == 100);  // the first step only began its chunked prefill
+  CHECK(model.kv_blocks_used() == 0);
+  CHECK_FALSE(model.has_work());
+}

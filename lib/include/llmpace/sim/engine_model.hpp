@@ -62,6 +62,9 @@ struct StepResult {
   std::vector<TokenEvent> tokens;
   std::vector<RequestId> finished;
   std::vector<RequestId> preempted;
+  /// Requests scheduled for the first time in this step (they left the waiting queue for good
+  /// unless preempted later): vLLM's end of queue time.
+  std::vector<RequestId> admitted;
   std::int64_t running = 0;  ///< requests in the batch (running after scheduling)
   std::int64_t waiting = 0;  ///< arrived requests left waiting after scheduling
   std::int64_t prefill_tokens = 0;
@@ -86,6 +89,10 @@ class EngineModel {
 
   /// Runs one engine step that starts at now_s (see the header comment).
   StepResult step(double now_s);
+
+  /// Drops a request wherever it is (not arrived, waiting or running) and frees its KV blocks,
+  /// as vLLM does when a client disconnects. Finished, aborted or unknown ids are ignored.
+  void abort(RequestId id);
 
   /// Earliest arrival_s of a request not yet arrived at the last step, if any.
   std::optional<double> next_arrival_s() const;
@@ -116,6 +123,8 @@ class EngineModel {
     std::int64_t blocks = 0;     ///< KV blocks held
     bool prefilling = false;     ///< admitted, KV of its known tokens not all computed yet
     bool prompt_counted = false;
+    bool admitted_once = false;
+    bool done = false;  ///< finished or aborted
     /// Tokens known so far: prompt + generated. When computed reaches it, a token is sampled.
     std::int64_t known_tokens() const { return prompt_tokens + generated; }
   };
