@@ -2,9 +2,15 @@
 // gpu_preset.hpp and docs/simulator.md.
 #include "llmpace/sim/gpu_preset.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <functional>
 #include <utility>
+
+#include "llmpace/core/error.hpp"
 
 namespace llmpace::sim {
 namespace {
@@ -88,6 +94,7 @@ std::int64_t kv_budget_bytes(const EnginePreset& preset) {
 }
 
 std::int64_t kv_budget_blocks(const EnginePreset& preset) {
+  if (preset.num_gpu_blocks_override > 0) return preset.num_gpu_blocks_override;
   const std::int64_t block_bytes = kv_bytes_per_token(preset.model) * preset.block_size_tokens;
   if (block_bytes <= 0) return 0;
   return kv_budget_bytes(preset) / block_bytes;
@@ -114,6 +121,150 @@ const EnginePreset* find_preset(std::string_view name) {
     if (preset.name == name) return &preset;
   }
   return nullptr;
+}
+
+namespace {
+
+double parse_decimal(std::string_view key, std::string_view text) {
+  double value = 0.0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
+    throw ConfigError(fmt::format("--engine-param {}: '{}' is not a number", key, text));
+  }
+  return value;
+}
+
+std::int64_t parse_whole(std::string_view key, std::string_view text) {
+  const double value = parse_decimal(key, text);
+  if (value != std::trunc(value) || std::fabs(value) > 9e18) {
+    throw ConfigError(fmt::format("--engine-param {}: '{}' is not a whole number", key, text));
+  }
+  return static_cast<std::int64_t>(value);
+}
+
+struct Parameter {
+  std::string_view name;
+  std::function<void(EnginePreset&, std::string_view)> set;
+};
+
+const std::vector<Parameter>& parameters() {
+  const auto whole = [](std::string_view name, auto member) {
+    return Parameter{name, [name, member](EnginePreset& p, std::string_view text) {
+                       std::invoke(member, p) = parse_whole(name, text);
+                     }};
+  };
+  const auto decimal = [](std::string_view name, auto member) {
+    return Parameter{name, [name, member](EnginePreset& p, std::string_view text) {
+                       std::invoke(member, p) = parse_decimal(name, text);
+                     }};
+  };
+  static const std::vector<Parameter> all{
+      whole(
+          "layers", [](EnginePreset & p) -> auto& { return p.model.layers; }),
+      whole(
+          "attention_heads", [](EnginePreset & p) -> auto& { return p.model.attention_heads; }),
+      whole(
+          "kv_heads", [](EnginePreset & p) -> auto& { return p.model.kv_heads; }),
+      whole(
+          "head_dim", [](EnginePreset & p) -> auto& { return p.model.head_dim; }),
+      whole(
+          "kv_bytes_per_element",
+          [](EnginePreset & p) -> auto& { return p.model.kv_bytes_per_element; }),
+      whole(
+          "parameters", [](EnginePreset & p) -> auto& { return p.model.parameters; }),
+      whole(
+          "weight_bytes", [](EnginePreset & p) -> auto& { return p.model.weight_bytes; }),
+      whole(
+          "hbm_bytes", [](EnginePreset & p) -> auto& { return p.gpu.hbm_bytes; }),
+      decimal(
+          "hbm_bandwidth_bytes_per_s",
+          [](EnginePreset & p) -> auto& { return p.gpu.hbm_bandwidth_bytes_per_s; }),
+      decimal(
+          "dense_flops_per_s", [](EnginePreset & p) -> auto& { return p.gpu.dense_flops_per_s; }),
+      decimal(
+          "gpu_memory_utilization",
+          [](EnginePreset & p) -> auto& { return p.gpu.gpu_memory_utilization; }),
+      whole(
+          "activation_reserve_bytes",
+          [](EnginePreset & p) -> auto& { return p.gpu.activation_reserve_bytes; }),
+      whole(
+          "block_size_tokens", [](EnginePreset & p) -> auto& { return p.block_size_tokens; }),
+      whole(
+          "max_num_seqs", [](EnginePreset & p) -> auto& { return p.max_num_seqs; }),
+      whole(
+          "max_num_batched_tokens",
+          [](EnginePreset & p) -> auto& { return p.max_num_batched_tokens; }),
+      decimal(
+          "step_overhead_s", [](EnginePreset & p) -> auto& { return p.step_overhead_s; }),
+      whole(
+          "num_gpu_blocks_override",
+          [](EnginePreset & p) -> auto& { return p.num_gpu_blocks_override; }),
+  };
+  return all;
+}
+
+void require(bool ok, std::string_view name, std::string_view rule, double value) {
+  if (!ok)
+    throw ConfigError(fmt::format("engine parameter {} must be {}, got {}", name, rule, value));
+}
+
+}  // namespace
+
+std::vector<std::string_view> preset_parameter_names() {
+  std::vector<std::string_view> names;
+  for (const Parameter& parameter : parameters()) names.push_back(parameter.name);
+  return names;
+}
+
+void set_preset_parameter(EnginePreset& preset, std::string_view key, std::string_view value) {
+  for (const Parameter& parameter : parameters()) {
+    if (parameter.name == key) {
+      parameter.set(preset, value);
+      return;
+    }
+  }
+  std::string known;
+  for (const std::string_view name : preset_parameter_names()) {
+    known += known.empty() ? "" : ", ";
+    known += name;
+  }
+  throw ConfigError(fmt::format("--engine-param: unknown parameter '{}' (known: {})", key, known));
+}
+
+void validate_preset(const EnginePreset& p) {
+  const auto positive = [](std::string_view name, double value) {
+    require(value > 0.0, name, "positive", value);
+  };
+  positive("layers", static_cast<double>(p.model.layers));
+  positive("attention_heads", static_cast<double>(p.model.attention_heads));
+  positive("kv_heads", static_cast<double>(p.model.kv_heads));
+  positive("head_dim", static_cast<double>(p.model.head_dim));
+  positive("kv_bytes_per_element", static_cast<double>(p.model.kv_bytes_per_element));
+  positive("parameters", static_cast<double>(p.model.parameters));
+  positive("weight_bytes", static_cast<double>(p.model.weight_bytes));
+  positive("hbm_bytes", static_cast<double>(p.gpu.hbm_bytes));
+  positive("hbm_bandwidth_bytes_per_s", p.gpu.hbm_bandwidth_bytes_per_s);
+  positive("dense_flops_per_s", p.gpu.dense_flops_per_s);
+  require(p.gpu.gpu_memory_utilization > 0.0 && p.gpu.gpu_memory_utilization <= 1.0,
+          "gpu_memory_utilization (--gpu-memory-utilization)", "in (0, 1]",
+          p.gpu.gpu_memory_utilization);
+  require(p.gpu.activation_reserve_bytes >= 0, "activation_reserve_bytes", "0 or more",
+          static_cast<double>(p.gpu.activation_reserve_bytes));
+  positive("block_size_tokens (--block-size)", static_cast<double>(p.block_size_tokens));
+  positive("max_num_seqs (--max-num-seqs)", static_cast<double>(p.max_num_seqs));
+  positive("max_num_batched_tokens (--max-num-batched-tokens)",
+           static_cast<double>(p.max_num_batched_tokens));
+  require(p.step_overhead_s >= 0.0 && p.step_overhead_s <= 10.0, "step_overhead_s",
+          "between 0 and 10", p.step_overhead_s);
+  require(p.num_gpu_blocks_override >= 0, "num_gpu_blocks_override (--num-gpu-blocks-override)",
+          "0 (off) or positive", static_cast<double>(p.num_gpu_blocks_override));
+  if (kv_budget_blocks(p) < 1) {
+    throw ConfigError(fmt::format(
+        "preset {}: no memory left for the KV cache ({} bytes of weights and {} of activations "
+        "in {} x {} bytes of HBM)",
+        p.name, p.model.weight_bytes, p.gpu.activation_reserve_bytes, p.gpu.gpu_memory_utilization,
+        p.gpu.hbm_bytes));
+  }
 }
 
 }  // namespace llmpace::sim

@@ -13,9 +13,23 @@ namespace {
 constexpr std::array kTtftBucketsSeconds{0.001, 0.005, 0.01, 0.02,  0.04,  0.06,  0.08, 0.1,
                                          0.25,  0.5,   0.75, 1.0,   2.5,   5.0,   7.5,  10.0,
                                          20.0,  40.0,  80.0, 160.0, 640.0, 2560.0};
-constexpr std::array kE2eBucketsSeconds{0.3,  0.5,   0.8,   1.0,   1.5,   2.0,    2.5,
-                                        5.0,  10.0,  15.0,  20.0,  30.0,  40.0,   50.0,
-                                        60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
+constexpr std::array kItlBucketsSeconds{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,  0.3,  0.4, 0.5,
+                                        0.75, 1.0,   2.5,  5.0,   7.5, 10.0, 20.0, 40.0, 80.0};
+constexpr std::array kRequestBucketsSeconds{0.3,  0.5,   0.8,   1.0,   1.5,   2.0,    2.5,
+                                            5.0,  10.0,  15.0,  20.0,  30.0,  40.0,   50.0,
+                                            60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
+
+// vLLM's build_1_2_5_buckets(max_model_len): 1, 2, 5, 10, 20, 50, ... up to max_value.
+std::vector<double> one_two_five_buckets(std::int64_t max_value) {
+  std::vector<double> bounds;
+  for (double exponent = 1.0;; exponent *= 10.0) {
+    for (const double mantissa : {1.0, 2.0, 5.0}) {
+      const double bound = mantissa * exponent;
+      if (bound > static_cast<double>(max_value)) return bounds;
+      bounds.push_back(bound);
+    }
+  }
+}
 
 // Python's prometheus_client prints floats with repr(): "1.0", "0.005", "2560.0".
 std::string prom_number(double value) {
@@ -47,19 +61,27 @@ std::string escape_label(std::string_view value) {
   return out;
 }
 
+double load(const std::atomic<std::int64_t>& value) {
+  return static_cast<double>(value.load(std::memory_order_relaxed));
+}
+
 }  // namespace
 
-AtomicHistogram::AtomicHistogram(std::span<const double> upper_bounds_seconds)
-    : bounds_(upper_bounds_seconds.begin(), upper_bounds_seconds.end()),
-      buckets_(bounds_.size() + 1) {}
+AtomicHistogram::AtomicHistogram(std::span<const double> upper_bounds)
+    : bounds_(upper_bounds.begin(), upper_bounds.end()), buckets_(bounds_.size() + 1) {}
 
-void AtomicHistogram::observe(Nanoseconds value) {
-  const double seconds = to_seconds(value);
+void AtomicHistogram::observe(double value) {
   // Prometheus buckets are "less than or equal": the first bound >= value.
   const auto bucket = static_cast<std::size_t>(
-      std::distance(bounds_.begin(), std::lower_bound(bounds_.begin(), bounds_.end(), seconds)));
+      std::distance(bounds_.begin(), std::lower_bound(bounds_.begin(), bounds_.end(), value)));
   buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
-  sum_ns_.fetch_add(value.count(), std::memory_order_relaxed);
+  sum_.fetch_add(value, std::memory_order_relaxed);
+}
+
+std::uint64_t AtomicHistogram::count() const {
+  std::uint64_t total = 0;
+  for (const auto& bucket : buckets_) total += bucket.load(std::memory_order_relaxed);
+  return total;
 }
 
 void AtomicHistogram::render(std::string& out, std::string_view name,
@@ -77,61 +99,123 @@ void AtomicHistogram::render(std::string& out, std::string_view name,
   fmt::format_to(it, "{}_count{{{}}} {}\n", name, labels,
                  prom_number(static_cast<double>(cumulative)));
   fmt::format_to(it, "{}_sum{{{}}} {}\n", name, labels,
-                 prom_number(to_seconds(Nanoseconds{sum_ns_.load(std::memory_order_relaxed)})));
+                 prom_number(sum_.load(std::memory_order_relaxed)));
 }
 
-SimMetrics::SimMetrics() : ttft_(kTtftBucketsSeconds), e2e_(kE2eBucketsSeconds) {}
+SimMetrics::SimMetrics(std::int64_t max_model_len)
+    : ttft_(kTtftBucketsSeconds),
+      itl_(kItlBucketsSeconds),
+      e2e_(kRequestBucketsSeconds),
+      queue_(kRequestBucketsSeconds),
+      prefill_(kRequestBucketsSeconds),
+      decode_(kRequestBucketsSeconds),
+      inference_(kRequestBucketsSeconds),
+      tpot_(kItlBucketsSeconds),
+      prompt_tokens_hist_(one_two_five_buckets(max_model_len)),
+      generation_tokens_hist_(one_two_five_buckets(max_model_len)) {}
 
-void SimMetrics::on_request_succeeded(std::int64_t prompt_tokens, std::int64_t generation_tokens,
-                                      FinishReason reason, Nanoseconds ttft, Nanoseconds e2e) {
-  prompt_tokens_.fetch_add(prompt_tokens, std::memory_order_relaxed);
-  generation_tokens_.fetch_add(generation_tokens, std::memory_order_relaxed);
-  success_by_reason_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
-  ttft_.observe(ttft);
-  e2e_.observe(e2e);
+void SimMetrics::on_request_succeeded(const ServedRequest& request) {
+  prompt_tokens_.fetch_add(request.prompt_tokens, std::memory_order_relaxed);
+  generation_tokens_.fetch_add(request.generation_tokens, std::memory_order_relaxed);
+  success_by_reason_[static_cast<std::size_t>(request.finish_reason)].fetch_add(
+      1, std::memory_order_relaxed);
+  const auto& tokens = request.token_times;
+  const TimePoint first = tokens.empty() ? request.done : tokens.front();
+  const TimePoint last = tokens.empty() ? request.done : tokens.back();
+  ttft_.observe(first - request.arrived);
+  for (std::size_t i = 1; i < tokens.size(); ++i) itl_.observe(tokens[i] - tokens[i - 1]);
+  e2e_.observe(request.done - request.arrived);
+  queue_.observe(request.scheduled - request.arrived);
+  prefill_.observe(first - request.scheduled);
+  decode_.observe(last - first);
+  inference_.observe(last - request.scheduled);
+  // vLLM observes the mean gap only for requests with more than one token.
+  if (tokens.size() > 1) {
+    tpot_.observe((last - first) / static_cast<std::int64_t>(tokens.size() - 1));
+  }
+  prompt_tokens_hist_.observe(static_cast<double>(request.prompt_tokens));
+  generation_tokens_hist_.observe(static_cast<double>(request.generation_tokens));
 }
 
-std::string SimMetrics::render_prometheus(std::string_view model_name) const {
+void SimMetrics::set_engine_gauges(const EngineGauges& gauges) {
+  engine_running_.store(gauges.running, std::memory_order_relaxed);
+  waiting_.store(gauges.waiting, std::memory_order_relaxed);
+  kv_usage_.store(gauges.kv_cache_usage, std::memory_order_relaxed);
+  preemptions_.store(gauges.preemptions_total, std::memory_order_relaxed);
+  prefix_queries_.store(gauges.prefix_cache_queries_total, std::memory_order_relaxed);
+  prefix_hits_.store(gauges.prefix_cache_hits_total, std::memory_order_relaxed);
+  engine_attached_.store(true, std::memory_order_relaxed);
+}
+
+std::int64_t SimMetrics::running() const {
+  return engine_attached_.load(std::memory_order_relaxed)
+             ? engine_running_.load(std::memory_order_relaxed)
+             : in_flight_.load(std::memory_order_relaxed);
+}
+
+std::string SimMetrics::render_prometheus(std::string_view model_name, MetricNames names) const {
+  const bool legacy = names == MetricNames::legacy;
   const std::string labels =
       fmt::format("engine=\"0\",model_name=\"{}\"", escape_label(model_name));
   std::string out;
-  out.reserve(8192);
+  out.reserve(32768);
   auto it = std::back_inserter(out);
-  const auto sample = [&](std::string_view name, std::string_view extra, double value) {
-    fmt::format_to(it, "{}{{{}{}}} {}\n", name, labels, extra, prom_number(value));
+  const auto metric = [&](std::string_view name, std::string_view type, std::string_view help,
+                          double value) {
+    append_header(out, name, type, help);
+    fmt::format_to(it, "{}{{{}}} {}\n", name, labels, prom_number(value));
+  };
+  const auto histogram = [&](std::string_view name, std::string_view help,
+                             const AtomicHistogram& values) {
+    append_header(out, name, "histogram", help);
+    values.render(out, name, labels);
   };
 
-  append_header(out, "vllm:num_requests_running", "gauge",
-                "Number of requests in model execution batches.");
-  sample("vllm:num_requests_running", "", static_cast<double>(running()));
-  append_header(out, "vllm:num_requests_waiting", "gauge",
-                "Number of requests waiting to be processed.");
-  sample("vllm:num_requests_waiting", "", 0.0);
-
-  append_header(out, "vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.");
-  sample("vllm:prompt_tokens_total", "",
-         static_cast<double>(prompt_tokens_.load(std::memory_order_relaxed)));
-  append_header(out, "vllm:generation_tokens_total", "counter",
-                "Number of generation tokens processed.");
-  sample("vllm:generation_tokens_total", "",
-         static_cast<double>(generation_tokens_.load(std::memory_order_relaxed)));
+  metric("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.",
+         static_cast<double>(running()));
+  metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.",
+         load(waiting_));
+  metric(legacy ? "vllm:gpu_cache_usage_perc" : "vllm:kv_cache_usage_perc", "gauge",
+         "KV-cache usage. 1 means 100 percent usage.", kv_cache_usage());
+  metric("vllm:num_preemptions_total", "counter",
+         "Cumulative number of preemption from the engine.", load(preemptions_));
+  metric("vllm:prefix_cache_queries_total", "counter",
+         "Prefix cache queries, in terms of number of queried tokens.", load(prefix_queries_));
+  metric("vllm:prefix_cache_hits_total", "counter",
+         "Prefix cache hits, in terms of number of cached tokens.", load(prefix_hits_));
+  metric("vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.",
+         load(prompt_tokens_));
+  metric("vllm:generation_tokens_total", "counter", "Number of generation tokens processed.",
+         load(generation_tokens_));
 
   append_header(out, "vllm:request_success_total", "counter",
                 "Count of successfully processed requests.");
-  sample("vllm:request_success_total", ",finished_reason=\"stop\"",
-         static_cast<double>(success_by_reason_[static_cast<std::size_t>(FinishReason::stop)].load(
-             std::memory_order_relaxed)));
-  sample(
-      "vllm:request_success_total", ",finished_reason=\"length\"",
-      static_cast<double>(success_by_reason_[static_cast<std::size_t>(FinishReason::length)].load(
-          std::memory_order_relaxed)));
+  for (const auto& [reason, label] :
+       {std::pair{FinishReason::stop, "stop"}, std::pair{FinishReason::length, "length"}}) {
+    fmt::format_to(it, "vllm:request_success_total{{{},finished_reason=\"{}\"}} {}\n", labels,
+                   label, prom_number(load(success_by_reason_[static_cast<std::size_t>(reason)])));
+  }
 
-  append_header(out, "vllm:time_to_first_token_seconds", "histogram",
-                "Histogram of time to first token in seconds.");
-  ttft_.render(out, "vllm:time_to_first_token_seconds", labels);
-  append_header(out, "vllm:e2e_request_latency_seconds", "histogram",
-                "Histogram of e2e request latency in seconds.");
-  e2e_.render(out, "vllm:e2e_request_latency_seconds", labels);
+  histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
+            ttft_);
+  histogram(legacy ? "vllm:time_per_output_token_seconds" : "vllm:inter_token_latency_seconds",
+            "Histogram of inter-token latency in seconds.", itl_);
+  histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.",
+            e2e_);
+  histogram("vllm:request_queue_time_seconds",
+            "Histogram of time spent in WAITING phase for request.", queue_);
+  histogram("vllm:request_prefill_time_seconds",
+            "Histogram of time spent in PREFILL phase for request.", prefill_);
+  histogram("vllm:request_decode_time_seconds",
+            "Histogram of time spent in DECODE phase for request.", decode_);
+  histogram("vllm:request_inference_time_seconds",
+            "Histogram of time spent in RUNNING phase for request.", inference_);
+  histogram("vllm:request_time_per_output_token_seconds",
+            "Histogram of time_per_output_token_seconds per request.", tpot_);
+  histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.",
+            prompt_tokens_hist_);
+  histogram("vllm:request_generation_tokens", "Number of generation tokens processed.",
+            generation_tokens_hist_);
   return out;
 }
 

@@ -42,6 +42,16 @@ void validate_sim_options(const SimOptions& options) {
     throw ConfigError(
         fmt::format("--threads must be between 1 and {}, got {}", kMaxThreads, options.threads));
   }
+  if (!std::isfinite(options.natural_output_tokens_mean) ||
+      options.natural_output_tokens_mean < 0.0) {
+    throw ConfigError(fmt::format("--natural-output-tokens must be 0 (off) or positive, got {}",
+                                  options.natural_output_tokens_mean));
+  }
+  if (options.engine) validate_preset(*options.engine);
+  if (options.dcgm_port && !options.engine) {
+    throw ConfigError("--dcgm-port needs --preset: the simple model simulates no GPU");
+  }
+  FaultPlan{options.faults, options.seed};  // throws ConfigError on an invalid set
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
     throw ConfigError("--tls-cert and --tls-key must be given together");
   }

@@ -2,76 +2,73 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+
+#include "llmpace/sim/sim_tokenizer.hpp"
 
 namespace llmpace::sim {
 namespace {
 
 using Json = nlohmann::json;
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-// The text of one chat message's content: a string, null, or an array of parts of which only
-// {"type":"text","text":...} carry text (images and audio add no tokens in this model).
-std::optional<std::int64_t> count_content_words(const Json& content) {
-  if (content.is_null()) return 0;
-  if (content.is_string()) return count_words(content.get_ref<const std::string&>());
-  if (!content.is_array()) return std::nullopt;
-  std::int64_t words = 0;
+// Appends the tokens of one chat message's content: a string, null, or an array of parts of which
+// only {"type":"text","text":...} carry text (images and audio add no tokens in this model).
+// False if the content has another shape.
+bool append_content_tokens(const Json& content, std::vector<std::int64_t>& ids) {
+  if (content.is_null()) return true;
+  if (content.is_string()) {
+    append_tokens(content.get_ref<const std::string&>(), ids);
+    return true;
+  }
+  if (!content.is_array()) return false;
   for (const Json& part : content) {
-    if (!part.is_object()) return std::nullopt;
+    if (!part.is_object()) return false;
     const auto type = part.find("type");
-    if (type == part.end() || !type->is_string()) return std::nullopt;
+    if (type == part.end() || !type->is_string()) return false;
     if (*type != "text") continue;
     const auto text = part.find("text");
-    if (text == part.end() || !text->is_string()) return std::nullopt;
-    words += count_words(text->get_ref<const std::string&>());
+    if (text == part.end() || !text->is_string()) return false;
+    append_tokens(text->get_ref<const std::string&>(), ids);
   }
-  return words;
+  return true;
 }
 
-std::variant<std::int64_t, ApiError> chat_prompt_tokens(const Json& request) {
-  const auto messages = request.find("messages");
-  if (messages == request.end()) return bad_request("Field required: messages");
-  if (!messages->is_array() || messages->empty()) {
-    return bad_request("messages must be a non-empty array");
-  }
-  std::int64_t words = 0;
-  for (const Json& message : *messages) {
-    if (!message.is_object() || !message.contains("role")) {
-      return bad_request("each message must be an object with a role");
-    }
-    const auto content = message.find("content");
-    if (content == message.end()) continue;
-    const auto message_words = count_content_words(*content);
-    if (!message_words) {
-      return bad_request("message content must be a string or an array of content parts");
-    }
-    words += *message_words;
-  }
-  return words;
+ApiError bad_prompt() {
+  return bad_request("prompt must be a string, a list of one string, or a list of token ids");
 }
 
-std::variant<std::int64_t, ApiError> completion_prompt_tokens(const Json& request) {
+std::variant<std::vector<std::int64_t>, ApiError> completion_prompt_token_ids(const Json& request) {
   const auto prompt = request.find("prompt");
   if (prompt == request.end() || prompt->is_null()) return bad_request("Field required: prompt");
-  if (prompt->is_string()) return count_words(prompt->get_ref<const std::string&>());
-  if (prompt->is_array() && prompt->size() == 1 && prompt->front().is_string()) {
-    return count_words(prompt->front().get_ref<const std::string&>());
+  if (prompt->is_string()) return tokenize(prompt->get_ref<const std::string&>());
+  if (!prompt->is_array() || prompt->empty()) return bad_prompt();
+  if (prompt->size() == 1 && prompt->front().is_string()) {
+    return tokenize(prompt->front().get_ref<const std::string&>());
   }
-  // A list of token ids: one token each.
-  if (prompt->is_array() && !prompt->empty()) {
-    for (const Json& token : *prompt) {
-      if (!token.is_number_integer()) {
-        return bad_request("prompt must be a string, a list of one string, or a list of token ids");
+  // A list of token ids, taken as they are.
+  std::vector<std::int64_t> ids;
+  ids.reserve(prompt->size());
+  for (const Json& token : *prompt) {
+    if (token.is_number_unsigned()) {
+      const auto id = token.get<std::uint64_t>();
+      if (id > static_cast<std::uint64_t>(kMaxTokenId)) {
+        return bad_request(fmt::format("Token id {} is out of vocabulary", id));
       }
+      ids.push_back(static_cast<std::int64_t>(id));
+    } else if (token.is_number_integer()) {
+      const auto id = token.get<std::int64_t>();
+      if (!is_valid_token_id(id)) {
+        return bad_request(fmt::format("Token id {} is out of vocabulary", id));
+      }
+      ids.push_back(id);
+    } else {
+      return bad_prompt();
     }
-    return static_cast<std::int64_t>(prompt->size());
   }
-  return bad_request("prompt must be a string, a list of one string, or a list of token ids");
+  return ids;
 }
 
 // max_completion_tokens wins over the older max_tokens in chat, as in vLLM; null means unset.
@@ -96,6 +93,13 @@ std::optional<ApiError> read_bool(const Json& object, const char* name, bool& ou
   if (!field->is_boolean()) return bad_request(fmt::format("{} must be a boolean", name));
   out = field->get<bool>();
   return std::nullopt;
+}
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
 }
 
 }  // namespace
@@ -123,11 +127,52 @@ std::int64_t count_words(std::string_view text) {
   std::int64_t words = 0;
   bool in_word = false;
   for (const char c : text) {
-    const bool space = is_space(c);
+    const bool space = is_token_separator(c);
     if (!space && !in_word) ++words;
     in_word = !space;
   }
   return words;
+}
+
+std::variant<std::vector<std::int64_t>, ApiError> chat_prompt_token_ids(const Json& request) {
+  const auto messages = request.find("messages");
+  if (messages == request.end()) return bad_request("Field required: messages");
+  if (!messages->is_array() || messages->empty()) {
+    return bad_request("messages must be a non-empty array");
+  }
+  std::vector<std::int64_t> ids;
+  for (const Json& message : *messages) {
+    if (!message.is_object() || !message.contains("role")) {
+      return bad_request("each message must be an object with a role");
+    }
+    const auto content = message.find("content");
+    if (content == message.end()) continue;
+    if (!append_content_tokens(*content, ids)) {
+      return bad_request("message content must be a string or an array of content parts");
+    }
+  }
+  return ids;
+}
+
+std::optional<ApiError> check_model(const Json& request, std::string_view served_model) {
+  const auto model = request.find("model");
+  if (model == request.end() || model->is_null()) return std::nullopt;
+  if (!model->is_string()) return bad_request("model must be a string");
+  if (model->get_ref<const std::string&>() != served_model) {
+    return model_not_found(model->get_ref<const std::string&>());
+  }
+  return std::nullopt;
+}
+
+std::int64_t natural_output_tokens(std::uint64_t seed, std::uint64_t request_key,
+                                   double mean_tokens) {
+  if (!(mean_tokens > 1.0)) return 1;
+  const std::uint64_t bits = splitmix64(splitmix64(seed) ^ request_key);
+  const double uniform = (static_cast<double>(bits >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
+  // P(tokens > k) = (1 - p)^k with p = 1 / mean_tokens.
+  const double extra = std::floor(std::log(uniform) / std::log1p(-1.0 / mean_tokens));
+  if (!(extra < 0x1.0p62)) return std::numeric_limits<std::int64_t>::max();  // NaN: p == 0
+  return 1 + static_cast<std::int64_t>(extra);
 }
 
 std::variant<GenerationRequest, ApiError> parse_generation_request(
@@ -137,20 +182,15 @@ std::variant<GenerationRequest, ApiError> parse_generation_request(
   if (request.is_discarded()) return bad_request("The request body is not valid JSON.");
   if (!request.is_object()) return bad_request("The request body must be a JSON object.");
 
-  const auto model = request.find("model");
-  if (model != request.end() && !model->is_null()) {
-    if (!model->is_string()) return bad_request("model must be a string");
-    if (model->get_ref<const std::string&>() != served_model) {
-      return model_not_found(model->get_ref<const std::string&>());
-    }
-  }
+  if (auto error = check_model(request, served_model)) return std::move(*error);
 
   GenerationRequest parsed;
   parsed.api = api;
-  auto prompt = api == openai::ApiKind::chat_completions ? chat_prompt_tokens(request)
-                                                         : completion_prompt_tokens(request);
+  auto prompt = api == openai::ApiKind::chat_completions ? chat_prompt_token_ids(request)
+                                                         : completion_prompt_token_ids(request);
   if (auto* error = std::get_if<ApiError>(&prompt)) return std::move(*error);
-  parsed.prompt_tokens = std::get<std::int64_t>(prompt);
+  parsed.prompt_token_ids = std::move(std::get<std::vector<std::int64_t>>(prompt));
+  parsed.prompt_tokens = static_cast<std::int64_t>(parsed.prompt_token_ids.size());
 
   auto output = output_tokens(request, api, default_output_tokens);
   if (auto* error = std::get_if<ApiError>(&output)) return std::move(*error);

@@ -23,13 +23,15 @@ std::string_view output_word(std::int64_t index) {
 
 ResponseRenderer::ResponseRenderer(openai::ApiKind api, std::string_view id,
                                    std::int64_t created_unix_s, std::string_view model,
-                                   std::int64_t prompt_tokens, std::int64_t completion_tokens)
+                                   std::int64_t prompt_tokens, std::int64_t completion_tokens,
+                                   std::string_view finish_reason)
     : api_(api),
       id_(id),
       model_json_(nlohmann::json(model).dump()),
       created_unix_s_(created_unix_s),
       prompt_tokens_(prompt_tokens),
-      completion_tokens_(completion_tokens) {
+      completion_tokens_(completion_tokens),
+      finish_reason_(finish_reason) {
   chunk_prefix_ = fmt::format(R"({{"id":"{}","object":"{}","created":{},"model":{},"choices":[)",
                               id_, is_chat(api_) ? "chat.completion.chunk" : "text_completion",
                               created_unix_s_, model_json_);
@@ -44,8 +46,9 @@ std::string ResponseRenderer::role_event() const {
 
 std::string ResponseRenderer::token_event(std::int64_t index) const {
   const bool last = index + 1 >= completion_tokens_;
-  const std::string_view finish =
-      last ? R"("finish_reason":"length","stop_reason":null)" : R"("finish_reason":null)";
+  const std::string finish =
+      last ? fmt::format(R"("finish_reason":"{}","stop_reason":null)", finish_reason_)
+           : std::string{R"("finish_reason":null)"};
   if (is_chat(api_)) {
     return fmt::format(
         R"(data: {}{{"index":0,"delta":{{"content":"{}"}},"logprobs":null,{}}}]}}{})",
@@ -71,14 +74,14 @@ std::string ResponseRenderer::full_body() const {
     return fmt::format(
         R"({{"id":"{}","object":"chat.completion","created":{},"model":{},"choices":[{{"index":0,)"
         R"("message":{{"role":"assistant","content":"{}","tool_calls":[]}},"logprobs":null,)"
-        R"("finish_reason":"length","stop_reason":null}}],"usage":{},"prompt_logprobs":null}})",
-        id_, created_unix_s_, model_json_, text, usage_json());
+        R"("finish_reason":"{}","stop_reason":null}}],"usage":{},"prompt_logprobs":null}})",
+        id_, created_unix_s_, model_json_, text, finish_reason_, usage_json());
   }
   return fmt::format(
       R"({{"id":"{}","object":"text_completion","created":{},"model":{},"choices":[{{"index":0,)"
-      R"("text":"{}","logprobs":null,"finish_reason":"length","stop_reason":null,)"
+      R"("text":"{}","logprobs":null,"finish_reason":"{}","stop_reason":null,)"
       R"("prompt_logprobs":null}}],"usage":{}}})",
-      id_, created_unix_s_, model_json_, text, usage_json());
+      id_, created_unix_s_, model_json_, text, finish_reason_, usage_json());
 }
 
 std::string models_body(std::string_view model, std::int64_t max_model_len,

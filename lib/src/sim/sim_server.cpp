@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_driver.hpp"
 #include "llmpace/core/error.hpp"
 #include "sim_session.hpp"
 
@@ -26,20 +27,21 @@ using tcp = asio::ip::tcp;
 constexpr Nanoseconds kHandshakeTimeout = std::chrono::seconds{10};
 constexpr Nanoseconds kShutdownTimeout = std::chrono::seconds{2};
 
-asio::awaitable<void> async_run_plain_session(tcp::socket socket, Worker& worker,
+asio::awaitable<void> async_run_plain_session(tcp::socket socket, Listener listener, Worker& worker,
                                               const Shared& shared) {
   beast::tcp_stream stream{std::move(socket)};
-  co_await async_serve_requests(stream, worker, shared);
+  co_await async_serve_requests(stream, listener, worker, shared);
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> async_run_tls_session(tcp::socket socket, ssl::context& tls, Worker& worker,
+asio::awaitable<void> async_run_tls_session(tcp::socket socket, ssl::context& tls,
+                                            Listener listener, Worker& worker,
                                             const Shared& shared) {
   beast::ssl_stream<beast::tcp_stream> stream{std::move(socket), tls};
   beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
   co_await stream.async_handshake(ssl::stream_base::server, asio::use_awaitable);
-  co_await async_serve_requests(stream, worker, shared);
+  co_await async_serve_requests(stream, listener, worker, shared);
   beast::get_lowest_layer(stream).expires_after(kShutdownTimeout);
   // Clients often close without close_notify (stream_truncated); nothing is left to tell them.
   co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
@@ -72,10 +74,21 @@ ssl::context make_tls_context(const SimOptions& options) {
 
 }  // namespace
 
+// With an engine preset, vLLM refuses to start when max_model_len does not fit the KV cache;
+// the simulator lowers it to the budget instead, so a preset always starts.
+std::int64_t effective_max_model_len(const SimOptions& options) {
+  if (!options.engine) return options.max_model_len;
+  return std::min(options.max_model_len, kv_budget_tokens(*options.engine));
+}
+
+std::unique_ptr<TraceWriter> open_trace(const SimOptions& options) {
+  if (options.trace_file.empty()) return nullptr;
+  return std::make_unique<TraceWriter>(options.trace_file);
+}
+
 class SimServer::Impl {
  public:
-  explicit Impl(SimOptions options) : options_(std::move(options)) {
-    validate_sim_options(options_);
+  explicit Impl(SimOptions options) : options_(validated(std::move(options))) {
     if (options_.tls()) tls_.emplace(make_tls_context(options_));
   }
 
@@ -86,18 +99,32 @@ class SimServer::Impl {
     stopped_cv_.wait(lock, [this] { return stopped_; });
   }
 
+  static SimOptions validated(SimOptions options) {
+    validate_sim_options(options);
+    return options;
+  }
+
   SimOptions options_;
-  SimMetrics metrics_;
-  Shared shared_{options_, metrics_, unix_seconds()};
+  const std::int64_t max_model_len_ = effective_max_model_len(options_);
+  SimMetrics metrics_{max_model_len_};
+  const FaultPlan faults_{options_.faults, options_.seed};
+  std::atomic<std::uint64_t> next_request_number_{0};
+  // Declared before workers_ so that sessions, destroyed with their workers, still find them.
+  std::unique_ptr<TraceWriter> trace_ = open_trace(options_);
+  std::unique_ptr<EngineDriver> engine_;
+  Shared shared_{options_, metrics_,     unix_seconds(), max_model_len_,
+                 nullptr,  trace_.get(), faults_,        &next_request_number_};
   std::optional<ssl::context> tls_;
   std::uint16_t port_ = 0;
+  std::uint16_t dcgm_port_ = 0;
 
  private:
-  asio::awaitable<void> async_accept_loop();
-  void listen(asio::io_context& io);
+  asio::awaitable<void> async_accept_loop(tcp::acceptor& acceptor, Listener listener);
+  tcp::acceptor listen(asio::io_context& io, std::uint16_t port);
 
   std::vector<std::unique_ptr<Worker>> workers_;
   std::optional<tcp::acceptor> acceptor_;
+  std::optional<tcp::acceptor> dcgm_acceptor_;
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;  // serialises start() and stop()
   std::mutex state_mutex_;
@@ -106,21 +133,20 @@ class SimServer::Impl {
   bool stopped_ = false;
 };
 
-void SimServer::Impl::listen(asio::io_context& io) {
-  const std::string where = fmt::format("{}:{}", options_.host, options_.port);
+tcp::acceptor SimServer::Impl::listen(asio::io_context& io, std::uint16_t port) {
+  const std::string where = fmt::format("{}:{}", options_.host, port);
   try {
     tcp::resolver resolver{io};
     const auto endpoints =
-        resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::passive);
+        resolver.resolve(options_.host, std::to_string(port), tcp::resolver::passive);
     const tcp::endpoint endpoint = endpoints.begin()->endpoint();
-    acceptor_.emplace(io);
-    acceptor_->open(endpoint.protocol());
-    acceptor_->set_option(asio::socket_base::reuse_address(true));
-    acceptor_->bind(endpoint);
-    acceptor_->listen(asio::socket_base::max_listen_connections);
-    port_ = acceptor_->local_endpoint().port();
+    tcp::acceptor acceptor{io};
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    return acceptor;
   } catch (const std::exception& error) {
-    acceptor_.reset();
     throw RunError(fmt::format("simulator cannot listen on {}: {}", where, error.what()));
   }
 }
@@ -130,6 +156,7 @@ void SimServer::Impl::start() {
   if (started_ || stopped_) throw RunError("SimServer::start() may be called once, before stop()");
   for (unsigned i = 0; i < options_.threads; ++i) {
     auto worker = std::make_unique<Worker>();
+    worker->index = i;
     worker->latency = options_.latency_model_factory
                           ? options_.latency_model_factory(i)
                           : std::make_unique<SimpleLatencyModel>(
@@ -138,9 +165,26 @@ void SimServer::Impl::start() {
     worker->rng.seed(options_.seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
     workers_.push_back(std::move(worker));
   }
-  listen(workers_.front()->io);
+  asio::io_context& first_io = workers_.front()->io;
+  acceptor_.emplace(listen(first_io, options_.port));
+  port_ = acceptor_->local_endpoint().port();
+  if (options_.dcgm_port) {
+    dcgm_acceptor_.emplace(listen(first_io, *options_.dcgm_port));
+    dcgm_port_ = dcgm_acceptor_->local_endpoint().port();
+  }
+  if (options_.engine) {
+    std::vector<asio::any_io_executor> executors;
+    for (auto& worker : workers_) executors.push_back(worker->io.get_executor());
+    engine_ = std::make_unique<EngineDriver>(*options_.engine, options_.jitter, options_.seed,
+                                             metrics_, std::move(executors));
+    shared_.engine = engine_.get();
+    engine_->start();
+  }
   started_ = true;
-  asio::co_spawn(workers_.front()->io, async_accept_loop(), asio::detached);
+  asio::co_spawn(first_io, async_accept_loop(*acceptor_, Listener::api), asio::detached);
+  if (dcgm_acceptor_) {
+    asio::co_spawn(first_io, async_accept_loop(*dcgm_acceptor_, Listener::dcgm), asio::detached);
+  }
   for (auto& worker : workers_) {
     threads_.emplace_back([&io = worker->io] {
       const auto guard = asio::make_work_guard(io);
@@ -149,16 +193,17 @@ void SimServer::Impl::start() {
   }
 }
 
-asio::awaitable<void> SimServer::Impl::async_accept_loop() {
+asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor,
+                                                         Listener listener) {
   std::size_t next = 0;
   for (;;) {
     Worker& worker = *workers_[next++ % workers_.size()];
     auto [error, socket] =
-        co_await acceptor_->async_accept(worker.io, asio::as_tuple(asio::use_awaitable));
+        co_await acceptor.async_accept(worker.io, asio::as_tuple(asio::use_awaitable));
     if (error == asio::error::operation_aborted) co_return;
     if (error) {
       // E.g. out of file descriptors: back off briefly instead of spinning, then keep serving.
-      asio::steady_timer backoff{acceptor_->get_executor(), std::chrono::milliseconds{10}};
+      asio::steady_timer backoff{acceptor.get_executor(), std::chrono::milliseconds{10}};
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
@@ -167,10 +212,12 @@ asio::awaitable<void> SimServer::Impl::async_accept_loop() {
     // A failed session (reset, TLS error, write timeout) concerns its client only.
     const auto ignore_failure = [](const std::exception_ptr&) {};
     if (tls_) {
-      asio::co_spawn(worker.io, async_run_tls_session(std::move(socket), *tls_, worker, shared_),
+      asio::co_spawn(worker.io,
+                     async_run_tls_session(std::move(socket), *tls_, listener, worker, shared_),
                      ignore_failure);
     } else {
-      asio::co_spawn(worker.io, async_run_plain_session(std::move(socket), worker, shared_),
+      asio::co_spawn(worker.io,
+                     async_run_plain_session(std::move(socket), listener, worker, shared_),
                      ignore_failure);
     }
   }
@@ -184,7 +231,11 @@ void SimServer::Impl::stop() {
     for (auto& worker : workers_) worker->io.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
+    // The engine drops its pending deliveries (which hold timers of the workers' io contexts)
+    // before the workers go; sessions destroyed with them then find it stopped.
+    if (engine_) engine_->stop();
     acceptor_.reset();
+    dcgm_acceptor_.reset();
     workers_.clear();
     started_ = false;
   }
@@ -202,6 +253,10 @@ SimServer::~SimServer() { impl_->stop(); }
 void SimServer::start() { impl_->start(); }
 
 std::uint16_t SimServer::port() const { return impl_->port_; }
+
+std::uint16_t SimServer::dcgm_port() const { return impl_->dcgm_port_; }
+
+std::int64_t SimServer::max_model_len() const { return impl_->max_model_len_; }
 
 std::string SimServer::base_url() const {
   return fmt::format("{}://{}:{}", impl_->tls_ ? "https" : "http", url_host(impl_->options_.host),

@@ -1,9 +1,13 @@
 // Private to sim_server.cpp: the coroutine that serves one connection of the simulator, written
 // once over the stream type so that plain TCP (beast::tcp_stream) and TLS
-// (beast::ssl_stream<beast::tcp_stream>) share every line after the handshake.
+// (beast::ssl_stream<beast::tcp_stream>) share every line after the handshake. Routes:
+// /health, /v1/models, /metrics (vLLM), /dcgm/metrics (engine presets only), /tokenize,
+// /detokenize, and the two generation endpoints (sim_generate.hpp). A connection accepted on
+// --dcgm-port serves the DCGM exporter's /metrics instead.
 //
 // Thread affinity: a session runs on its Worker's io_context (one thread) and touches only that
-// worker's latency model and RNG; SimMetrics is atomic; SimOptions is read-only while serving.
+// worker's latency model and RNG; SimMetrics is atomic, the engine driver and trace writer are
+// thread-safe, SimOptions is read-only while serving.
 #pragma once
 
 #include <fmt/format.h>
@@ -23,11 +27,14 @@
 #include <random>
 #include <string>
 
+#include "engine_driver.hpp"
+#include "llmpace/sim/fault_plan.hpp"
 #include "llmpace/sim/latency_model.hpp"
 #include "llmpace/sim/sim_metrics.hpp"
 #include "llmpace/sim/sim_options.hpp"
 #include "llmpace/sim/sim_request.hpp"
 #include "llmpace/sim/sim_response.hpp"
+#include "trace_writer.hpp"
 
 namespace llmpace::sim::detail {
 
@@ -45,6 +52,7 @@ inline constexpr Nanoseconds kWriteTimeout = std::chrono::seconds{30};
 /// One io thread's state. io is declared last so that it is destroyed first: destroying it
 /// destroys the suspended sessions, which refer to the members above it.
 struct Worker {
+  unsigned index = 0;
   std::unique_ptr<LatencyModel> latency;
   std::mt19937_64 rng;
   asio::io_context io{1};
@@ -55,7 +63,15 @@ struct Shared {
   const SimOptions& options;
   SimMetrics& metrics;
   std::int64_t started_unix_s;
+  std::int64_t max_model_len;      ///< enforced on generation requests
+  EngineDriver* engine = nullptr;  ///< null: the simple latency model
+  TraceWriter* trace = nullptr;    ///< null: no --trace
+  const FaultPlan& faults;
+  std::atomic<std::uint64_t>* next_request_number;  ///< arrival number of generation requests
 };
+
+/// Which listener accepted a connection.
+enum class Listener { api, dcgm };
 
 inline std::int64_t unix_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -83,11 +99,18 @@ asio::awaitable<void> async_write_chunk(Stream& stream, std::string_view data) {
   co_await asio::async_write(stream, http::make_chunk(asio::buffer(data)), asio::use_awaitable);
 }
 
+struct ExtraHeader {
+  http::field name;
+  std::string value;
+};
+
 template <class Stream>
 asio::awaitable<void> async_respond(Stream& stream, const Request& request, http::status status,
-                                    std::string_view content_type, std::string body) {
+                                    std::string_view content_type, std::string body,
+                                    std::vector<ExtraHeader> extra_headers = {}) {
   http::response<http::string_body> response{status, request.version()};
   response.set(http::field::server, "llmpace-sim");
+  for (const ExtraHeader& header : extra_headers) response.set(header.name, header.value);
   if (!content_type.empty()) response.set(http::field::content_type, content_type);
   response.keep_alive(request.keep_alive());
   response.body() = std::move(body);
@@ -98,125 +121,123 @@ asio::awaitable<void> async_respond(Stream& stream, const Request& request, http
 
 template <class Stream>
 asio::awaitable<void> async_respond_error(Stream& stream, const Request& request,
-                                          const ApiError& error) {
+                                          const ApiError& error,
+                                          std::vector<ExtraHeader> extra_headers = {}) {
   co_await async_respond(stream, request, static_cast<http::status>(error.status),
-                         "application/json", error_body(error));
+                         "application/json", error_body(error), std::move(extra_headers));
 }
 
-/// Serves one generation request: waits for each token's absolute deadline and writes it.
+inline ApiError too_many_requests() {
+  return {429, "TooManyRequestsError", "Too many requests (simulated by --fault http_429)."};
+}
+
+inline constexpr std::string_view kPrometheusContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
+
 template <class Stream>
-asio::awaitable<void> async_generate(Stream& stream, const Request& request, openai::ApiKind api,
-                                     TimePoint received, Worker& worker, const Shared& shared) {
-  auto parsed = parse_generation_request(api, request.body(), shared.options.model,
-                                         shared.options.default_output_tokens);
-  if (const auto* error = std::get_if<ApiError>(&parsed)) {
+asio::awaitable<void> async_respond_json_or_error(Stream& stream, const Request& request,
+                                                  std::variant<std::string, ApiError> answer) {
+  if (auto* error = std::get_if<ApiError>(&answer)) {
     co_await async_respond_error(stream, request, *error);
-    co_return;
-  }
-  if (shared.options.fail_rate > 0.0 &&
-      std::bernoulli_distribution{shared.options.fail_rate}(worker.rng)) {
-    co_await async_respond_error(stream, request,
-                                 internal_error("Simulated server failure (--fail-rate)."));
-    co_return;
-  }
-  const auto& generation = std::get<GenerationRequest>(parsed);
-  const RunningRequest running{shared.metrics};
-  const bool chat = api == openai::ApiKind::chat_completions;
-  const ResponseRenderer renderer{
-      api,
-      fmt::format("{}-{:016x}{:016x}", chat ? "chatcmpl" : "cmpl", worker.rng(), worker.rng()),
-      unix_seconds(),
-      shared.options.model,
-      generation.prompt_tokens,
-      generation.output_tokens};
-
-  asio::steady_timer timer{co_await asio::this_coro::executor};
-  const auto async_wait_until = [&timer](TimePoint deadline) {
-    timer.expires_at(deadline);
-    return timer.async_wait(asio::use_awaitable);
-  };
-  // Deadlines accumulate model delays from `received`, never from the time of the last write.
-  TimePoint deadline = received + worker.latency->time_to_first_token(generation.prompt_tokens);
-  const TimePoint first_token_due = deadline;
-
-  if (!generation.stream) {
-    for (std::int64_t i = 1; i < generation.output_tokens; ++i) {
-      deadline += worker.latency->inter_token_latency();
-    }
-    co_await async_wait_until(deadline);
+  } else {
     co_await async_respond(stream, request, http::status::ok, "application/json",
-                           renderer.full_body());
-    shared.metrics.on_request_succeeded(generation.prompt_tokens, generation.output_tokens,
-                                        FinishReason::length, first_token_due - received,
-                                        SteadyClock::now() - received);
-    co_return;
+                           std::move(std::get<std::string>(answer)));
   }
-
-  // Headers go out at once, as vLLM's do; the body follows token by token.
-  http::response<http::empty_body> header{http::status::ok, request.version()};
-  header.set(http::field::server, "llmpace-sim");
-  header.set(http::field::content_type, "text/event-stream; charset=utf-8");
-  header.keep_alive(request.keep_alive());
-  header.chunked(true);
-  http::response_serializer<http::empty_body> serializer{header};
-  beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
-  co_await http::async_write_header(stream, serializer, asio::use_awaitable);
-
-  TimePoint first_token_written{};
-  for (std::int64_t i = 0; i < generation.output_tokens; ++i) {
-    if (i > 0) deadline += worker.latency->inter_token_latency();
-    co_await async_wait_until(deadline);
-    if (i == 0 && chat) co_await async_write_chunk(stream, renderer.role_event());
-    co_await async_write_chunk(stream, renderer.token_event(i));
-    if (i == 0) first_token_written = SteadyClock::now();
-  }
-  if (generation.include_usage) co_await async_write_chunk(stream, renderer.usage_event());
-  co_await async_write_chunk(stream, ResponseRenderer::kDoneEvent);
-  beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
-  co_await asio::async_write(stream, http::make_chunk_last(), asio::use_awaitable);
-  shared.metrics.on_request_succeeded(generation.prompt_tokens, generation.output_tokens,
-                                      FinishReason::length, first_token_written - received,
-                                      SteadyClock::now() - received);
 }
 
 template <class Stream>
-asio::awaitable<void> async_route(Stream& stream, const Request& request, TimePoint received,
-                                  Worker& worker, const Shared& shared) {
+asio::awaitable<void> async_respond_dcgm(Stream& stream, const Request& request,
+                                         const Shared& shared) {
+  if (shared.engine == nullptr) {
+    co_await async_respond(stream, request, http::status::not_found, "application/json",
+                           R"({"detail":"No GPU is simulated without --preset"})");
+    co_return;
+  }
+  const GpuSnapshot gpu = shared.engine->snapshot();
+  co_await async_respond(stream, request, http::status::ok, kPrometheusContentType,
+                         render_dcgm_metrics(gpu.sample, DcgmLabels{}));
+}
+
+}  // namespace llmpace::sim::detail
+
+#include "sim_generate.hpp"
+
+namespace llmpace::sim::detail {
+
+template <class Stream>
+asio::awaitable<AfterResponse> async_route(Stream& stream, const Request& request,
+                                           TimePoint received, Listener listener, Worker& worker,
+                                           const Shared& shared) {
   std::string_view path = request.target();
   path = path.substr(0, path.find('?'));
   const auto method = request.method();
-  const auto not_allowed = [&]() {
-    return async_respond(stream, request, http::status::method_not_allowed, "application/json",
-                         R"({"detail":"Method Not Allowed"})");
+  const auto respond = [&](http::status status, std::string_view content_type,
+                           std::string body) -> asio::awaitable<AfterResponse> {
+    co_await async_respond(stream, request, status, content_type, std::move(body));
+    co_return AfterResponse::keep_alive;
   };
+  const auto not_allowed = [&]() {
+    return respond(http::status::method_not_allowed, "application/json",
+                   R"({"detail":"Method Not Allowed"})");
+  };
+  const auto is_get = method == http::verb::get;
+  const auto is_post = method == http::verb::post;
+
+  if (listener == Listener::dcgm) {
+    if (path != "/metrics") {
+      co_return co_await respond(http::status::not_found, "text/plain", "404 page not found\n");
+    }
+    if (!is_get) co_return co_await not_allowed();
+    co_await async_respond_dcgm(stream, request, shared);
+    co_return AfterResponse::keep_alive;
+  }
 
   if (path == "/v1/chat/completions" || path == "/v1/completions") {
-    if (method != http::verb::post) co_return co_await not_allowed();
+    if (!is_post) co_return co_await not_allowed();
     const auto api = path == "/v1/completions" ? openai::ApiKind::completions
                                                : openai::ApiKind::chat_completions;
     co_return co_await async_generate(stream, request, api, received, worker, shared);
   }
-  if (path == "/health" || path == "/v1/models" || path == "/metrics") {
-    if (method != http::verb::get) co_return co_await not_allowed();
-    if (path == "/health")
-      co_return co_await async_respond(stream, request, http::status::ok, "", "");
-    if (path == "/v1/models") {
-      co_return co_await async_respond(
-          stream, request, http::status::ok, "application/json",
-          models_body(shared.options.model, shared.options.max_model_len, shared.started_unix_s));
-    }
-    co_return co_await async_respond(stream, request, http::status::ok,
-                                     "text/plain; version=0.0.4; charset=utf-8",
-                                     shared.metrics.render_prometheus(shared.options.model));
+  if (path == "/tokenize" || path == "/detokenize") {
+    if (!is_post) co_return co_await not_allowed();
+    // Named first: g++ 12 miscompiles temporaries (and ?:) inside a co_await expression.
+    std::variant<std::string, ApiError> answer =
+        path == "/tokenize"
+            ? tokenize_response(request.body(), shared.options.model, shared.max_model_len)
+            : detokenize_response(request.body(), shared.options.model);
+    co_await async_respond_json_or_error(stream, request, std::move(answer));
+    co_return AfterResponse::keep_alive;
+  }
+  if (path == "/health") {
+    if (!is_get) co_return co_await not_allowed();
+    co_return co_await respond(http::status::ok, "", "");
+  }
+  if (path == "/v1/models") {
+    if (!is_get) co_return co_await not_allowed();
+    co_return co_await respond(
+        http::status::ok, "application/json",
+        models_body(shared.options.model, shared.max_model_len, shared.started_unix_s));
+  }
+  if (path == "/metrics") {
+    if (!is_get) co_return co_await not_allowed();
+    co_return co_await respond(
+        http::status::ok, kPrometheusContentType,
+        shared.metrics.render_prometheus(shared.options.model, shared.options.metric_names));
+  }
+  if (path == "/dcgm/metrics") {
+    if (!is_get) co_return co_await not_allowed();
+    co_await async_respond_dcgm(stream, request, shared);
+    co_return AfterResponse::keep_alive;
   }
   // FastAPI's answer for an unknown route, which is what a vLLM server sends.
-  co_await async_respond(stream, request, http::status::not_found, "application/json",
-                         R"({"detail":"Not Found"})");
+  co_return co_await respond(http::status::not_found, "application/json",
+                             R"({"detail":"Not Found"})");
 }
 
 /// Reads and answers requests in sequence until the client closes or asks to close.
 template <class Stream>
-asio::awaitable<void> async_serve_requests(Stream& stream, Worker& worker, const Shared& shared) {
+asio::awaitable<void> async_serve_requests(Stream& stream, Listener listener, Worker& worker,
+                                           const Shared& shared) {
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
@@ -228,8 +249,9 @@ asio::awaitable<void> async_serve_requests(Stream& stream, Worker& worker, const
     if (error) co_return;  // end_of_stream (client closed) or a request we cannot read
     const TimePoint received = SteadyClock::now();
     const Request request = parser.release();
-    co_await async_route(stream, request, received, worker, shared);
-    if (!request.keep_alive()) co_return;
+    const AfterResponse after =
+        co_await async_route(stream, request, received, listener, worker, shared);
+    if (after == AfterResponse::close || !request.keep_alive()) co_return;
   }
 }
 

@@ -1,6 +1,9 @@
 set(MODULE_SOURCES
+  engine_driver.cpp
   engine_model.cpp
+  fault_plan.cpp
   gpu_preset.cpp
+  gpu_telemetry.cpp
   latency_model.cpp
   roofline.cpp
   sim_metrics.cpp
@@ -8,4 +11,6 @@ set(MODULE_SOURCES
   sim_request.cpp
   sim_response.cpp
   serve_until_signal.cpp
-  sim_server.cpp)
+  sim_server.cpp
+  sim_tokenizer.cpp
+  trace_writer.cpp)

@@ -1,12 +1,16 @@
 // The continuous-batching engine model: step times from the roofline, FCFS admission under the KV
-// budget, chunked prefill, recompute preemption and determinism, on the small `fast` preset.
+// budget, chunked prefill, recompute preemption, prefix caching and determinism, on the small
+// `fast` preset (and copies of it with a smaller KV budget).
 #include "llmpace/sim/engine_model.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "llmpace/sim/gpu_preset.hpp"
@@ -55,6 +59,30 @@ std::map<RequestId, std::vector<double>> token_times(const std::vector<StepResul
     }
   }
   return times;
+}
+
+// `fast` with a KV budget of `blocks` blocks of 16 tokens.
+EnginePreset fast_with_blocks(std::int64_t blocks) {
+  EnginePreset preset = fast();
+  preset.gpu.hbm_bytes = preset.model.weight_bytes + preset.gpu.activation_reserve_bytes +
+                         blocks * preset.block_size_tokens * kv_bytes_per_token(preset.model);
+  REQUIRE(kv_budget_blocks(preset) == blocks);
+  return preset;
+}
+
+// Block hashes seed * 1000 + 0, 1, ...: two requests share a prefix when they share a seed (the
+// hashes stand for chained hashes, so a shared hash means a shared prefix up to that block).
+std::vector<std::uint64_t> hashes(std::uint64_t seed, std::int64_t blocks) {
+  std::vector<std::uint64_t> out;
+  for (std::int64_t i = 0; i < blocks; ++i)
+    out.push_back(seed * 1000 + static_cast<std::uint64_t>(i));
+  return out;
+}
+
+std::vector<std::uint64_t> operator+(std::vector<std::uint64_t> a,
+                                     const std::vector<std::uint64_t>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
 }
 
 }  // namespace
@@ -279,4 +307,220 @@ TEST_CASE("an aborted request frees its KV blocks and produces no more tokens", 
   CHECK(times.at(b).size() == 100);  // the first step only began its chunked prefill
   CHECK(model.kv_blocks_used() == 0);
   CHECK_FALSE(model.has_work());
+}
+
+TEST_CASE("a shared prompt prefix hits the cache and caps a full hit below the prompt",
+          "[engine_model]") {
+  EngineModel model(fast());
+  REQUIRE(model.prefix_caching());
+  const std::vector<std::uint64_t> prefix = hashes(1, 4);  // 64 tokens
+
+  model.add_request(0.0, 80, 1, prefix + hashes(2, 1));
+  const std::vector<StepResult> a = run_all(model);
+  REQUIRE(a.size() == 1);
+  CHECK(a[0].prefill_tokens == 80);
+  CHECK(model.prefix_cache_queries_total() == 80);
+  CHECK(model.prefix_cache_hits_total() == 0);
+  CHECK(model.kv_blocks_used() == 0);
+  CHECK(model.kv_blocks_cached() == 5);  // all five blocks had a hash
+  CHECK(model.kv_usage_fraction() == 0.0);
+
+  // 80 tokens sharing the 64-token prefix: 4 blocks hit, one block computed.
+  model.add_request(1.0, 80, 1, prefix + hashes(3, 1));
+  const std::vector<StepResult> b = run_all(model, 1.0);
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].prefill_tokens == 16);
+  CHECK(b[0].kv_blocks_used == 5);
+  CHECK(b[0].end_s - b[0].start_s == Approx(prefill_step_s(fast(), 16, 64)));
+  CHECK(model.prefix_cache_queries_total() == 160);
+  CHECK(model.prefix_cache_hits_total() == 64);
+  CHECK(model.kv_blocks_cached() == 6);  // its own last block joined the cache
+
+  // The identical 64-token prompt: the hit is capped at 63 tokens, so 3 blocks, 16 recomputed.
+  model.add_request(2.0, 64, 1, prefix);
+  const std::vector<StepResult> c = run_all(model, 2.0);
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].prefill_tokens == 16);
+  CHECK(c[0].kv_blocks_used == 4);
+  CHECK(model.prefix_cache_queries_total() == 224);
+  CHECK(model.prefix_cache_hits_total() == 112);
+  CHECK(model.kv_blocks_cached() == 6);  // its recomputed last block duplicates a cached one
+  CHECK(model.kv_blocks_used() == 0);
+  CHECK(model.prompt_tokens_total() == 224);  // cached prompt tokens still count as prompt
+
+  // A prompt without hashes neither hits nor adds to the cache.
+  model.add_request(3.0, 80, 1);
+  const std::vector<StepResult> d = run_all(model, 3.0);
+  CHECK(d[0].prefill_tokens == 80);
+  CHECK(model.prefix_cache_queries_total() == 304);
+  CHECK(model.prefix_cache_hits_total() == 112);
+  CHECK(model.kv_blocks_cached() == 6);
+}
+
+TEST_CASE("with prefix caching off nothing is cached or counted", "[engine_model]") {
+  EngineModel model(fast(), false);
+  CHECK_FALSE(model.prefix_caching());
+  model.add_request(0.0, 80, 1, hashes(1, 5));
+  model.add_request(1.0, 80, 1, hashes(1, 5));
+  const std::vector<StepResult> steps = run_all(model);
+  REQUIRE(steps.size() == 3);  // prefill, idle until the second arrival, prefill
+  CHECK(steps[0].prefill_tokens == 80);
+  CHECK(steps[2].prefill_tokens == 80);
+  CHECK(model.kv_blocks_cached() == 0);
+  CHECK(model.prefix_cache_queries_total() == 0);
+  CHECK(model.prefix_cache_hits_total() == 0);
+}
+
+TEST_CASE("a prefix-cache hit shortens the time to first token", "[engine_model]") {
+  // 1000 tokens is compute-bound on `fast`, so the prefill cost shows in the step time.
+  EngineModel model(fast());
+  const RequestId first = model.add_request(0.0, 1000, 2, hashes(7, 62));
+  const RequestId second = model.add_request(1.0, 1000, 2, hashes(7, 62));
+  const std::vector<StepResult> steps = run_all(model);
+  const auto times = token_times(steps);
+  const double first_ttft_s = times.at(first).front() - 0.0;
+  const double second_ttft_s = times.at(second).front() - 1.0;
+  CHECK(second_ttft_s == Approx(prefill_step_s(fast(), 1000 - 62 * 16, 62 * 16)));
+  CHECK(first_ttft_s == Approx(prefill_step_s(fast(), 1000, 0)));
+  CHECK(second_ttft_s < 0.7 * first_ttft_s);  // 2 ms against 3 ms
+  CHECK(model.prefix_cache_hits_total() == 62 * 16);
+}
+
+TEST_CASE("blocks shared by running requests are counted once", "[engine_model]") {
+  EngineModel model(fast());
+  model.add_request(0.0, 80, 10, hashes(1, 4) + hashes(2, 1));
+  StepResult first = model.step(0.0);
+  CHECK(first.kv_blocks_used == 5);
+  // The second shares the first's 4 prefix blocks while both run.
+  model.add_request(first.end_s, 80, 10, hashes(1, 4) + hashes(3, 1));
+  StepResult second = model.step(first.end_s);
+  CHECK(second.admitted.size() == 1);
+  CHECK(second.decode_sequences == 1);
+  CHECK(second.prefill_tokens == 16);
+  // First: 5 prompt blocks + 1 for its first decode; second: 1 new block.
+  CHECK(second.kv_blocks_used == 7);
+  CHECK(model.kv_blocks_used() == 7);
+  CHECK(model.kv_usage_fraction() == Approx(7.0 / 256.0));
+  CHECK(model.kv_blocks_cached() == 0);  // cached blocks in use are not free
+  run_all(model, second.end_s);
+  CHECK(model.kv_blocks_used() == 0);
+  // The 4 shared blocks plus one last prompt block each; decode blocks are never cached.
+  CHECK(model.kv_blocks_cached() == 6);
+}
+
+TEST_CASE("new blocks evict the least recently released cached blocks tail first",
+          "[engine_model]") {
+  EngineModel model(fast());  // 256 blocks
+  double now_s = 0.0;
+  const auto run_one = [&](std::int64_t prompt_tokens, std::vector<std::uint64_t> block_hashes) {
+    model.add_request(now_s, prompt_tokens, 1, std::move(block_hashes));
+    const std::vector<StepResult> steps = run_all(model, now_s);
+    now_s = steps.back().end_s;
+    return steps;
+  };
+  run_one(1600, hashes(1, 100));
+  run_one(1600, hashes(2, 100));
+  CHECK(model.kv_blocks_cached() == 200);
+  CHECK(model.kv_blocks_used() == 0);
+
+  // 100 new blocks, 56 never used: it is admitted at once and evicts 44 cached blocks, those
+  // released longest ago (the first request's), from its last block backwards.
+  const std::vector<StepResult> third = run_one(1600, {});
+  REQUIRE_FALSE(third.empty());
+  CHECK(third.front().admitted.size() == 1);
+  CHECK(model.kv_blocks_cached() == 156);
+  CHECK(model.prefix_cache_hits_total() == 0);
+
+  // The first request's prompt again: only its first 56 blocks survived.
+  run_one(1600, hashes(1, 100));
+  CHECK(model.prefix_cache_hits_total() == 56 * 16);
+  // The second request's prompt: all 100 survived; the hit is capped at 99 blocks.
+  run_one(1600, hashes(2, 100));
+  CHECK(model.prefix_cache_hits_total() == 56 * 16 + 99 * 16);
+  CHECK(model.prefix_cache_queries_total() == 5 * 1600);
+  CHECK(model.kv_blocks_used() == 0);
+}
+
+TEST_CASE("a preempted request re-queries the cache and hits its own prompt blocks",
+          "[engine_model]") {
+  // 8 blocks: two requests of 2 prompt blocks and a peak of 6 blocks cannot both finish. The newer
+  // is preempted when the older needs its 5th block, and re-admitted when the older finishes.
+  for (const bool caching : {true, false}) {
+    EngineModel model(fast_with_blocks(8), caching);
+    const RequestId a = model.add_request(0.0, 32, 60, hashes(1, 2));
+    const RequestId b = model.add_request(0.0, 32, 60, hashes(2, 2));
+    const std::vector<StepResult> steps = run_all(model);
+    std::size_t preempted_at = 0;
+    std::size_t readmitted_at = 0;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      if (!steps[i].preempted.empty()) {
+        CHECK(steps[i].preempted == std::vector<RequestId>{b});
+        CHECK(preempted_at == 0);
+        preempted_at = i;
+      }
+      if (i > 0 && steps[i].prefill_tokens > 0) {
+        CHECK(readmitted_at == 0);
+        readmitted_at = i;
+      }
+    }
+    REQUIRE(preempted_at > 0);
+    REQUIRE(readmitted_at > preempted_at);
+    CHECK(steps[readmitted_at].admitted.empty());  // a re-admission
+    CHECK(steps[readmitted_at].decode_sequences == 0);
+    CHECK(steps[readmitted_at - 1].finished == std::vector<RequestId>{a});
+    // b had 33 tokens out (prompt + 33 known = 65): it re-prefills all but its 2 cached blocks.
+    CHECK(steps[readmitted_at].prefill_tokens == (caching ? 33 : 65));
+    CHECK(model.prefix_cache_queries_total() == (caching ? 32 + 32 + 65 : 0));
+    CHECK(model.prefix_cache_hits_total() == (caching ? 32 : 0));
+    CHECK(model.preemptions_total() == 1);
+    CHECK(model.generation_tokens_total() == 120);
+    const auto times = token_times(steps);
+    CHECK(times.at(b).size() == 60);
+    CHECK(model.kv_blocks_used() == 0);
+  }
+}
+
+TEST_CASE("more prompt block hashes than full prompt blocks are rejected", "[engine_model]") {
+  EngineModel model(fast());
+  CHECK_THROWS_AS(model.add_request(0.0, 15, 1, hashes(1, 1)), std::invalid_argument);
+  CHECK_THROWS_AS(model.add_request(0.0, 47, 1, hashes(1, 3)), std::invalid_argument);
+  CHECK(model.add_request(0.0, 48, 1, hashes(1, 3)) == 0);
+  CHECK(model.add_request(0.0, 48, 1, hashes(1, 2)) == 1);
+}
+
+TEST_CASE("prefix caching under preemption and eviction stays deterministic", "[engine_model]") {
+  auto run = [] {
+    EngineModel model(fast_with_blocks(64));
+    for (int i = 0; i < 40; ++i) {
+      const std::int64_t prompt_tokens = 40 + 37 * (i % 9);
+      const std::int64_t shared = std::min<std::int64_t>(prompt_tokens / 16, 1 + i % 5);
+      const std::vector<std::uint64_t> block_hashes =
+          hashes(static_cast<std::uint64_t>(i % 3), shared) +
+          hashes(100 + static_cast<std::uint64_t>(i), prompt_tokens / 16 - shared);
+      model.add_request(0.003 * i, prompt_tokens, 20 + 7 * (i % 6), block_hashes);
+    }
+    std::vector<StepResult> steps = run_all(model);
+    CHECK(model.kv_blocks_used() == 0);
+    CHECK(model.generation_tokens_total() > 0);
+    return std::make_tuple(std::move(steps), model.prefix_cache_queries_total(),
+                           model.prefix_cache_hits_total(), model.preemptions_total(),
+                           model.kv_blocks_cached());
+  };
+  const auto [a, a_queries, a_hits, a_preemptions, a_cached] = run();
+  const auto [b, b_queries, b_hits, b_preemptions, b_cached] = run();
+  CHECK(a_hits > 0);
+  CHECK(a_preemptions > 0);
+  CHECK(a_queries == b_queries);
+  CHECK(a_hits == b_hits);
+  CHECK(a_preemptions == b_preemptions);
+  CHECK(a_cached == b_cached);
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].end_s == b[i].end_s);
+    CHECK(a[i].prefill_tokens == b[i].prefill_tokens);
+    CHECK(a[i].kv_blocks_used == b[i].kv_blocks_used);
+    CHECK(a[i].kv_blocks_used <= 64);
+    CHECK(a[i].preempted == b[i].preempted);
+    CHECK(a[i].finished == b[i].finished);
+  }
 }

@@ -48,7 +48,14 @@ TEST_CASE("metrics render vLLM names in the Prometheus text format") {
   SimMetrics metrics;
   metrics.on_request_started();
   metrics.on_request_started();
-  metrics.on_request_succeeded(10, 5, FinishReason::length, 30ms, 700ms);
+  ServedRequest served;
+  served.prompt_tokens = 10;
+  served.generation_tokens = 5;
+  served.arrived = TimePoint{} + 1s;
+  served.scheduled = served.arrived + 10ms;
+  for (int i = 0; i < 5; ++i) served.token_times.push_back(served.arrived + 30ms + i * 20ms);
+  served.done = served.arrived + 700ms;
+  metrics.on_request_succeeded(served);
   metrics.on_request_ended();
   CHECK(metrics.running() == 1);
 
@@ -75,6 +82,39 @@ TEST_CASE("metrics render vLLM names in the Prometheus text format") {
   has("vllm:e2e_request_latency_seconds_bucket{" + labels + R"(,le="0.5"} 0.0)" + "\n");
   has("vllm:e2e_request_latency_seconds_bucket{" + labels + R"(,le="0.8"} 1.0)" + "\n");
   has("vllm:e2e_request_latency_seconds_sum{" + labels + "} 0.7\n");
+  has("vllm:inter_token_latency_seconds_bucket{" + labels + R"(,le="0.01"} 0.0)" + "\n");
+  has("vllm:inter_token_latency_seconds_bucket{" + labels + R"(,le="0.025"} 4.0)" + "\n");
+  has("vllm:inter_token_latency_seconds_count{" + labels + "} 4.0\n");
+  has("vllm:request_queue_time_seconds_sum{" + labels + "} 0.01\n");
+  has("vllm:request_prefill_time_seconds_sum{" + labels + "} 0.02\n");
+  has("vllm:request_decode_time_seconds_sum{" + labels + "} 0.08\n");
+  has("vllm:request_time_per_output_token_seconds_sum{" + labels + "} 0.02\n");
+  has("vllm:request_generation_tokens_bucket{" + labels + R"(,le="5.0"} 1.0)" + "\n");
+  has("vllm:kv_cache_usage_perc{" + labels + "} 0.0\n");
+  CHECK(text.find("vllm:gpu_cache_usage_perc") == std::string::npos);
+  CHECK(metrics.requests_succeeded() == 1);
+
+  const std::string legacy = metrics.render_prometheus("my-model", MetricNames::legacy);
+  CHECK(legacy.find("vllm:gpu_cache_usage_perc{") != std::string::npos);
+  CHECK(legacy.find("vllm:time_per_output_token_seconds_count{") != std::string::npos);
+  CHECK(legacy.find("vllm:kv_cache_usage_perc") == std::string::npos);
+  CHECK(legacy.find("vllm:inter_token_latency_seconds") == std::string::npos);
+}
+
+TEST_CASE("engine gauges replace the in-flight count once an engine reports") {
+  SimMetrics metrics;
+  metrics.on_request_started();
+  CHECK(metrics.running() == 1);
+  metrics.set_engine_gauges({.running = 7, .waiting = 3, .kv_cache_usage = 0.5,
+                             .preemptions_total = 2, .prefix_cache_queries_total = 100,
+                             .prefix_cache_hits_total = 40});
+  CHECK(metrics.running() == 7);
+  const std::string text = metrics.render_prometheus("m");
+  const std::string labels = R"({engine="0",model_name="m"} )";
+  CHECK_THAT(text, Catch::Contains("vllm:num_requests_waiting" + labels + "3.0\n"));
+  CHECK_THAT(text, Catch::Contains("vllm:kv_cache_usage_perc" + labels + "0.5\n"));
+  CHECK_THAT(text, Catch::Contains("vllm:num_preemptions_total" + labels + "2.0\n"));
+  CHECK_THAT(text, Catch::Contains("vllm:prefix_cache_hits_total" + labels + "40.0\n"));
 }
 
 TEST_CASE("a histogram bucket includes its upper bound") {

@@ -1,7 +1,13 @@
 #include "llmpace/sim/sim_request.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <vector>
+
+#include "llmpace/sim/sim_tokenizer.hpp"
 
 namespace {
 
@@ -92,4 +98,58 @@ TEST_CASE("an unknown model gives 404 NotFoundError") {
   CHECK(body["object"] == "error");
   CHECK(body["code"] == 404);
   CHECK(body["message"] == "The model `other` does not exist.");
+}
+
+TEST_CASE("prompt token ids match prompt_tokens") {
+  const auto chat = parse_ok(ApiKind::chat_completions,
+                             R"({"messages":[{"role":"user","content":"lorem ipsum zebra"}]})");
+  CHECK(chat.prompt_token_ids == tokenize("lorem ipsum zebra"));
+  CHECK(static_cast<std::int64_t>(chat.prompt_token_ids.size()) == chat.prompt_tokens);
+  const auto text = parse_ok(ApiKind::completions, R"({"prompt":["lorem  ipsum"]})");
+  CHECK(text.prompt_token_ids == std::vector<std::int64_t>{0, 1});
+  const auto ids = parse_ok(ApiKind::completions, R"({"prompt":[7,300,2147483647]})");
+  CHECK(ids.prompt_token_ids == std::vector<std::int64_t>{7, 300, 2147483647});
+  CHECK(ids.prompt_tokens == 3);
+}
+
+TEST_CASE("completion token ids outside the vocabulary give 400") {
+  CHECK(parse_error(ApiKind::completions, R"({"prompt":[1,-1]})").message ==
+        "Token id -1 is out of vocabulary");
+  CHECK(parse_error(ApiKind::completions, R"({"prompt":[2147483648]})").status == 400);
+  CHECK(parse_error(ApiKind::completions, R"({"prompt":[1,"a"]})").status == 400);
+  CHECK(parse_error(ApiKind::completions, R"({"prompt":[]})").status == 400);
+}
+
+TEST_CASE("check_model accepts the served model or none") {
+  CHECK_FALSE(check_model(nlohmann::json::object(), "m"));
+  CHECK_FALSE(check_model(nlohmann::json{{"model", nullptr}}, "m"));
+  CHECK_FALSE(check_model(nlohmann::json{{"model", "m"}}, "m"));
+  CHECK(check_model(nlohmann::json{{"model", "x"}}, "m")->status == 404);
+  CHECK(check_model(nlohmann::json{{"model", 1}}, "m")->status == 400);
+}
+
+TEST_CASE("natural output tokens are deterministic with the configured mean") {
+  for (const double mean : {3.0, 40.0, 512.0}) {
+    INFO(mean);
+    double sum = 0;
+    std::int64_t shortest = std::numeric_limits<std::int64_t>::max();
+    for (std::uint64_t key = 0; key < 10'000; ++key) {
+      const std::int64_t tokens = natural_output_tokens(7, key, mean);
+      CHECK(tokens == natural_output_tokens(7, key, mean));
+      shortest = std::min(shortest, tokens);
+      sum += static_cast<double>(tokens);
+    }
+    CHECK(shortest == 1);
+    CHECK(sum / 10'000 == Approx(mean).epsilon(0.05));
+  }
+  int different = 0;
+  for (std::uint64_t key = 0; key < 100; ++key) {
+    if (natural_output_tokens(1, key, 100) != natural_output_tokens(2, key, 100)) ++different;
+  }
+  CHECK(different > 90);
+  CHECK(natural_output_tokens(1, 2, 1.0) == 1);
+  CHECK(natural_output_tokens(1, 2, 0.0) == 1);
+  CHECK(natural_output_tokens(1, 2, std::numeric_limits<double>::quiet_NaN()) == 1);
+  CHECK(natural_output_tokens(1, 2, std::numeric_limits<double>::infinity()) ==
+        std::numeric_limits<std::int64_t>::max());
 }

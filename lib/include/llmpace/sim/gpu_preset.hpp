@@ -1,8 +1,8 @@
 // Engine presets of the realistic simulator: a model's shape, a GPU's specification and vLLM's
 // scheduler limits, plus the KV-cache budget derived from them the way vLLM derives it.
 //
-// This is pure data and arithmetic (no I/O). The continuous-batching step loop that will use the
-// presets is not written yet; see docs/simulator.md, "Engine presets".
+// This is pure data and arithmetic (no I/O). EngineModel (engine_model.hpp) runs a preset; see
+// docs/simulator.md, "Engine presets".
 //
 // Where the numbers come from:
 // - Mistral-Small-24B (config.json of mistralai/Mistral-Small-24B-Instruct-2501): 40 layers,
@@ -58,6 +58,9 @@ struct EnginePreset {
   /// Fixed cost of every engine step on top of the roofline: CPU-side scheduling, input
   /// preparation, sampling and kernel-launch overhead.
   double step_overhead_s = 0.004;
+  /// vLLM's --num-gpu-blocks-override: when positive, the KV budget in blocks, whatever the
+  /// memory arithmetic says.
+  std::int64_t num_gpu_blocks_override = 0;
 };
 
 /// Bytes of KV cache one token occupies: K and V (2) for each layer and KV head, head_dim
@@ -70,7 +73,8 @@ std::int64_t kv_bytes_per_token(const ModelShape& model);
 /// nearest byte) minus weights minus the activation reserve; never negative.
 std::int64_t kv_budget_bytes(const EnginePreset& preset);
 
-/// Whole KV blocks that fit in the budget: floor(budget_bytes / (kv_bytes_per_token * block)).
+/// Whole KV blocks that fit in the budget: floor(budget_bytes / (kv_bytes_per_token * block)),
+/// or num_gpu_blocks_override when set.
 std::int64_t kv_budget_blocks(const EnginePreset& preset);
 
 /// Tokens of KV cache: kv_budget_blocks * block_size_tokens, i.e. floor(budget_bytes /
@@ -83,5 +87,19 @@ const std::vector<EnginePreset>& engine_presets();
 
 /// The preset called `name`, or nullptr.
 const EnginePreset* find_preset(std::string_view name);
+
+/// Names of every parameter set_preset_parameter() knows, in declaration order ("layers",
+/// "weight_bytes", "hbm_bandwidth_bytes_per_s", "max_num_seqs", ...).
+std::vector<std::string_view> preset_parameter_names();
+
+/// Sets one parameter from text (`--engine-param KEY=VALUE`): integers for counts and bytes
+/// (scientific notation such as 48e9 is accepted when it is a whole number), decimals for rates,
+/// fractions and seconds. Throws ConfigError for an unknown key or a value that does not parse.
+void set_preset_parameter(EnginePreset& preset, std::string_view key, std::string_view value);
+
+/// Throws ConfigError (one line, naming the parameter) unless the preset can run: positive shape,
+/// rates and scheduler limits, gpu_memory_utilization in (0, 1], and a KV budget of at least one
+/// block.
+void validate_preset(const EnginePreset& preset);
 
 }  // namespace llmpace::sim

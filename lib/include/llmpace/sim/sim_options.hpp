@@ -5,10 +5,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "llmpace/core/time.hpp"
+#include "llmpace/sim/fault_plan.hpp"
+#include "llmpace/sim/gpu_preset.hpp"
 #include "llmpace/sim/latency_model.hpp"
+#include "llmpace/sim/sim_metrics.hpp"
 
 namespace llmpace::sim {
 
@@ -20,13 +25,25 @@ struct SimOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = ephemeral; SimServer::port() tells the bound one
   std::string model = "llmpace-sim";
-  std::int64_t max_model_len = 131072;  // reported by /v1/models; not enforced
-  Nanoseconds ttft = std::chrono::milliseconds{50};
-  Nanoseconds itl = std::chrono::milliseconds{10};
-  double jitter = 0.05;  // relative stddev of the Gaussian jitter of every delay
+  /// Longest prompt + output a request may ask for (vLLM's 400 beyond it); with an engine preset
+  /// also capped at the KV budget, as vLLM refuses a max_model_len the cache cannot hold.
+  std::int64_t max_model_len = 131072;
+  /// The continuous-batching engine model of a preset; empty: the simple latency model below.
+  std::optional<EnginePreset> engine;
+  Nanoseconds ttft = std::chrono::milliseconds{50};  // simple model only
+  Nanoseconds itl = std::chrono::milliseconds{10};   // simple model only
+  /// Relative stddev of the Gaussian jitter of every delay (simple model) or step (engine).
+  double jitter = 0.05;
   std::uint64_t seed = 42;
   std::int64_t default_output_tokens = 128;  // when the request sets no max tokens
-  double fail_rate = 0.0;  // fraction of generation requests answered with HTTP 500
+  /// Mean natural output length of requests without ignore_eos; 0: they run to max tokens.
+  double natural_output_tokens_mean = 0.0;
+  double fail_rate = 0.0;         // fraction of generation requests answered with HTTP 500
+  std::vector<FaultSpec> faults;  // --fault KIND:PROB
+  std::string trace_file;         // --trace: one JSON line per request (trace_writer.hpp)
+  MetricNames metric_names = MetricNames::current;  // --legacy-metric-names
+  /// A second listener serving the DCGM exporter's /metrics (engine presets only); 0 picks one.
+  std::optional<std::uint16_t> dcgm_port;
   unsigned threads = 1;
   std::string tls_cert_file;  // PEM; with tls_key_file set, the server speaks HTTPS only
   std::string tls_key_file;

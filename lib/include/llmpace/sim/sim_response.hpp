@@ -1,7 +1,7 @@
 // The bodies the simulator writes, shaped like vLLM's so that clients parse them the same way.
 //
 // Streaming chat: a role chunk (delta {"role":"assistant","content":""}), one chunk per token
-// (delta {"content":" word"}), finish_reason "length" on the last token chunk, an optional usage
+// (delta {"content":" word"}), the finish_reason on the last token chunk, an optional usage
 // chunk with "choices":[], then "data: [DONE]". Streaming completions: the same without the role
 // chunk, with choices[].text and "object":"text_completion". Each event is "data: {json}\n\n".
 //
@@ -21,10 +21,11 @@ std::string_view output_word(std::int64_t index);
 
 class ResponseRenderer {
  public:
-  /// `id` like "chatcmpl-..." or "cmpl-..."; `created_unix_s` is the "created" field.
+  /// `id` like "chatcmpl-..." or "cmpl-..." (JSON-safe characters only); `created_unix_s` is the
+  /// "created" field; `finish_reason` goes on the last token ("length" or "stop").
   ResponseRenderer(openai::ApiKind api, std::string_view id, std::int64_t created_unix_s,
                    std::string_view model, std::int64_t prompt_tokens,
-                   std::int64_t completion_tokens);
+                   std::int64_t completion_tokens, std::string_view finish_reason = "length");
 
   static constexpr std::string_view kDoneEvent = "data: [DONE]\n\n";
 
@@ -47,6 +48,7 @@ class ResponseRenderer {
   std::int64_t created_unix_s_;
   std::int64_t prompt_tokens_;
   std::int64_t completion_tokens_;
+  std::string finish_reason_;
 };
 
 /// GET /v1/models: {"object":"list","data":[{"id":model,"object":"model",...,"max_model_len"}]}.

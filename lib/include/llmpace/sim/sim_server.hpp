@@ -1,14 +1,20 @@
 // SimServer: the built-in OpenAI-compatible simulator, shaped like vLLM's `vllm serve`.
 //
 // Endpoints: GET /health, GET /v1/models, GET /metrics (vLLM names, see sim_metrics.hpp),
-// POST /v1/chat/completions and POST /v1/completions (streaming over SSE or one JSON body).
-// Token k of a response is written at received + ttft + gap_1 + ... + gap_k, where received is
-// when the whole request was read and the delays come from the LatencyModel: deadlines are
-// absolute, so a late write never delays the tokens after it.
+// GET /dcgm/metrics (and /metrics on dcgm_port; engine presets only), POST /tokenize and
+// /detokenize (vLLM shapes), POST /v1/chat/completions and /v1/completions (streaming over SSE
+// or one JSON body).
 //
-// Threads: `threads` io threads, each with its own io_context, latency model and RNG; the
-// listener hands connections round-robin to them; one coroutine serves one connection (keep-alive,
-// requests in sequence). HTTPS when tls_cert_file and tls_key_file are set.
+// Two ways to time tokens. Without options.engine, each request on its own: token k is written
+// at received + ttft + gap_1 + ... + gap_k (LatencyModel; absolute deadlines, so a late write
+// never delays the tokens after it). With options.engine, one continuous-batching engine shared by
+// every request (EngineModel run in real time by a driver thread): requests queue for KV-cache
+// blocks and each token is written when the engine step that produced it ends.
+//
+// Threads: `threads` io threads, each with its own io_context, latency model and RNG, plus the
+// engine's thread with a preset; the listener hands connections round-robin to the io threads;
+// one coroutine serves one connection (keep-alive, requests in sequence). HTTPS when
+// tls_cert_file and tls_key_file are set.
 //
 // Lifetime and thread affinity: construct, start() and stop() from one controlling thread (never
 // from inside a request). stop() is idempotent and also run by the destructor; it ends every
@@ -38,6 +44,10 @@ class SimServer {
   void start();
   /// The bound port (the ephemeral one when options.port was 0); valid after start().
   [[nodiscard]] std::uint16_t port() const;
+  /// The DCGM exporter listener's port (options.dcgm_port); 0 when there is none.
+  [[nodiscard]] std::uint16_t dcgm_port() const;
+  /// The max_model_len served and enforced (options.max_model_len capped at the KV budget).
+  [[nodiscard]] std::int64_t max_model_len() const;
   /// "http://127.0.0.1:PORT" (https with TLS); a wildcard host becomes its loopback address.
   [[nodiscard]] std::string base_url() const;
   /// The counters behind /metrics (for tests and embedding).

@@ -1,0 +1,156 @@
+// EngineDriver: the real-time loop around EngineModel; see engine_driver.hpp.
+#include "engine_driver.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <utility>
+
+namespace llmpace::sim::detail {
+namespace asio = boost::asio;
+
+EngineDriver::EngineDriver(const EnginePreset& preset, double jitter, std::uint64_t seed,
+                           SimMetrics& metrics,
+                           std::vector<asio::any_io_executor> session_executors)
+    : preset_(preset),
+      jitter_(jitter),
+      metrics_(metrics),
+      session_executors_(std::move(session_executors)),
+      model_(preset),
+      rng_(seed) {
+  io_.emplace(1);
+  step_timer_.emplace(*io_);
+  publish_gauges();
+}
+
+EngineDriver::~EngineDriver() { stop(); }
+
+void EngineDriver::start() {
+  thread_ = std::thread([this] {
+    const auto guard = asio::make_work_guard(*io_);
+    io_->run();
+  });
+}
+
+void EngineDriver::stop() {
+  if (stopped_.exchange(true)) return;
+  if (io_) io_->stop();
+  if (thread_.joinable()) thread_.join();
+  // Pending posts hold tickets whose timers belong to the sessions' io contexts, which the caller
+  // destroys next: drop them all now.
+  tickets_.clear();
+  step_timer_.reset();
+  io_.reset();
+}
+
+double EngineDriver::now_s() const { return to_seconds(SteadyClock::now() - epoch_); }
+
+void EngineDriver::submit(std::shared_ptr<EngineTicket> ticket, std::int64_t prompt_tokens,
+                          std::int64_t output_tokens,
+                          std::vector<std::uint64_t> prompt_block_hashes) {
+  if (stopped_.load(std::memory_order_relaxed)) return;
+  asio::post(*io_, [this, ticket = std::move(ticket), prompt_tokens, output_tokens,
+                    hashes = std::move(prompt_block_hashes)]() mutable {
+    ticket->request_id =
+        model_.add_request(now_s(), prompt_tokens, output_tokens, std::move(hashes));
+    tickets_.emplace(ticket->request_id, std::move(ticket));
+    if (!stepping_) start_step();
+  });
+}
+
+void EngineDriver::abort(std::shared_ptr<EngineTicket> ticket) {
+  if (stopped_.load(std::memory_order_relaxed)) return;
+  asio::post(*io_, [this, ticket = std::move(ticket)] {
+    if (ticket->request_id < 0) return;
+    model_.abort(ticket->request_id);
+    tickets_.erase(ticket->request_id);
+    publish_gauges();
+  });
+}
+
+void EngineDriver::start_step() {
+  const TimePoint started = SteadyClock::now();
+  StepResult result = model_.step(to_seconds(started - epoch_));
+  publish_gauges();
+  if (result.empty()) {
+    stepping_ = false;
+    return;
+  }
+  stepping_ = true;
+  std::vector<std::pair<RequestId, EngineEvent>> admitted;
+  for (const RequestId id : result.admitted) {
+    admitted.push_back({id, {EngineEvent::Kind::scheduled, 0, started}});
+  }
+  deliver(admitted);
+
+  // Clamped to 3 sigma, so a step never takes less than (1 - 3 * jitter) of its price.
+  const double factor =
+      jitter_ > 0.0 ? std::max(0.0, 1.0 + jitter_ * std::clamp(noise_(rng_), -3.0, 3.0)) : 1.0;
+  const Nanoseconds duration = from_seconds((result.end_s - result.start_s) * factor);
+  step_timer_->expires_at(started + duration);
+  step_timer_->async_wait(
+      [this, result = std::move(result)](boost::system::error_code error) mutable {
+        if (!error) finish_step(std::move(result));
+      });
+}
+
+void EngineDriver::finish_step(StepResult result) {
+  const TimePoint ended = SteadyClock::now();
+  {
+    const std::lock_guard lock{gpu_mutex_};
+    gpu_.on_step(result.start_s, to_seconds(ended - epoch_));
+  }
+  std::vector<std::pair<RequestId, EngineEvent>> tokens;
+  tokens.reserve(result.tokens.size());
+  for (const TokenEvent& token : result.tokens) {
+    tokens.push_back({token.request, {EngineEvent::Kind::token, token.index, ended}});
+  }
+  deliver(tokens);
+  for (const RequestId id : result.finished) tickets_.erase(id);
+  start_step();
+}
+
+void EngineDriver::deliver(const std::vector<std::pair<RequestId, EngineEvent>>& events) {
+  if (events.empty()) return;
+  // One post per io thread per step: (ticket, event) pairs grouped by the session's thread.
+  using Batch = std::vector<std::pair<std::shared_ptr<EngineTicket>, EngineEvent>>;
+  std::vector<Batch> batches(session_executors_.size());
+  for (const auto& [id, event] : events) {
+    const auto found = tickets_.find(id);
+    if (found == tickets_.end()) continue;  // aborted meanwhile
+    batches[found->second->thread].emplace_back(found->second, event);
+  }
+  for (std::size_t thread = 0; thread < batches.size(); ++thread) {
+    if (batches[thread].empty()) continue;
+    asio::post(session_executors_[thread], [batch = std::move(batches[thread])] {
+      for (const auto& [ticket, event] : batch) {
+        ticket->events.push_back(event);
+        ticket->wake.cancel();
+      }
+    });
+  }
+}
+
+void EngineDriver::publish_gauges() {
+  const std::int64_t kv_bytes =
+      model_.kv_blocks_used() * preset_.block_size_tokens * kv_bytes_per_token(preset_.model);
+  {
+    const std::lock_guard lock{gpu_mutex_};
+    kv_bytes_in_use_ = kv_bytes;
+  }
+  metrics_.set_engine_gauges({.running = model_.running(),
+                              .waiting = model_.waiting(),
+                              .kv_cache_usage = model_.kv_usage_fraction(),
+                              .preemptions_total = model_.preemptions_total(),
+                              .prefix_cache_queries_total = model_.prefix_cache_queries_total(),
+                              .prefix_cache_hits_total = model_.prefix_cache_hits_total()});
+}
+
+GpuSnapshot EngineDriver::snapshot() const {
+  const std::lock_guard lock{gpu_mutex_};
+  GpuSnapshot snapshot;
+  snapshot.kv_bytes_in_use = kv_bytes_in_use_;
+  snapshot.sample = sample_gpu(preset_, gpu_, kv_bytes_in_use_, now_s());
+  return snapshot;
+}
+
+}  // namespace llmpace::sim::detail

@@ -1,0 +1,164 @@
+// Simulated dcgm-exporter telemetry: the busy-interval record, the power, temperature and memory
+// model, and the Prometheus rendering. The model's assumptions are in gpu_telemetry.hpp.
+#include "llmpace/sim/gpu_telemetry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+namespace llmpace::sim {
+namespace {
+
+// First-order lag: where a value starting at `from` stands after dt_s of being driven to `target`.
+double relax(double from, double target, double dt_s, double tau_s) {
+  if (dt_s <= 0.0) return from;
+  return target + (from - target) * std::exp(-dt_s / tau_s);
+}
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// Prometheus text format: a label value escapes backslash, double quote and line feed.
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (const char c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string label_set(const DcgmLabels& labels) {
+  std::string out = fmt::format("gpu=\"{}\",UUID=\"{}\"", escape_label_value(labels.gpu),
+                                escape_label_value(labels.uuid));
+  if (!labels.pci_bus_id.empty()) {
+    out += fmt::format(",pci_bus_id=\"{}\"", escape_label_value(labels.pci_bus_id));
+  }
+  out += fmt::format(",device=\"{}\",modelName=\"{}\",Hostname=\"{}\"",
+                     escape_label_value(labels.device), escape_label_value(labels.model_name),
+                     escape_label_value(labels.hostname));
+  return out;
+}
+
+void append_gauge(std::string& out, std::string_view name, std::string_view help,
+                  std::string_view labels, std::string_view value) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{}{{{}}} {}\n", name, help, name, name, labels,
+                     value);
+}
+
+std::int64_t whole_mib(std::int64_t bytes) { return bytes / kBytesPerMiB; }
+
+}  // namespace
+
+GpuActivity::GpuActivity(double window_s, double temp_time_constant_s)
+    : window_s_(window_s > 0.0 ? window_s : kDefaultUtilWindowS),
+      tau_s_(temp_time_constant_s > 0.0 ? temp_time_constant_s : kDefaultTempTimeConstantS) {}
+
+void GpuActivity::on_step(double start_s, double end_s) {
+  if (any_step_) start_s = std::max(start_s, last_end_s_);
+  if (!(end_s > start_s)) return;  // also drops NaN
+
+  const double load_at_start =
+      any_step_ ? relax(load_at_last_end_, 0.0, start_s - last_end_s_, tau_s_) : 0.0;
+  last_start_s_ = start_s;
+  load_at_last_start_ = load_at_start;
+  last_end_s_ = end_s;
+  load_at_last_end_ = relax(load_at_start, 1.0, end_s - start_s, tau_s_);
+  any_step_ = true;
+
+  if (!intervals_.empty() && intervals_.back().end_s == start_s) {
+    intervals_.back().end_s = end_s;  // back-to-back steps: one interval
+  } else {
+    intervals_.push_back({start_s, end_s});
+  }
+  // No later query (now_s >= start_s) can see what ended before start_s - window_s.
+  const double horizon_s = start_s - window_s_;
+  while (!intervals_.empty() && intervals_.front().end_s <= horizon_s) intervals_.pop_front();
+}
+
+double GpuActivity::utilisation(double now_s) const {
+  const double from_s = now_s - window_s_;
+  double busy_s = 0.0;
+  for (const Interval& interval : intervals_) {
+    if (interval.start_s >= now_s) break;
+    const double overlap_s = std::min(interval.end_s, now_s) - std::max(interval.start_s, from_s);
+    if (overlap_s > 0.0) busy_s += overlap_s;
+  }
+  return std::clamp(busy_s / window_s_, 0.0, 1.0);
+}
+
+double GpuActivity::thermal_load(double now_s) const {
+  if (!any_step_) return 0.0;
+  if (now_s >= last_end_s_) return relax(load_at_last_end_, 0.0, now_s - last_end_s_, tau_s_);
+  if (now_s >= last_start_s_) return relax(load_at_last_start_, 1.0, now_s - last_start_s_, tau_s_);
+  return load_at_last_start_;  // before the latest step: its history is no longer kept
+}
+
+double GpuActivity::temperature_c(double now_s, const GpuPowerModel& model) const {
+  return model.idle_temp_c + model.full_load_temp_rise_c * thermal_load(now_s);
+}
+
+GpuSample sample_gpu(const EnginePreset& preset, const GpuActivity& activity,
+                     std::int64_t kv_bytes_in_use, double now_s, const GpuPowerModel& model) {
+  const double utilisation = activity.utilisation(now_s);
+  GpuSample sample;
+  sample.gpu_util_percent = 100.0 * utilisation;
+  sample.gr_engine_active_ratio = utilisation;
+  sample.power_w = model.idle_w + (model.max_w - model.idle_w) * utilisation;
+  sample.temp_c = activity.temperature_c(now_s, model);
+
+  const std::int64_t hbm_bytes = std::max<std::int64_t>(preset.gpu.hbm_bytes, 0);
+  const std::int64_t used_bytes = preset.model.weight_bytes + preset.gpu.activation_reserve_bytes +
+                                  std::max<std::int64_t>(kv_bytes_in_use, 0) + kCudaContextBytes;
+  const std::int64_t total_mib = whole_mib(hbm_bytes);
+  sample.fb_used_mib = std::min(whole_mib(used_bytes), total_mib);
+  sample.fb_free_mib = total_mib - sample.fb_used_mib;
+  return sample;
+}
+
+std::string fake_gpu_uuid(int index) {
+  // Seeded with "llmpace" in ASCII so the UUIDs look like nothing in particular.
+  const std::uint64_t seed = 0x6c6c6d70616365ull ^ static_cast<std::uint64_t>(index);
+  const std::uint64_t high = splitmix64(seed);
+  const std::uint64_t low = splitmix64(high);
+  return fmt::format("GPU-{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", high >> 32, (high >> 16) & 0xffff,
+                     high & 0xffff, low >> 48, low & 0xffff'ffff'ffffull);
+}
+
+std::string render_dcgm_metrics(const GpuSample& sample, const DcgmLabels& labels) {
+  const std::string set = label_set(labels);
+  const auto integer = [](double value) { return fmt::format("{}", std::llround(value)); };
+  const auto floating = [](double value) { return fmt::format("{:f}", value); };
+  std::string out;
+  append_gauge(out, "DCGM_FI_DEV_GPU_TEMP", "GPU temperature (in C).", set, integer(sample.temp_c));
+  append_gauge(out, "DCGM_FI_DEV_POWER_USAGE", "Power draw (in W).", set, floating(sample.power_w));
+  append_gauge(out, "DCGM_FI_DEV_GPU_UTIL", "GPU utilization (in %).", set,
+               integer(std::clamp(sample.gpu_util_percent, 0.0, 100.0)));
+  append_gauge(out, "DCGM_FI_DEV_FB_FREE", "Framebuffer memory free (in MiB).", set,
+               fmt::format("{}", sample.fb_free_mib));
+  append_gauge(out, "DCGM_FI_DEV_FB_USED", "Framebuffer memory used (in MiB).", set,
+               fmt::format("{}", sample.fb_used_mib));
+  append_gauge(out, "DCGM_FI_PROF_GR_ENGINE_ACTIVE", "Ratio of time the graphics engine is active.",
+               set, floating(std::clamp(sample.gr_engine_active_ratio, 0.0, 1.0)));
+  return out;
+}
+
+}  // namespace llmpace::sim
