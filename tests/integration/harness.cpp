@@ -69,6 +69,52 @@ nlohmann::json run_benchmark_report(const ScratchDir& scratch, std::vector<std::
   return read_json_file(scratch.file("r.json"));
 }
 
+std::string http_get(const std::string& base_url, const std::string& path) {
+  const auto colon = base_url.rfind(':');
+  const auto port = static_cast<std::uint16_t>(std::stoi(base_url.substr(colon + 1)));
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot connect to " + base_url);
+  }
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    throw std::runtime_error("cannot send to " + base_url);
+  }
+  std::string response;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got <= 0) break;
+    response.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  const auto body = response.find("\r\n\r\n");
+  if (response.rfind("HTTP/1.", 0) != 0 || response.substr(9, 3) != "200" ||
+      body == std::string::npos) {
+    throw std::runtime_error("GET " + path + " failed: " + response.substr(0, 200));
+  }
+  return response.substr(body + 4);
+}
+
+std::optional<double> prometheus_value(const std::string& metrics, const std::string& series) {
+  std::istringstream stream(metrics);
+  std::string line;
+  while (std::getline(stream, line)) {
+    if (line.rfind(series, 0) != 0) continue;
+    const auto space = line.rfind(' ');
+    if (space == std::string::npos) continue;
+    return std::stod(line.substr(space + 1));
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> non_empty_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream stream(text);

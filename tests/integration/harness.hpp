@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,14 @@ nlohmann::json read_json_file(const std::string& path);
 /// Runs `llmpace benchmark ARGUMENTS --output <scratch>/r.json`, requires exit code 0 (the
 /// failure shows stderr) and returns the JSON report.
 nlohmann::json run_benchmark_report(const ScratchDir& scratch, std::vector<std::string> arguments);
+
+/// GET `path` from `base_url` ("http://127.0.0.1:PORT") with a plain blocking HTTP/1.0
+/// exchange; returns the body, throws std::runtime_error unless the status is 200.
+std::string http_get(const std::string& base_url, const std::string& path);
+
+/// The value of the first sample of Prometheus text `metrics` whose line starts with `series`
+/// (a metric name, optionally with its opening brace), or nullopt.
+std::optional<double> prometheus_value(const std::string& metrics, const std::string& series);
 
 /// Lines of `text` that are not empty.
 std::vector<std::string> non_empty_lines(const std::string& text);

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "llmpace/openai/request_builder.hpp"
 #include "llmpace/openai/stream_recorder.hpp"
@@ -38,6 +40,16 @@ std::string describe_http_error(int status, const std::string& body) {
 
 bool is_success(int http_status) { return http_status >= 200 && http_status < 300; }
 
+/// "llmpace-<16 hex digits drawn once per process>-<n>": unique across the workers of a run and,
+/// with overwhelming probability, across runs against the same server.
+std::string next_request_id() {
+  static const std::uint64_t process_nonce =
+      std::random_device{}() * 0x100000000ull ^ std::random_device{}();
+  static std::atomic<std::uint64_t> counter{0};
+  return fmt::format("llmpace-{:016x}-{}", process_nonce,
+                     counter.fetch_add(1, std::memory_order_relaxed));
+}
+
 }  // namespace
 
 boost::asio::awaitable<void> async_execute_request(const Target& target,
@@ -51,10 +63,12 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
                                              .ignore_eos = true,
                                              .stream = true,
                                              .extra_body = {}};
+  record.request_id = next_request_id();
   const http::HttpRequest request{.method = "POST",
                                   .target = std::string(openai::api_path(target.api)),
                                   .body = openai::build_request_body(target.api, generation),
-                                  .accept = "text/event-stream"};
+                                  .accept = "text/event-stream",
+                                  .request_id = record.request_id};
 
   // One allocation up front instead of regrowing the vector while tokens stream in.
   record.token_chunk_times.reserve(static_cast<std::size_t>(prompt.output_tokens));

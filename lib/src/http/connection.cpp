@@ -179,6 +179,7 @@ struct Connection::Impl {
     if (!options.api_key.empty()) {
       message.set(bhttp::field::authorization, "Bearer " + options.api_key);
     }
+    if (!request.request_id.empty()) message.set("X-Request-Id", request.request_id);
     for (const Header& header : options.extra_headers) message.set(header.name, header.value);
     if (!request.body.empty()) {
       message.set(bhttp::field::content_type, "application/json");

@@ -54,6 +54,7 @@ json record_to_json(const metrics::RequestRecord& record, TimePoint benchmark_st
   return {
       {"benchmark", benchmark_index + 1},
       {"index", record.index},
+      {"request_id", string_or_null(record.request_id)},
       {"status", metrics::to_string(record.status)},
       {"error_kind", record.error_kind == metrics::ErrorKind::none
                          ? json(nullptr)

@@ -114,9 +114,8 @@ asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& 
     }
     std::string body = renderer.full_body();
     if (fault == FaultKind::malformed_chunk) body.resize(body.size() / 2);  // cut mid-JSON
+    trace.token_times.assign(static_cast<std::size_t>(output_tokens), SteadyClock::now());
     co_await async_respond(stream, request, http::status::ok, "application/json", std::move(body));
-    const TimePoint written = SteadyClock::now();
-    trace.token_times.assign(static_cast<std::size_t>(output_tokens), written);
     co_return AfterResponse::keep_alive;
   }
 
@@ -134,8 +133,10 @@ asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& 
     co_await source.async_next();
     trace.queue_exit = source.scheduled();
     if (i == 0 && chat) co_await async_write_chunk(stream, renderer.role_event());
-    co_await async_write_chunk(stream, renderer.token_event(i));
+    // Stamped as the write starts: the client cannot read the token before this instant, so the
+    // trace is a strict lower bound however the threads are scheduled after the write.
     trace.token_times.push_back(SteadyClock::now());
+    co_await async_write_chunk(stream, renderer.token_event(i));
     if (!breaks_here(i + 1)) continue;
     if (fault == FaultKind::reset_mid_stream) {
       reset_connection(stream);

@@ -15,6 +15,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -248,6 +249,10 @@ asio::awaitable<void> async_serve_requests(Stream& stream, Listener listener, Wo
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (error) co_return;  // end_of_stream (client closed) or a request we cannot read
     const TimePoint received = SteadyClock::now();
+    // Let the other sessions whose requests were read in the same reactor pass take their
+    // timestamps before this one parses, tokenizes and answers: under a burst of arrivals the
+    // last `received` would otherwise trail its real arrival by every earlier session's work.
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
     const Request request = parser.release();
     const AfterResponse after =
         co_await async_route(stream, request, received, listener, worker, shared);

@@ -8,8 +8,8 @@
 //
 // Times are nanoseconds of CLOCK_MONOTONIC (std::chrono::steady_clock on Linux), so they compare
 // directly with the steady-clock times of another process on the same machine. arrival is when the
-// whole request was read; queue_exit when the engine first admitted it; token_ns[i] when output
-// token i was handed to the socket (after the write completed); done when the last byte was
+// whole request was read; queue_exit when the engine first admitted it; token_ns[i] when the write
+// of output token i began (so a client can never have read it earlier); done when the last byte was
 // written or the request was given up. "aborted" means the client left (or the server stopped)
 // before the response was complete.
 //

@@ -47,6 +47,7 @@ std::vector<std::string> lines_of(const std::string& path) {
 metrics::RequestRecord complete_record() {
   metrics::RequestRecord record;
   record.index = 42;
+  record.request_id = "llmpace-0123456789abcdef-42";
   record.status = metrics::RequestStatus::successful;
   record.http_status = 200;
   record.scheduled = at_ms(100);
@@ -84,6 +85,7 @@ TEST_CASE("request log: a record with every time set", "[request_log]") {
   const json expected = {
       {"benchmark", 2},
       {"index", 42},
+      {"request_id", "llmpace-0123456789abcdef-42"},
       {"status", "successful"},
       {"error_kind", nullptr},
       {"error_message", nullptr},
@@ -114,6 +116,7 @@ TEST_CASE("request log: an errored record with unset times", "[request_log]") {
   const json expected = {
       {"benchmark", 1},
       {"index", 7},
+      {"request_id", nullptr},
       {"status", "errored"},
       {"error_kind", "connect"},
       {"error_message", "connection refused"},

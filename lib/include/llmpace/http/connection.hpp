@@ -28,6 +28,7 @@ struct HttpRequest {
   std::string target;  // path below the base URL's prefix, e.g. "/v1/chat/completions"
   std::string body;    // sent with Content-Type: application/json when not empty
   std::string accept = "application/json";
+  std::string request_id{};  // sent as X-Request-Id when not empty
 };
 
 struct ExchangeOutcome {

@@ -54,6 +54,9 @@ std::string_view to_string(TokenCountSource source);
 
 struct RequestRecord {
   std::uint64_t index = 0;  // position in the benchmark's request sequence
+  /// Sent as X-Request-Id: "llmpace-<process nonce>-<n>", unique per process. vLLM (and the
+  /// simulator's --trace) use it as the request id, so server logs can be matched to records.
+  std::string request_id;
 
   TimePoint scheduled;    // when the profile intended the request to start
   TimePoint dispatched;   // when the client began the request (after any wait for a slot)
