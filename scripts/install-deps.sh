@@ -12,6 +12,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libsimdjson-dev catch2
   chromium  # headless screenshots of the HTML report (integration tests)
   python3 python3-jsonschema  # reports checked against docs/report.schema.json (schema tests)
+  prometheus  # promtool checks the simulator's /metrics (integration tests)
 )
 if [[ "${1:-}" == "--with-bench" ]]; then
   packages+=(libbenchmark-dev)
