@@ -10,6 +10,7 @@
 #include "llmpace/core/error.hpp"
 #include "llmpace/http/tls_context.hpp"
 #include "llmpace/http/url.hpp"
+#include "llmpace/sim/gpu_preset.hpp"
 
 namespace llmpace::app {
 namespace {
@@ -181,6 +182,10 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
                  "--target sim: relative standard deviation of every delay")
       ->capture_default_str()
       ->group("Simulator");
+  cli.add_option("--sim-preset", options.sim_preset,
+                 "--target sim: run the continuous-batching engine model of this GPU preset "
+                 "(see `llmpace sim --list-presets`) instead of fixed TTFT/ITL")
+      ->group("Simulator");
 }
 
 ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
@@ -196,6 +201,15 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
     sim.jitter = options.sim_jitter;
     sim.seed = options.seed;
     if (!options.model.empty()) sim.model = options.model;
+    if (!options.sim_preset.empty()) {
+      const sim::EnginePreset* preset = sim::find_preset(options.sim_preset);
+      if (preset == nullptr) {
+        throw ConfigError(
+            fmt::format("--sim-preset: unknown preset '{}' (see llmpace sim --list-presets)",
+                        options.sim_preset));
+      }
+      sim.engine = *preset;
+    }
     sim::validate_sim_options(sim);
     plan.embedded_sim = sim;
     target.client.base_url = http::parse_url("http://127.0.0.1:1");  // replaced once it listens
@@ -300,9 +314,12 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
       {"request_timeout_s", options.request_timeout_s},
   };
   if (plan.embedded_sim) {
-    plan.run_config["simulator"] = {{"ttft_ms", options.sim_ttft_ms},
-                                    {"itl_ms", options.sim_itl_ms},
-                                    {"jitter", options.sim_jitter}};
+    plan.run_config["simulator"] = {
+        {"ttft_ms", options.sim_ttft_ms},
+        {"itl_ms", options.sim_itl_ms},
+        {"jitter", options.sim_jitter},
+        {"preset", options.sim_preset.empty() ? nlohmann::json(nullptr)
+                                              : nlohmann::json(options.sim_preset)}};
   }
   return plan;
 }

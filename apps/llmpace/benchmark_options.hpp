@@ -52,6 +52,7 @@ struct BenchmarkOptions {
   double sim_ttft_ms = 50;
   double sim_itl_ms = 10;
   double sim_jitter = 0.05;
+  std::string sim_preset;  // empty: the simple latency model
 
   CLI::Option* max_concurrency_flag = nullptr;
   CLI::Option* max_requests_flag = nullptr;
