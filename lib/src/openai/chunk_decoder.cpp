@@ -312,8 +312,10 @@ DecodedChunk ChunkDecoder::decode(std::string_view data, std::string_view event_
     if (error_event) {
       return error_chunk(fmt::format("server sent an error event: {}", excerpt(data)));
     }
-    return error_chunk(fmt::format("malformed JSON in stream chunk ({}): {}",
-                                   simdjson::error_message(error), excerpt(data)));
+    DecodedChunk malformed = error_chunk(fmt::format(
+        "malformed JSON in stream chunk ({}): {}", simdjson::error_message(error), excerpt(data)));
+    malformed.malformed = true;
+    return malformed;
   }
   if (error_event || scanner.is_error()) {
     if (!scanner.message().empty()) return error_chunk(std::string(scanner.message()));

@@ -24,7 +24,8 @@ void StreamRecorder::on_event(const sse::SseEvent& event) {
   if (chunk.kind == ChunkKind::error) {
     if (!saw_error_) {
       saw_error_ = true;
-      record_.error_kind = ErrorKind::stream_error;
+      // Invalid JSON is the server breaking the protocol, not an error it chose to report.
+      record_.error_kind = chunk.malformed ? ErrorKind::protocol : ErrorKind::stream_error;
       record_.error_message = chunk.error_message;
     }
     return;

@@ -205,6 +205,7 @@ TEST_CASE("ChunkDecoder: error payloads", "[openai][decoder]") {
   SECTION("error as a string") {
     const DecodedChunk chunk = decode_chat(R"({"error":"overloaded"})");
     CHECK(chunk.kind == ChunkKind::error);
+    CHECK_FALSE(chunk.malformed);
     CHECK(chunk.error_message == "overloaded");
   }
   SECTION("error object without a message keeps an excerpt") {
@@ -232,6 +233,9 @@ TEST_CASE("ChunkDecoder: SSE error events", "[openai][decoder]") {
   const DecodedChunk with_text = decode_chat("upstream reset", "error");
   CHECK(with_text.kind == ChunkKind::error);
   CHECK_THAT(with_text.error_message, Catch::Contains("upstream reset"));
+  // Reported on purpose, even when the data is not JSON: not a malformed chunk.
+  CHECK_FALSE(with_json.malformed);
+  CHECK_FALSE(with_text.malformed);
 
   // Even a valid content chunk is an error when the event says so.
   CHECK(decode_chat(chat_chunk(R"({"content":"x"})"), "error").kind == ChunkKind::error);
@@ -250,6 +254,7 @@ TEST_CASE("ChunkDecoder: malformed JSON becomes an error, never an exception",
     DecodedChunk chunk;
     REQUIRE_NOTHROW(chunk = decode_chat(data));
     CHECK(chunk.kind == ChunkKind::error);
+    CHECK(chunk.malformed);
     CHECK_THAT(chunk.error_message, Catch::Contains("malformed JSON"));
   }
   const DecodedChunk chunk = decode_chat(truncated);

@@ -101,6 +101,17 @@ TEST_CASE("an error event mid-stream makes the request errored with the server's
   CHECK(record.token_chunk_times.size() >= 1);  // tokens before the error are kept
 }
 
+TEST_CASE("invalid JSON mid-stream is a protocol error, and the tokens after it still count") {
+  const std::string token = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n";
+  const std::string stream =
+      token + token + "data: {\"id\":\"malformed\",\"choices\":[{\n\n" + token + "data: [DONE]\n\n";
+  const RequestRecord record = record_stream(stream, 11, ApiKind::chat_completions);
+  CHECK(record.status == RequestStatus::errored);
+  CHECK(record.error_kind == ErrorKind::protocol);
+  CHECK_THAT(record.error_message, Catch::Contains("malformed JSON"));
+  CHECK(record.token_chunk_times.size() == 3);
+}
+
 TEST_CASE("without usage, output tokens are counted from chunks") {
   const std::string stream =
       "data: {\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":null}]}\n\n"

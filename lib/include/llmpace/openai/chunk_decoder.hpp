@@ -44,6 +44,9 @@ struct DecodedChunk {
   std::optional<std::string> finish_reason;  // set when a choice carries a non-null one
   std::optional<Usage> usage;                // set when the chunk carries a usage object
   std::string error_message;                 // set when kind == error
+  /// With kind == error: the data was not a JSON chunk at all (a protocol fault of the server),
+  /// rather than an error the server reported on purpose.
+  bool malformed = false;
 
   /// True when the chunk carried generated text (content or reasoning): a token-carrying chunk.
   [[nodiscard]] bool carries_tokens() const { return content_bytes > 0 || reasoning_bytes > 0; }
