@@ -154,9 +154,11 @@ asio::awaitable<void> async_respond_dcgm(Stream& stream, const Request& request,
                            R"({"detail":"No GPU is simulated without --preset"})");
     co_return;
   }
+  // Named first: g++ 12 miscompiles temporaries with destructors inside a co_await expression.
   const GpuSnapshot gpu = shared.engine->snapshot();
+  std::string body = render_dcgm_metrics(gpu.sample, DcgmLabels{});
   co_await async_respond(stream, request, http::status::ok, kPrometheusContentType,
-                         render_dcgm_metrics(gpu.sample, DcgmLabels{}));
+                         std::move(body));
 }
 
 }  // namespace llmpace::sim::detail

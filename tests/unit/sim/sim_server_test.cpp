@@ -224,3 +224,53 @@ TEST_CASE("start fails with RunError when the port is taken, bad options throw C
   options.tls_key_file = "/nonexistent/key.pem";
   CHECK_THROWS_AS(SimServer{options}, ConfigError);
 }
+
+TEST_CASE("an engine preset serves through the shared engine with its metrics") {
+  SimOptions options = fast_options();
+  options.engine = *find_preset("fast");
+  options.max_model_len = 1'000'000;
+  options.metric_names = MetricNames::legacy;
+  SimServer server{options};
+  server.start();
+  CHECK(server.max_model_len() == 4096);  // capped at the KV budget
+  TestClient client{server.port()};
+
+  const auto streamed = client.send(
+      test::http::verb::post, "/v1/chat/completions",
+      R"({"messages":[{"role":"user","content":"a b c"}],"max_tokens":4,"stream":true})", true,
+      "req-7");
+  REQUIRE(streamed.status == 200);
+  const auto events = event_jsons(streamed);
+  REQUIRE(events.size() == 5);  // the role chunk and four tokens
+  CHECK(events.front()["id"] == "chatcmpl-req-7");
+  CHECK(events.back()["choices"][0]["finish_reason"] == "length");
+
+  const auto too_long = client.post("/v1/completions", R"({"prompt":"a","max_tokens":5000})");
+  CHECK(too_long.status == 400);
+  CHECK_THAT(too_long.body, Catch::Contains("maximum context length is 4096"));
+
+  const auto tokens = client.post("/tokenize", R"({"prompt":"one two three"})");
+  REQUIRE(tokens.status == 200);
+  CHECK(Json::parse(tokens.body)["count"] == 3);
+
+  const auto metrics = client.get("/metrics").body;
+  const std::string labels = R"({engine="0",model_name="sim-model"})";
+  CHECK_THAT(metrics, Catch::Contains("vllm:gpu_cache_usage_perc" + labels + " 0.0\n"));
+  CHECK_THAT(metrics,
+             Catch::Contains("vllm:time_per_output_token_seconds_count" + labels + " 3.0\n"));
+  CHECK_THAT(metrics, Catch::Contains("vllm:prefix_cache_queries_total" + labels + " 3.0\n"));
+
+  const auto gpu = client.get("/dcgm/metrics");
+  CHECK(gpu.status == 200);
+  CHECK_THAT(gpu.body, Catch::Contains("DCGM_FI_DEV_FB_USED{"));
+}
+
+TEST_CASE("without a preset there is no GPU to report") {
+  SimServer server{fast_options()};
+  server.start();
+  TestClient client{server.port()};
+  CHECK(client.get("/dcgm/metrics").status == 404);
+  SimOptions options = fast_options();
+  options.dcgm_port = 0;
+  CHECK_THROWS_WITH(SimServer{options}, Catch::Contains("--dcgm-port needs --preset"));
+}

@@ -66,9 +66,10 @@ class TestClient {
   }
 
   TestResponse send(http::verb method, std::string_view target, std::string body,
-                    bool keep_alive = true) {
+                    bool keep_alive = true, std::string_view request_id = {}) {
     http::request<http::string_body> request{method, target, 11};
     request.set(http::field::host, "127.0.0.1");
+    if (!request_id.empty()) request.set("X-Request-Id", request_id);
     if (!body.empty()) request.set(http::field::content_type, "application/json");
     request.keep_alive(keep_alive);
     request.body() = std::move(body);
