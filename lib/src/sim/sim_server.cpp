@@ -209,6 +209,7 @@ asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // every token leaves when it is due
+    enable_receive_timestamps(socket.native_handle());  // true arrival times (receive_time.hpp)
     // A failed session (reset, TLS error, write timeout) concerns its client only.
     const auto ignore_failure = [](const std::exception_ptr&) {};
     if (tls_) {

@@ -15,6 +15,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -35,6 +36,7 @@
 #include "llmpace/sim/sim_options.hpp"
 #include "llmpace/sim/sim_request.hpp"
 #include "llmpace/sim/sim_response.hpp"
+#include "receive_time.hpp"
 #include "trace_writer.hpp"
 
 namespace llmpace::sim::detail {
@@ -44,6 +46,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 using Request = http::request<http::string_body>;
+using tcp_socket = asio::ip::tcp::socket;
 
 // Prompts can be long (a 128k-token context is ~1 MB of text); Beast's default limit is 1 MB.
 inline constexpr std::uint64_t kMaxRequestBodyBytes = 64ull << 20;
@@ -242,19 +245,26 @@ template <class Stream>
 asio::awaitable<void> async_serve_requests(Stream& stream, Listener listener, Worker& worker,
                                            const Shared& shared) {
   beast::flat_buffer buffer;
+  auto& socket = beast::get_lowest_layer(stream).socket();
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxRequestBodyBytes);
     // An idle keep-alive connection may wait as long as the client likes; stop() ends it.
     beast::get_lowest_layer(stream).expires_never();
+    // The request's first byte reached this host when the kernel stamped its packet, however long
+    // this thread was busy with other connections (receive_time.hpp). Bytes already buffered (a
+    // pipelined request) arrived with the previous read.
+    std::optional<TimePoint> arrived;
+    if (buffer.size() == 0) {
+      const auto [wait_error] =
+          co_await socket.async_wait(tcp_socket::wait_read, asio::as_tuple(asio::use_awaitable));
+      if (wait_error) co_return;
+      arrived = peek_receive_time(socket.native_handle());
+    }
     const auto [error, bytes] =
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (error) co_return;  // end_of_stream (client closed) or a request we cannot read
-    const TimePoint received = SteadyClock::now();
-    // Let the other sessions whose requests were read in the same reactor pass take their
-    // timestamps before this one parses, tokenizes and answers: under a burst of arrivals the
-    // last `received` would otherwise trail its real arrival by every earlier session's work.
-    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    const TimePoint received = arrived.value_or(SteadyClock::now());
     const Request request = parser.release();
     const AfterResponse after =
         co_await async_route(stream, request, received, listener, worker, shared);

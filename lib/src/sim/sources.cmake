@@ -5,6 +5,7 @@ set(MODULE_SOURCES
   gpu_preset.cpp
   gpu_telemetry.cpp
   latency_model.cpp
+  receive_time.cpp
   roofline.cpp
   sim_metrics.cpp
   sim_options.cpp
