@@ -28,6 +28,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 
 #include "engine_driver.hpp"
 #include "llmpace/sim/fault_plan.hpp"
@@ -245,7 +246,6 @@ template <class Stream>
 asio::awaitable<void> async_serve_requests(Stream& stream, Listener listener, Worker& worker,
                                            const Shared& shared) {
   beast::flat_buffer buffer;
-  auto& socket = beast::get_lowest_layer(stream).socket();
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxRequestBodyBytes);
@@ -253,13 +253,17 @@ asio::awaitable<void> async_serve_requests(Stream& stream, Listener listener, Wo
     beast::get_lowest_layer(stream).expires_never();
     // The request's first byte reached this host when the kernel stamped its packet, however long
     // this thread was busy with other connections (receive_time.hpp). Bytes already buffered (a
-    // pipelined request) arrived with the previous read.
+    // pipelined request) arrived with the previous read. Over TLS, OpenSSL may already hold the
+    // request it read with the handshake, so the socket cannot tell: the read completion counts.
     std::optional<TimePoint> arrived;
-    if (buffer.size() == 0) {
-      const auto [wait_error] =
-          co_await socket.async_wait(tcp_socket::wait_read, asio::as_tuple(asio::use_awaitable));
-      if (wait_error) co_return;
-      arrived = peek_receive_time(socket.native_handle());
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      if (buffer.size() == 0) {
+        auto& socket = stream.socket();
+        const auto [wait_error] =
+            co_await socket.async_wait(tcp_socket::wait_read, asio::as_tuple(asio::use_awaitable));
+        if (wait_error) co_return;
+        arrived = peek_receive_time(socket.native_handle());
+      }
     }
     const auto [error, bytes] =
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
