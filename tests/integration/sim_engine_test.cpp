@@ -252,6 +252,9 @@ TEST_CASE("client TTFT agrees with the simulator's trace at 100 concurrent strea
   const double p99 = percentile(differences_ms, 0.99);
   WARN("|client TTFT - server TTFT| at 100 streams: p50 " << p50 << " ms, p99 " << p99 << " ms");
   // The figures depend on the load of this shared machine; docs/performance.md has measured ones.
+  // Under a sanitizer both processes run several times slower, so only causality is checked.
+#ifndef LLMPACE_SANITIZED
   CHECK(p50 < 1.0);
   CHECK(p99 < 10.0);
+#endif
 }
