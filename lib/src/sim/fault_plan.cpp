@@ -11,18 +11,12 @@
 #include <utility>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/core/splitmix64.hpp"
 
 namespace llmpace::sim {
 namespace {
 
 constexpr double kSumTolerance = 1e-9;
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 std::string valid_kinds() {
   std::string out;
@@ -113,7 +107,7 @@ FaultPlan::FaultPlan(std::vector<FaultSpec> specs, std::uint64_t seed) : seed_(s
 std::optional<FaultKind> FaultPlan::draw(std::uint64_t request_number) const {
   if (specs_.empty()) return std::nullopt;
   const std::uint64_t bits = splitmix64(splitmix64(seed_ ^ kFaultStream) ^ request_number);
-  const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;  // uniform [0, 1)
+  const double u = unit_interval(bits);
   double cumulative = 0.0;
   for (const FaultSpec& spec : specs_) {
     cumulative += spec.probability;

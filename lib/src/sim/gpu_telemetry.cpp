@@ -8,6 +8,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "llmpace/core/splitmix64.hpp"
+
 namespace llmpace::sim {
 namespace {
 
@@ -15,13 +17,6 @@ namespace {
 double relax(double from, double target, double dt_s, double tau_s) {
   if (dt_s <= 0.0) return from;
   return target + (from - target) * std::exp(-dt_s / tau_s);
-}
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
 }
 
 // Prometheus text format: a label value escapes backslash, double quote and line feed.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "llmpace/core/splitmix64.hpp"
 #include "llmpace/sim/sim_tokenizer.hpp"
 
 namespace llmpace::sim {
@@ -87,6 +88,8 @@ std::variant<std::int64_t, ApiError> output_tokens(const Json& request, openai::
   return default_output_tokens;
 }
 
+}  // namespace
+
 std::optional<ApiError> read_bool(const Json& object, const char* name, bool& out) {
   const auto field = object.find(name);
   if (field == object.end() || field->is_null()) return std::nullopt;
@@ -94,15 +97,6 @@ std::optional<ApiError> read_bool(const Json& object, const char* name, bool& ou
   out = field->get<bool>();
   return std::nullopt;
 }
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
 
 ApiError bad_request(std::string message) { return {400, "BadRequestError", std::move(message)}; }
 

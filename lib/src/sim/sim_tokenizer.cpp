@@ -95,14 +95,6 @@ std::optional<std::int64_t> placeholder_id(std::string_view word) {
   return id;
 }
 
-std::optional<ApiError> read_bool(const Json& object, const char* name, bool& out) {
-  const auto field = object.find(name);
-  if (field == object.end() || field->is_null()) return std::nullopt;
-  if (!field->is_boolean()) return bad_request(fmt::format("{} must be a boolean", name));
-  out = field->get<bool>();
-  return std::nullopt;
-}
-
 std::variant<Json, ApiError> parse_object(std::string_view body, std::string_view served_model) {
   Json request = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (request.is_discarded()) return bad_request("The request body is not valid JSON.");

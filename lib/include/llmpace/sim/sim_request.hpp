@@ -72,6 +72,10 @@ std::variant<std::vector<std::int64_t>, ApiError> chat_prompt_token_ids(
 /// not a string; nothing if it matches or is absent or null.
 std::optional<ApiError> check_model(const nlohmann::json& request, std::string_view served_model);
 
+/// Reads the optional boolean field `name` of `object` into `out` (absent or null: unchanged);
+/// a 400 error if it is not a boolean.
+std::optional<ApiError> read_bool(const nlohmann::json& object, const char* name, bool& out);
+
 /// The natural output length of request `request_key` on a server seeded with `seed`: where the
 /// simulated model would emit EOS. Geometric on {1, 2, ...} with mean `mean_tokens` (a constant
 /// EOS probability of 1 / mean_tokens after every token; the discrete exponential), drawn by
