@@ -101,3 +101,22 @@ TEST_CASE("an unreachable target with --model: every request errors, report stil
   CHECK(report["benchmarks"][0]["requests"]["errored"] == 3);
   CHECK(report["benchmarks"][0]["errors_by_kind"]["connect"] == 3);
 }
+
+TEST_CASE("bad simulator flags are configuration errors before it listens") {
+  const auto sim = [](std::vector<std::string> flags) {
+    return run_to_exit(llmpace_binary(), with({"sim", "--port", "0"}, std::move(flags)));
+  };
+  check_one_line_error(sim({"--fault", "bogus:0.1"}), 2, "unknown fault kind 'bogus'");
+  check_one_line_error(sim({"--fault", "http_500:2"}), 2, "probability");
+  check_one_line_error(sim({"--fault", "http_500:0.6", "--fault", "stall:0.6"}), 2, "--fault");
+  check_one_line_error(sim({"--preset", "nope"}), 2, "unknown preset 'nope'");
+  check_one_line_error(sim({"--max-num-seqs", "4"}), 2, "need --preset");
+  check_one_line_error(sim({"--preset", "fast", "--engine-param", "wings=2"}), 2,
+                       "unknown parameter 'wings'");
+  check_one_line_error(sim({"--preset", "fast", "--gpu-memory-utilization", "0.5"}), 2,
+                       "no memory left for the KV cache");
+  check_one_line_error(sim({"--dcgm-port", "0"}), 2, "--dcgm-port needs --preset");
+  check_one_line_error(sim({"--trace", "/nonexistent/dir/t.jsonl"}), 2, "--trace");
+  check_one_line_error(run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--sim-preset", "nope"})),
+                       2, "--sim-preset");
+}
