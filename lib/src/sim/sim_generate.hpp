@@ -17,6 +17,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cctype>
 
+#include "chunk_writer.hpp"
 #include "llmpace/sim/fault_plan.hpp"
 #include "llmpace/sim/sim_tokenizer.hpp"
 #include "token_source.hpp"
@@ -129,14 +130,28 @@ asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& 
   beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
   co_await http::async_write_header(stream, serializer, asio::use_awaitable);
 
+  // The hot path (chunk_writer.hpp): token events framed in one reused buffer and written with
+  // one send() when the socket has room. A session that fell behind (its next token is due
+  // already) adds that token to the same write: the same bytes, in fewer system calls.
+  ChunkBuffer chunks;
+  bool next_due = false;
   for (std::int64_t i = 0; i < output_tokens; ++i) {
-    co_await source.async_next();
+    if (!next_due) co_await source.async_next();
     trace.queue_exit = source.scheduled();
     if (i == 0 && chat) co_await async_write_chunk(stream, renderer.role_event());
     // Stamped as the write starts: the client cannot read the token before this instant, so the
     // trace is a strict lower bound however the threads are scheduled after the write.
-    trace.token_times.push_back(SteadyClock::now());
-    co_await async_write_chunk(stream, renderer.token_event(i));
+    const TimePoint now = SteadyClock::now();
+    trace.token_times.push_back(now);
+    renderer.append_token_event(chunks.begin_chunk(), i);
+    chunks.end_chunk();
+    next_due = i + 1 < output_tokens && !breaks_here(i + 1) && chunks.size() < kMaxCoalescedBytes &&
+               source.take_if_due(now);
+    if (next_due) continue;
+    const std::string_view bytes = chunks.bytes();
+    const std::string_view rest = bytes.substr(send_now(stream, bytes));
+    if (!rest.empty()) co_await async_write_rest(stream, rest, kWriteTimeout);
+    chunks.clear();
     if (!breaks_here(i + 1)) continue;
     if (fault == FaultKind::reset_mid_stream) {
       reset_connection(stream);

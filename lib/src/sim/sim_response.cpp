@@ -35,6 +35,15 @@ ResponseRenderer::ResponseRenderer(openai::ApiKind api, std::string_view id,
   chunk_prefix_ = fmt::format(R"({{"id":"{}","object":"{}","created":{},"model":{},"choices":[)",
                               id_, is_chat(api_) ? "chat.completion.chunk" : "text_completion",
                               created_unix_s_, model_json_);
+  // A token event: data: {prefix}{"index":0,"text":"WORD","logprobs":null,FINISH}]}\n\n in
+  // completions, with "delta":{"content":"WORD"} in place of "text" in chat.
+  token_head_ = fmt::format(R"(data: {}{{"index":0,{})", chunk_prefix_,
+                            is_chat(api_) ? R"("delta":{"content":")" : R"("text":")");
+  const std::string_view after_word =
+      is_chat(api_) ? R"("},"logprobs":null,)" : R"(","logprobs":null,)";
+  token_tail_ = fmt::format(R"({}"finish_reason":null}}]}}{})", after_word, "\n\n");
+  last_token_tail_ = fmt::format(R"({}"finish_reason":"{}","stop_reason":null}}]}}{})", after_word,
+                                 finish_reason_, "\n\n");
 }
 
 std::string ResponseRenderer::role_event() const {
@@ -45,17 +54,16 @@ std::string ResponseRenderer::role_event() const {
 }
 
 std::string ResponseRenderer::token_event(std::int64_t index) const {
+  std::string event;
+  append_token_event(event, index);
+  return event;
+}
+
+void ResponseRenderer::append_token_event(std::string& out, std::int64_t index) const {
   const bool last = index + 1 >= completion_tokens_;
-  const std::string finish =
-      last ? fmt::format(R"("finish_reason":"{}","stop_reason":null)", finish_reason_)
-           : std::string{R"("finish_reason":null)"};
-  if (is_chat(api_)) {
-    return fmt::format(
-        R"(data: {}{{"index":0,"delta":{{"content":"{}"}},"logprobs":null,{}}}]}}{})",
-        chunk_prefix_, output_word(index), finish, "\n\n");
-  }
-  return fmt::format(R"(data: {}{{"index":0,"text":"{}","logprobs":null,{}}}]}}{})", chunk_prefix_,
-                     output_word(index), finish, "\n\n");
+  out += token_head_;
+  out += output_word(index);
+  out += last ? last_token_tail_ : token_tail_;
 }
 
 std::string ResponseRenderer::usage_json() const {

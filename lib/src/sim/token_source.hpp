@@ -1,6 +1,7 @@
 // Private to the simulator: where a session's output tokens come from. Both sources have the same
-// shape: `co_await async_next()` returns once the next token is due (the session then writes it)
-// and scheduled() tells when the request left the queue.
+// shape: `co_await async_next()` returns once the next token is due (the session then writes it),
+// take_if_due(now) takes the next token at once if it is due already (a session that fell behind
+// writes such tokens together), and scheduled() tells when the request left the queue.
 //
 // - SimpleTokenSource: the per-request LatencyModel. Token k is due at received + ttft + gap_1 +
 //   ... + gap_k; deadlines are absolute, so a late write never delays the tokens after it. Nothing
@@ -35,24 +36,43 @@ class SimpleTokenSource {
 
   [[nodiscard]] std::optional<TimePoint> scheduled() const { return received_; }
 
+  // Not a coroutine itself: it hands back the timer's wait, which saves a coroutine frame and a
+  // resumption per token.
   boost::asio::awaitable<void> async_next() {
-    deadline_ = next_token_ == 0 ? received_ + model_.time_to_first_token(prompt_tokens_)
-                                 : deadline_ + model_.inter_token_latency();
-    ++next_token_;
+    prepare();
+    prepared_ = false;
     timer_.expires_at(deadline_);
-    co_await timer_.async_wait(boost::asio::use_awaitable);
+    return timer_.async_wait(boost::asio::use_awaitable);
+  }
+
+  /// Takes the next token without waiting if it is due at `now` (its deadline has passed).
+  bool take_if_due(TimePoint now) {
+    prepare();
+    if (deadline_ > now) return false;  // async_next() will wait for it, with this deadline
+    prepared_ = false;
+    return true;
   }
 
   /// Nothing to give back: the simple model holds no shared state.
   void abandon() {}
 
  private:
+  // Draws the next token's deadline once (the model is asked once per token, as before).
+  void prepare() {
+    if (prepared_) return;
+    deadline_ = next_token_ == 0 ? received_ + model_.time_to_first_token(prompt_tokens_)
+                                 : deadline_ + model_.inter_token_latency();
+    ++next_token_;
+    prepared_ = true;
+  }
+
   boost::asio::steady_timer timer_;
   LatencyModel& model_;
   TimePoint received_;
   std::int64_t prompt_tokens_;
-  TimePoint deadline_;
+  TimePoint deadline_;  // of the last token drawn
   std::int64_t next_token_ = 0;
+  bool prepared_ = false;  // deadline_ is that of a token not yet taken
 };
 
 class EngineTokenSource {
@@ -72,21 +92,26 @@ class EngineTokenSource {
   [[nodiscard]] std::optional<TimePoint> scheduled() const { return scheduled_; }
 
   boost::asio::awaitable<void> async_next() {
-    for (;;) {
-      while (!ticket_->events.empty()) {
-        const EngineEvent event = ticket_->events.front();
-        ticket_->events.pop_front();
-        if (event.kind == EngineEvent::Kind::scheduled) {
-          if (!scheduled_) scheduled_ = event.time;
-          continue;
-        }
-        if (++tokens_received_ == output_tokens_) done_ = true;
-        co_return;
-      }
+    while (!take_if_due({})) {
       // A delivery cancels the wait; an event that came while we were writing is in the queue.
       ticket_->wake.expires_at(TimePoint::max());
       co_await ticket_->wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
+  }
+
+  /// Takes the next token if the engine has delivered it already (`now` is not needed).
+  bool take_if_due(TimePoint /*now*/) {
+    while (!ticket_->events.empty()) {
+      const EngineEvent event = ticket_->events.front();
+      ticket_->events.pop_front();
+      if (event.kind == EngineEvent::Kind::scheduled) {
+        if (!scheduled_) scheduled_ = event.time;
+        continue;
+      }
+      if (++tokens_received_ == output_tokens_) done_ = true;
+      return true;
+    }
+    return false;
   }
 
   /// Gives the request up: the engine frees its KV blocks. Idempotent; no-op once all tokens came.

@@ -51,6 +51,32 @@ TEST_CASE("completion stream events carry text") {
   CHECK(only["choices"][0]["finish_reason"] == "length");
 }
 
+TEST_CASE("token events are byte-exact, and append_token_event appends the same bytes") {
+  const ResponseRenderer chat{ApiKind::chat_completions, "chatcmpl-1", 1700000000, "m\"x", 4, 3};
+  CHECK(chat.token_event(1) ==
+        R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,)"
+        R"("model":"m\"x","choices":[{"index":0,"delta":{"content":" ipsum"},"logprobs":null,)"
+        R"("finish_reason":null}]})"
+        "\n\n");
+  CHECK(chat.token_event(2) ==
+        R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,)"
+        R"("model":"m\"x","choices":[{"index":0,"delta":{"content":" dolor"},"logprobs":null,)"
+        R"("finish_reason":"length","stop_reason":null}]})"
+        "\n\n");
+  const ResponseRenderer completion{ApiKind::completions, "cmpl-1", 1, "m", 1, 20, "stop"};
+  CHECK(completion.token_event(17) ==
+        R"(data: {"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":)"
+        R"([{"index":0,"text":" ipsum","logprobs":null,"finish_reason":null}]})"
+        "\n\n");
+  CHECK(completion.token_event(19) ==
+        R"(data: {"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":)"
+        R"([{"index":0,"text":" sit","logprobs":null,"finish_reason":"stop","stop_reason":null}]})"
+        "\n\n");
+  std::string buffer = "before|";
+  completion.append_token_event(buffer, 3);
+  CHECK(buffer == "before|" + completion.token_event(3));
+}
+
 TEST_CASE("non-streaming bodies hold the whole text and usage") {
   const Json chat =
       Json::parse(ResponseRenderer{ApiKind::chat_completions, "c", 1, "m", 2, 2}.full_body());

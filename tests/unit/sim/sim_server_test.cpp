@@ -1,12 +1,16 @@
 // SimServer over real sockets on 127.0.0.1: endpoints, stream shape, errors, keep-alive, stop.
 #include "llmpace/sim/sim_server.hpp"
 
+#include <fmt/format.h>
+
+#include <boost/asio/read.hpp>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/sim/sim_metrics.hpp"
+#include "llmpace/sim/sim_response.hpp"
 #include "sim_test_client.hpp"
 
 namespace {
@@ -15,6 +19,7 @@ using namespace std::chrono_literals;
 using namespace llmpace;
 using namespace llmpace::sim;
 using llmpace::sim::test::TestClient;
+namespace asio = boost::asio;
 using Json = nlohmann::json;
 
 SimOptions fast_options() {
@@ -99,6 +104,78 @@ TEST_CASE("streaming completions without usage") {
   CHECK(events[0]["object"] == "text_completion");
   CHECK(events[0]["choices"][0]["text"] == " lorem");
   CHECK(events[2]["choices"][0]["finish_reason"] == "length");
+}
+
+namespace {
+
+/// The chunks of one raw streaming /v1/completions response (one per SSE event), checking the
+/// chunked framing byte by byte; the client starts reading after `read_delay`.
+std::vector<std::string> raw_stream_chunks(std::uint16_t port, std::int64_t max_tokens,
+                                           std::chrono::milliseconds read_delay) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket{io};
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  const std::string body =
+      fmt::format(R"({{"prompt": "a", "max_tokens": {}, "stream": true}})", max_tokens);
+  const std::string request = fmt::format(
+      "POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+      "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+      body.size(), body);
+  asio::write(socket, asio::buffer(request));
+  std::this_thread::sleep_for(read_delay);
+  std::string raw;
+  boost::system::error_code error;
+  asio::read(socket, asio::dynamic_buffer(raw), error);  // to the end: the server closes
+  CHECK(error == asio::error::eof);
+
+  const std::size_t headers_end = raw.find("\r\n\r\n");
+  REQUIRE(headers_end != std::string::npos);
+  std::size_t at = headers_end + 4;
+  std::vector<std::string> chunks;
+  for (;;) {
+    const std::size_t line_end = raw.find("\r\n", at);
+    REQUIRE(line_end != std::string::npos);
+    const std::string size_line = raw.substr(at, line_end - at);
+    const std::size_t size = std::stoul(size_line, nullptr, 16);
+    REQUIRE(size_line == fmt::format("{:x}", size));  // lower case, no leading zeros
+    if (size == 0) {
+      CHECK(raw.substr(line_end) == "\r\n\r\n");
+      return chunks;
+    }
+    REQUIRE(line_end + 2 + size + 2 <= raw.size());
+    chunks.push_back(raw.substr(line_end + 2, size));
+    REQUIRE(raw.substr(line_end + 2 + size, 2) == "\r\n");
+    at = line_end + 2 + size + 2;
+  }
+}
+
+void check_token_chunks(const std::vector<std::string>& chunks, std::size_t tokens) {
+  REQUIRE(chunks.size() == tokens + 1);
+  CHECK(chunks.back() == "data: [DONE]\n\n");
+  for (std::size_t i = 0; i < tokens; ++i) {
+    INFO(i);
+    REQUIRE(chunks[i].rfind("data: {", 0) == 0);
+    REQUIRE(chunks[i].substr(chunks[i].size() - 2) == "\n\n");
+    const Json event = Json::parse(chunks[i].substr(6, chunks[i].size() - 8));
+    CHECK(event["choices"][0]["text"] == std::string{output_word(static_cast<std::int64_t>(i))});
+    CHECK(event["choices"][0]["finish_reason"] ==
+          (i + 1 == tokens ? Json("length") : Json(nullptr)));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a stream that falls behind writes its due tokens together, one chunk per event") {
+  // ITL 0: every token is due at once, so the session writes many per send(); the body must
+  // still be one HTTP chunk per SSE event, exactly as when each token is written alone.
+  SimOptions options = fast_options();
+  options.itl = 0ms;
+  SimServer server{options};
+  server.start();
+  check_token_chunks(raw_stream_chunks(server.port(), 500, 0ms), 500);
+  // ~4 MB to a client that waits before reading: the socket fills, sends come up short and the
+  // rest of each write goes out asynchronously.
+  check_token_chunks(raw_stream_chunks(server.port(), 20000, 300ms), 20000);
 }
 
 TEST_CASE("non-streaming responses and the default output length") {

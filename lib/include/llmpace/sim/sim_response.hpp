@@ -33,6 +33,9 @@ class ResponseRenderer {
   [[nodiscard]] std::string role_event() const;
   /// The event of output token `index` (0-based); the last one carries finish_reason.
   [[nodiscard]] std::string token_event(std::int64_t index) const;
+  /// Appends token_event(index) to `out`: the streaming hot path, which reuses one buffer and so
+  /// allocates nothing once it has grown (the event is three precomputed pieces and a word).
+  void append_token_event(std::string& out, std::int64_t index) const;
   /// The usage event (stream_options.include_usage).
   [[nodiscard]] std::string usage_event() const;
   /// The whole non-streaming response body.
@@ -49,6 +52,10 @@ class ResponseRenderer {
   std::int64_t prompt_tokens_;
   std::int64_t completion_tokens_;
   std::string finish_reason_;
+  // token_event(i) = token_head_ + output_word(i) + (last ? last_token_tail_ : token_tail_).
+  std::string token_head_;
+  std::string token_tail_;
+  std::string last_token_tail_;
 };
 
 /// GET /v1/models: {"object":"list","data":[{"id":model,"object":"model",...,"max_model_len"}]}.
