@@ -87,6 +87,24 @@ asio::awaitable<void> async_wait_for_client_to_leave(Stream& stream) {
   }
 }
 
+/// The faults that end a response where they strike: reset_mid_stream resets the connection,
+/// stall gives the request up in the engine and sends nothing more until the client leaves. True
+/// when the connection is finished.
+template <class Stream, class Source>
+asio::awaitable<bool> async_break_connection(Stream& stream, std::optional<FaultKind> fault,
+                                             Source& source) {
+  if (fault == FaultKind::reset_mid_stream) {
+    reset_connection(stream);
+    co_return true;
+  }
+  if (fault == FaultKind::stall) {
+    source.abandon();
+    co_await async_wait_for_client_to_leave(stream);
+    co_return true;
+  }
+  co_return false;
+}
+
 template <class Stream, class Source>
 asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& request,
                                                  const GenerationRequest& generation,
@@ -104,15 +122,8 @@ asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& 
       co_await source.async_next();
       trace.queue_exit = source.scheduled();
     }
-    if (fault == FaultKind::reset_mid_stream) {
-      reset_connection(stream);
-      co_return AfterResponse::close;
-    }
-    if (fault == FaultKind::stall) {
-      source.abandon();
-      co_await async_wait_for_client_to_leave(stream);
-      co_return AfterResponse::close;
-    }
+    const bool broken = co_await async_break_connection(stream, fault, source);
+    if (broken) co_return AfterResponse::close;
     std::string body = renderer.full_body();
     if (fault == FaultKind::malformed_chunk) body.resize(body.size() / 2);  // cut mid-JSON
     trace.token_times.assign(static_cast<std::size_t>(output_tokens), SteadyClock::now());
@@ -153,15 +164,8 @@ asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& 
     if (!rest.empty()) co_await async_write_rest(stream, rest, kWriteTimeout);
     chunks.clear();
     if (!breaks_here(i + 1)) continue;
-    if (fault == FaultKind::reset_mid_stream) {
-      reset_connection(stream);
-      co_return AfterResponse::close;
-    }
-    if (fault == FaultKind::stall) {
-      source.abandon();
-      co_await async_wait_for_client_to_leave(stream);
-      co_return AfterResponse::close;
-    }
+    const bool broken = co_await async_break_connection(stream, fault, source);
+    if (broken) co_return AfterResponse::close;
     if (fault == FaultKind::malformed_chunk) {
       co_await async_write_chunk(stream, "data: {\"id\":\"malformed\",\"choices\":[{\n\n");
     }
