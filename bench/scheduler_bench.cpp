@@ -52,6 +52,7 @@
 #include <thread>
 #include <vector>
 
+#include "forked_sim.hpp"
 #include "llmpace/core/time.hpp"
 #include "llmpace/engine/runner.hpp"
 #include "llmpace/engine/target.hpp"
@@ -86,129 +87,6 @@ struct Flags {
   std::int64_t output_tokens = 8;
   std::string csv_path;  // every request's lag, for a closer look
 };
-
-// ---------------------------------------------------------------------------------------------
-// The simulator in a child process.
-
-/// Serves until SIGTERM or SIGINT. Never returns; runs in the forked child only.
-[[noreturn]] void serve_sim_child(const sim::SimOptions& options, int port_pipe) {
-  try {
-    sim::SimServer server{options};
-    sim::serve_until_signal(server, [&server, port_pipe] {
-      const std::uint16_t port = server.port();
-      if (write(port_pipe, &port, sizeof port) != static_cast<ssize_t>(sizeof port)) _exit(1);
-      close(port_pipe);
-    });
-    _exit(0);
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "scheduler_bench: simulator: {}\n", error.what());
-    _exit(1);
-  }
-}
-
-/// The forked simulator: started by the constructor (which must run before this process creates
-/// any thread), stopped with SIGTERM and reaped by the destructor.
-class SimChild {
- public:
-  explicit SimChild(const sim::SimOptions& options) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe() failed");
-    std::fflush(stdout);
-    std::fflush(stderr);
-    const pid_t parent = getpid();
-    pid_ = fork();
-    if (pid_ < 0) {
-      close(fds[0]);
-      close(fds[1]);
-      throw std::runtime_error("fork() failed");
-    }
-    if (pid_ == 0) {
-      close(fds[0]);
-      prctl(PR_SET_PDEATHSIG, SIGKILL);   // never outlive the benchmark
-      if (getppid() != parent) _exit(1);  // it died before prctl took effect
-      serve_sim_child(options, fds[1]);
-    }
-    close(fds[1]);
-    std::uint16_t port = 0;
-    ssize_t got = 0;
-    do {
-      got = read(fds[0], &port, sizeof port);
-    } while (got < 0 && errno == EINTR);
-    close(fds[0]);
-    if (got != static_cast<ssize_t>(sizeof port)) {
-      reap();
-      throw std::runtime_error("the simulator did not start");
-    }
-    port_ = port;
-  }
-  ~SimChild() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      reap();
-    }
-  }
-  SimChild(const SimChild&) = delete;
-  SimChild& operator=(const SimChild&) = delete;
-
-  [[nodiscard]] std::uint16_t port() const { return port_; }
-  [[nodiscard]] pid_t pid() const { return pid_; }
-
- private:
-  void reap() {
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-  }
-
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
-};
-
-// ---------------------------------------------------------------------------------------------
-// CPU time.
-
-double self_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-/// utime + stime of another process from /proc/PID/stat (clock-tick resolution); 0 on failure.
-double process_cpu_seconds(pid_t pid) {
-  std::ifstream file(fmt::format("/proc/{}/stat", pid));
-  const std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  const std::size_t name_end = stat.rfind(')');
-  if (name_end == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(name_end + 1));
-  // Fields after the name start at 3 (state); utime and stime are fields 14 and 15.
-  std::string field;
-  for (int i = 3; i < 14 && fields >> field; ++i) {
-  }
-  double utime = 0;
-  double stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-/// Busy CPU seconds of the whole machine, all cores, from /proc/stat (everything but idle and
-/// iowait; steal included, since it is time this machine did not get).
-double machine_busy_cpu_seconds() {
-  std::ifstream file("/proc/stat");
-  std::string label;
-  file >> label;  // "cpu": the sum over all cores
-  double total = 0;
-  double idle = 0;
-  double value = 0;
-  for (int field = 0; field < 8 && file >> value; ++field) {
-    total += value;
-    if (field == 3 || field == 4) idle += value;  // idle, iowait
-  }
-  return (total - idle) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 // ---------------------------------------------------------------------------------------------
 // One probe: one constant-rate benchmark and what it measured.
@@ -257,7 +135,7 @@ struct Probe {
   std::string note;  // why the simulator looks like the limit, if it does
 };
 
-Probe run_probe(engine::Runner& runner, const SimChild& sim, const Flags& flags, double rate,
+Probe run_probe(engine::Runner& runner, const bench::SimChild& sim, const Flags& flags, double rate,
                 double seconds, std::ofstream* csv) {
   profile::ProfileSpec spec;
   spec.kind = profile::ProfileKind::constant;
@@ -265,15 +143,15 @@ Probe run_probe(engine::Runner& runner, const SimChild& sim, const Flags& flags,
   spec.max_duration = from_seconds(seconds);
 
   const std::int64_t opens_before = tcp_active_opens();
-  const double cpu_before = self_cpu_seconds();
-  const double sim_cpu_before = process_cpu_seconds(sim.pid());
-  const double machine_before = machine_busy_cpu_seconds();
+  const double cpu_before = bench::self_cpu_seconds();
+  const double sim_cpu_before = bench::process_cpu_seconds(sim.pid());
+  const double machine_before = bench::machine_busy_cpu_seconds();
   const TimePoint wall_before = SteadyClock::now();
   const metrics::BenchmarkResult result = runner.run(spec);
   const double wall = to_seconds(SteadyClock::now() - wall_before);
-  const double cpu = self_cpu_seconds() - cpu_before;
-  const double sim_cpu = process_cpu_seconds(sim.pid()) - sim_cpu_before;
-  const double machine = machine_busy_cpu_seconds() - machine_before;
+  const double cpu = bench::self_cpu_seconds() - cpu_before;
+  const double sim_cpu = bench::process_cpu_seconds(sim.pid()) - sim_cpu_before;
+  const double machine = bench::machine_busy_cpu_seconds() - machine_before;
 
   Probe probe;
   probe.rate = rate;
@@ -377,7 +255,7 @@ bool sustained(const Probe& probe, const Flags& flags) {
 /// Pause between probes so the simulator has closed the last probe's connections.
 void settle() { std::this_thread::sleep_for(std::chrono::milliseconds{500}); }
 
-int find_max(engine::Runner& runner, const SimChild& sim, const Flags& flags, double seconds,
+int find_max(engine::Runner& runner, const bench::SimChild& sim, const Flags& flags, double seconds,
              std::ofstream* csv) {
   print_header(/*with_verdict=*/true);
   // A probe during which something else kept the machine busy is run again (twice at most), so
@@ -441,18 +319,6 @@ int find_max(engine::Runner& runner, const SimChild& sim, const Flags& flags, do
   return 0;
 }
 
-std::string cpu_model_name() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const std::size_t colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
-    }
-  }
-  return "unknown CPU";
-}
-
 int run(const Flags& flags) {
   const double seconds = flags.seconds.value_or(flags.find_max ? 5.0 : 10.0);
   if (flags.warmup_seconds >= seconds) {
@@ -473,7 +339,8 @@ int run(const Flags& flags) {
   runner_options.threads = flags.threads;
 
   // Forked before this process has any thread besides the main one: before the Runner exists.
-  const SimChild sim(sim_options);
+  const bench::SimChild sim(
+      [&](int port_pipe) { bench::serve_sim_child(sim_options, port_pipe, "scheduler_bench"); });
 
   engine::Target target;
   target.client.base_url = http::parse_url(fmt::format("http://127.0.0.1:{}", sim.port()));
@@ -486,17 +353,17 @@ int run(const Flags& flags) {
       runner_options);
 
   // The figures mean something only on an otherwise idle machine: say how busy it is.
-  const double idle_check_before = machine_busy_cpu_seconds();
+  const double idle_check_before = bench::machine_busy_cpu_seconds();
   std::this_thread::sleep_for(std::chrono::seconds{1});
-  const double busy_before_percent = 100 * (machine_busy_cpu_seconds() - idle_check_before);
+  const double busy_before_percent = 100 * (bench::machine_busy_cpu_seconds() - idle_check_before);
   fmt::print(
       "scheduler_bench: constant-rate open loop against the simulator (pid {}) on 127.0.0.1:{}\n"
       "machine: {} cores ({}); client threads {}; simulator threads {}, TTFT {} ms, ITL {} ms, "
       "jitter 0; {} prompt / {} output tokens; {} s per rate, the first {} s of it warmup\n"
       "machine busy before the start: {:.0f}% of one core{}\n\n",
-      sim.pid(), sim.port(), std::thread::hardware_concurrency(), cpu_model_name(), flags.threads,
-      flags.sim_threads, flags.ttft_ms, flags.itl_ms, flags.prompt_tokens, flags.output_tokens,
-      seconds, flags.warmup_seconds, busy_before_percent,
+      sim.pid(), sim.port(), std::thread::hardware_concurrency(), bench::cpu_model_name(),
+      flags.threads, flags.sim_threads, flags.ttft_ms, flags.itl_ms, flags.prompt_tokens,
+      flags.output_tokens, seconds, flags.warmup_seconds, busy_before_percent,
       busy_before_percent > 10 ? " (not idle: expect noisy figures)" : "");
 
   std::ofstream csv;

@@ -73,6 +73,7 @@
 #include <tuple>
 #include <vector>
 
+#include "forked_sim.hpp"
 #include "llmpace/core/time.hpp"
 #include "llmpace/sim/gpu_preset.hpp"
 #include "llmpace/sim/roofline.hpp"
@@ -106,22 +107,7 @@ struct Flags {
 };
 
 // ---------------------------------------------------------------------------------------------
-// The simulator in a child process (as in scheduler_bench.cpp).
-
-[[noreturn]] void serve_sim_child(const sim::SimOptions& options, int port_pipe) {
-  try {
-    sim::SimServer server{options};
-    sim::serve_until_signal(server, [&server, port_pipe] {
-      const std::uint16_t port = server.port();
-      if (write(port_pipe, &port, sizeof port) != static_cast<ssize_t>(sizeof port)) _exit(1);
-      close(port_pipe);
-    });
-    _exit(0);
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "sim_scale_bench: simulator: {}\n", error.what());
-    _exit(1);
-  }
-}
+// The stand-in sender of --raw-sender (the simulator's child process is bench/forked_sim.hpp).
 
 sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in address{};
@@ -181,97 +167,6 @@ sockaddr_in loopback(std::uint16_t port) {
   }
 }
 
-/// The forked simulator: started by the constructor (which must run while this process has no
-/// other thread), stopped with SIGTERM and reaped by the destructor.
-class SimChild {
- public:
-  /// `serve(port_pipe)` runs in the child: it writes the port (std::uint16_t) to the pipe once
-  /// listening, then serves until SIGTERM and never returns.
-  explicit SimChild(const std::function<void(int)>& serve) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe() failed");
-    std::fflush(stdout);
-    std::fflush(stderr);
-    const pid_t parent = getpid();
-    pid_ = fork();
-    if (pid_ < 0) {
-      close(fds[0]);
-      close(fds[1]);
-      throw std::runtime_error("fork() failed");
-    }
-    if (pid_ == 0) {
-      close(fds[0]);
-      prctl(PR_SET_PDEATHSIG, SIGKILL);   // never outlive the benchmark
-      if (getppid() != parent) _exit(1);  // it died before prctl took effect
-      serve(fds[1]);
-      _exit(1);
-    }
-    close(fds[1]);
-    std::uint16_t port = 0;
-    ssize_t got = 0;
-    do {
-      got = read(fds[0], &port, sizeof port);
-    } while (got < 0 && errno == EINTR);
-    close(fds[0]);
-    if (got != static_cast<ssize_t>(sizeof port)) {
-      reap();
-      throw std::runtime_error("the simulator did not start");
-    }
-    port_ = port;
-  }
-  ~SimChild() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      reap();
-    }
-  }
-  SimChild(const SimChild&) = delete;
-  SimChild& operator=(const SimChild&) = delete;
-
-  [[nodiscard]] std::uint16_t port() const { return port_; }
-  [[nodiscard]] pid_t pid() const { return pid_; }
-
- private:
-  void reap() {
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-  }
-
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
-};
-
-// ---------------------------------------------------------------------------------------------
-// CPU time and memory.
-
-double self_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-/// utime + stime from a /proc/.../stat file (clock-tick resolution); 0 on failure.
-double stat_cpu_seconds(const std::string& path) {
-  std::ifstream file(path);
-  const std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  const std::size_t name_end = stat.rfind(')');
-  if (name_end == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(name_end + 1));
-  // Fields after the name start at 3 (state); utime and stime are fields 14 and 15.
-  std::string field;
-  for (int i = 3; i < 14 && fields >> field; ++i) {
-  }
-  double utime = 0;
-  double stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 /// CPU seconds of every thread of `pid`, by thread id.
 std::vector<std::pair<int, double>> thread_cpu_seconds(pid_t pid) {
   std::vector<std::pair<int, double>> threads;
@@ -281,25 +176,10 @@ std::vector<std::pair<int, double>> thread_cpu_seconds(pid_t pid) {
   while (const dirent* entry = readdir(tasks)) {
     if (entry->d_name[0] == '.') continue;
     threads.emplace_back(std::atoi(entry->d_name),
-                         stat_cpu_seconds(fmt::format("{}/{}/stat", dir, entry->d_name)));
+                         bench::stat_cpu_seconds(fmt::format("{}/{}/stat", dir, entry->d_name)));
   }
   closedir(tasks);
   return threads;
-}
-
-/// Busy CPU seconds of the whole machine, all cores (everything but idle and iowait).
-double machine_busy_cpu_seconds() {
-  std::ifstream file("/proc/stat");
-  std::string label;
-  file >> label;  // "cpu": the sum over all cores
-  double total = 0;
-  double idle = 0;
-  double value = 0;
-  for (int field = 0; field < 8 && file >> value; ++field) {
-    total += value;
-    if (field == 3 || field == 4) idle += value;  // idle, iowait
-  }
-  return (total - idle) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 /// A "Key:   123 kB" line of /proc/PID/status, in MiB; 0 if absent.
@@ -312,18 +192,6 @@ double status_mib(pid_t pid, std::string_view key) {
     }
   }
   return 0;
-}
-
-std::string cpu_model_name() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const std::size_t colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
-    }
-  }
-  return "unknown CPU";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -699,9 +567,9 @@ sim::SimOptions make_sim_options(const Flags& flags) {
 Result run_once(const Flags& flags, const sim::SimOptions& options) {
   Result result;
   // Forked while this process has only its main thread.
-  const SimChild sim([&](int port_pipe) {
+  const bench::SimChild sim([&](int port_pipe) {
     if (flags.raw_sender) serve_raw_sender(flags, port_pipe);
-    serve_sim_child(options, port_pipe);
+    bench::serve_sim_child(options, port_pipe, "sim_scale_bench");
   });
   Client client(sim.port(), flags);
 
@@ -722,18 +590,18 @@ Result run_once(const Flags& flags, const sim::SimOptions& options) {
   if (simple) result.lag_start_ms = client.lag_ms(SteadyClock::now()).first;
   const std::vector<std::uint32_t> tokens_before_per_stream = client.per_stream_tokens();
   const std::uint64_t tokens_before = client.tokens();
-  const double sim_cpu_before = stat_cpu_seconds(fmt::format("/proc/{}/stat", sim.pid()));
+  const double sim_cpu_before = bench::process_cpu_seconds(sim.pid());
   const auto threads_before = thread_cpu_seconds(sim.pid());
-  const double self_before = self_cpu_seconds();
-  const double machine_before = machine_busy_cpu_seconds();
+  const double self_before = bench::self_cpu_seconds();
+  const double machine_before = bench::machine_busy_cpu_seconds();
   const TimePoint window_start = SteadyClock::now();
   client.run_until(window_start + from_seconds(flags.seconds));
   const double wall = to_seconds(SteadyClock::now() - window_start);
   const std::uint64_t tokens = client.tokens() - tokens_before;
-  const double sim_cpu = stat_cpu_seconds(fmt::format("/proc/{}/stat", sim.pid())) - sim_cpu_before;
+  const double sim_cpu = bench::process_cpu_seconds(sim.pid()) - sim_cpu_before;
   const auto threads_after = thread_cpu_seconds(sim.pid());
-  const double self_cpu = self_cpu_seconds() - self_before;
-  const double machine = machine_busy_cpu_seconds() - machine_before;
+  const double self_cpu = bench::self_cpu_seconds() - self_before;
+  const double machine = bench::machine_busy_cpu_seconds() - machine_before;
 
   result.rss_mib = status_mib(sim.pid(), "VmRSS");
   result.rss_peak_mib = status_mib(sim.pid(), "VmHWM");
@@ -839,9 +707,9 @@ int run(const Flags& flags) {
   raise_fd_limit(flags.streams);
   const sim::SimOptions options = make_sim_options(flags);
 
-  const double idle_check_before = machine_busy_cpu_seconds();
+  const double idle_check_before = bench::machine_busy_cpu_seconds();
   std::this_thread::sleep_for(std::chrono::seconds{1});
-  const double busy_before_percent = 100 * (machine_busy_cpu_seconds() - idle_check_before);
+  const double busy_before_percent = 100 * (bench::machine_busy_cpu_seconds() - idle_check_before);
   std::string model = "simple latency model";
   if (flags.raw_sender) {
     model = fmt::format("RAW SENDER (send() only, no simulator), ITL {} ms", flags.itl_ms);
@@ -862,9 +730,9 @@ int run(const Flags& flags) {
       "machine busy before the start: {:.0f}% of one core{}\n"
       "lag0/lag1 = mean lag behind schedule at the window's start/end, p99 at its end; sim % = "
       "simulator CPU, all threads; busy1 = its busiest thread; CPU in % of one core\n\n",
-      flags.streams, std::thread::hardware_concurrency(), cpu_model_name(), model, flags.jitter,
-      flags.max_tokens, flags.max_pending, flags.client_interval_ms, flags.warmup_seconds,
-      flags.seconds, busy_before_percent,
+      flags.streams, std::thread::hardware_concurrency(), bench::cpu_model_name(), model,
+      flags.jitter, flags.max_tokens, flags.max_pending, flags.client_interval_ms,
+      flags.warmup_seconds, flags.seconds, busy_before_percent,
       busy_before_percent > 10 ? " (not idle: expect noisy figures)" : "");
   print_header();
 
