@@ -53,7 +53,9 @@ TEST_CASE("metrics render vLLM names in the Prometheus text format") {
   served.generation_tokens = 5;
   served.arrived = TimePoint{} + 1s;
   served.scheduled = served.arrived + 10ms;
-  for (int i = 0; i < 5; ++i) served.token_times.push_back(served.arrived + 30ms + i * 20ms);
+  std::vector<TimePoint> token_times;
+  for (int i = 0; i < 5; ++i) token_times.push_back(served.arrived + 30ms + i * 20ms);
+  served.token_times = token_times;
   served.done = served.arrived + 700ms;
   metrics.on_request_succeeded(served);
   metrics.on_request_ended();

@@ -48,8 +48,9 @@ struct ServedRequest {
   FinishReason finish_reason = FinishReason::length;
   TimePoint arrived;    ///< the whole request was read
   TimePoint scheduled;  ///< first admitted to a batch (end of queue time)
-  /// When each output token was handed to the socket; generation_tokens entries.
-  std::vector<TimePoint> token_times;
+  /// When each output token was handed to the socket; generation_tokens entries. A view: the
+  /// caller keeps the times (the trace record has them), so nothing is copied per request.
+  std::span<const TimePoint> token_times;
   TimePoint done;  ///< the last byte of the response was written
 };
 
