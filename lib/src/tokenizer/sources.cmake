@@ -1,0 +1,1 @@
+set(MODULE_SOURCES load_tokenizer.cpp)
