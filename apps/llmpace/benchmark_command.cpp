@@ -59,6 +59,9 @@ std::string describe(const profile::ProfileSpec& spec) {
     case profile::ProfileKind::constant:
     case profile::ProfileKind::poisson:
       return fmt::format("{} {:.4g} req/s", profile::to_string(spec.kind), spec.rate_per_s);
+    case profile::ProfileKind::replay:
+      return fmt::format("replay of {} timed requests",
+                         spec.replay_offsets ? spec.replay_offsets->size() : 0);
   }
   return "";
 }
@@ -107,6 +110,8 @@ int run_benchmark(BenchmarkOptions& options) {
     plan.target.model = engine::discover_model(plan.target.client, plan.target.tls_context);
   }
   plan.run_config["model"] = plan.target.model;
+  const auto prompts = build_prompt_source(plan.workload, plan.target, plan.quiet);
+  plan.run_config["workload"] = prompts->describe();
 
   report::Report run_report;
   run_report.llmpace_version = std::string(kVersion);
@@ -151,7 +156,7 @@ int run_benchmark(BenchmarkOptions& options) {
       for (auto& log : request_logs) log->append(record, start, benchmark_index);
     };
   }
-  engine::Runner runner(plan.target, plan.prompts, runner_options);
+  engine::Runner runner(plan.target, prompts, runner_options);
   run_stages(runner, profiles, plan.slo, run_report);
   progress.finish();
   run_report.interrupted = runner.interrupted();

@@ -156,12 +156,36 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
                  "per core)")
       ->group("Load");
   cli.add_option("--data", options.data,
-                 "Synthetic workload: prompt_tokens=N,output_tokens=M (prompt length approximate)")
+                 "Workload: synthetic key=value list (prompt_tokens, output_tokens, their _stdev, "
+                 "_min, _max; prefix_tokens, prefix_count) or a dataset FILE (.jsonl, .json, "
+                 ".csv; ShareGPT; a trace for --profile replay)")
       ->capture_default_str()
-      ->group("Load");
+      ->group("Workload");
+  cli.add_option("--data-column", options.data_column,
+                 "--data FILE: the prompt column (default: detected among prompt, text, "
+                 "question, input, instruction, messages, conversations)")
+      ->group("Workload");
+  options.data_samples_flag =
+      cli.add_option("--data-samples", options.data_samples,
+                     "--data FILE: use N rows, shuffled with --seed (default: all, in order)")
+          ->group("Workload");
+  cli.add_option("--tokenizer", options.tokenizer,
+                 "How prompt tokens are counted: auto (the target's /tokenize if it has one, "
+                 "else approx), server, approx, or a tokenizer FILE (tokenizer.json or "
+                 "SentencePiece .model)")
+      ->capture_default_str()
+      ->group("Workload");
+  cli.add_option("--time-scale", options.time_scale,
+                 "--profile replay: multiply the trace's timestamps (0.5 replays twice as fast)")
+      ->capture_default_str()
+      ->group("Workload");
+  cli.add_option("--time-unit", options.time_unit,
+                 "--profile replay: unit of the timestamps: auto, s or ms")
+      ->capture_default_str()
+      ->group("Workload");
   cli.add_option("--seed", options.seed, "Seed of the workload and the simulator")
       ->capture_default_str()
-      ->group("Load");
+      ->group("Workload");
 
   cli.add_option("--output,--output-path", options.outputs,
                  "Write the report to FILE (.json); repeatable")
@@ -260,6 +284,19 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
   profile_flags.when_full = options.when_full;
   profile_flags.warmup = options.warmup;
   profile_flags.cooldown = options.cooldown;
+
+  // Workload: files are read now, so that a bad one stops the run before any load.
+  WorkloadFlags workload_flags;
+  workload_flags.data = options.data;
+  workload_flags.data_column = options.data_column;
+  if (options.data_samples_flag->count() > 0) workload_flags.data_samples = options.data_samples;
+  workload_flags.tokenizer = options.tokenizer;
+  workload_flags.time_scale = options.time_scale;
+  workload_flags.time_unit = options.time_unit;
+  workload_flags.seed = options.seed;
+  workload_flags.replay = options.profile == "replay";
+  plan.workload = resolve_workload_plan(workload_flags);
+  profile_flags.replay_offsets = plan.workload.replay_offsets;
   plan.profiles = resolve_profile_plan(profile_flags);
   const profile::ProfileSpec& first = plan.profiles.benchmarks.front();
 
@@ -272,10 +309,6 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
                      : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   plan.quiet = options.quiet;
   if (!options.slo.empty()) plan.slo = metrics::parse_slo(options.slo);
-
-  // Workload.
-  const workload::SyntheticDataSpec data = workload::parse_synthetic_data(options.data);
-  plan.prompts = workload::SyntheticPromptSource(data, options.seed);
 
   // Outputs.
   plan.output_paths = options.outputs;
@@ -304,7 +337,8 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
       {"when_full", std::string(profile::to_string(first.when_full))},
       {"threads", plan.threads},
       {"slo", plan.slo.empty() ? nlohmann::json() : nlohmann::json(plan.slo.to_string())},
-      {"data", {{"prompt_tokens", data.prompt_tokens}, {"output_tokens", data.output_tokens}}},
+      {"data", plan.workload.run_config},
+      {"tokenizer", options.tokenizer},
       {"seed", options.seed},
       {"burstiness", options.burstiness},
       {"rampup_s", options.rampup_s},

@@ -12,8 +12,8 @@
 #include "llmpace/engine/target.hpp"
 #include "llmpace/metrics/slo.hpp"
 #include "llmpace/sim/sim_options.hpp"
-#include "llmpace/workload/synthetic_data.hpp"
 #include "profile_plan.hpp"
+#include "workload_plan.hpp"
 
 namespace llmpace::app {
 
@@ -40,6 +40,11 @@ struct BenchmarkOptions {
   int threads = 0;  // 0: one per core
   bool quiet = false;
   std::string data = "prompt_tokens=256,output_tokens=128";
+  std::string data_column;
+  std::int64_t data_samples = 0;
+  std::string tokenizer = "auto";
+  double time_scale = 1.0;
+  std::string time_unit = "auto";
   std::uint64_t seed = 42;
   std::vector<std::string> outputs;
   std::string api_key;
@@ -59,13 +64,14 @@ struct BenchmarkOptions {
   CLI::Option* max_seconds_flag = nullptr;
   CLI::Option* max_errors_flag = nullptr;
   CLI::Option* max_error_rate_flag = nullptr;
+  CLI::Option* data_samples_flag = nullptr;
 };
 
 /// A checked, ready-to-run benchmark.
 struct ResolvedBenchmark {
   engine::Target target;
   ProfilePlan profiles;
-  workload::SyntheticPromptSource prompts{{}, 0};
+  WorkloadPlan workload;                        // prompts are made from it once the target is up
   std::optional<sim::SimOptions> embedded_sim;  // set for --target sim
   std::vector<std::string> output_paths;
   nlohmann::json run_config;  // for the report: the flags as resolved, without secrets

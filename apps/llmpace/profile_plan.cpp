@@ -120,7 +120,7 @@ ProfilePlan resolve_profile_plan(const ProfileFlags& flags) {
   if (!kind) {
     throw ConfigError(fmt::format(
         "--profile: unknown profile '{}' (synchronous, concurrent, throughput, constant, poisson, "
-        "sweep)",
+        "sweep, replay)",
         flags.profile));
   }
   check_flags_apply(flags, *kind, sweep);
@@ -137,6 +137,15 @@ ProfilePlan resolve_profile_plan(const ProfileFlags& flags) {
   if (flags.max_requests) {
     if (*flags.max_requests < 1) throw ConfigError("--max-requests must be at least 1");
     base.max_requests = *flags.max_requests;
+  }
+  if (*kind == ProfileKind::replay) {
+    if (!flags.replay_offsets || flags.replay_offsets->empty()) {
+      throw ConfigError("--profile replay needs --data FILE with a timestamp per row");
+    }
+    // A trace ends with its last row, unless --max-requests stops it earlier.
+    const auto rows = static_cast<std::int64_t>(flags.replay_offsets->size());
+    base.max_requests = std::min(base.max_requests.value_or(rows), rows);
+    base.replay_offsets = flags.replay_offsets;
   }
   std::optional<double> max_seconds = flags.max_seconds;
   if (sweep && !max_seconds && !flags.max_requests) max_seconds = kDefaultSweepStageSeconds;
@@ -226,6 +235,13 @@ ProfilePlan resolve_profile_plan(const ProfileFlags& flags) {
         add(*kind).rate_per_s = rate;
       }
       plan.description = fmt::format("{} at {} req/s", flags.profile, join(rates));
+      break;
+    case ProfileKind::replay:
+      if (!rates.empty()) throw ConfigError("--rate does not apply to --profile replay");
+      add(*kind);
+      plan.description =
+          fmt::format("replay of {} timed rows over {:.4g} s", flags.replay_offsets->size(),
+                      to_seconds(flags.replay_offsets->back()));
       break;
   }
   return plan;

@@ -3,8 +3,10 @@
 //   --profile concurrent --rate 1,4,16   three benchmarks, one per value
 //   --profile sweep --rate 10            synchronous, throughput, then 8 open-loop rates between
 //                                        their measured req/s (computed while the run goes on)
+//   --profile replay --data trace.jsonl  one benchmark sending each row at its timestamp
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +31,8 @@ struct ProfileFlags {
   std::string when_full = "queue";
   std::string warmup;    // as typed: "30", "10%"; empty when not given
   std::string cooldown;  // likewise
+  /// replay: the dataset's timestamps from its first row, already scaled by --time-scale.
+  std::shared_ptr<const std::vector<Nanoseconds>> replay_offsets;
 };
 
 /// A sweep with neither --max-seconds nor --max-requests runs each stage this long.

@@ -120,3 +120,40 @@ TEST_CASE("bad simulator flags are configuration errors before it listens") {
   check_one_line_error(run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--sim-preset", "nope"})),
                        2, "--sim-preset");
 }
+
+TEST_CASE("bad workload input is a configuration error before any load") {
+  const std::string datasets = std::string(LLMPACE_TEST_DATA_DIR) + "/datasets/";
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--data", datasets + "empty.jsonl"})), 2,
+      "empty dataset");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--data", "/nonexistent/rows.jsonl"})), 2,
+      "cannot read");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--data", datasets + "quoted.csv",
+                                                        "--data-column", "question"})),
+      2, "--data-column 'question'");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(),
+                  with(kSmallSimRun, {"--data", datasets + "quoted.csv", "--data-samples", "0"})),
+      2, "--data-samples");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--data-column", "prompt"})), 2,
+      "--data FILE");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--data", "prompt_tokens=7"})), 2,
+      "adds 8 tokens by itself");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--tokenizer", "/nonexistent/tok.json"})),
+      2, "--tokenizer");
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), {"benchmark", "--target", "sim", "--profile", "replay"}), 2,
+      "--profile replay needs --data FILE");
+  check_one_line_error(run_to_exit(llmpace_binary(), {"benchmark", "--target", "sim", "--profile",
+                                                      "replay", "--data", datasets + "quoted.csv"}),
+                       2, "no usable rows");
+  check_one_line_error(run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--time-scale", "0"})), 2,
+                       "--time-scale");
+  check_one_line_error(run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--time-unit", "hours"})),
+                       2, "--time-unit");
+}

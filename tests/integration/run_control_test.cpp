@@ -60,7 +60,7 @@ TEST_CASE("a failing server: errors counted per kind, the run goes on") {
   ScratchDir scratch;
   const auto benchmark = run_benchmark_report(
       scratch, {"--target", sim.url, "--profile", "concurrent", "--rate", "4", "--max-requests",
-                "60", "--data", "prompt_tokens=8,output_tokens=4"})["benchmarks"][0];
+                "60", "--data", "prompt_tokens=16,output_tokens=4"})["benchmarks"][0];
   const int successful = benchmark["requests"]["successful"];
   const int errored = benchmark["requests"]["errored"];
   CHECK(successful + errored == 60);
@@ -77,7 +77,7 @@ TEST_CASE("secrets never reach the report, the output or the process listing") {
   ChildProcess benchmark(llmpace_binary(),
                          {"benchmark", "--target", "sim", "--api-key", secret, "--header",
                           "X-Tenant-Token: " + header_secret, "--max-requests", "300", "--data",
-                          "prompt_tokens=8,output_tokens=2", "--sim-ttft-ms", "1", "--sim-itl-ms",
+                          "prompt_tokens=16,output_tokens=2", "--sim-ttft-ms", "1", "--sim-itl-ms",
                           "1", "--output", scratch.file("r.json")});
   // Once it announces the benchmark, the flags have been parsed and hidden.
   REQUIRE(benchmark.wait_for_stderr_line("benchmark of", std::chrono::seconds(30)));
@@ -100,7 +100,7 @@ TEST_CASE("OPENAI_API_KEY is used when --api-key is not given and is not reporte
   const auto result =
       run_to_exit(llmpace_binary(),
                   {"benchmark", "--target", "sim", "--max-requests", "2", "--data",
-                   "prompt_tokens=8,output_tokens=2", "--output", scratch.file("r.json")},
+                   "prompt_tokens=16,output_tokens=2", "--output", scratch.file("r.json")},
                   std::chrono::seconds(60), {"OPENAI_API_KEY=env-secret-1234"});
   REQUIRE(result.exit_code == 0);
   const auto report = read_json_file(scratch.file("r.json"));

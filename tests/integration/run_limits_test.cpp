@@ -14,7 +14,7 @@ namespace {
 /// Short requests from the embedded simulator (about 30 ms each).
 std::vector<std::string> short_requests(std::vector<std::string> flags) {
   std::vector<std::string> arguments{
-      "--target",      "sim", "--data",       "prompt_tokens=8,output_tokens=4",
+      "--target",      "sim", "--data",       "prompt_tokens=16,output_tokens=4",
       "--sim-ttft-ms", "10",  "--sim-itl-ms", "5"};
   arguments.insert(arguments.end(), flags.begin(), flags.end());
   return arguments;
@@ -92,7 +92,7 @@ TEST_CASE("when-full drop skips the arrivals that find the cap full and counts t
   // Requests of about 100 ms, one at a time, arriving every 20 ms: most arrivals find it busy.
   const auto benchmark = run_benchmark_report(
       scratch,
-      {"--target", "sim", "--data", "prompt_tokens=8,output_tokens=2", "--sim-ttft-ms", "100",
+      {"--target", "sim", "--data", "prompt_tokens=16,output_tokens=2", "--sim-ttft-ms", "100",
        "--sim-itl-ms", "1", "--profile", "constant", "--rate", "50", "--max-seconds", "2",
        "--max-concurrency", "1", "--when-full", "drop", "--drain"})["benchmarks"][0];
   const int sent = benchmark["requests"]["total"];
@@ -120,7 +120,7 @@ TEST_CASE("warmup and cooldown requests run but stay out of the statistics") {
 
 TEST_CASE("progress goes to stderr as plain lines in logs, and not at all with quiet") {
   const std::vector<std::string> benchmark_flags = {
-      "benchmark",      "--target", "sim", "--data", "prompt_tokens=8,output_tokens=2",
+      "benchmark",      "--target", "sim", "--data", "prompt_tokens=16,output_tokens=2",
       "--max-requests", "5"};
   const RunResult shown = run_to_exit(llmpace_binary(), benchmark_flags);
   REQUIRE(shown.exit_code == 0);

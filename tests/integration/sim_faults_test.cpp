@@ -48,7 +48,7 @@ FaultRun run_benchmark(const SimProcess& sim, const ScratchDir& scratch, int req
       "--max-requests",
       std::to_string(requests),
       "--data",
-      "prompt_tokens=8,output_tokens=" + std::to_string(kOutputTokens),
+      "prompt_tokens=16,output_tokens=" + std::to_string(kOutputTokens),
       "--quiet",
       "--output",
       scratch.file("r.json"),

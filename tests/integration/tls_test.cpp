@@ -26,7 +26,7 @@ std::vector<std::string> tls_benchmark(const std::string& url, std::vector<std::
                                      "--max-requests",
                                      "5",
                                      "--data",
-                                     "prompt_tokens=8,output_tokens=4"};
+                                     "prompt_tokens=16,output_tokens=4"};
   arguments.insert(arguments.end(), extra.begin(), extra.end());
   return arguments;
 }

@@ -26,7 +26,7 @@ def main(argv):
         report = os.path.join(directory, "r.json")
         command = [
             binary, "benchmark", "--target", "sim", "--profile", "sweep", "--rate", "3",
-            "--max-seconds", "1", "--data", "prompt_tokens=8,output_tokens=4", "-q",
+            "--max-seconds", "1", "--data", "prompt_tokens=16,output_tokens=4", "-q",
             "--slo", "ttft_ms=100", "--output", report,
         ]
         print("running:", " ".join(command), flush=True)

@@ -59,6 +59,7 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
                                                    metrics::RequestRecord& record) {
   const openai::GenerationRequest generation{.model = target.model,
                                              .prompt = prompt.text,
+                                             .messages = prompt.messages,
                                              .max_output_tokens = prompt.output_tokens,
                                              .ignore_eos = true,
                                              .stream = true,
@@ -71,7 +72,9 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
                                   .request_id = record.request_id};
 
   // One allocation up front instead of regrowing the vector while tokens stream in.
-  record.token_chunk_times.reserve(static_cast<std::size_t>(prompt.output_tokens));
+  if (prompt.output_tokens) {
+    record.token_chunk_times.reserve(static_cast<std::size_t>(*prompt.output_tokens));
+  }
   openai::StreamRecorder recorder(decoder, record);
   std::string error_body;
   const http::Connection::BodyHandler on_body = [&](int http_status, std::string_view bytes,
@@ -106,8 +109,8 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
   } else {
     recorder.finish(outcome.last_read);
   }
-  if (record.prompt_tokens_source == TokenCountSource::none) {
-    record.prompt_tokens = prompt.approx_tokens;
+  if (record.prompt_tokens_source == TokenCountSource::none && prompt.expected_prompt_tokens > 0) {
+    record.prompt_tokens = prompt.expected_prompt_tokens;
     record.prompt_tokens_source = TokenCountSource::client;
   }
   if (record.output_tokens_source == TokenCountSource::none) {

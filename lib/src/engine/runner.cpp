@@ -32,7 +32,7 @@ int share_of(int total, int part, int parts) { return total / parts + (part < to
 /// time limit and the progress ticks. Lives on Runner::run's stack.
 class Coordinator {
  public:
-  Coordinator(const Target& target, const workload::SyntheticPromptSource& prompts,
+  Coordinator(const Target& target, const std::shared_ptr<const workload::PromptSource>& prompts,
               std::uint64_t first_prompt_index, const profile::ProfileSpec& spec,
               const RunnerOptions& options)
       : spec_(spec), options_(options), shared_(target, spec) {
@@ -130,6 +130,8 @@ profile::ArrivalSchedule Coordinator::make_schedule() const {
     case ProfileKind::poisson:
       return profile::ArrivalSchedule::poisson(spec_.rate_per_s, spec_.seed, spec_.burstiness,
                                                spec_.rampup);
+    case ProfileKind::replay:
+      return profile::ArrivalSchedule::replay(spec_.replay_offsets);
     default:
       return profile::ArrivalSchedule::throughput();
   }
@@ -223,8 +225,9 @@ metrics::BenchmarkResult Coordinator::run() {
 
 }  // namespace
 
-Runner::Runner(Target target, workload::SyntheticPromptSource prompts, RunnerOptions options)
-    : target_(std::move(target)), prompts_(prompts), options_(std::move(options)) {}
+Runner::Runner(Target target, std::shared_ptr<const workload::PromptSource> prompts,
+               RunnerOptions options)
+    : target_(std::move(target)), prompts_(std::move(prompts)), options_(std::move(options)) {}
 
 metrics::BenchmarkResult Runner::run(const profile::ProfileSpec& spec) {
   Coordinator coordinator(target_, prompts_, prompts_used_, spec, options_);

@@ -26,10 +26,10 @@ constexpr int kMaxLaunchesWithoutYield = 32;
 Worker::Lane::Lane(asio::any_io_executor executor, const Target& target)
     : connection(std::move(executor), target.client, target.tls_context), decoder(target.api) {}
 
-Worker::Worker(RunShared& shared, workload::SyntheticPromptSource prompts,
+Worker::Worker(RunShared& shared, std::shared_ptr<const workload::PromptSource> prompts,
                std::uint64_t first_prompt_index, WorkerPlan plan)
     : shared_(shared),
-      prompts_(prompts),
+      prompts_(std::move(prompts)),
       first_prompt_index_(first_prompt_index),
       plan_(std::move(plan)) {}
 
@@ -74,7 +74,7 @@ asio::awaitable<void> Worker::async_request(Lane& lane, std::uint64_t index, Tim
   record.waited_for_slot = waited_for_slot;
   record.phase = shared_.spec.window.phase_of(scheduled - shared_.start, index);
   shared_.on_dispatched();
-  const workload::Prompt prompt = prompts_.prompt_for(first_prompt_index_ + index);
+  const workload::Prompt prompt = prompts_->prompt_for(first_prompt_index_ + index);
   co_await async_execute_request(shared_.target, lane.connection, lane.decoder, prompt, record);
   shared_.on_finished(record);
   if (shared_.on_record) shared_.on_record(record, shared_.start);

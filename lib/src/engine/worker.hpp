@@ -28,7 +28,7 @@
 #include "llmpace/metrics/request_record.hpp"
 #include "llmpace/openai/chunk_decoder.hpp"
 #include "llmpace/profile/arrival_schedule.hpp"
-#include "llmpace/workload/synthetic_data.hpp"
+#include "llmpace/workload/prompt.hpp"
 #include "run_shared.hpp"
 
 namespace llmpace::engine {
@@ -42,7 +42,7 @@ struct WorkerPlan {
 
 class Worker {
  public:
-  Worker(RunShared& shared, workload::SyntheticPromptSource prompts,
+  Worker(RunShared& shared, std::shared_ptr<const workload::PromptSource> prompts,
          std::uint64_t first_prompt_index, WorkerPlan plan);
 
   /// Sends this worker's requests; returns once all of them have ended. Call once.
@@ -72,7 +72,7 @@ class Worker {
   boost::asio::awaitable<void> async_arrivals();
 
   RunShared& shared_;
-  const workload::SyntheticPromptSource prompts_;
+  const std::shared_ptr<const workload::PromptSource> prompts_;
   const std::uint64_t first_prompt_index_;
   WorkerPlan plan_;
 

@@ -6,7 +6,9 @@ std::string build_request_body(ApiKind api, const GenerationRequest& request) {
   // ordered_json keeps the fields in the order written: bodies read well in logs and --dry-run.
   nlohmann::ordered_json body;
   body["model"] = request.model;
-  if (api == ApiKind::chat_completions) {
+  if (api == ApiKind::chat_completions && request.messages.is_array()) {
+    body["messages"] = request.messages;
+  } else if (api == ApiKind::chat_completions) {
     body["messages"] = nlohmann::ordered_json::array(
         {nlohmann::ordered_json{{"role", "user"}, {"content", request.prompt}}});
   } else {

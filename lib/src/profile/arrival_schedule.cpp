@@ -63,6 +63,20 @@ ArrivalSchedule ArrivalSchedule::throughput() {
   return ArrivalSchedule(ArrivalKind::throughput, 0.0, 1.0, Nanoseconds::zero(), 0);
 }
 
+ArrivalSchedule ArrivalSchedule::replay(std::shared_ptr<const std::vector<Nanoseconds>> offsets) {
+  if (!offsets || offsets->empty()) throw ConfigError("--profile replay: the trace has no rows");
+  for (std::size_t i = 0; i < offsets->size(); ++i) {
+    if ((*offsets)[i] < Nanoseconds::zero() || (i > 0 && (*offsets)[i] < (*offsets)[i - 1])) {
+      throw ConfigError(fmt::format(
+          "--profile replay: offset {} s of request {} is negative or earlier than the last",
+          to_seconds((*offsets)[i]), i));
+    }
+  }
+  ArrivalSchedule schedule(ArrivalKind::replay, 0.0, 1.0, Nanoseconds::zero(), 0);
+  schedule.replay_offsets_ = std::move(offsets);
+  return schedule;
+}
+
 ArrivalSchedule ArrivalSchedule::for_worker(int worker_index, int worker_count) const {
   if (worker_count < 1 || worker_index < 0 || worker_index >= worker_count) {
     throw std::invalid_argument(
@@ -86,6 +100,9 @@ Nanoseconds ArrivalSchedule::next() {
       offset = offset_at_count(count_);
       break;
     case ArrivalKind::throughput:
+      break;
+    case ArrivalKind::replay:
+      offset = index_ < replay_offsets_->size() ? (*replay_offsets_)[index_] : Nanoseconds::max();
       break;
   }
   skip(stride_);

@@ -14,13 +14,16 @@ std::string_view to_string(ProfileKind kind) {
       return "constant";
     case ProfileKind::poisson:
       return "poisson";
+    case ProfileKind::replay:
+      return "replay";
   }
   return "unknown";
 }
 
 std::optional<ProfileKind> parse_profile_kind(std::string_view text) {
-  for (const auto kind : {ProfileKind::synchronous, ProfileKind::concurrent,
-                          ProfileKind::throughput, ProfileKind::constant, ProfileKind::poisson}) {
+  for (const auto kind :
+       {ProfileKind::synchronous, ProfileKind::concurrent, ProfileKind::throughput,
+        ProfileKind::constant, ProfileKind::poisson, ProfileKind::replay}) {
     if (text == to_string(kind)) return kind;
   }
   if (text == "sync") return ProfileKind::synchronous;
@@ -29,7 +32,7 @@ std::optional<ProfileKind> parse_profile_kind(std::string_view text) {
 
 bool is_open_loop(ProfileKind kind) {
   return kind == ProfileKind::throughput || kind == ProfileKind::constant ||
-         kind == ProfileKind::poisson;
+         kind == ProfileKind::poisson || kind == ProfileKind::replay;
 }
 
 std::string_view to_string(WhenFull policy) { return policy == WhenFull::drop ? "drop" : "queue"; }
@@ -49,6 +52,7 @@ std::optional<double> ProfileSpec::report_rate() const {
       return rate_per_s;
     case ProfileKind::synchronous:
     case ProfileKind::throughput:
+    case ProfileKind::replay:
       return std::nullopt;
   }
   return std::nullopt;

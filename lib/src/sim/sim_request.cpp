@@ -44,10 +44,10 @@ ApiError bad_prompt() {
 std::variant<std::vector<std::int64_t>, ApiError> completion_prompt_token_ids(const Json& request) {
   const auto prompt = request.find("prompt");
   if (prompt == request.end() || prompt->is_null()) return bad_request("Field required: prompt");
-  if (prompt->is_string()) return tokenize(prompt->get_ref<const std::string&>());
+  if (prompt->is_string()) return completion_text_token_ids(prompt->get_ref<const std::string&>());
   if (!prompt->is_array() || prompt->empty()) return bad_prompt();
   if (prompt->size() == 1 && prompt->front().is_string()) {
-    return tokenize(prompt->front().get_ref<const std::string&>());
+    return completion_text_token_ids(prompt->front().get_ref<const std::string&>());
   }
   // A list of token ids, taken as they are.
   std::vector<std::int64_t> ids;
@@ -117,6 +117,14 @@ std::string error_body(const ApiError& error) {
   return body.dump();
 }
 
+std::vector<std::int64_t> completion_text_token_ids(std::string_view text,
+                                                    bool add_special_tokens) {
+  std::vector<std::int64_t> ids;
+  if (add_special_tokens) ids.push_back(word_token_id(kBosToken));
+  append_tokens(text, ids);
+  return ids;
+}
+
 std::int64_t count_words(std::string_view text) {
   std::int64_t words = 0;
   bool in_word = false;
@@ -128,23 +136,36 @@ std::int64_t count_words(std::string_view text) {
   return words;
 }
 
-std::variant<std::vector<std::int64_t>, ApiError> chat_prompt_token_ids(const Json& request) {
+std::variant<std::vector<std::int64_t>, ApiError> chat_prompt_token_ids(
+    const Json& request, ChatTemplateOptions options) {
   const auto messages = request.find("messages");
   if (messages == request.end()) return bad_request("Field required: messages");
   if (!messages->is_array() || messages->empty()) {
     return bad_request("messages must be a non-empty array");
   }
   std::vector<std::int64_t> ids;
-  for (const Json& message : *messages) {
-    if (!message.is_object() || !message.contains("role")) {
+  if (options.add_special_tokens) ids.push_back(word_token_id(kBosToken));  // BOS twice, as vLLM
+  ids.push_back(word_token_id(kBosToken));
+  const auto append_header = [&ids](std::string_view role) {
+    ids.push_back(word_token_id(kHeaderStartToken));
+    append_tokens(role, ids);
+    ids.push_back(word_token_id(kHeaderEndToken));
+  };
+  for (std::size_t i = 0; i < messages->size(); ++i) {
+    const Json& message = (*messages)[i];
+    const auto role = message.is_object() ? message.find("role") : message.end();
+    if (!message.is_object() || role == message.end() || !role->is_string()) {
       return bad_request("each message must be an object with a role");
     }
+    append_header(role->get_ref<const std::string&>());
     const auto content = message.find("content");
-    if (content == message.end()) continue;
-    if (!append_content_tokens(*content, ids)) {
+    if (content != message.end() && !append_content_tokens(*content, ids)) {
       return bad_request("message content must be a string or an array of content parts");
     }
+    const bool last = i + 1 == messages->size();
+    if (!(last && options.continue_final_message)) ids.push_back(word_token_id(kEndOfTurnToken));
   }
+  if (options.add_generation_prompt && !options.continue_final_message) append_header("assistant");
   return ids;
 }
 

@@ -105,29 +105,30 @@ std::variant<Json, ApiError> parse_object(std::string_view body, std::string_vie
 
 // The ids of a TokenizeChatRequest, or of a TokenizeCompletionRequest (a string prompt).
 std::variant<std::vector<std::int64_t>, ApiError> tokenize_request_ids(const Json& request) {
-  bool add_special_tokens = false;
-  if (auto error = read_bool(request, "add_special_tokens", add_special_tokens))
-    return std::move(*error);
   const auto messages = request.find("messages");
   if (messages != request.end() && !messages->is_null()) {
-    bool add_generation_prompt = false;
-    bool continue_final_message = false;
-    if (auto error = read_bool(request, "add_generation_prompt", add_generation_prompt)) {
+    ChatTemplateOptions options;  // vLLM's TokenizeChatRequest defaults
+    if (auto error = read_bool(request, "add_special_tokens", options.add_special_tokens))
+      return std::move(*error);
+    if (auto error = read_bool(request, "add_generation_prompt", options.add_generation_prompt)) {
       return std::move(*error);
     }
-    if (auto error = read_bool(request, "continue_final_message", continue_final_message)) {
+    if (auto error = read_bool(request, "continue_final_message", options.continue_final_message)) {
       return std::move(*error);
     }
-    if (add_generation_prompt && continue_final_message) {
+    if (options.add_generation_prompt && options.continue_final_message) {
       return bad_request(
           "Cannot set both `continue_final_message` and `add_generation_prompt` to True.");
     }
-    return chat_prompt_token_ids(request);
+    return chat_prompt_token_ids(request, options);
   }
+  bool add_special_tokens = true;  // TokenizeCompletionRequest's default
+  if (auto error = read_bool(request, "add_special_tokens", add_special_tokens))
+    return std::move(*error);
   const auto prompt = request.find("prompt");
   if (prompt == request.end() || prompt->is_null()) return bad_request("Field required: prompt");
   if (!prompt->is_string()) return bad_request("prompt must be a string");
-  return tokenize(prompt->get_ref<const std::string&>());
+  return completion_text_token_ids(prompt->get_ref<const std::string&>(), add_special_tokens);
 }
 
 }  // namespace

@@ -2,39 +2,101 @@
 
 #include <fmt/format.h>
 
-#include <array>
+#include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <numbers>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/core/splitmix64.hpp"
 
 namespace llmpace::workload {
 namespace {
 
-// Common short English words: each is a single token in the GPT-2, Llama 3, Mistral and Qwen
-// vocabularies when preceded by a space.
-constexpr std::array<std::string_view, 64> kWords = {
-    "the",   "of",    "and",   "to",    "in",    "is",    "that", "for",  "it",    "as",
-    "was",   "with",  "be",    "by",    "on",    "not",   "he",   "this", "are",   "or",
-    "his",   "from",  "at",    "which", "but",   "have",  "an",   "had",  "they",  "you",
-    "were",  "their", "one",   "all",   "we",    "can",   "her",  "has",  "there", "been",
-    "if",    "more",  "when",  "will",  "would", "who",   "so",   "no",   "time",  "water",
-    "light", "house", "world", "day",   "night", "river", "city", "road", "music", "paper",
-    "green", "stone", "cloud", "field"};
-
 constexpr std::int64_t kMaxTokens = 10'000'000;
+constexpr std::string_view kKeys =
+    "prompt_tokens, prompt_tokens_stdev, prompt_tokens_min, prompt_tokens_max, output_tokens, "
+    "output_tokens_stdev, output_tokens_min, output_tokens_max, prefix_tokens, prefix_count";
 
-std::int64_t parse_count(std::string_view key, std::string_view value) {
+std::int64_t parse_count(std::string_view key, std::string_view value, std::int64_t lowest) {
   std::int64_t number = 0;
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
-  if (error != std::errc{} || end != value.data() + value.size() || number < 1 ||
+  if (error != std::errc{} || end != value.data() + value.size() || number < lowest ||
       number > kMaxTokens) {
-    throw ConfigError(fmt::format("--data: {} must be a whole number from 1 to {}, got '{}'", key,
-                                  kMaxTokens, value));
+    throw ConfigError(fmt::format("--data: {} must be a whole number from {} to {}, got '{}'", key,
+                                  lowest, kMaxTokens, value));
   }
   return number;
 }
 
+// Sets the field of `spec` that `key` names; false when no field has that name.
+bool set_field(SyntheticDataSpec& spec, std::string_view key, std::string_view value) {
+  for (auto [name, length] : {std::pair{std::string_view{"prompt_tokens"}, &spec.prompt},
+                              std::pair{std::string_view{"output_tokens"}, &spec.output}}) {
+    if (!key.starts_with(name)) continue;
+    const std::string_view suffix = key.substr(name.size());
+    if (suffix.empty()) {
+      length->mean = parse_count(key, value, 1);
+    } else if (suffix == "_stdev") {
+      length->stdev = parse_count(key, value, 0);
+    } else if (suffix == "_min") {
+      length->min = parse_count(key, value, 1);
+    } else if (suffix == "_max") {
+      length->max = parse_count(key, value, 1);
+    } else {
+      return false;
+    }
+    return true;
+  }
+  if (key == "prefix_tokens") {
+    spec.prefix_tokens = parse_count(key, value, 0);
+  } else if (key == "prefix_count") {
+    spec.prefix_count = parse_count(key, value, 1);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void check_range(const LengthSpec& length, std::string_view name) {
+  if (length.lowest() > length.highest()) {
+    throw ConfigError(fmt::format("--data: {}_min ({}) is above {}_max ({})", name, length.lowest(),
+                                  name, length.highest()));
+  }
+  if (length.stdev > 0 && (length.mean < length.lowest() || length.mean > length.highest())) {
+    throw ConfigError(fmt::format("--data: {}={} is outside [{}_min, {}_max] = [{}, {}]", name,
+                                  length.mean, name, name, length.lowest(), length.highest()));
+  }
+}
+
 }  // namespace
+
+std::int64_t LengthSpec::lowest() const {
+  if (min) return *min;
+  return stdev > 0 ? std::max<std::int64_t>(1, mean - 5 * stdev) : mean;
+}
+
+std::int64_t LengthSpec::highest() const {
+  if (max) return *max;
+  return stdev > 0 ? mean + 5 * stdev : mean;
+}
+
+std::int64_t LengthSpec::sample(std::uint64_t bits_a, std::uint64_t bits_b) const {
+  const std::int64_t low = lowest();
+  const std::int64_t high = highest();
+  if (low >= high) return low;
+  if (stdev == 0) {  // uniform on [low, high]
+    const auto span = static_cast<std::uint64_t>(high - low) + 1;
+    return low + static_cast<std::int64_t>(bits_a % span);
+  }
+  // Box-Muller from two uniforms (own code, not std::normal_distribution, so every standard
+  // library draws the same lengths for a seed).
+  const double u1 = 1.0 - unit_interval(bits_a);  // (0, 1]
+  const double u2 = unit_interval(bits_b);
+  const double normal = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  const double value = static_cast<double>(mean) + static_cast<double>(stdev) * normal;
+  return std::clamp(std::llround(value), static_cast<long long>(low), static_cast<long long>(high));
+}
 
 SyntheticDataSpec parse_synthetic_data(std::string_view text) {
   SyntheticDataSpec spec;
@@ -50,44 +112,13 @@ SyntheticDataSpec parse_synthetic_data(std::string_view text) {
           item));
     }
     const std::string_view key = item.substr(0, equals);
-    const std::string_view value = item.substr(equals + 1);
-    if (key == "prompt_tokens") {
-      spec.prompt_tokens = parse_count(key, value);
-    } else if (key == "output_tokens") {
-      spec.output_tokens = parse_count(key, value);
-    } else {
-      throw ConfigError(
-          fmt::format("--data: unknown key '{}' (supported: prompt_tokens, output_tokens)", key));
+    if (!set_field(spec, key, item.substr(equals + 1))) {
+      throw ConfigError(fmt::format("--data: unknown key '{}' (supported: {})", key, kKeys));
     }
   }
+  check_range(spec.prompt, "prompt_tokens");
+  check_range(spec.output, "output_tokens");
   return spec;
-}
-
-SyntheticPromptSource::SyntheticPromptSource(SyntheticDataSpec spec, std::uint64_t seed)
-    : spec_(spec), seed_(seed) {}
-
-Prompt SyntheticPromptSource::prompt_for(std::uint64_t index) const {
-  // The marker is the request's index spelled in words (base 64 digits from kWords), so prompts
-  // differ from their first tokens while keeping every word a single token.
-  std::mt19937_64 rng(seed_ ^ (index * 0x9E3779B97F4A7C15ULL));
-  std::uniform_int_distribution<std::size_t> pick(0, kWords.size() - 1);
-  Prompt prompt;
-  prompt.output_tokens = spec_.output_tokens;
-  prompt.text.reserve(static_cast<std::size_t>(spec_.prompt_tokens) * 6);
-  std::int64_t words = 0;
-  auto append = [&](std::string_view word) {
-    if (words > 0) prompt.text.push_back(' ');
-    prompt.text.append(word);
-    ++words;
-  };
-  std::uint64_t marker = index;
-  for (int digit = 0; digit < 4 && words < spec_.prompt_tokens; ++digit) {
-    append(kWords[marker % kWords.size()]);
-    marker /= kWords.size();
-  }
-  while (words < spec_.prompt_tokens) append(kWords[pick(rng)]);
-  prompt.approx_tokens = words;
-  return prompt;
 }
 
 }  // namespace llmpace::workload

@@ -44,6 +44,20 @@ TEST_CASE("Completions request body", "[openai][request]") {
   CHECK(body["ignore_eos"] == true);
 }
 
+TEST_CASE("Chat sends a request's own messages when it has them", "[openai][request]") {
+  GenerationRequest request;
+  request.model = "m";
+  request.prompt = "ignored for chat";
+  request.messages = nlohmann::json::array(
+      {{{"role", "system"}, {"content", "be brief"}}, {{"role", "user"}, {"content", "hi"}}});
+  const auto chat = nlohmann::json::parse(build_request_body(ApiKind::chat_completions, request));
+  CHECK(chat["messages"] == request.messages);
+  // Completions have no messages: the prompt text goes.
+  const auto completion = nlohmann::json::parse(build_request_body(ApiKind::completions, request));
+  CHECK(completion["prompt"] == "ignored for chat");
+  CHECK_FALSE(completion.contains("messages"));
+}
+
 TEST_CASE("The model field comes first in the body", "[openai][request]") {
   CHECK(build_request_body(ApiKind::chat_completions, sample_request()).rfind("{\"model\":", 0) ==
         0);

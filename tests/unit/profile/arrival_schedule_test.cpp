@@ -130,6 +130,27 @@ TEST_CASE("throughput: every request is due at the start") {
   CHECK(share.next_index() == 5);
 }
 
+TEST_CASE("replay: request n is due at its trace offset and workers share the rows") {
+  const auto offsets = std::make_shared<const std::vector<Nanoseconds>>(
+      std::vector<Nanoseconds>{Nanoseconds{0}, Nanoseconds{5}, Nanoseconds{5},
+                               Nanoseconds{1'000'000}, Nanoseconds{3'000'000'000}});
+  ArrivalSchedule schedule = ArrivalSchedule::replay(offsets);
+  CHECK(schedule.kind() == ArrivalKind::replay);
+  CHECK(take(schedule, 5) == *offsets);
+  CHECK(schedule.next() == Nanoseconds::max());  // past the last row: never due
+  ArrivalSchedule share = ArrivalSchedule::replay(offsets).for_worker(1, 2);
+  CHECK(share.next_index() == 1);
+  CHECK(share.next() == Nanoseconds{5});
+  CHECK(share.next() == Nanoseconds{1'000'000});
+  CHECK(share.next() == Nanoseconds::max());
+
+  const auto backwards = std::make_shared<const std::vector<Nanoseconds>>(
+      std::vector<Nanoseconds>{Nanoseconds{10}, Nanoseconds{9}});
+  CHECK_THROWS_WITH(ArrivalSchedule::replay(backwards), Contains("earlier than the last"));
+  CHECK_THROWS_WITH(ArrivalSchedule::replay(std::make_shared<const std::vector<Nanoseconds>>()),
+                    Contains("no rows"));
+}
+
 TEST_CASE("poisson: gaps are exponential with mean 1/R (Kolmogorov–Smirnov at α = 0.01)") {
   constexpr double kRate = 50.0;
   constexpr std::size_t kGaps = 20'000;

@@ -107,8 +107,11 @@ TEST_CASE("engine gauges replace the in-flight count once an engine reports") {
   SimMetrics metrics;
   metrics.on_request_started();
   CHECK(metrics.running() == 1);
-  metrics.set_engine_gauges({.running = 7, .waiting = 3, .kv_cache_usage = 0.5,
-                             .preemptions_total = 2, .prefix_cache_queries_total = 100,
+  metrics.set_engine_gauges({.running = 7,
+                             .waiting = 3,
+                             .kv_cache_usage = 0.5,
+                             .preemptions_total = 2,
+                             .prefix_cache_queries_total = 100,
                              .prefix_cache_hits_total = 40});
   CHECK(metrics.running() == 7);
   const std::string text = metrics.render_prometheus("m");

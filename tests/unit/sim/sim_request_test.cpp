@@ -44,7 +44,8 @@ TEST_CASE("chat requests: prompt words, max tokens, stream options") {
                                               {"type": "image_url", "image_url": {"url": "x"}}]}]
   })");
   CHECK(request.api == ApiKind::chat_completions);
-  CHECK(request.prompt_tokens == 5);
+  // 5 words, and the template: BOS, 2 x (header of 3 + end of turn), assistant header of 3.
+  CHECK(request.prompt_tokens == 5 + 1 + 2 * 4 + 3);
   CHECK(request.output_tokens == 7);
   CHECK(request.stream);
   CHECK(request.include_usage);
@@ -65,8 +66,9 @@ TEST_CASE("chat: max_completion_tokens wins over max_tokens, defaults apply") {
 }
 
 TEST_CASE("completions: prompt as string, list of one string, or token ids") {
-  CHECK(parse_ok(ApiKind::completions, R"({"prompt":"a b c","max_tokens":2})").prompt_tokens == 3);
-  CHECK(parse_ok(ApiKind::completions, R"({"prompt":["a b"]})").prompt_tokens == 2);
+  // Text prompts get BOS; token ids are taken as they are.
+  CHECK(parse_ok(ApiKind::completions, R"({"prompt":"a b c","max_tokens":2})").prompt_tokens == 4);
+  CHECK(parse_ok(ApiKind::completions, R"({"prompt":["a b"]})").prompt_tokens == 3);
   CHECK(parse_ok(ApiKind::completions, R"({"prompt":[1,2,3,4]})").prompt_tokens == 4);
   // max_completion_tokens is a chat field; completions read max_tokens only.
   CHECK(
@@ -103,10 +105,12 @@ TEST_CASE("an unknown model gives 404 NotFoundError") {
 TEST_CASE("prompt token ids match prompt_tokens") {
   const auto chat = parse_ok(ApiKind::chat_completions,
                              R"({"messages":[{"role":"user","content":"lorem ipsum zebra"}]})");
-  CHECK(chat.prompt_token_ids == tokenize("lorem ipsum zebra"));
+  CHECK(chat.prompt_token_ids ==
+        tokenize("<|begin_of_text|> <|start_header_id|> user <|end_header_id|> lorem ipsum zebra "
+                 "<|eot_id|> <|start_header_id|> assistant <|end_header_id|>"));
   CHECK(static_cast<std::int64_t>(chat.prompt_token_ids.size()) == chat.prompt_tokens);
   const auto text = parse_ok(ApiKind::completions, R"({"prompt":["lorem  ipsum"]})");
-  CHECK(text.prompt_token_ids == std::vector<std::int64_t>{0, 1});
+  CHECK(text.prompt_token_ids == std::vector<std::int64_t>{word_token_id(kBosToken), 0, 1});
   const auto ids = parse_ok(ApiKind::completions, R"({"prompt":[7,300,2147483647]})");
   CHECK(ids.prompt_token_ids == std::vector<std::int64_t>{7, 300, 2147483647});
   CHECK(ids.prompt_tokens == 3);

@@ -88,7 +88,7 @@ TEST_CASE("streaming chat sends role, one chunk per token, usage and [DONE]") {
   }
   CHECK(events[6]["choices"] == Json::array());
   CHECK(events[6]["usage"] ==
-        Json{{"prompt_tokens", 3}, {"completion_tokens", 5}, {"total_tokens", 8}});
+        Json{{"prompt_tokens", 3 + 8}, {"completion_tokens", 5}, {"total_tokens", 16}});
 }
 
 TEST_CASE("streaming completions without usage") {
@@ -197,7 +197,7 @@ TEST_CASE("non-streaming responses and the default output length") {
 
   const auto completion = client.post("/v1/completions", R"({"prompt":"x y z","max_tokens":2})");
   CHECK(Json::parse(completion.body)["usage"] ==
-        Json{{"prompt_tokens", 3}, {"completion_tokens", 2}, {"total_tokens", 5}});
+        Json{{"prompt_tokens", 1 + 3}, {"completion_tokens", 2}, {"total_tokens", 6}});
 }
 
 TEST_CASE("errors: bad JSON 400, unknown model 404, fail_rate 1 gives 500") {
@@ -256,7 +256,8 @@ TEST_CASE("/metrics counts finished requests") {
   CHECK(metrics.status == 200);
   CHECK(metrics.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
   const std::string labels = R"({engine="0",model_name="sim-model")";
-  CHECK_THAT(metrics.body, Catch::Contains("vllm:prompt_tokens_total" + labels + "} 4.0\n"));
+  // BOS and 3 words, BOS and 1 word.
+  CHECK_THAT(metrics.body, Catch::Contains("vllm:prompt_tokens_total" + labels + "} 6.0\n"));
   CHECK_THAT(metrics.body, Catch::Contains("vllm:generation_tokens_total" + labels + "} 5.0\n"));
   CHECK_THAT(metrics.body, Catch::Contains("vllm:request_success_total" + labels +
                                            R"(,finished_reason="length"} 2.0)"));
@@ -328,14 +329,15 @@ TEST_CASE("an engine preset serves through the shared engine with its metrics") 
 
   const auto tokens = client.post("/tokenize", R"({"prompt":"one two three"})");
   REQUIRE(tokens.status == 200);
-  CHECK(Json::parse(tokens.body)["count"] == 3);
+  CHECK(Json::parse(tokens.body)["count"] == 4);  // BOS and 3 words
 
   const auto metrics = client.get("/metrics").body;
   const std::string labels = R"({engine="0",model_name="sim-model"})";
   CHECK_THAT(metrics, Catch::Contains("vllm:gpu_cache_usage_perc" + labels + " 0.0\n"));
   CHECK_THAT(metrics,
              Catch::Contains("vllm:time_per_output_token_seconds_count" + labels + " 3.0\n"));
-  CHECK_THAT(metrics, Catch::Contains("vllm:prefix_cache_queries_total" + labels + " 3.0\n"));
+  // The chat prompt: 3 words in the template.
+  CHECK_THAT(metrics, Catch::Contains("vllm:prefix_cache_queries_total" + labels + " 11.0\n"));
 
   const auto gpu = client.get("/dcgm/metrics");
   CHECK(gpu.status == 200);

@@ -146,9 +146,9 @@ TEST_CASE("prefix block hashes are chained per full block") {
 
 TEST_CASE("tokenize completion requests in vLLM's shape") {
   const Json body = tokenize_ok(R"({"model":"m","prompt":"lorem ipsum zebra"})");
-  CHECK(body["count"] == 3);
+  CHECK(body["count"] == 4);  // BOS and 3 words
   CHECK(body["max_model_len"] == 4096);
-  CHECK(body["tokens"].get<Ids>() == tokenize("lorem ipsum zebra"));
+  CHECK(body["tokens"].get<Ids>() == tokenize("<|begin_of_text|> lorem ipsum zebra"));
   CHECK(body["token_strs"].is_null());
   CHECK(body.size() == 4);
 
@@ -156,7 +156,9 @@ TEST_CASE("tokenize completion requests in vLLM's shape") {
                                 R"("add_special_tokens":false})");
   CHECK(strs["token_strs"][0] == "lorem");
   CHECK(strs["token_strs"][1] == token_string(tokenize("zebra").front()));
-  CHECK(tokenize_ok(R"({"prompt":""})")["count"] == 0);
+  CHECK(tokenize_ok(R"({"prompt":""})")["count"] == 1);
+  CHECK(tokenize_ok(R"({"prompt":"","add_special_tokens":false})")["count"] == 0);
+  CHECK(tokenize_ok(R"({"prompt":"a b","add_special_tokens":false})")["count"] == 2);
 }
 
 TEST_CASE("tokenize chat requests count like chat completions") {
@@ -169,11 +171,21 @@ TEST_CASE("tokenize chat requests count like chat completions") {
                                          "{" + messages + "}", "m", 16);
   REQUIRE(std::holds_alternative<GenerationRequest>(parsed));
   const auto& generation = std::get<GenerationRequest>(parsed);
-  CHECK(body["count"] == 5);
+  // 5 words; BOS; system, user and assistant turns (header of 3, end of turn); assistant header.
+  CHECK(body["count"] == 5 + 1 + 3 * 4 + 3);
   CHECK(body["count"] == generation.prompt_tokens);
   CHECK(body["tokens"].get<Ids>() == generation.prompt_token_ids);
-  CHECK(body["tokens"].get<Ids>() == tokenize("be brief hello there world"));
-  CHECK(tokenize_ok("{" + messages + R"(,"continue_final_message":true})")["count"] == 5);
+  CHECK(body["tokens"].get<Ids>() ==
+        tokenize("<|begin_of_text|> <|start_header_id|> system <|end_header_id|> be brief "
+                 "<|eot_id|> <|start_header_id|> user <|end_header_id|> hello there world "
+                 "<|eot_id|> <|start_header_id|> assistant <|end_header_id|> <|eot_id|> "
+                 "<|start_header_id|> assistant <|end_header_id|>"));
+  // Continuing the final message leaves it open and adds no generation prompt.
+  CHECK(tokenize_ok("{" + messages +
+                    R"(,"continue_final_message":true,"add_generation_prompt":false})")["count"] ==
+        5 + 1 + 3 * 4 - 1);
+  CHECK(tokenize_ok("{" + messages + R"(,"add_generation_prompt":false})")["count"] == 5 + 1 + 12);
+  CHECK(tokenize_ok("{" + messages + R"(,"add_special_tokens":true})")["count"] == 5 + 2 + 12 + 3);
 }
 
 TEST_CASE("bad tokenize requests give 400 and a wrong model 404") {

@@ -1,32 +1,35 @@
 #include "llmpace/workload/synthetic_data.hpp"
 
 #include <catch2/catch.hpp>
-#include <sstream>
+#include <cmath>
+#include <map>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/core/splitmix64.hpp"
 
 using namespace llmpace;
 using namespace llmpace::workload;
 
-namespace {
-std::int64_t count_words(const std::string& text) {
-  std::istringstream stream(text);
-  std::string word;
-  std::int64_t words = 0;
-  while (stream >> word) ++words;
-  return words;
-}
-}  // namespace
-
-TEST_CASE("parse_synthetic_data reads both keys in any order") {
+TEST_CASE("parse_synthetic_data reads every key in any order") {
   auto spec = parse_synthetic_data("prompt_tokens=128,output_tokens=64");
-  CHECK(spec.prompt_tokens == 128);
-  CHECK(spec.output_tokens == 64);
+  CHECK(spec.prompt.mean == 128);
+  CHECK(spec.output.mean == 64);
   spec = parse_synthetic_data("output_tokens=7,prompt_tokens=3");
-  CHECK(spec.prompt_tokens == 3);
-  CHECK(spec.output_tokens == 7);
+  CHECK(spec.prompt.mean == 3);
+  CHECK(spec.output.mean == 7);
   spec = parse_synthetic_data("output_tokens=9");
-  CHECK(spec.prompt_tokens == SyntheticDataSpec{}.prompt_tokens);
+  CHECK(spec.prompt.mean == SyntheticDataSpec{}.prompt.mean);
+  spec = parse_synthetic_data(
+      "prompt_tokens=500,prompt_tokens_stdev=50,prompt_tokens_min=400,prompt_tokens_max=700,"
+      "output_tokens=100,output_tokens_min=50,output_tokens_max=150,prefix_tokens=64,"
+      "prefix_count=4");
+  CHECK(spec.prompt.stdev == 50);
+  CHECK(spec.prompt.lowest() == 400);
+  CHECK(spec.prompt.highest() == 700);
+  CHECK(spec.output.lowest() == 50);
+  CHECK(spec.output.highest() == 150);
+  CHECK(spec.prefix_tokens == 64);
+  CHECK(spec.prefix_count == 4);
 }
 
 TEST_CASE("parse_synthetic_data rejects garbage with a message naming the problem") {
@@ -35,28 +38,52 @@ TEST_CASE("parse_synthetic_data rejects garbage with a message naming the proble
   CHECK_THROWS_WITH(parse_synthetic_data("prompt_tokens=0"), Catch::Contains("whole number"));
   CHECK_THROWS_WITH(parse_synthetic_data("prompt_tokens=-5"), Catch::Contains("whole number"));
   CHECK_THROWS_WITH(parse_synthetic_data("colour=blue"), Catch::Contains("unknown key 'colour'"));
+  CHECK_THROWS_WITH(parse_synthetic_data("prompt_tokens_sdev=3"),
+                    Catch::Contains("unknown key 'prompt_tokens_sdev'"));
+  CHECK_THROWS_WITH(parse_synthetic_data("prompt_tokens_min=10,prompt_tokens_max=5"),
+                    Catch::Contains("prompt_tokens_min (10) is above prompt_tokens_max (5)"));
+  CHECK_THROWS_WITH(
+      parse_synthetic_data("prompt_tokens=10,prompt_tokens_stdev=2,prompt_tokens_min=20"),
+      Catch::Contains("outside"));
   CHECK_THROWS_AS(parse_synthetic_data(""), ConfigError);
   CHECK_THROWS_AS(parse_synthetic_data("prompt_tokens=12x"), ConfigError);
 }
 
-TEST_CASE("synthetic prompts have the requested word count and output length") {
-  const SyntheticPromptSource source({.prompt_tokens = 128, .output_tokens = 64}, 7);
-  for (std::uint64_t index : {0u, 1u, 63u, 64u, 5000u}) {
-    const Prompt prompt = source.prompt_for(index);
-    CHECK(count_words(prompt.text) == 128);
-    CHECK(prompt.approx_tokens == 128);
-    CHECK(prompt.output_tokens == 64);
-  }
-  const SyntheticPromptSource tiny({.prompt_tokens = 2, .output_tokens = 1}, 7);
-  CHECK(count_words(tiny.prompt_for(99).text) == 2);
-}
+TEST_CASE("lengths follow GuideLLM's sampler: fixed then uniform then clamped normal") {
+  const auto draws = [](const LengthSpec& spec, int count) {
+    std::vector<std::int64_t> values;
+    for (int i = 0; i < count; ++i) {
+      values.push_back(spec.sample(splitmix64(2 * i), splitmix64(2 * i + 1)));
+    }
+    return values;
+  };
+  for (const auto value : draws(fixed_length(42), 100)) CHECK(value == 42);
 
-TEST_CASE("synthetic prompts are deterministic per seed and unique per request") {
-  const SyntheticPromptSource a({.prompt_tokens = 32, .output_tokens = 8}, 1);
-  const SyntheticPromptSource b({.prompt_tokens = 32, .output_tokens = 8}, 1);
-  const SyntheticPromptSource c({.prompt_tokens = 32, .output_tokens = 8}, 2);
-  CHECK(a.prompt_for(5).text == b.prompt_for(5).text);
-  CHECK(a.prompt_for(5).text != c.prompt_for(5).text);
-  // The leading marker differs between neighbouring requests (no shared prefix to cache).
-  CHECK(a.prompt_for(5).text.substr(0, 8) != a.prompt_for(6).text.substr(0, 8));
+  LengthSpec uniform = fixed_length(100);
+  uniform.min = 10;
+  uniform.max = 13;
+  std::map<std::int64_t, int> seen;
+  for (const auto value : draws(uniform, 4000)) ++seen[value];
+  REQUIRE(seen.size() == 4);  // 10, 11, 12 and 13, about 1000 each
+  for (const auto& [value, times] : seen) {
+    CHECK(value >= 10);
+    CHECK(value <= 13);
+    CHECK(times > 850);
+  }
+
+  LengthSpec normal = fixed_length(500);
+  normal.stdev = 50;
+  normal.min = 420;
+  const auto values = draws(normal, 20000);
+  double sum = 0;
+  double squares = 0;
+  for (const auto value : values) {
+    CHECK(value >= 420);
+    CHECK(value <= 750);  // mean + 5 stdev
+    sum += static_cast<double>(value);
+  }
+  const double mean = sum / static_cast<double>(values.size());
+  for (const auto value : values) squares += std::pow(static_cast<double>(value) - mean, 2);
+  CHECK(mean == Approx(500).margin(2.5));  // clamping at 420 (-1.6 sd) lifts it a little
+  CHECK(std::sqrt(squares / static_cast<double>(values.size())) == Approx(47).margin(3));
 }

@@ -11,7 +11,7 @@
 #include "llmpace/http/connection.hpp"
 #include "llmpace/metrics/request_record.hpp"
 #include "llmpace/openai/chunk_decoder.hpp"
-#include "llmpace/workload/synthetic_data.hpp"
+#include "llmpace/workload/prompt.hpp"
 
 namespace llmpace::engine {
 

@@ -17,13 +17,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "llmpace/core/time.hpp"
 #include "llmpace/engine/target.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
 #include "llmpace/metrics/progress_snapshot.hpp"
 #include "llmpace/profile/profile_spec.hpp"
-#include "llmpace/workload/synthetic_data.hpp"
+#include "llmpace/workload/prompt.hpp"
 
 namespace llmpace::engine {
 
@@ -43,7 +44,9 @@ struct RunnerOptions {
 
 class Runner {
  public:
-  Runner(Target target, workload::SyntheticPromptSource prompts, RunnerOptions options = {});
+  /// `prompts` is shared with the workers for the runner's lifetime.
+  Runner(Target target, std::shared_ptr<const workload::PromptSource> prompts,
+         RunnerOptions options = {});
 
   metrics::BenchmarkResult run(const profile::ProfileSpec& spec);
 
@@ -52,7 +55,7 @@ class Runner {
 
  private:
   Target target_;
-  workload::SyntheticPromptSource prompts_;
+  std::shared_ptr<const workload::PromptSource> prompts_;
   RunnerOptions options_;
   std::uint64_t prompts_used_ = 0;  // prompts of earlier benchmarks of this run
   bool interrupted_ = false;

@@ -45,7 +45,7 @@ enum class TokenCountSource : std::uint8_t {
   none,          // unknown
   server_usage,  // the server's `usage` object
   chunk_count,   // counted content/reasoning-carrying chunks (one token per chunk assumed)
-  client,        // the client's own count of the prompt it generated (approximate)
+  client,        // the length the client asked for (exact with --tokenizer server or a file)
 };
 
 std::string_view to_string(RequestStatus status);

@@ -1,6 +1,7 @@
 // Request bodies for OpenAI-compatible streaming endpoints.
 //
-// Chat:        {"model", "messages":[{"role":"user","content":prompt}], "stream":true,
+// Chat:        {"model", "messages":[{"role":"user","content":prompt}] (or the request's own
+//               messages), "stream":true,
 //               "stream_options":{"include_usage":true}, "max_completion_tokens":N,
 //               "max_tokens":N, "ignore_eos":true, ...extra}
 // Completions: {"model", "prompt", "stream":true, "stream_options":{"include_usage":true},
@@ -23,6 +24,8 @@ namespace llmpace::openai {
 struct GenerationRequest {
   std::string model;
   std::string prompt;
+  /// Chat only: the messages to send instead of one user message with `prompt` (when an array).
+  nlohmann::json messages;
   /// Fixed output length; nullopt lets the server decide (no max_tokens, no ignore_eos).
   std::optional<std::int64_t> max_output_tokens;
   bool ignore_eos = true;  // only sent together with max_output_tokens

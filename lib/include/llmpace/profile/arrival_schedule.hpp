@@ -6,6 +6,7 @@
 //   poisson R     gaps ~ Gamma(shape k, scale 1/(k R)); k = 1 (the default) is exponential gaps,
 //                 i.e. a Poisson process; larger k is more regular ("burstiness" as in vLLM)
 //   throughput    every request due at 0
+//   replay        request n due at offsets[n] (a trace's timestamps); past the end, never
 //
 // Request 0 is due at offset 0 for every kind. With a rampup T the rate rises linearly from 0 to R
 // over T, then stays at R: the schedule is that of the steady process with its time axis
@@ -19,13 +20,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <random>
+#include <vector>
 
 #include "llmpace/core/time.hpp"
 
 namespace llmpace::profile {
 
-enum class ArrivalKind { constant, poisson, throughput };
+enum class ArrivalKind { constant, poisson, throughput, replay };
 
 class ArrivalSchedule {
  public:
@@ -35,6 +38,9 @@ class ArrivalSchedule {
   static ArrivalSchedule poisson(double rate_per_s, std::uint64_t seed, double burstiness = 1.0,
                                  Nanoseconds rampup = {});
   static ArrivalSchedule throughput();
+  /// Request n due at offsets[n] (shared, not copied, by the workers' shares). Throws
+  /// ConfigError when an offset is negative or the offsets are not in order.
+  static ArrivalSchedule replay(std::shared_ptr<const std::vector<Nanoseconds>> offsets);
 
   /// The share of worker `worker_index` of `worker_count`: every worker_count-th request of this
   /// schedule from the next one on, starting worker_index requests later. Throws
@@ -42,6 +48,7 @@ class ArrivalSchedule {
   [[nodiscard]] ArrivalSchedule for_worker(int worker_index, int worker_count) const;
 
   /// Offset of the next request of this schedule (or of this worker's share), then moves on.
+  /// A replay past its last offset returns Nanoseconds::max().
   /// O(1) per call (O(worker_count) draws for a poisson worker); never allocates.
   Nanoseconds next();
   /// Global index (in the single-thread sequence) of the request the next call to next() returns.
@@ -76,6 +83,7 @@ class ArrivalSchedule {
   std::mt19937_64 rng_;
   std::exponential_distribution<double> exponential_{1.0};
   std::gamma_distribution<double> gamma_;
+  std::shared_ptr<const std::vector<Nanoseconds>> replay_offsets_;  // replay only
 };
 
 }  // namespace llmpace::profile

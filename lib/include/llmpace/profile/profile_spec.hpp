@@ -6,6 +6,7 @@
 //   constant     open loop: request n due at start + n / rate (after any rampup)
 //   poisson      open loop: exponential gaps with mean 1 / rate from one seeded generator
 //                (gamma gaps with shape `burstiness` when it is not 1)
+//   replay       open loop: request n due at replay_offsets[n] (a trace's timestamps, scaled)
 //
 // Constraints apply to each benchmark, never to a whole run: it ends when max_requests have been
 // started and finished, when max_duration has passed, or when the errors pass max_errors or
@@ -15,15 +16,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "llmpace/core/time.hpp"
 #include "llmpace/profile/time_window.hpp"
 
 namespace llmpace::profile {
 
-enum class ProfileKind { synchronous, concurrent, throughput, constant, poisson };
+enum class ProfileKind { synchronous, concurrent, throughput, constant, poisson, replay };
 
 std::string_view to_string(ProfileKind kind);
 /// Parses a profile name; nullopt when unknown.
@@ -61,6 +64,8 @@ struct ProfileSpec {
   std::optional<double> max_error_rate;    // stop once errored / finished exceeds this (0..1)
   bool drain = false;                      // at the end, let in-flight requests finish
   TimeWindow window;                       // warmup and cooldown, excluded from statistics
+  /// replay: when each request is due, from the start; shared by the workers' schedules.
+  std::shared_ptr<const std::vector<Nanoseconds>> replay_offsets;
 
   /// The rate as reports show it: streams for concurrent, req/s for constant and poisson, none
   /// for synchronous and throughput.

@@ -61,12 +61,33 @@ std::variant<GenerationRequest, ApiError> parse_generation_request(
 /// Number of whitespace-separated words in `text` (the simulator's token count).
 std::int64_t count_words(std::string_view text);
 
-/// The prompt token ids of a chat request object (its `messages`): the words of every message's
-/// text content (a string, null, or an array of parts of which only {"type":"text"} count), in
-/// order. Shared by chat completions and POST /tokenize, so that both count alike. A missing or
-/// empty `messages` or a malformed message gives 400.
+/// The simulator's chat template, shaped like Llama 3's so that a chat prompt costs more tokens
+/// than its text (as on a real server): BOS, then per message a header (start, the role's words,
+/// end), the content and an end-of-turn token, then the assistant header as generation prompt.
+/// A single user message of n words is n + 8 tokens. The special tokens are words of the token
+/// model (with ordinary hashed ids), so a prompt that spells them tokenizes alike.
+inline constexpr std::string_view kBosToken = "<|begin_of_text|>";
+inline constexpr std::string_view kHeaderStartToken = "<|start_header_id|>";
+inline constexpr std::string_view kHeaderEndToken = "<|end_header_id|>";
+inline constexpr std::string_view kEndOfTurnToken = "<|eot_id|>";
+
+struct ChatTemplateOptions {
+  bool add_generation_prompt = true;    // the assistant header at the end
+  bool continue_final_message = false;  // leave the last message open (no end of turn)
+  bool add_special_tokens = false;      // a second BOS before the template's, as vLLM does
+};
+
+/// The prompt token ids of a chat request object (its `messages`) under the template above; the
+/// text of a message is its content (a string, null, or an array of parts of which only
+/// {"type":"text"} count). Shared by chat completions and POST /tokenize, so that both count
+/// alike. A missing or empty `messages` or a malformed message gives 400.
 std::variant<std::vector<std::int64_t>, ApiError> chat_prompt_token_ids(
-    const nlohmann::json& request);
+    const nlohmann::json& request, ChatTemplateOptions options = {});
+
+/// The prompt token ids of a completions text prompt: BOS (with add_special_tokens, as vLLM
+/// always does for generation) and one id per word.
+std::vector<std::int64_t> completion_text_token_ids(std::string_view text,
+                                                    bool add_special_tokens = true);
 
 /// A 404 if `request` (an object) names a `model` other than `served_model`, a 400 if `model` is
 /// not a string; nothing if it matches or is absent or null.

@@ -8,7 +8,8 @@
 // no sign, no leading zero) of an id in [kVocabularyWords, kMaxTokenId], which has that id. So
 // detokenize writes every id it cannot spell as "tok<id>", and tokenize(detokenize(ids)) == ids
 // for every list of valid ids. Text is not preserved: "Hello, world" detokenizes to placeholders.
-// Special tokens and chat templates add nothing.
+// Prompts add special tokens like a Llama 3 model: BOS before a completions prompt, and a chat
+// template around messages (chat_prompt_token_ids in sim_request.hpp).
 //
 // Pure functions; no I/O; safe from any thread (the vocabulary index is built once, on first use,
 // by a thread-safe static initialiser).
@@ -66,8 +67,9 @@ std::vector<std::uint64_t> prefix_block_hashes(std::span<const std::int64_t> tok
 
 /// POST /tokenize. A body with `messages` is a TokenizeChatRequest (tokens as in a chat
 /// completion: chat_prompt_token_ids); otherwise a TokenizeCompletionRequest whose `prompt` must
-/// be a string. add_special_tokens, add_generation_prompt and continue_final_message are
-/// validated (both of the last two true is a 400, as in vLLM) but add no tokens. The answer is
+/// be a string (BOS added unless add_special_tokens is false). add_generation_prompt and
+/// continue_final_message shape the chat template (both true is a 400, as in vLLM), and
+/// add_special_tokens (default false for chat) adds a second BOS, as vLLM does. The answer is
 /// {"count","max_model_len","tokens","token_strs"}, token_strs null unless return_token_strs.
 /// Bad JSON or fields give 400; a `model` other than `served_model` gives 404.
 std::variant<std::string, ApiError> tokenize_response(std::string_view request_body,

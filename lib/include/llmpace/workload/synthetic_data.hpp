@@ -1,47 +1,56 @@
-// Synthetic workload: prompts of a requested length and a fixed output length, from
-// `--data prompt_tokens=N,output_tokens=M` (GuideLLM's key=value form).
+// The synthetic workload spec, from `--data key=value,...` (GuideLLM's keys and semantics):
 //
-// Prompt length is approximate in this version: a prompt of N tokens is N words from a fixed
-// English word list, each of which is one token for common BPE tokenizers (and exactly one for the
-// built-in simulator, which counts words). Exact token counts against a real tokenizer come later.
-// Every prompt starts with a unique marker word sequence so a server's prefix cache cannot reuse
-// one request's prompt for the next.
+//   prompt_tokens=N          mean prompt length, in the served model's tokens (default 256)
+//   prompt_tokens_stdev=S    spread: with S > 0 lengths are normal(N, S) rounded and clamped
+//   prompt_tokens_min=A      lower bound (default max(1, N - 5 S), or N without S)
+//   prompt_tokens_max=B      upper bound (default N + 5 S, or N without S);
+//                            min and max without a stdev: uniform on [A, B]
+//   output_tokens=M, output_tokens_stdev, output_tokens_min, output_tokens_max   likewise (128)
+//   prefix_tokens=P          a shared prefix of P tokens before each prompt (default 0) ...
+//   prefix_count=C           ... one of C different prefixes, request i taking prefix i mod C
 //
-// Pure; a SyntheticPromptSource is used by one thread at a time.
+// A request's prompt is its prefix (if any) and then prompt_tokens tokens, so the server counts
+// P + N prompt tokens (GuideLLM's convention); N includes whatever the request form adds (chat
+// template, BOS) when the tokenizer is the server's.
+//
+// Pure.
 #pragma once
 
 #include <cstdint>
-#include <random>
-#include <string>
+#include <optional>
 #include <string_view>
 
 namespace llmpace::workload {
 
+/// A length distribution, GuideLLM's IntegerRangeSampler.
+struct LengthSpec {
+  std::int64_t mean = 0;
+  std::int64_t stdev = 0;  // 0: no spread (fixed, or uniform when min < max)
+  std::optional<std::int64_t> min;
+  std::optional<std::int64_t> max;
+
+  [[nodiscard]] std::int64_t lowest() const;   // the effective lower bound
+  [[nodiscard]] std::int64_t highest() const;  // the effective upper bound
+  /// One length from two independent uniform 64-bit draws (deterministic in them).
+  [[nodiscard]] std::int64_t sample(std::uint64_t bits_a, std::uint64_t bits_b) const;
+};
+
+/// A fixed length.
+inline LengthSpec fixed_length(std::int64_t tokens) {
+  LengthSpec spec;
+  spec.mean = tokens;
+  return spec;
+}
+
 struct SyntheticDataSpec {
-  std::int64_t prompt_tokens = 256;
-  std::int64_t output_tokens = 128;
+  LengthSpec prompt = fixed_length(256);
+  LengthSpec output = fixed_length(128);
+  std::int64_t prefix_tokens = 0;
+  std::int64_t prefix_count = 1;
 };
 
-/// Parses "prompt_tokens=N,output_tokens=M" (either key may be omitted; defaults above).
-/// Throws ConfigError naming the bad part.
+/// Parses the key=value list above. Throws ConfigError naming the bad part (unknown key, a
+/// value that is not a whole number in range, min above max, a mean outside [min, max]).
 SyntheticDataSpec parse_synthetic_data(std::string_view text);
-
-struct Prompt {
-  std::string text;
-  std::int64_t approx_tokens = 0;  // words in `text`
-  std::int64_t output_tokens = 0;  // max output tokens to request
-};
-
-class SyntheticPromptSource {
- public:
-  SyntheticPromptSource(SyntheticDataSpec spec, std::uint64_t seed);
-
-  /// The prompt for request `index`. Deterministic in (spec, seed, index).
-  Prompt prompt_for(std::uint64_t index) const;
-
- private:
-  SyntheticDataSpec spec_;
-  std::uint64_t seed_;
-};
 
 }  // namespace llmpace::workload

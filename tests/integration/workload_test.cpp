@@ -1,0 +1,206 @@
+// Workloads end to end: exact prompt lengths against the simulator's /tokenize, shared prefixes
+// seen by its prefix cache, dataset files, and trace replay timing.
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+
+#include "harness.hpp"
+
+using namespace llmpace::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::ifstream file(path);
+  std::vector<nlohmann::json> lines;
+  std::string line;
+  while (std::getline(file, line)) {
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  }
+  return lines;
+}
+
+std::string dataset(const std::string& name) {
+  return std::string(LLMPACE_TEST_DATA_DIR) + "/datasets/" + name;
+}
+
+}  // namespace
+
+TEST_CASE("prompts asked for N tokens have exactly N in the server's usage for every request") {
+  for (const std::string api : {"chat", "completions"}) {
+    for (const int tokens : {128, 512, 2048}) {
+      INFO(api << " " << tokens);
+      ScratchDir scratch;
+      const auto result = run_to_exit(
+          llmpace_binary(), {"benchmark", "--target", "sim", "--api", api, "--tokenizer", "server",
+                             "--profile", "concurrent", "--rate", "4", "--max-requests", "24",
+                             "--data", fmt::format("prompt_tokens={},output_tokens=4", tokens),
+                             "--output", scratch.file("r.jsonl")});
+      INFO(result.stderr_text);
+      REQUIRE(result.exit_code == 0);
+      CHECK_THAT(result.stderr_text, Contains("server /tokenize (vLLM)"));
+      const auto requests = read_jsonl(scratch.file("r.jsonl"));
+      REQUIRE(requests.size() == 24);
+      for (const auto& request : requests) {
+        CHECK(request["prompt_tokens_source"] == "server_usage");
+        CHECK(request["prompt_tokens"] == tokens);
+      }
+    }
+  }
+}
+
+TEST_CASE("spread prompt lengths are exact per request and follow the distribution") {
+  ScratchDir scratch;
+  const auto result = run_to_exit(
+      llmpace_binary(),
+      {"benchmark", "--target", "sim", "--profile", "concurrent", "--rate", "8", "--max-requests",
+       "60", "--data",
+       "prompt_tokens=300,prompt_tokens_stdev=60,prompt_tokens_min=100,prompt_tokens_max=400,"
+       "output_tokens=6,output_tokens_min=2,output_tokens_max=10",
+       "--output", scratch.file("r.jsonl"), "--output", scratch.file("r.json")});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.stderr_text, !Contains("not exact"));
+  const auto requests = read_jsonl(scratch.file("r.jsonl"));
+  REQUIRE(requests.size() == 60);
+  std::set<std::int64_t> prompt_lengths;
+  for (const auto& request : requests) {
+    const auto prompt_tokens = request["prompt_tokens"].get<std::int64_t>();
+    CHECK(prompt_tokens >= 100);
+    CHECK(prompt_tokens <= 400);
+    CHECK(request["output_tokens"].get<std::int64_t>() >= 2);
+    CHECK(request["output_tokens"].get<std::int64_t>() <= 10);
+    prompt_lengths.insert(prompt_tokens);
+  }
+  CHECK(prompt_lengths.size() > 20);
+  const auto report = read_json_file(scratch.file("r.json"));
+  CHECK(report["run"]["workload"]["exact_prompt_tokens"] == true);
+  CHECK(report["run"]["workload"]["request_form_overhead_tokens"] == 8);
+}
+
+TEST_CASE("a prefix cache hits shared prefixes and never the unique prompts") {
+  auto sim = start_sim_process({"--preset", "fast"});
+  const auto hits = [&] {
+    return prometheus_value(http_get(sim.url, "/metrics"), "vllm:prefix_cache_hits_total")
+        .value_or(-1);
+  };
+  ScratchDir scratch;
+  run_benchmark_report(scratch, {"--target", sim.url, "--profile", "synchronous", "--max-requests",
+                                 "12", "--data", "prompt_tokens=128,output_tokens=2"});
+  CHECK(hits() == 0);  // every prompt differs from its first block on
+  run_benchmark_report(
+      scratch, {"--target", sim.url, "--profile", "synchronous", "--max-requests", "12", "--data",
+                "prompt_tokens=128,output_tokens=2,prefix_tokens=256,"
+                "prefix_count=2"});
+  // Requests 3..12 find their group's 256-token prefix cached: 16 blocks of 16 each.
+  CHECK(hits() == 10 * 256);
+}
+
+TEST_CASE("dataset files send their rows: JSONL CSV ShareGPT and chat messages") {
+  for (const std::string name : {"broken.jsonl", "quoted.csv", "sharegpt.json", "messages.jsonl",
+                                 "array.json", "burstgpt.csv"}) {
+    INFO(name);
+    ScratchDir scratch;
+    const auto result = run_to_exit(llmpace_binary(),
+                                    {"benchmark", "--target", "sim", "--profile", "synchronous",
+                                     "--max-requests", "3", "--data", dataset(name), "--output",
+                                     scratch.file("r.jsonl"), "--output", scratch.file("r.json")});
+    INFO(result.stderr_text);
+    REQUIRE(result.exit_code == 0);
+    const auto requests = read_jsonl(scratch.file("r.jsonl"));
+    CHECK(requests.size() == 3);
+    for (const auto& request : requests) CHECK(request["status"] == "successful");
+    CHECK(read_json_file(scratch.file("r.json"))["run"]["workload"]["kind"] == "file");
+  }
+}
+
+TEST_CASE("a broken row is reported with its file and line and the run goes on") {
+  ScratchDir scratch;
+  const std::string path = dataset("broken.jsonl");
+  const auto result = run_to_exit(llmpace_binary(), {"benchmark", "--target", "sim", "--profile",
+                                                     "synchronous", "--max-requests", "3", "--data",
+                                                     path, "--output", scratch.file("r.json")});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.stderr_text, Contains("skipped " + path + ":4:"));
+  const auto report = read_json_file(scratch.file("r.json"));
+  CHECK(report["run"]["workload"]["rows_skipped"] == 1);
+  CHECK(report["run"]["workload"]["rows_used"] == 3);
+}
+
+TEST_CASE("ShareGPT replies set each request's output length") {
+  ScratchDir scratch;
+  const auto result = run_to_exit(
+      llmpace_binary(), {"benchmark", "--target", "sim", "--profile", "synchronous",
+                         "--max-requests", "2", "--data", dataset("sharegpt.json"), "--output",
+                         scratch.file("r.jsonl"), "--output", scratch.file("r.json")});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  const auto report = read_json_file(scratch.file("r.json"));
+  CHECK(report["run"]["workload"]["output_tokens_from_reference"].get<int>() >= 2);
+  for (const auto& request : read_jsonl(scratch.file("r.jsonl"))) {
+    CHECK(request["finish_reason"] == "length");  // max_tokens came from the reply's length
+    CHECK(request["output_tokens"].get<int>() >= 1);
+  }
+}
+
+TEST_CASE("replay sends each row at its timestamp with its own lengths") {
+  ScratchDir scratch;
+  // 200 rows over about 4 s: irregular gaps, some rows at the same instant, lengths per row.
+  {
+    std::ofstream trace(scratch.file("trace.jsonl"));
+    std::int64_t timestamp_ms = 1'700'000;  // absolute: replay starts at the earliest row
+    for (int row = 0; row < 200; ++row) {
+      timestamp_ms += (row * 7919) % 41;
+      trace
+          << fmt::format(
+                 R"({{"timestamp": {}, "input_length": {}, "output_length": {}, "hash_ids": [{}]}})",
+                 timestamp_ms, 64 + (row * 37) % 400, 2 + row % 5, row)
+          << "\n";
+    }
+  }
+  const auto result = run_to_exit(
+      llmpace_binary(), {"benchmark", "--target", "sim", "--sim-itl-ms", "2", "--sim-ttft-ms", "5",
+                         "--profile", "replay", "--data", scratch.file("trace.jsonl"), "--output",
+                         scratch.file("r.jsonl"), "--output", scratch.file("r.json")});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  const auto requests = read_jsonl(scratch.file("r.jsonl"));  // in the order they ended
+  REQUIRE(requests.size() == 200);
+  std::vector<std::int64_t> expected_ms(200, 0);
+  for (int row = 1; row < 200; ++row) expected_ms[row] = expected_ms[row - 1] + (row * 7919) % 41;
+  for (const auto& request : requests) {
+    const int row = request["index"];
+    INFO("row " << row);
+    CHECK(request["status"] == "successful");
+    CHECK(request["scheduled_ms"].get<double>() == Approx(expected_ms[row]).margin(0.001));
+    CHECK(request["prompt_tokens"] == 64 + (row * 37) % 400);
+    CHECK(request["output_tokens"] == 2 + row % 5);
+  }
+  const auto report = read_json_file(scratch.file("r.json"));
+  const auto& send_lag = report["benchmarks"][0]["metrics"]["send_lag_ms"];
+  INFO(send_lag.dump());
+  CHECK(send_lag["count"] == 200);
+#ifndef LLMPACE_SANITIZED
+  CHECK(send_lag["p99"].get<double>() <= 2.0);
+#endif
+  CHECK(report["benchmarks"][0]["profile"] == "replay");
+}
+
+TEST_CASE("replay with --time-scale stretches the trace") {
+  ScratchDir scratch;
+  {
+    std::ofstream trace(scratch.file("trace.csv"));
+    trace << "timestamp,prompt,output_tokens\n0.0,first row,2\n0.5,second row,2\n1.0,third,2\n";
+  }
+  const auto report = run_benchmark_report(
+      scratch, {"--target", "sim", "--profile", "replay", "--time-scale", "0.2", "--data",
+                scratch.file("trace.csv"), "--output", scratch.file("r.jsonl")});
+  const auto requests = read_jsonl(scratch.file("r.jsonl"));
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[1]["scheduled_ms"].get<double>() == Approx(100.0).margin(0.001));
+  CHECK(requests[2]["scheduled_ms"].get<double>() == Approx(200.0).margin(0.001));
+}
