@@ -100,7 +100,7 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
 
   cli.add_option("--profile,--rate-type", options.profile,
                  "Arrival profile: synchronous | concurrent | throughput | constant | poisson | "
-                 "sweep")
+                 "sweep | replay (each --data row at its timestamp)")
       ->capture_default_str()
       ->group("Load");
   cli.add_option("--rate", options.rate,

@@ -60,6 +60,16 @@ nlohmann::json read_json_file(const std::string& path) {
   return nlohmann::json::parse(file);
 }
 
+std::vector<nlohmann::json> read_json_lines(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw std::runtime_error("cannot read " + path);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(file, line);) {
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  }
+  return lines;
+}
+
 nlohmann::json run_benchmark_report(const ScratchDir& scratch, std::vector<std::string> arguments) {
   arguments.insert(arguments.begin(), "benchmark");
   arguments.insert(arguments.end(), {"--output", scratch.file("r.json")});

@@ -42,6 +42,9 @@ std::uint16_t unused_loopback_port();
 
 nlohmann::json read_json_file(const std::string& path);
 
+/// The JSON values of the non-empty lines of a JSON-lines file (a `.jsonl` request log).
+std::vector<nlohmann::json> read_json_lines(const std::string& path);
+
 /// Runs `llmpace benchmark ARGUMENTS --output <scratch>/r.json`, requires exit code 0 (the
 /// failure shows stderr) and returns the JSON report.
 nlohmann::json run_benchmark_report(const ScratchDir& scratch, std::vector<std::string> arguments);

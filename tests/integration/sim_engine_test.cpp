@@ -23,16 +23,6 @@ namespace {
 constexpr const char* kBf16 = "mistral-small-24b-bf16-h100";
 constexpr const char* kInt4 = "mistral-small-24b-int4-h100";
 
-std::vector<nlohmann::json> read_json_lines(const std::string& path) {
-  std::ifstream file(path);
-  std::vector<nlohmann::json> lines;
-  std::string line;
-  while (std::getline(file, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
-}
-
 double gauge(const SimProcess& sim, const std::string& name) {
   const auto value =
       prometheus_value(http_get(sim.url, "/metrics"), name + "{engine=\"0\",model_name=");

@@ -13,16 +13,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-std::vector<nlohmann::json> read_jsonl(const std::string& path) {
-  std::ifstream file(path);
-  std::vector<nlohmann::json> lines;
-  std::string line;
-  while (std::getline(file, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
-}
-
 std::string dataset(const std::string& name) {
   return std::string(LLMPACE_TEST_DATA_DIR) + "/datasets/" + name;
 }
@@ -42,7 +32,7 @@ TEST_CASE("prompts asked for N tokens have exactly N in the server's usage for e
       INFO(result.stderr_text);
       REQUIRE(result.exit_code == 0);
       CHECK_THAT(result.stderr_text, Contains("server /tokenize (vLLM)"));
-      const auto requests = read_jsonl(scratch.file("r.jsonl"));
+      const auto requests = read_json_lines(scratch.file("r.jsonl"));
       REQUIRE(requests.size() == 24);
       for (const auto& request : requests) {
         CHECK(request["prompt_tokens_source"] == "server_usage");
@@ -64,7 +54,7 @@ TEST_CASE("spread prompt lengths are exact per request and follow the distributi
   INFO(result.stderr_text);
   REQUIRE(result.exit_code == 0);
   CHECK_THAT(result.stderr_text, !Contains("not exact"));
-  const auto requests = read_jsonl(scratch.file("r.jsonl"));
+  const auto requests = read_json_lines(scratch.file("r.jsonl"));
   REQUIRE(requests.size() == 60);
   std::set<std::int64_t> prompt_lengths;
   for (const auto& request : requests) {
@@ -110,7 +100,7 @@ TEST_CASE("dataset files send their rows: JSONL CSV ShareGPT and chat messages")
                                      scratch.file("r.jsonl"), "--output", scratch.file("r.json")});
     INFO(result.stderr_text);
     REQUIRE(result.exit_code == 0);
-    const auto requests = read_jsonl(scratch.file("r.jsonl"));
+    const auto requests = read_json_lines(scratch.file("r.jsonl"));
     CHECK(requests.size() == 3);
     for (const auto& request : requests) CHECK(request["status"] == "successful");
     CHECK(read_json_file(scratch.file("r.json"))["run"]["workload"]["kind"] == "file");
@@ -141,7 +131,7 @@ TEST_CASE("ShareGPT replies set each request's output length") {
   REQUIRE(result.exit_code == 0);
   const auto report = read_json_file(scratch.file("r.json"));
   CHECK(report["run"]["workload"]["output_tokens_from_reference"].get<int>() >= 2);
-  for (const auto& request : read_jsonl(scratch.file("r.jsonl"))) {
+  for (const auto& request : read_json_lines(scratch.file("r.jsonl"))) {
     CHECK(request["finish_reason"] == "length");  // max_tokens came from the reply's length
     CHECK(request["output_tokens"].get<int>() >= 1);
   }
@@ -168,7 +158,7 @@ TEST_CASE("replay sends each row at its timestamp with its own lengths") {
                          scratch.file("r.jsonl"), "--output", scratch.file("r.json")});
   INFO(result.stderr_text);
   REQUIRE(result.exit_code == 0);
-  const auto requests = read_jsonl(scratch.file("r.jsonl"));  // in the order they ended
+  const auto requests = read_json_lines(scratch.file("r.jsonl"));  // in the order they ended
   REQUIRE(requests.size() == 200);
   std::vector<std::int64_t> expected_ms(200, 0);
   for (int row = 1; row < 200; ++row) expected_ms[row] = expected_ms[row - 1] + (row * 7919) % 41;
@@ -199,7 +189,7 @@ TEST_CASE("replay with --time-scale stretches the trace") {
   const auto report = run_benchmark_report(
       scratch, {"--target", "sim", "--profile", "replay", "--time-scale", "0.2", "--data",
                 scratch.file("trace.csv"), "--output", scratch.file("r.jsonl")});
-  const auto requests = read_jsonl(scratch.file("r.jsonl"));
+  const auto requests = read_json_lines(scratch.file("r.jsonl"));
   REQUIRE(requests.size() == 3);
   CHECK(requests[1]["scheduled_ms"].get<double>() == Approx(100.0).margin(0.001));
   CHECK(requests[2]["scheduled_ms"].get<double>() == Approx(200.0).margin(0.001));
