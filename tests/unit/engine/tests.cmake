@@ -1,1 +1,1 @@
-set(TEST_SOURCES)
+set(TEST_SOURCES server_token_counter_test.cpp)
