@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages llmpace needs to build, test and run. Idempotent: packages that
-# are already installed are skipped, and apt is not touched at all when nothing is missing.
+# Installs the Debian 12 packages llmpace needs to build, test and run, and the npm packages of the
+# tokenizer agreement test. Idempotent: packages that are already installed are skipped, apt is not
+# touched at all when nothing is missing, nor npm when tests/tokenizer_reference/node_modules is
+# there.
 #
 # Usage: scripts/install-deps.sh [--with-bench]
 #   --with-bench  also install Google Benchmark (for the microbenchmarks in bench/)
@@ -13,7 +15,13 @@ packages=(
   chromium  # headless screenshots of the HTML report (integration tests)
   python3 python3-jsonschema  # reports checked against docs/report.schema.json (schema tests)
   prometheus  # promtool checks the simulator's /metrics (integration tests)
+  libpcre2-dev libicu-dev libsentencepiece-dev  # local tokenizers: regexes, NFC, .model files
 )
+# node runs the independent tokenizer implementations of the tokenizer agreement test
+# (docs/tokenizers.md); any node on PATH will do, Debian's when there is none.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--with-bench" ]]; then
   packages+=(libbenchmark-dev)
 fi
@@ -25,15 +33,21 @@ for package in "${packages[@]}"; do
   fi
 done
 
-if [[ ${#missing[@]} -eq 0 ]]; then
-  exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo_cmd=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then
-  sudo_cmd=(sudo)
+# The npm packages of the tokenizer agreement test, exactly as its package-lock.json pins them.
+# Skipped where the tests are not there (the Containerfile copies this script alone to build).
+reference_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/tokenizer_reference"
+if [[ -f "$reference_dir/package-lock.json" && ! -d "$reference_dir/node_modules" ]]; then
+  echo "install-deps: npm ci in tests/tokenizer_reference"
+  (cd "$reference_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

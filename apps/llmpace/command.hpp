@@ -17,5 +17,6 @@ struct Command {
 Command add_benchmark_command(CLI::App& parent);
 Command add_sim_command(CLI::App& parent);
 Command add_report_command(CLI::App& parent);
+Command add_tokenize_command(CLI::App& parent);
 
 }  // namespace llmpace::app

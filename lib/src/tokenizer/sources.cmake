@@ -1,1 +1,11 @@
-set(MODULE_SOURCES load_tokenizer.cpp)
+set(MODULE_SOURCES
+  added_tokens.cpp
+  bpe_model.cpp
+  byte_level.cpp
+  hf_tokenizer.cpp
+  hf_tokenizer_json.cpp
+  load_tokenizer.cpp
+  normalizer.cpp
+  pre_tokenizer.cpp
+  regex_splitter.cpp
+  sentencepiece_tokenizer.cpp)

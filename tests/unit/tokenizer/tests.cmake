@@ -1,1 +1,9 @@
-set(TEST_SOURCES)
+set(TEST_SOURCES
+  added_tokens_test.cpp
+  bpe_tokenizer_test.cpp
+  byte_level_test.cpp
+  concurrency_test.cpp
+  load_errors_test.cpp
+  pre_tokenizer_test.cpp
+  round_trip_test.cpp
+  sentencepiece_test.cpp)
