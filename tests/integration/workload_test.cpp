@@ -17,6 +17,71 @@ std::string dataset(const std::string& name) {
   return std::string(LLMPACE_TEST_DATA_DIR) + "/datasets/" + name;
 }
 
+// GPT-2's byte-to-character table of byte-level BPE: printable bytes stand for themselves, the
+// others for U+0100 onwards in order (a space is U+0120, "Ġ").
+std::string byte_level_char(int byte) {
+  const bool printable = (byte >= 0x21 && byte <= 0x7E) || (byte >= 0xA1 && byte <= 0xAC) ||
+                         (byte >= 0xAE && byte <= 0xFF);
+  int code_point = byte;
+  if (!printable) {
+    int shifted = 0;
+    for (int b = 0; b < byte; ++b) {
+      const bool p = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      if (!p) ++shifted;
+    }
+    code_point = 256 + shifted;
+  }
+  std::string utf8;
+  if (code_point < 0x80) {
+    utf8 += static_cast<char>(code_point);
+  } else {
+    utf8 += static_cast<char>(0xC0 | (code_point >> 6));
+    utf8 += static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+  return utf8;
+}
+
+// A byte-level BPE tokenizer.json that counts like the simulator: every lower-case word of up to
+// 8 letters (after a space, or "the" at the start) is one token through ignore_merges, and BOS is
+// prepended by the post-processor. Words outside it would fall apart into bytes.
+nlohmann::json word_tokenizer_json(const std::vector<std::string>& words) {
+  nlohmann::json vocab = nlohmann::json::object();
+  for (int byte = 0; byte < 256; ++byte) vocab[byte_level_char(byte)] = byte;
+  int next_id = 256;
+  vocab["the"] = next_id++;
+  for (const auto& word : words) vocab[byte_level_char(' ') + word] = next_id++;
+  const int bos = next_id++;
+  return {{"version", "1.0"},
+          {"added_tokens",
+           {{{"id", bos},
+             {"content", "<s>"},
+             {"single_word", false},
+             {"lstrip", false},
+             {"rstrip", false},
+             {"normalized", false},
+             {"special", true}}}},
+          {"normalizer", nullptr},
+          {"pre_tokenizer",
+           {{"type", "ByteLevel"},
+            {"add_prefix_space", false},
+            {"trim_offsets", true},
+            {"use_regex", true}}},
+          {"post_processor",
+           {{"type", "TemplateProcessing"},
+            {"single",
+             {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+              {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+            {"pair", nlohmann::json::array()},
+            {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {bos}}, {"tokens", {"<s>"}}}}}}}},
+          {"decoder", {{"type", "ByteLevel"}}},
+          {"model",
+           {{"type", "BPE"},
+            {"vocab", vocab},
+            {"merges", nlohmann::json::array()},
+            {"ignore_merges", true},
+            {"unk_token", nullptr}}}};
+}
+
 }  // namespace
 
 TEST_CASE("prompts asked for N tokens have exactly N in the server's usage for every request") {
@@ -193,4 +258,38 @@ TEST_CASE("replay with --time-scale stretches the trace") {
   REQUIRE(requests.size() == 3);
   CHECK(requests[1]["scheduled_ms"].get<double>() == Approx(100.0).margin(0.001));
   CHECK(requests[2]["scheduled_ms"].get<double>() == Approx(200.0).margin(0.001));
+}
+
+TEST_CASE("a local tokenizer.json makes prompts exact where it counts like the server") {
+  ScratchDir scratch;
+  // The simulator's built-in words that llmpace's word list also has (most of it).
+  const std::vector<std::string> words = {
+      "the",   "of",    "and",   "to",    "in",    "is",    "that",  "for",   "it",    "as",
+      "was",   "with",  "be",    "by",    "on",    "not",   "he",    "this",  "are",   "or",
+      "his",   "from",  "at",    "which", "but",   "have",  "an",    "had",   "they",  "you",
+      "were",  "their", "one",   "all",   "we",    "can",   "her",   "has",   "there", "been",
+      "if",    "more",  "when",  "will",  "would", "who",   "so",    "no",    "time",  "water",
+      "light", "house", "world", "day",   "night", "river", "city",  "road",  "music", "paper",
+      "green", "stone", "cloud"};  // "field" left out: calibration must drop it (two tokens)
+  {
+    std::ofstream file(scratch.file("tokenizer.json"));
+    file << word_tokenizer_json(words).dump();
+  }
+  const auto result = run_to_exit(
+      llmpace_binary(),
+      {"benchmark", "--target", "sim", "--api", "completions", "--tokenizer",
+       scratch.file("tokenizer.json"), "--profile", "concurrent", "--rate", "4", "--max-requests",
+       "16", "--data", "prompt_tokens=300,output_tokens=4", "--output", scratch.file("r.jsonl"),
+       "--output", scratch.file("r.json")});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.stderr_text, Contains("tokenizer.json"));
+  CHECK_THAT(result.stderr_text, !Contains("not exact"));
+  for (const auto& request : read_json_lines(scratch.file("r.jsonl"))) {
+    CHECK(request["prompt_tokens_source"] == "server_usage");
+    CHECK(request["prompt_tokens"] == 300);  // the simulator agrees: BOS and 299 words
+  }
+  const auto report = read_json_file(scratch.file("r.json"));
+  CHECK(report["run"]["workload"]["exact_prompt_tokens"] == true);
+  CHECK(report["run"]["workload"]["request_form_overhead_tokens"] == 1);
 }

@@ -285,7 +285,7 @@ TEST_CASE("column names fall back to a case-insensitive match") {
   CHECK(prompts(dataset) == Strings{"hello"});
 }
 
-TEST_CASE("--data-column overrides detection") {
+TEST_CASE("the data column option overrides detection") {
   TempDir dir;
   DatasetOptions options;
   options.column = "story";

@@ -123,9 +123,9 @@ TEST_CASE("shared prefixes: prefix_count groups share their first prefix_tokens 
 TEST_CASE("a prompt shorter than the request form's own tokens is refused before load") {
   FakeCounter counter;
   const WordCalibration chat = calibrate_words(counter, PromptForm::chat);
-  CHECK_THROWS_WITH(SyntheticPromptSource(spec_of("prompt_tokens=16"), 1, chat),
+  CHECK_THROWS_WITH(SyntheticPromptSource(spec_of("prompt_tokens=7"), 1, chat),
                     Catch::Contains("adds 7 tokens by itself"));
-  CHECK_NOTHROW(SyntheticPromptSource(spec_of("prompt_tokens=16"), 1, chat));
+  CHECK_NOTHROW(SyntheticPromptSource(spec_of("prompt_tokens=8"), 1, chat));
 }
 
 TEST_CASE("an approximate counter is not called and counts a word as a token") {
