@@ -299,6 +299,15 @@ ResolvedBenchmark resolve_benchmark_options(const BenchmarkOptions& options) {
   profile_flags.replay_offsets = plan.workload.replay_offsets;
   plan.profiles = resolve_profile_plan(profile_flags);
   const profile::ProfileSpec& first = plan.profiles.benchmarks.front();
+  if (plan.workload.synthetic && plan.workload.synthetic->turns > 1) {
+    // A follow-up waits for the reply it carries: only closed loops send turns in sequence.
+    if (target.api != openai::ApiKind::chat_completions) {
+      throw ConfigError("--data turns=K needs --api chat (follow-ups carry the conversation)");
+    }
+    if (plan.profiles.sweep || profile::is_open_loop(first.kind)) {
+      throw ConfigError("--data turns=K applies to --profile synchronous and concurrent");
+    }
+  }
 
   // Execution.
   if (options.threads < 0 || options.threads > kMaxThreads) {

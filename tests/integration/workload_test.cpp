@@ -26,7 +26,8 @@ std::string byte_level_char(int byte) {
   if (!printable) {
     int shifted = 0;
     for (int b = 0; b < byte; ++b) {
-      const bool p = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      const bool p =
+          (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       if (!p) ++shifted;
     }
     code_point = 256 + shifted;
@@ -264,23 +265,22 @@ TEST_CASE("a local tokenizer.json makes prompts exact where it counts like the s
   ScratchDir scratch;
   // The simulator's built-in words that llmpace's word list also has (most of it).
   const std::vector<std::string> words = {
-      "the",   "of",    "and",   "to",    "in",    "is",    "that",  "for",   "it",    "as",
-      "was",   "with",  "be",    "by",    "on",    "not",   "he",    "this",  "are",   "or",
-      "his",   "from",  "at",    "which", "but",   "have",  "an",    "had",   "they",  "you",
-      "were",  "their", "one",   "all",   "we",    "can",   "her",   "has",   "there", "been",
-      "if",    "more",  "when",  "will",  "would", "who",   "so",    "no",    "time",  "water",
-      "light", "house", "world", "day",   "night", "river", "city",  "road",  "music", "paper",
+      "the",   "of",    "and",   "to",    "in",    "is",    "that", "for",  "it",    "as",
+      "was",   "with",  "be",    "by",    "on",    "not",   "he",   "this", "are",   "or",
+      "his",   "from",  "at",    "which", "but",   "have",  "an",   "had",  "they",  "you",
+      "were",  "their", "one",   "all",   "we",    "can",   "her",  "has",  "there", "been",
+      "if",    "more",  "when",  "will",  "would", "who",   "so",   "no",   "time",  "water",
+      "light", "house", "world", "day",   "night", "river", "city", "road", "music", "paper",
       "green", "stone", "cloud"};  // "field" left out: calibration must drop it (two tokens)
   {
     std::ofstream file(scratch.file("tokenizer.json"));
     file << word_tokenizer_json(words).dump();
   }
   const auto result = run_to_exit(
-      llmpace_binary(),
-      {"benchmark", "--target", "sim", "--api", "completions", "--tokenizer",
-       scratch.file("tokenizer.json"), "--profile", "concurrent", "--rate", "4", "--max-requests",
-       "16", "--data", "prompt_tokens=300,output_tokens=4", "--output", scratch.file("r.jsonl"),
-       "--output", scratch.file("r.json")});
+      llmpace_binary(), {"benchmark", "--target", "sim", "--api", "completions", "--tokenizer",
+                         scratch.file("tokenizer.json"), "--profile", "concurrent", "--rate", "4",
+                         "--max-requests", "16", "--data", "prompt_tokens=300,output_tokens=4",
+                         "--output", scratch.file("r.jsonl"), "--output", scratch.file("r.json")});
   INFO(result.stderr_text);
   REQUIRE(result.exit_code == 0);
   CHECK_THAT(result.stderr_text, Contains("tokenizer.json"));
@@ -292,4 +292,32 @@ TEST_CASE("a local tokenizer.json makes prompts exact where it counts like the s
   const auto report = read_json_file(scratch.file("r.json"));
   CHECK(report["run"]["workload"]["exact_prompt_tokens"] == true);
   CHECK(report["run"]["workload"]["request_form_overhead_tokens"] == 1);
+}
+
+TEST_CASE("multi-turn sessions carry the conversation: each turn's prompt holds the last") {
+  ScratchDir scratch;
+  const auto report = run_benchmark_report(
+      scratch, {"--target", "sim", "--profile", "synchronous", "--max-requests", "9", "--data",
+                "prompt_tokens=40,output_tokens=6,turns=3", "--output", scratch.file("r.jsonl")});
+  CHECK(report["run"]["workload"]["turns"] == 3);
+  // The simulator's template costs 4 tokens per message, so with N-token prompts and o-token
+  // replies turn k (from 0) is (k + 1) N + k o tokens: its own prompt, and each earlier prompt
+  // and reply with their message frames.
+  for (const auto& request : read_json_lines(scratch.file("r.jsonl"))) {
+    const int turn = request["index"].get<int>() % 3;
+    INFO("request " << request["index"]);
+    CHECK(request["status"] == "successful");
+    CHECK(request["prompt_tokens"] == (turn + 1) * 40 + turn * 6);
+  }
+}
+
+TEST_CASE("multi-turn sessions on concurrent streams reuse the cached conversation") {
+  auto sim = start_sim_process({"--preset", "fast"});
+  ScratchDir scratch;
+  run_benchmark_report(
+      scratch, {"--target", sim.url, "--profile", "concurrent", "--rate", "2", "--max-requests",
+                "8", "--data", "prompt_tokens=64,output_tokens=16,turns=4"});
+  const auto metrics = http_get(sim.url, "/metrics");
+  // Every follow-up starts with the previous turn's prompt and reply: their full blocks hit.
+  CHECK(prometheus_value(metrics, "vllm:prefix_cache_hits_total").value_or(0) >= 6 * 64);
 }

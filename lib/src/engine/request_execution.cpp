@@ -56,7 +56,8 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
                                                    http::Connection& connection,
                                                    openai::ChunkDecoder& decoder,
                                                    const workload::Prompt& prompt,
-                                                   metrics::RequestRecord& record) {
+                                                   metrics::RequestRecord& record,
+                                                   std::string* reply) {
   const openai::GenerationRequest generation{.model = target.model,
                                              .prompt = prompt.text,
                                              .messages = prompt.messages,
@@ -75,7 +76,7 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
   if (prompt.output_tokens) {
     record.token_chunk_times.reserve(static_cast<std::size_t>(*prompt.output_tokens));
   }
-  openai::StreamRecorder recorder(decoder, record);
+  openai::StreamRecorder recorder(decoder, record, reply);
   std::string error_body;
   const http::Connection::BodyHandler on_body = [&](int http_status, std::string_view bytes,
                                                     TimePoint read_time) {

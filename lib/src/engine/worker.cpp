@@ -66,7 +66,7 @@ Worker::Lane& Worker::acquire_lane() {
 }
 
 asio::awaitable<void> Worker::async_request(Lane& lane, std::uint64_t index, TimePoint scheduled,
-                                            bool waited_for_slot) {
+                                            bool waited_for_slot, Conversation* conversation) {
   metrics::RequestRecord record;
   record.index = index;
   record.scheduled = scheduled;
@@ -74,8 +74,27 @@ asio::awaitable<void> Worker::async_request(Lane& lane, std::uint64_t index, Tim
   record.waited_for_slot = waited_for_slot;
   record.phase = shared_.spec.window.phase_of(scheduled - shared_.start, index);
   shared_.on_dispatched();
-  const workload::Prompt prompt = prompts_->prompt_for(first_prompt_index_ + index);
-  co_await async_execute_request(shared_.target, lane.connection, lane.decoder, prompt, record);
+  workload::Prompt prompt = prompts_->prompt_for(first_prompt_index_ + index);
+  std::string reply;
+  std::string* const reply_buffer = conversation != nullptr ? &reply : nullptr;
+  if (conversation != nullptr && conversation->turns_done > 0) {
+    prompt.messages = conversation->messages;
+    prompt.messages.push_back({{"role", "user"}, {"content", prompt.text}});
+    prompt.expected_prompt_tokens = 0;  // the history's length is the server's to count
+  }
+  co_await async_execute_request(shared_.target, lane.connection, lane.decoder, prompt, record,
+                                 reply_buffer);
+  if (conversation != nullptr) {
+    const bool go_on = record.status == metrics::RequestStatus::successful &&
+                       conversation->turns_done + 1 < prompts_->turns();
+    if (go_on) {
+      conversation->messages.push_back({{"role", "user"}, {"content", prompt.text}});
+      conversation->messages.push_back({{"role", "assistant"}, {"content", reply}});
+      ++conversation->turns_done;
+    } else {
+      *conversation = Conversation{};
+    }
+  }
   shared_.on_finished(record);
   if (shared_.on_record) shared_.on_record(record, shared_.start);
   records_.push_back(std::move(record));
@@ -84,10 +103,13 @@ asio::awaitable<void> Worker::async_request(Lane& lane, std::uint64_t index, Tim
 asio::awaitable<void> Worker::async_stream() {
   Lane& lane = acquire_lane();
   const auto& max_requests = shared_.spec.max_requests;
+  std::optional<Conversation> conversation;
+  if (prompts_->turns() > 1) conversation.emplace();
+  Conversation* const session = conversation ? &*conversation : nullptr;
   while (!stopping_ && !shared_.error_limit_reached()) {
     const std::uint64_t index = shared_.next_closed_index.fetch_add(1, std::memory_order_relaxed);
     if (max_requests && index >= static_cast<std::uint64_t>(*max_requests)) break;
-    co_await async_request(lane, index, SteadyClock::now(), /*waited_for_slot=*/false);
+    co_await async_request(lane, index, SteadyClock::now(), /*waited_for_slot=*/false, session);
   }
 }
 

@@ -4,7 +4,9 @@
 // - Closed loop (synchronous, concurrent): `streams` coroutines, each with its own keep-alive
 //   connection, start a request, await its end and start the next. Request indices come from
 //   the shared counter so that --max-requests holds across workers. `scheduled` is the instant
-//   the stream became free.
+//   the stream became free. With a multi-turn workload (PromptSource::turns() > 1) each stream
+//   holds a Conversation: a follow-up sends the messages so far (earlier prompts and the model's
+//   actual replies) and its own prompt; after the last turn, or a failed one, a new one starts.
 // - Open loop (throughput, constant, poisson): one arrival coroutine walks this worker's share of
 //   the arrival schedule (ArrivalSchedule::for_worker), sleeps on a timer until each due time and
 //   launches the request on a free keep-alive connection, opening one when none is free.
@@ -21,6 +23,7 @@
 #include <cstdint>
 #include <deque>
 #include <list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
@@ -62,10 +65,17 @@ class Worker {
     openai::ChunkDecoder decoder;
   };
 
+  /// A closed-loop stream's chat session so far.
+  struct Conversation {
+    nlohmann::json messages = nlohmann::json::array();  // user and assistant turns, in order
+    std::int64_t turns_done = 0;
+  };
+
   void stop_here(bool cancel_in_flight);
   Lane& acquire_lane();
   boost::asio::awaitable<void> async_request(Lane& lane, std::uint64_t index, TimePoint scheduled,
-                                             bool waited_for_slot);
+                                             bool waited_for_slot,
+                                             Conversation* conversation = nullptr);
   boost::asio::awaitable<void> async_stream();
   boost::asio::awaitable<void> async_open_request(std::uint64_t index, TimePoint scheduled,
                                                   bool waited_for_slot);

@@ -2,15 +2,40 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 namespace llmpace::openai {
 
 using metrics::ErrorKind;
 using metrics::RequestStatus;
 using metrics::TokenCountSource;
 
-StreamRecorder::StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& record)
+namespace {
+
+// Appends the content of chunk `data` (chat delta.content or completions text) to `reply`.
+void append_content(std::string_view data, std::string& reply) {
+  const auto chunk = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+  if (!chunk.is_object()) return;
+  const auto choices = chunk.find("choices");
+  if (choices == chunk.end() || !choices->is_array() || choices->empty()) return;
+  const auto& choice = choices->front();
+  if (!choice.is_object()) return;
+  const nlohmann::json* text = nullptr;
+  if (const auto delta = choice.find("delta"); delta != choice.end() && delta->is_object()) {
+    if (const auto content = delta->find("content"); content != delta->end()) text = &*content;
+  } else if (const auto field = choice.find("text"); field != choice.end()) {
+    text = &*field;
+  }
+  if (text != nullptr && text->is_string()) reply += text->get_ref<const std::string&>();
+}
+
+}  // namespace
+
+StreamRecorder::StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& record,
+                               std::string* reply)
     : decoder_(decoder),
       record_(record),
+      reply_(reply),
       parser_([this](const sse::SseEvent& event) { on_event(event); }) {}
 
 void StreamRecorder::on_body(std::string_view bytes, TimePoint read_time) {
@@ -35,6 +60,7 @@ void StreamRecorder::on_event(const sse::SseEvent& event) {
     return;
   }
   if (chunk.carries_tokens()) {
+    if (reply_ != nullptr && chunk.content_bytes > 0) append_content(event.data, *reply_);
     if (token_chunks_ == 0) record_.first_token = current_read_time_;
     record_.token_chunk_times.push_back(current_read_time_);
     ++token_chunks_;

@@ -14,9 +14,10 @@ namespace llmpace::workload {
 namespace {
 
 constexpr std::int64_t kMaxTokens = 10'000'000;
+constexpr std::int64_t kMaxTurns = 1000;
 constexpr std::string_view kKeys =
     "prompt_tokens, prompt_tokens_stdev, prompt_tokens_min, prompt_tokens_max, output_tokens, "
-    "output_tokens_stdev, output_tokens_min, output_tokens_max, prefix_tokens, prefix_count";
+    "output_tokens_stdev, output_tokens_min, output_tokens_max, prefix_tokens, prefix_count, turns";
 
 std::int64_t parse_count(std::string_view key, std::string_view value, std::int64_t lowest) {
   std::int64_t number = 0;
@@ -52,6 +53,11 @@ bool set_field(SyntheticDataSpec& spec, std::string_view key, std::string_view v
     spec.prefix_tokens = parse_count(key, value, 0);
   } else if (key == "prefix_count") {
     spec.prefix_count = parse_count(key, value, 1);
+  } else if (key == "turns") {
+    spec.turns = parse_count(key, value, 1);
+    if (spec.turns > kMaxTurns) {
+      throw ConfigError(fmt::format("--data: turns must be at most {}, got {}", kMaxTurns, value));
+    }
   } else {
     return false;
   }

@@ -120,6 +120,7 @@ nlohmann::json SyntheticPromptSource::describe() const {
           {"output_tokens", length(spec_.output)},
           {"prefix_tokens", spec_.prefix_tokens},
           {"prefix_count", spec_.prefix_count},
+          {"turns", spec_.turns},
           {"seed", seed_},
           {"tokenizer", calibration_.tokenizer},
           {"exact_prompt_tokens", calibration_.exact},

@@ -151,3 +151,24 @@ TEST_CASE("events after [DONE] are ignored") {
   CHECK(record.status == RequestStatus::successful);
   CHECK(record.token_chunk_times.size() == 1);
 }
+
+TEST_CASE("with a reply buffer the generated text is kept for the next turn") {
+  const std::string stream = test::read_captured_stream("vllm_chat_stream.sse");
+  ChunkDecoder decoder(ApiKind::chat_completions);
+  RequestRecord record;
+  std::string reply;
+  StreamRecorder recorder(decoder, record, &reply);
+  recorder.on_body(stream, kBase);
+  recorder.finish(kBase);
+  CHECK(reply.rfind("Sure! Server-Sent", 0) == 0);
+  CHECK(record.token_chunk_times.size() == 31);  // the same record as without the buffer
+
+  const std::string completions = test::read_captured_stream("vllm_completions_stream.sse");
+  ChunkDecoder text_decoder(ApiKind::completions);
+  RequestRecord text_record;
+  std::string text;
+  StreamRecorder text_recorder(text_decoder, text_record, &text);
+  text_recorder.on_body(completions, kBase);
+  text_recorder.finish(kBase);
+  CHECK(text.rfind(" the capital of", 0) == 0);
+}

@@ -30,6 +30,8 @@ TEST_CASE("parse_synthetic_data reads every key in any order") {
   CHECK(spec.output.highest() == 150);
   CHECK(spec.prefix_tokens == 64);
   CHECK(spec.prefix_count == 4);
+  CHECK(spec.turns == 1);
+  CHECK(parse_synthetic_data("turns=5").turns == 5);
 }
 
 TEST_CASE("parse_synthetic_data rejects garbage with a message naming the problem") {
@@ -45,6 +47,8 @@ TEST_CASE("parse_synthetic_data rejects garbage with a message naming the proble
   CHECK_THROWS_WITH(
       parse_synthetic_data("prompt_tokens=10,prompt_tokens_stdev=2,prompt_tokens_min=20"),
       Catch::Contains("outside"));
+  CHECK_THROWS_WITH(parse_synthetic_data("turns=0"), Catch::Contains("turns"));
+  CHECK_THROWS_WITH(parse_synthetic_data("turns=1001"), Catch::Contains("at most 1000"));
   CHECK_THROWS_AS(parse_synthetic_data(""), ConfigError);
   CHECK_THROWS_AS(parse_synthetic_data("prompt_tokens=12x"), ConfigError);
 }

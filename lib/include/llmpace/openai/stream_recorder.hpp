@@ -7,12 +7,15 @@
 // their time to record.token_chunk_times; the first also sets record.first_token. Usage, when the
 // server sends it, gives the token counts (source server_usage); otherwise finish() counts the
 // token-carrying chunks (source chunk_count) and leaves the prompt count to the caller.
+// With a reply buffer (multi-turn sessions), the generated text is also kept, parsed again off the
+// hot path's fast decoder; without one nothing is copied.
 //
 // Lifetime: one per request; holds a reference to the record, which must outlive it.
 // Thread affinity: the thread running the request. Sans-IO.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "llmpace/metrics/request_record.hpp"
@@ -23,7 +26,9 @@ namespace llmpace::openai {
 
 class StreamRecorder {
  public:
-  StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& record);
+  /// `reply`, when not null, receives the content text of every chunk (it must outlive this).
+  StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& record,
+                 std::string* reply = nullptr);
 
   /// Feeds body bytes that were read at `read_time`.
   void on_body(std::string_view bytes, TimePoint read_time);
@@ -43,6 +48,7 @@ class StreamRecorder {
 
   ChunkDecoder& decoder_;
   metrics::RequestRecord& record_;
+  std::string* reply_;
   sse::SseParser parser_;
   TimePoint current_read_time_;
   std::int64_t token_chunks_ = 0;

@@ -33,6 +33,10 @@ class PromptSource {
   /// Distinct prompts: a dataset's rows (requests cycle through them); nullopt when unbounded.
   [[nodiscard]] virtual std::optional<std::uint64_t> size() const { return std::nullopt; }
 
+  /// Turns per conversation: 1 is independent requests; K > 1 makes each closed-loop stream send
+  /// sessions of K requests, each carrying the conversation so far (see Worker).
+  [[nodiscard]] virtual std::int64_t turns() const { return 1; }
+
   /// What the report records about the workload (kind, parameters, tokenizer).
   [[nodiscard]] virtual nlohmann::json describe() const = 0;
 };

@@ -8,6 +8,8 @@
 //   output_tokens=M, output_tokens_stdev, output_tokens_min, output_tokens_max   likewise (128)
 //   prefix_tokens=P          a shared prefix of P tokens before each prompt (default 0) ...
 //   prefix_count=C           ... one of C different prefixes, request i taking prefix i mod C
+//   turns=K                  chat sessions of K turns: each follow-up carries the conversation so
+//                            far (earlier prompts and the model's replies) and a new prompt
 //
 // A request's prompt is its prefix (if any) and then prompt_tokens tokens, so the server counts
 // P + N prompt tokens (GuideLLM's convention); N includes whatever the request form adds (chat
@@ -47,6 +49,7 @@ struct SyntheticDataSpec {
   LengthSpec output = fixed_length(128);
   std::int64_t prefix_tokens = 0;
   std::int64_t prefix_count = 1;
+  std::int64_t turns = 1;
 };
 
 /// Parses the key=value list above. Throws ConfigError naming the bad part (unknown key, a

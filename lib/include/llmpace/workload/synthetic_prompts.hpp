@@ -28,6 +28,7 @@ class SyntheticPromptSource final : public PromptSource {
 
   [[nodiscard]] Prompt prompt_for(std::uint64_t index) const override;
   [[nodiscard]] nlohmann::json describe() const override;
+  [[nodiscard]] std::int64_t turns() const override { return spec_.turns; }
 
   /// The prompt length drawn for request `index` (before the prefix), in tokens.
   [[nodiscard]] std::int64_t prompt_tokens_for(std::uint64_t index) const;
