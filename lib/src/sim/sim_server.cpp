@@ -196,17 +196,7 @@ void SimServer::Impl::start() {
 asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor,
                                                          Listener listener) {
   std::size_t next = 0;
-  for (;;) {
-    Worker& worker = *workers_[next++ % workers_.size()];
-    auto [error, socket] =
-        co_await acceptor.async_accept(worker.io, asio::as_tuple(asio::use_awaitable));
-    if (error == asio::error::operation_aborted) co_return;
-    if (error) {
-      // E.g. out of file descriptors: back off briefly instead of spinning, then keep serving.
-      asio::steady_timer backoff{acceptor.get_executor(), std::chrono::milliseconds{10}};
-      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
-      continue;
-    }
+  const auto start_session = [&](tcp::socket socket, Worker& worker) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // every token leaves when it is due
     enable_receive_timestamps(socket.native_handle());  // true arrival times (receive_time.hpp)
@@ -220,6 +210,31 @@ asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor
       asio::co_spawn(worker.io,
                      async_run_plain_session(std::move(socket), listener, worker, shared_),
                      ignore_failure);
+    }
+  };
+  // Non-blocking, so that after each wake-up every connection already queued is taken at once:
+  // a busy event loop would otherwise accept one connection per pass.
+  beast::error_code mode_error;
+  acceptor.non_blocking(true, mode_error);
+  for (;;) {
+    Worker& worker = *workers_[next++ % workers_.size()];
+    auto [error, socket] =
+        co_await acceptor.async_accept(worker.io, asio::as_tuple(asio::use_awaitable));
+    if (error == asio::error::operation_aborted) co_return;
+    if (error) {
+      // E.g. out of file descriptors: back off briefly instead of spinning, then keep serving.
+      asio::steady_timer backoff{acceptor.get_executor(), std::chrono::milliseconds{10}};
+      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    start_session(std::move(socket), worker);
+    while (!mode_error) {  // drain the backlog until it would block
+      Worker& next_worker = *workers_[next % workers_.size()];
+      beast::error_code accept_error;
+      tcp::socket queued = acceptor.accept(next_worker.io, accept_error);
+      if (accept_error) break;  // would_block (the backlog is empty) or a real error: await
+      ++next;
+      start_session(std::move(queued), next_worker);
     }
   }
 }
