@@ -152,23 +152,27 @@ TEST_CASE("events after [DONE] are ignored") {
   CHECK(record.token_chunk_times.size() == 1);
 }
 
-TEST_CASE("with a reply buffer the generated text is kept for the next turn") {
-  const std::string stream = test::read_captured_stream("vllm_chat_stream.sse");
-  ChunkDecoder decoder(ApiKind::chat_completions);
+namespace {
+
+/// The text a recorder with a reply buffer keeps from captured stream `name`, and its record.
+std::pair<std::string, RequestRecord> reply_of(const std::string& name, ApiKind api) {
+  const std::string stream = test::read_captured_stream(name);
+  ChunkDecoder decoder(api);
   RequestRecord record;
   std::string reply;
   StreamRecorder recorder(decoder, record, &reply);
   recorder.on_body(stream, kBase);
   recorder.finish(kBase);
-  CHECK(reply.rfind("Sure! Server-Sent", 0) == 0);
-  CHECK(record.token_chunk_times.size() == 31);  // the same record as without the buffer
+  return {reply, record};
+}
 
-  const std::string completions = test::read_captured_stream("vllm_completions_stream.sse");
-  ChunkDecoder text_decoder(ApiKind::completions);
-  RequestRecord text_record;
-  std::string text;
-  StreamRecorder text_recorder(text_decoder, text_record, &text);
-  text_recorder.on_body(completions, kBase);
-  text_recorder.finish(kBase);
+}  // namespace
+
+TEST_CASE("with a reply buffer the generated text is kept for the next turn") {
+  const auto [chat, record] = reply_of("vllm_chat_stream.sse", ApiKind::chat_completions);
+  CHECK(chat.rfind("Sure! Server-Sent", 0) == 0);
+  CHECK(record.token_chunk_times.size() == 31);  // the same record as without the buffer
+  const auto [text, text_record] = reply_of("vllm_completions_stream.sse", ApiKind::completions);
   CHECK(text.rfind(" the capital of", 0) == 0);
+  CHECK(text_record.status == RequestStatus::successful);
 }
