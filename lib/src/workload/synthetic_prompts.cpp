@@ -11,6 +11,7 @@ namespace llmpace::workload {
 namespace {
 
 constexpr int kMarkerWords = 4;
+constexpr std::int64_t kMaxPrefixTokensKept = 50'000'000;  // ~300 MB of text
 
 // Independent draw streams per request.
 enum Stream : std::uint64_t {
@@ -45,8 +46,15 @@ SyntheticPromptSource::SyntheticPromptSource(SyntheticDataSpec spec, std::uint64
         spec_.prompt.min ? "_min" : "", spec_.prompt.lowest(), to_string(calibration_.form),
         overhead, calibration_.tokenizer));
   }
+  if (spec_.prefix_tokens == 0) return;
+  // The prefixes are kept as text, about 6 bytes a token.
+  if (spec_.prefix_tokens * spec_.prefix_count > kMaxPrefixTokensKept) {
+    throw ConfigError(fmt::format(
+        "--data: prefix_tokens x prefix_count = {} tokens of shared prefixes; at most {}",
+        spec_.prefix_tokens * spec_.prefix_count, kMaxPrefixTokensKept));
+  }
   prefixes_.reserve(static_cast<std::size_t>(spec_.prefix_count));
-  for (std::int64_t group = 0; spec_.prefix_tokens > 0 && group < spec_.prefix_count; ++group) {
+  for (std::int64_t group = 0; group < spec_.prefix_count; ++group) {
     std::string prefix = calibration_.lead;
     append_words(prefix, calibration_.words, spec_.prefix_tokens - 1,
                  splitmix64(seed_ ^ splitmix64(static_cast<std::uint64_t>(group) + kPrefixWords)));

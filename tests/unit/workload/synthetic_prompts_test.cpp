@@ -126,6 +126,10 @@ TEST_CASE("a prompt shorter than the request form's own tokens is refused before
   CHECK_THROWS_WITH(SyntheticPromptSource(spec_of("prompt_tokens=7"), 1, chat),
                     Catch::Contains("adds 7 tokens by itself"));
   CHECK_NOTHROW(SyntheticPromptSource(spec_of("prompt_tokens=8"), 1, chat));
+  CHECK_THROWS_WITH(
+      SyntheticPromptSource(spec_of("prompt_tokens=64,prefix_tokens=100000,prefix_count=1000"), 1,
+                            chat),
+      Catch::Contains("shared prefixes"));
 }
 
 TEST_CASE("an approximate counter is not called and counts a word as a token") {
