@@ -6,10 +6,14 @@
 #include <algorithm>
 #include <utility>
 
-#include "utf8.hpp"
+#include "llmpace/core/utf8.hpp"
 
 namespace llmpace::tokenizer::detail {
 namespace {
+
+using utf8::decode_utf8;
+using utf8::DecodedCodePoint;
+using utf8::is_white_space;
 
 bool is_word_character(char32_t c) { return c == '_' || u_isalnum(static_cast<UChar32>(c)) != 0; }
 

@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "utf8.hpp"
+#include "llmpace/core/utf8.hpp"
 
 namespace llmpace::tokenizer {
 namespace {
@@ -47,7 +47,7 @@ std::string to_byte_level(std::string_view bytes) {
   std::string text;
   text.reserve(bytes.size() * 2);
   for (const char byte : bytes) {
-    detail::append_utf8(kCodePoints[static_cast<unsigned char>(byte)], text);
+    utf8::append_utf8(kCodePoints[static_cast<unsigned char>(byte)], text);
   }
   return text;
 }
@@ -56,7 +56,7 @@ std::optional<std::string> from_byte_level(std::string_view text) {
   std::string bytes;
   bytes.reserve(text.size());
   for (std::size_t pos = 0; pos < text.size();) {
-    const detail::DecodedCodePoint decoded = detail::decode_utf8(text, pos);
+    const utf8::DecodedCodePoint decoded = utf8::decode_utf8(text, pos);
     if (decoded.length == 0 || decoded.code_point >= kBytes.size()) return std::nullopt;
     const int byte = kBytes[decoded.code_point];
     if (byte < 0) return std::nullopt;

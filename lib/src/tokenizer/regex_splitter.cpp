@@ -10,10 +10,14 @@
 #include <stdexcept>
 
 #include "llmpace/core/error.hpp"
-#include "utf8.hpp"
+#include "llmpace/core/utf8.hpp"
 
 namespace llmpace::tokenizer::detail {
 namespace {
+
+using utf8::decode_utf8;
+using utf8::DecodedCodePoint;
+using utf8::is_white_space;
 
 pcre2_code* as_code(void* code) { return static_cast<pcre2_code*>(code); }
 

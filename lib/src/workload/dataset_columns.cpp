@@ -6,6 +6,8 @@
 #include <cmath>
 #include <span>
 
+#include "llmpace/core/utf8.hpp"
+
 namespace llmpace::workload::detail {
 namespace {
 
@@ -32,38 +34,6 @@ std::string show(const Cell& cell) {
     return fmt::format("'{}'", shorten(cell.json->get_ref<const std::string&>()));
   }
   return shorten(cell.json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-/// Length of the valid UTF-8 sequence at text[i], or 0 if the bytes there are not one.
-std::size_t utf8_sequence(std::string_view text, std::size_t i) {
-  const auto c = static_cast<unsigned char>(text[i]);
-  if (c < 0x80) return 1;
-  std::size_t length = 0;
-  std::uint32_t code = 0;
-  if ((c & 0xE0) == 0xC0) {
-    length = 2;
-    code = c & 0x1Fu;
-  } else if ((c & 0xF0) == 0xE0) {
-    length = 3;
-    code = c & 0x0Fu;
-  } else if ((c & 0xF8) == 0xF0) {
-    length = 4;
-    code = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    const auto next = static_cast<unsigned char>(text[i + k]);
-    if ((next & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (next & 0x3Fu);
-  }
-  // Overlong forms, surrogates and code points past U+10FFFF.
-  if ((length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
-      (length == 4 && code < 0x10000) || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-    return 0;
-  }
-  return length;
 }
 
 /// A whole number written as an integer or as a number with an integral value ("128.0", "1e3").
@@ -188,7 +158,7 @@ Cell find_first(RowView& view, std::span<const std::string_view> names) {
 
 bool valid_utf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = utf8_sequence(text, i);
+    const std::size_t length = utf8::decode_utf8(text, i).length;
     if (length == 0) return false;
     i += length;
   }
@@ -200,7 +170,7 @@ std::string to_valid_utf8(std::string_view text) {
   std::string result;
   result.reserve(text.size() + 8);
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = utf8_sequence(text, i);
+    const std::size_t length = utf8::decode_utf8(text, i).length;
     if (length == 0) {
       result += "\xEF\xBF\xBD";  // U+FFFD
       ++i;

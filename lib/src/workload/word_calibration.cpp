@@ -33,8 +33,6 @@ std::string join(std::span<const std::string> words) {
 
 }  // namespace
 
-std::span<const std::string_view> builtin_words() { return kWords; }
-
 WordCalibration calibrate_words(TokenCounter& counter, PromptForm form) {
   WordCalibration calibration;
   calibration.form = form;

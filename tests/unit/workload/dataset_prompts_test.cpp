@@ -48,7 +48,6 @@ TEST_CASE("dataset prompts: text as it is and output lengths from the row or the
   WordCalibration calibration;
   const DatasetPromptSource source(dataset, "f.json", counter, calibration, 1);
 
-  CHECK(source.size() == 3);
   CHECK(source.prompt_for(0).text == "first");
   CHECK(source.prompt_for(0).output_tokens == 12);
   CHECK(source.prompt_for(1).output_tokens == 21);

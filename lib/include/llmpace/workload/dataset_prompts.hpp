@@ -28,7 +28,6 @@ class DatasetPromptSource final : public PromptSource {
                       const WordCalibration& calibration, std::uint64_t seed);
 
   [[nodiscard]] Prompt prompt_for(std::uint64_t index) const override;
-  [[nodiscard]] std::optional<std::uint64_t> size() const override { return prompts_.size(); }
   [[nodiscard]] nlohmann::json describe() const override;
 
  private:

@@ -30,9 +30,6 @@ class PromptSource {
   /// The prompt of request `index` of the run (deterministic in the source and the index).
   [[nodiscard]] virtual Prompt prompt_for(std::uint64_t index) const = 0;
 
-  /// Distinct prompts: a dataset's rows (requests cycle through them); nullopt when unbounded.
-  [[nodiscard]] virtual std::optional<std::uint64_t> size() const { return std::nullopt; }
-
   /// Turns per conversation: 1 is independent requests; K > 1 makes each closed-loop stream send
   /// sessions of K requests, each carrying the conversation so far (see Worker).
   [[nodiscard]] virtual std::int64_t turns() const { return 1; }

@@ -34,7 +34,6 @@ class SyntheticPromptSource final : public PromptSource {
   [[nodiscard]] std::int64_t prompt_tokens_for(std::uint64_t index) const;
 
   [[nodiscard]] const WordCalibration& calibration() const { return calibration_; }
-  [[nodiscard]] const SyntheticDataSpec& spec() const { return spec_; }
 
  private:
   std::uint64_t draw(std::uint64_t index, std::uint64_t stream) const;

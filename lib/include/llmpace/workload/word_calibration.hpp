@@ -16,7 +16,6 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +23,6 @@
 #include "llmpace/workload/token_counter.hpp"
 
 namespace llmpace::workload {
-
-/// The built-in word list: short, common English words (written for this project).
-std::span<const std::string_view> builtin_words();
 
 struct WordCalibration {
   std::vector<std::string> words;    // one token each after a space

@@ -1,5 +1,6 @@
-// Small UTF-8 helpers for the tokenizer module: decoding one code point, encoding one, and the
+// Small UTF-8 helpers: decoding one code point (rejecting malformed bytes), encoding one, and the
 // Unicode White_Space property (what Rust's char::is_whitespace and the Rust regex \s test).
+// Used by the tokenizers and by the dataset reader's checks of file text.
 //
 // Thread affinity: pure functions; safe from any thread.
 #pragma once
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace llmpace::tokenizer::detail {
+namespace llmpace::utf8 {
 
 /// A decoded code point and the bytes it took; length 0 when the bytes at the position are not
 /// well-formed UTF-8 (overlong forms, surrogates and values above U+10FFFF are malformed).
@@ -70,4 +71,4 @@ inline void append_utf8(char32_t code_point, std::string& out) {
          c == 0x3000;
 }
 
-}  // namespace llmpace::tokenizer::detail
+}  // namespace llmpace::utf8
