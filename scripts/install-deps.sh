@@ -12,6 +12,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   libboost1.81-dev libssl-dev openssl
   libcli11-dev nlohmann-json3-dev libfmt-dev libsimdjson-dev catch2
+  libyaml-cpp-dev  # scenario files
   chromium  # headless screenshots of the HTML report (integration tests)
   python3 python3-jsonschema  # reports checked against docs/report.schema.json (schema tests)
   prometheus  # promtool checks the simulator's /metrics (integration tests)
