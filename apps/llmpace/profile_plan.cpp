@@ -159,13 +159,13 @@ ProfilePlan resolve_profile_plan(const ProfileFlags& flags) {
     throw ConfigError("set --max-requests or --max-seconds (or both) to bound each benchmark");
   }
   // Every benchmark of the run has the same limits, so one window fits them all.
-  const profile::WarmupSpec warmup = flags.warmup.empty()
-                                         ? profile::WarmupSpec{}
-                                         : profile::parse_window_spec(flags.warmup, "--warmup");
-  const profile::CooldownSpec cooldown =
-      flags.cooldown.empty() ? profile::CooldownSpec{}
-                             : profile::parse_window_spec(flags.cooldown, "--cooldown");
-  base.window = profile::TimeWindow::resolve(
+  const metrics::WarmupSpec warmup = flags.warmup.empty()
+                                         ? metrics::WarmupSpec{}
+                                         : metrics::parse_window_spec(flags.warmup, "--warmup");
+  const metrics::CooldownSpec cooldown =
+      flags.cooldown.empty() ? metrics::CooldownSpec{}
+                             : metrics::parse_window_spec(flags.cooldown, "--cooldown");
+  base.window = metrics::TimeWindow::resolve(
       warmup, cooldown, {.max_duration = base.max_duration, .max_requests = base.max_requests});
 
   ProfilePlan plan;

@@ -112,7 +112,7 @@ Window measured_window(const BenchmarkResult& result) {
   TimePoint first = TimePoint::max();
   TimePoint last = TimePoint::min();
   for (const RequestRecord& record : result.records) {
-    if (record.phase != profile::WindowPhase::measured) {
+    if (record.phase != WindowPhase::measured) {
       windowed = true;
       continue;
     }
@@ -128,7 +128,7 @@ Window measured_window(const BenchmarkResult& result) {
 Concurrency concurrency_of(const BenchmarkResult& result, const Window& window) {
   std::vector<std::pair<TimePoint, int>> steps;  // +1 at a send, -1 at an end
   for (const RequestRecord& record : result.records) {
-    if (record.phase != profile::WindowPhase::measured) continue;
+    if (record.phase != WindowPhase::measured) continue;
     if (!RequestRecord::is_set(record.sent) || !RequestRecord::is_set(record.done)) continue;
     const TimePoint from = std::max(record.sent, window.begin);
     const TimePoint to = std::min(record.done, window.end);
@@ -173,7 +173,7 @@ void fill_timeline(const BenchmarkResult& result, const Window& window, Benchmar
   std::vector<double> in_flight_s(buckets, 0.0);
   std::vector<std::size_t> chunks(buckets, 0);
   for (const RequestRecord& record : result.records) {
-    if (record.phase != profile::WindowPhase::measured) continue;
+    if (record.phase != WindowPhase::measured) continue;
     if (!RequestRecord::is_set(record.sent) || !RequestRecord::is_set(record.done)) continue;
     const double from_s = std::max(0.0, offset_s(record.sent));
     const double to_s = std::min(duration_s, offset_s(record.done));
@@ -234,11 +234,11 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   double prompt_tokens = 0;
   std::size_t slo_met = 0;
   for (const RequestRecord& record : result.records) {
-    if (record.phase == profile::WindowPhase::warmup) {
+    if (record.phase == WindowPhase::warmup) {
       ++metrics.requests.warmup;
       continue;
     }
-    if (record.phase == profile::WindowPhase::cooldown) {
+    if (record.phase == WindowPhase::cooldown) {
       ++metrics.requests.cooldown;
       continue;
     }

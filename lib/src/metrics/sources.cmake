@@ -1,1 +1,1 @@
-set(MODULE_SOURCES request_record.cpp summary.cpp slo.cpp benchmark_metrics.cpp)
+set(MODULE_SOURCES request_record.cpp summary.cpp slo.cpp benchmark_metrics.cpp time_window.cpp)

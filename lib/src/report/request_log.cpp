@@ -15,13 +15,13 @@ namespace {
 
 using nlohmann::json;
 
-std::string_view phase_name(profile::WindowPhase phase) {
+std::string_view phase_name(metrics::WindowPhase phase) {
   switch (phase) {
-    case profile::WindowPhase::warmup:
+    case metrics::WindowPhase::warmup:
       return "warmup";
-    case profile::WindowPhase::measured:
+    case metrics::WindowPhase::measured:
       return "measured";
-    case profile::WindowPhase::cooldown:
+    case metrics::WindowPhase::cooldown:
       return "cooldown";
   }
   return "measured";

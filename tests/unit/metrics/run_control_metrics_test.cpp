@@ -17,7 +17,7 @@ using llmpace::metrics::kClientLimitedDispatchLagP99Ms;
 using llmpace::metrics::RequestRecord;
 using llmpace::metrics::RequestStatus;
 using llmpace::metrics::StopReason;
-using llmpace::profile::WindowPhase;
+using llmpace::metrics::WindowPhase;
 using llmpace::test::at_ms;
 using llmpace::test::errored_record;
 using llmpace::test::incomplete_record;

@@ -1,1 +1,1 @@
-set(TEST_SOURCES summary_test.cpp benchmark_metrics_test.cpp run_control_metrics_test.cpp concurrency_goodput_test.cpp)
+set(TEST_SOURCES summary_test.cpp benchmark_metrics_test.cpp run_control_metrics_test.cpp concurrency_goodput_test.cpp time_window_test.cpp)

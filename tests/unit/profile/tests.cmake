@@ -1,1 +1,1 @@
-set(TEST_SOURCES profile_spec_test.cpp arrival_schedule_test.cpp sweep_test.cpp time_window_test.cpp)
+set(TEST_SOURCES profile_spec_test.cpp arrival_schedule_test.cpp sweep_test.cpp)

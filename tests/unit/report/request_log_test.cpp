@@ -74,7 +74,7 @@ metrics::RequestRecord errored_record() {
   record.error_message = "connection refused";
   record.scheduled = at_ms(-2.5);  // before the start: a negative offset, not an unset time
   record.dispatched = at_ms(3);
-  record.phase = llmpace::profile::WindowPhase::warmup;
+  record.phase = llmpace::metrics::WindowPhase::warmup;
   return record;
 }
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "llmpace/core/time.hpp"
-#include "llmpace/profile/time_window.hpp"
+#include "llmpace/metrics/time_window.hpp"
 
 namespace llmpace::metrics {
 
@@ -82,7 +82,7 @@ struct RequestRecord {
   /// Open loop with a concurrency cap: the request found the cap full and waited for a slot.
   bool waited_for_slot = false;
   /// Warmup and cooldown requests are recorded but left out of the statistics.
-  profile::WindowPhase phase = profile::WindowPhase::measured;
+  WindowPhase phase = WindowPhase::measured;
 
   [[nodiscard]] static bool is_set(TimePoint time) { return time != TimePoint{}; }
   [[nodiscard]] bool has_first_token() const { return is_set(first_token); }

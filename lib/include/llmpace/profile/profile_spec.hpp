@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "llmpace/core/time.hpp"
-#include "llmpace/profile/time_window.hpp"
+#include "llmpace/metrics/time_window.hpp"
 
 namespace llmpace::profile {
 
@@ -63,7 +63,7 @@ struct ProfileSpec {
   std::optional<std::int64_t> max_errors;  // stop once this many requests have errored
   std::optional<double> max_error_rate;    // stop once errored / finished exceeds this (0..1)
   bool drain = false;                      // at the end, let in-flight requests finish
-  TimeWindow window;                       // warmup and cooldown, excluded from statistics
+  metrics::TimeWindow window;              // warmup and cooldown, excluded from statistics
   /// replay: when each request is due, from the start; shared by the workers' schedules.
   std::shared_ptr<const std::vector<Nanoseconds>> replay_offsets;
 

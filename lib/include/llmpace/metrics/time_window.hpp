@@ -15,7 +15,7 @@
 
 #include "llmpace/core/time.hpp"
 
-namespace llmpace::profile {
+namespace llmpace::metrics {
 
 /// A parsed --warmup or --cooldown value, not yet tied to a benchmark's limits.
 struct WarmupSpec {
@@ -67,4 +67,4 @@ class TimeWindow {
   std::optional<std::uint64_t> cooldown_start_index_;
 };
 
-}  // namespace llmpace::profile
+}  // namespace llmpace::metrics

@@ -1,4 +1,4 @@
-#include "llmpace/profile/time_window.hpp"
+#include "llmpace/metrics/time_window.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -6,7 +6,7 @@
 #include "llmpace/core/error.hpp"
 
 using namespace llmpace;
-using namespace llmpace::profile;
+using namespace llmpace::metrics;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
 

@@ -1,4 +1,4 @@
-#include "llmpace/profile/time_window.hpp"
+#include "llmpace/metrics/time_window.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 
 #include "llmpace/core/error.hpp"
 
-namespace llmpace::profile {
+namespace llmpace::metrics {
 namespace {
 
 ConfigError garbage(std::string_view text, std::string_view flag) {
@@ -117,4 +117,4 @@ WindowPhase TimeWindow::phase_of(Nanoseconds start_offset, std::uint64_t index) 
   return WindowPhase::measured;
 }
 
-}  // namespace llmpace::profile
+}  // namespace llmpace::metrics
