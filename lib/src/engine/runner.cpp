@@ -171,7 +171,7 @@ metrics::BenchmarkResult Coordinator::run() {
   if (options_.on_start) options_.on_start(spec_);
 
   metrics::BenchmarkResult result;
-  result.profile = std::string(profile::to_string(spec_.kind));
+  result.profile = spec_.kind;
   result.rate = spec_.report_rate();
   result.workers = static_cast<int>(workers_.size());
   result.start = SteadyClock::now();

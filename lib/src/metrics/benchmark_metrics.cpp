@@ -201,7 +201,9 @@ void fill_timeline(const BenchmarkResult& result, const Window& window, Benchmar
   }
 }
 
-bool is_paced(const std::string& profile) { return profile == "constant" || profile == "poisson"; }
+bool is_paced(ProfileKind profile) {
+  return profile == ProfileKind::constant || profile == ProfileKind::poisson;
+}
 
 }  // namespace
 

@@ -2,34 +2,6 @@
 
 namespace llmpace::profile {
 
-std::string_view to_string(ProfileKind kind) {
-  switch (kind) {
-    case ProfileKind::synchronous:
-      return "synchronous";
-    case ProfileKind::concurrent:
-      return "concurrent";
-    case ProfileKind::throughput:
-      return "throughput";
-    case ProfileKind::constant:
-      return "constant";
-    case ProfileKind::poisson:
-      return "poisson";
-    case ProfileKind::replay:
-      return "replay";
-  }
-  return "unknown";
-}
-
-std::optional<ProfileKind> parse_profile_kind(std::string_view text) {
-  for (const auto kind :
-       {ProfileKind::synchronous, ProfileKind::concurrent, ProfileKind::throughput,
-        ProfileKind::constant, ProfileKind::poisson, ProfileKind::replay}) {
-    if (text == to_string(kind)) return kind;
-  }
-  if (text == "sync") return ProfileKind::synchronous;
-  return std::nullopt;
-}
-
 bool is_open_loop(ProfileKind kind) {
   return kind == ProfileKind::throughput || kind == ProfileKind::constant ||
          kind == ProfileKind::poisson || kind == ProfileKind::replay;

@@ -77,7 +77,7 @@ bool is_sweep(const Report& report) {
 
 /// What a row measured: benchmarks with equal keys share a row.
 struct RowKey {
-  std::string profile;
+  ProfileKind profile = ProfileKind::synchronous;
   bool sweep = false;
   std::size_t position = 0;    // sweeps: stage in the sweep
   std::optional<double> rate;  // others: rate and ...
@@ -240,7 +240,7 @@ std::optional<double> some_rate(const BenchmarkComparison& row) {
 /// "#2 constant 2.50 (sweep stage 2)  not in b"
 std::string row_title(const Comparison& comparison, const BenchmarkComparison& row,
                       std::size_t number) {
-  std::string title = fmt::format("#{} {}", number, row.profile);
+  std::string title = fmt::format("#{} {}", number, to_string(row.profile));
   if (const auto rate = some_rate(row); rate && rates_agree(row)) {
     fmt::format_to(std::back_inserter(title), " {}", format_rate(*rate));
   }
@@ -450,7 +450,7 @@ std::string render_compare_csv(const Comparison& comparison) {
         const auto& compared = benchmark.runs[run];
         append_line(out, {
                              fmt::format("{}", row + 1),
-                             benchmark.profile,
+                             std::string(to_string(benchmark.profile)),
                              compared ? csv_number(compared->rate) : std::string(),
                              metric.name,
                              comparison.runs[run].label,
@@ -503,7 +503,7 @@ json compare_to_json(const Comparison& comparison) {
     }
     benchmarks.push_back({
         {"benchmark", row + 1},
-        {"profile", benchmark.profile},
+        {"profile", std::string(to_string(benchmark.profile))},
         {"sweep_position", benchmark.sweep_position ? json(*benchmark.sweep_position + 1) : json()},
         {"runs", std::move(row_runs)},
         {"metrics", std::move(metrics)},

@@ -61,15 +61,15 @@ std::string format_rate(const std::optional<double>& rate) {
 }
 
 std::string profile_label(const BenchmarkReport& benchmark) {
-  std::string label = benchmark.profile;
+  std::string label(to_string(benchmark.profile));
   if (benchmark.interrupted) label += kInterruptedMark;
   return label;
 }
 
 /// The benchmark as it is named in notes under the table: "constant 2.50".
 std::string benchmark_name(const BenchmarkReport& benchmark) {
-  if (!benchmark.rate) return benchmark.profile;
-  return fmt::format("{} {}", benchmark.profile, format_rate(benchmark.rate));
+  if (!benchmark.rate) return std::string(to_string(benchmark.profile));
+  return fmt::format("{} {}", to_string(benchmark.profile), format_rate(benchmark.rate));
 }
 
 std::size_t profile_width(const Report& report) {

@@ -81,7 +81,7 @@ Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t p
   row.add("model", run_value(report.run, "model"));
   row.add("target", run_value(report.run, "target"));
   row.add("benchmark", integer(position));
-  row.add("profile", benchmark.profile);
+  row.add("profile", std::string(to_string(benchmark.profile)));
   row.add("rate", benchmark.rate ? number(*benchmark.rate) : "");
   row.add("interrupted", boolean(benchmark.interrupted));
   row.add("stop_reason", benchmark.stop_reason);

@@ -125,8 +125,8 @@ std::string format_rate(const std::optional<double>& rate) {
 
 /// "constant 2.50", "synchronous".
 std::string benchmark_name(const BenchmarkReport& benchmark) {
-  if (!benchmark.rate) return benchmark.profile;
-  return fmt::format("{} {}", benchmark.profile, format_rate(benchmark.rate));
+  if (!benchmark.rate) return std::string(to_string(benchmark.profile));
+  return fmt::format("{} {}", to_string(benchmark.profile), format_rate(benchmark.rate));
 }
 
 bool has_samples(const DistributionSummary& summary) { return summary.count > 0; }
@@ -377,7 +377,7 @@ std::vector<Cell> row_cells(const Run& run, const BenchmarkReport& benchmark, bo
   const BenchmarkMetrics& m = benchmark.metrics;
   std::vector<Cell> cells;
   if (comparison) cells.push_back(text_cell(run.label));
-  cells.push_back(text_cell(benchmark.profile));
+  cells.push_back(text_cell(std::string(to_string(benchmark.profile))));
   cells.push_back(text_cell(format_rate(benchmark.rate)));
   cells.push_back(text_cell(format_fixed(m.throughput.requests_per_s, 2)));
   cells.push_back(text_cell(format_fixed(m.throughput.output_tokens_per_s, 1)));

@@ -3,6 +3,7 @@
 #include "llmpace/report/json_reader.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -11,8 +12,11 @@
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/core/profile_kind.hpp"
 
 namespace llmpace::report {
 namespace {
@@ -95,6 +99,16 @@ class FieldReader {
     const json& value = field(object, parent, key);
     if (!value.is_string()) wrong_type(child_path(parent, key), value, "a string");
     return value.get<std::string>();
+  }
+
+  ProfileKind profile_kind(const json& object, const std::string& parent,
+                           std::string_view key) const {
+    const std::string name = string(object, parent, key);
+    if (const std::optional<ProfileKind> kind = parse_profile_kind(name)) return *kind;
+    std::vector<std::string_view> known;
+    for (const ProfileKind kind : kProfileKinds) known.push_back(to_string(kind));
+    fail(child_path(parent, key), fmt::format("names an unknown profile '{}' (expected one of {})",
+                                              name, fmt::join(known, ", ")));
   }
 
  private:
@@ -192,7 +206,7 @@ std::optional<metrics::Goodput> read_goodput(const FieldReader& in, const json& 
 
 BenchmarkReport read_benchmark(const FieldReader& in, const json& object, const std::string& path) {
   BenchmarkReport benchmark;
-  benchmark.profile = in.string(object, path, "profile");
+  benchmark.profile = in.profile_kind(object, path, "profile");
   const json& rate = in.field(object, path, "rate");
   if (!rate.is_null()) benchmark.rate = in.number_value(rate, child_path(path, "rate"));
   benchmark.interrupted = in.boolean(object, path, "interrupted");

@@ -118,7 +118,7 @@ json summary_to_json(const metrics::DistributionSummary& summary) {
 json benchmark_to_json(const BenchmarkReport& benchmark) {
   const metrics::BenchmarkMetrics& m = benchmark.metrics;
   return {
-      {"profile", benchmark.profile},
+      {"profile", std::string(to_string(benchmark.profile))},
       {"rate", benchmark.rate ? json(*benchmark.rate) : json(nullptr)},
       {"interrupted", benchmark.interrupted},
       {"stop_reason", benchmark.stop_reason},

@@ -70,9 +70,9 @@ inline metrics::RequestRecord incomplete_record(double sent_ms,
 /// A benchmark of `profile` (rate 1) from 0 to `duration_ms` holding `records`.
 inline metrics::BenchmarkResult result_of(std::vector<metrics::RequestRecord> records,
                                           double duration_ms = 1000,
-                                          std::string profile = "constant") {
+                                          ProfileKind profile = ProfileKind::constant) {
   metrics::BenchmarkResult result;
-  result.profile = std::move(profile);
+  result.profile = profile;
   result.rate = 1.0;
   result.start = at_ms(0);
   result.end = at_ms(duration_ms);

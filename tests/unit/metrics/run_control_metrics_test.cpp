@@ -10,6 +10,7 @@
 #include "llmpace/metrics/benchmark_result.hpp"
 #include "unit/metrics/record_factory.hpp"
 
+using llmpace::ProfileKind;
 using llmpace::metrics::BenchmarkResult;
 using llmpace::metrics::compute_metrics;
 using llmpace::metrics::ErrorKind;
@@ -217,21 +218,22 @@ TEST_CASE("compute_metrics: dispatch lag is fractional milliseconds",
 
 TEST_CASE("compute_metrics: a paced benchmark on schedule is not client-limited",
           "[compute_metrics][client_limited]") {
-  const auto metrics = compute_metrics(result_of(lagged(20, 0.1), 1000, "constant"));
+  const auto metrics = compute_metrics(result_of(lagged(20, 0.1), 1000, ProfileKind::constant));
   CHECK(metrics.dispatch_lag_ms.p99 == Approx(0.1));
   CHECK_FALSE(metrics.client_limited);
 }
 
 TEST_CASE("compute_metrics: a paced benchmark behind schedule is client-limited",
           "[compute_metrics][client_limited]") {
-  CHECK(compute_metrics(result_of(lagged(20, 5), 1000, "constant")).client_limited);
-  CHECK(compute_metrics(result_of(lagged(20, 5), 1000, "poisson")).client_limited);
+  CHECK(compute_metrics(result_of(lagged(20, 5), 1000, ProfileKind::constant)).client_limited);
+  CHECK(compute_metrics(result_of(lagged(20, 5), 1000, ProfileKind::poisson)).client_limited);
 }
 
 TEST_CASE("compute_metrics: only constant and poisson can be client-limited",
           "[compute_metrics][client_limited]") {
-  for (const char* profile : {"throughput", "concurrent", "synchronous", "sweep", ""}) {
-    INFO("profile " << profile);
+  for (const ProfileKind profile : {ProfileKind::throughput, ProfileKind::concurrent,
+                                    ProfileKind::synchronous, ProfileKind::replay}) {
+    INFO("profile " << to_string(profile));
     const auto metrics = compute_metrics(result_of(lagged(20, 5), 1000, profile));
     CHECK(metrics.dispatch_lag_ms.p99 == Approx(5));
     CHECK_FALSE(metrics.client_limited);

@@ -10,6 +10,7 @@
 #include "unit/report/sample_report.hpp"
 
 using Catch::Matchers::Contains;
+using llmpace::ProfileKind;
 using llmpace::report::BenchmarkComparison;
 using llmpace::report::BenchmarkReport;
 using llmpace::report::compare_reports;
@@ -69,8 +70,7 @@ bool has_metric(const BenchmarkComparison& row, const std::string& name) {
   return false;
 }
 
-BenchmarkReport benchmark(const std::string& profile, std::optional<double> rate,
-                          double ttft_p50_ms) {
+BenchmarkReport benchmark(ProfileKind profile, std::optional<double> rate, double ttft_p50_ms) {
   BenchmarkReport benchmark;
   benchmark.profile = profile;
   benchmark.rate = rate;
@@ -116,7 +116,7 @@ TEST_CASE("compare: a run twice as fast gives ratios of 0.5 and 2", "[compare]")
   REQUIRE(comparison.benchmarks.size() == 3);
 
   for (const BenchmarkComparison& row : comparison.benchmarks) {
-    INFO(row.profile);
+    INFO(to_string(row.profile));
     REQUIRE(row.runs.size() == 2);
     CHECK(row.runs[0].has_value());
     CHECK(row.runs[1].has_value());
@@ -141,7 +141,7 @@ TEST_CASE("compare: a run twice as fast gives ratios of 0.5 and 2", "[compare]")
   }
 
   const BenchmarkComparison& synchronous = comparison.benchmarks[0];
-  CHECK(synchronous.profile == "synchronous");
+  CHECK(synchronous.profile == ProfileKind::synchronous);
   CHECK(metric(synchronous, "ttft_ms_p50").values[0] == 180.0);
   CHECK(metric(synchronous, "ttft_ms_p50").values[1] == 90.0);
   // No errors in the baseline: values, but no ratio.
@@ -149,7 +149,7 @@ TEST_CASE("compare: a run twice as fast gives ratios of 0.5 and 2", "[compare]")
   CHECK_FALSE(metric(synchronous, "requests_errored").ratios[1].has_value());
 
   const BenchmarkComparison& constant = comparison.benchmarks[1];
-  CHECK(constant.profile == "constant");
+  CHECK(constant.profile == ProfileKind::constant);
   CHECK(constant.runs[1]->rate == 2.5);
   CHECK(constant.runs[1]->index == 1);
   CHECK(metric(constant, "requests_errored").ratios[1] == 1.0);  // 3 and 3
@@ -161,8 +161,8 @@ TEST_CASE("compare: a run twice as fast gives ratios of 0.5 and 2", "[compare]")
 
 TEST_CASE("compare: an empty distribution has no value and no ratio", "[compare]") {
   const Comparison comparison = compare_reports({
-      {"a", report_of({benchmark("concurrent", 2, 10)})},
-      {"b", report_of({benchmark("concurrent", 2, 20)})},
+      {"a", report_of({benchmark(ProfileKind::concurrent, 2, 10)})},
+      {"b", report_of({benchmark(ProfileKind::concurrent, 2, 20)})},
   });
   REQUIRE(comparison.benchmarks.size() == 1);
   const MetricComparison& itl = metric(comparison.benchmarks[0], "itl_ms_p50");  // count 0
@@ -215,10 +215,12 @@ TEST_CASE("compare: golden JSON", "[compare][golden]") {
 
 TEST_CASE("compare: benchmarks match by profile and rate, unmatched ones are listed", "[compare]") {
   const Comparison comparison = compare_reports({
-      {"a", report_of({benchmark("concurrent", 2, 10), benchmark("concurrent", 4, 20)})},
-      {"b", report_of({benchmark("concurrent", 4, 30), benchmark("concurrent", 8, 40),
-                       benchmark("synchronous", std::nullopt, 5)})},
-      {"c", report_of({benchmark("concurrent", 8, 50)})},
+      {"a", report_of({benchmark(ProfileKind::concurrent, 2, 10),
+                       benchmark(ProfileKind::concurrent, 4, 20)})},
+      {"b", report_of({benchmark(ProfileKind::concurrent, 4, 30),
+                       benchmark(ProfileKind::concurrent, 8, 40),
+                       benchmark(ProfileKind::synchronous, std::nullopt, 5)})},
+      {"c", report_of({benchmark(ProfileKind::concurrent, 8, 50)})},
   });
   REQUIRE(comparison.benchmarks.size() == 4);
   const auto& rows = comparison.benchmarks;
@@ -238,7 +240,7 @@ TEST_CASE("compare: benchmarks match by profile and rate, unmatched ones are lis
   // No baseline value: no ratio.
   CHECK(metric(rows[2], "ttft_ms_p50").ratios ==
         std::vector<std::optional<double>>{std::nullopt, std::nullopt, std::nullopt});
-  CHECK(rows[3].profile == "synchronous");
+  CHECK(rows[3].profile == ProfileKind::synchronous);
   CHECK_FALSE(rows[3].sweep_position.has_value());
 
   const std::string text = render_compare_console(comparison);
@@ -253,8 +255,10 @@ TEST_CASE("compare: benchmarks match by profile and rate, unmatched ones are lis
 
 TEST_CASE("compare: repeated benchmarks of the same profile and rate match in order", "[compare]") {
   const Comparison comparison = compare_reports({
-      {"a", report_of({benchmark("concurrent", 2, 10), benchmark("concurrent", 2, 20)})},
-      {"b", report_of({benchmark("concurrent", 2, 30), benchmark("concurrent", 2, 40)})},
+      {"a", report_of({benchmark(ProfileKind::concurrent, 2, 10),
+                       benchmark(ProfileKind::concurrent, 2, 20)})},
+      {"b", report_of({benchmark(ProfileKind::concurrent, 2, 30),
+                       benchmark(ProfileKind::concurrent, 2, 40)})},
   });
   REQUIRE(comparison.benchmarks.size() == 2);
   CHECK(metric(comparison.benchmarks[0], "ttft_ms_p50").ratios[1] == 3.0);
@@ -264,10 +268,11 @@ TEST_CASE("compare: repeated benchmarks of the same profile and rate match in or
 TEST_CASE("compare: sweep stages match by position and profile, whatever their rates",
           "[compare]") {
   const auto sweep = [](double rate_scale) {
-    return report_of(
-        {benchmark("synchronous", std::nullopt, 10), benchmark("throughput", std::nullopt, 100),
-         benchmark("constant", 1.5 * rate_scale, 20), benchmark("constant", 3 * rate_scale, 30)},
-        "sweep");
+    return report_of({benchmark(ProfileKind::synchronous, std::nullopt, 10),
+                      benchmark(ProfileKind::throughput, std::nullopt, 100),
+                      benchmark(ProfileKind::constant, 1.5 * rate_scale, 20),
+                      benchmark(ProfileKind::constant, 3 * rate_scale, 30)},
+                     "sweep");
   };
   Report shorter = sweep(2);
   shorter.benchmarks.pop_back();
@@ -285,7 +290,7 @@ TEST_CASE("compare: sweep stages match by position and profile, whatever their r
 
   // A sweep and a run that is not one: nothing is matched.
   const Comparison mixed = compare_reports(
-      {{"a", sweep(1)}, {"b", report_of({benchmark("synchronous", std::nullopt, 10)})}});
+      {{"a", sweep(1)}, {"b", report_of({benchmark(ProfileKind::synchronous, std::nullopt, 10)})}});
   CHECK(mixed.benchmarks.size() == 5);
 }
 
@@ -314,7 +319,7 @@ TEST_CASE("compare: many runs are shown against the baseline within 120 columns"
   std::vector<LabelledReport> runs;
   for (int i = 0; i < 6; ++i) {
     runs.push_back({fmt::format("a-rather-long-run-label-{}", i),
-                    report_of({benchmark("concurrent", 4, 10.0 * (i + 1))})});
+                    report_of({benchmark(ProfileKind::concurrent, 4, 10.0 * (i + 1))})});
   }
   const std::string text = render_compare_console(compare_reports(runs));
   check_width(text);
@@ -326,8 +331,8 @@ TEST_CASE("compare: many runs are shown against the baseline within 120 columns"
 
 TEST_CASE("compare: CSV fields are quoted as RFC 4180 asks", "[compare]") {
   const std::string csv = render_compare_csv(compare_reports({
-      {"run \"a\", first", report_of({benchmark("concurrent", 2, 10)})},
-      {"b", report_of({benchmark("concurrent", 2, 10)})},
+      {"run \"a\", first", report_of({benchmark(ProfileKind::concurrent, 2, 10)})},
+      {"b", report_of({benchmark(ProfileKind::concurrent, 2, 10)})},
   }));
   CHECK_THAT(csv, Contains("1,concurrent,2,ttft_ms_p50,\"run \"\"a\"\", first\",10,1\n"));
 }

@@ -31,8 +31,9 @@ TEST_CASE("console: golden table", "[console][golden]") {
 
 TEST_CASE("console: fits 120 columns", "[console]") {
   auto report = llmpace::test::sample_report();
-  // Long names and large numbers must not widen the table.
-  report.benchmarks[0].profile = "a-very-long-profile-name-indeed";
+  // The longest profile name, marked interrupted, and large numbers must not widen the table.
+  report.benchmarks[0].profile = llmpace::ProfileKind::synchronous;
+  report.benchmarks[0].interrupted = true;
   report.benchmarks[1].metrics.throughput.output_tokens_per_s = 1234567.8;
   report.benchmarks[1].metrics.latency_ms.p50 = 9876543.0;
   for (const std::string& line : lines_of(render_console(report))) {
@@ -54,7 +55,7 @@ TEST_CASE("console: title from the run, errors under the table", "[console]") {
 TEST_CASE("console: a run without errors, keys or samples stays quiet", "[console]") {
   llmpace::report::Report report;
   report.llmpace_version = "1.2.3";
-  report.benchmarks.push_back({.profile = "throughput",
+  report.benchmarks.push_back({.profile = llmpace::ProfileKind::throughput,
                                .rate = {},
                                .interrupted = false,
                                .stop_reason = "max_seconds",
@@ -86,7 +87,7 @@ TEST_CASE("console: no benchmarks", "[console]") {
 TEST_CASE("console: notes say how each benchmark ran", "[console]") {
   llmpace::report::Report report;
   report.llmpace_version = "1.2.3";
-  report.benchmarks.push_back({.profile = "constant",
+  report.benchmarks.push_back({.profile = llmpace::ProfileKind::constant,
                                .rate = 50.0,
                                .interrupted = false,
                                .stop_reason = "max_errors",

@@ -79,7 +79,7 @@ std::string cell(const Table& table, std::size_t row, const std::string& name) {
 
 llmpace::report::Report tricky_report() {
   auto report = llmpace::test::sample_report();
-  report.benchmarks[0].profile = "my,profile \"quoted\"\nsecond line";
+  report.benchmarks[0].stop_reason = "my,reason \"quoted\"\nsecond line";
   report.run["model"] = "org/model, v2";
   report.benchmarks[1].metrics.goodput =
       llmpace::metrics::Goodput{"ttft_ms=200,tpot_ms=50", 3, 0.75, 1.5};
@@ -132,11 +132,11 @@ TEST_CASE("csv: column names are unique, snake_case, and cover every distributio
 
 TEST_CASE("csv: fields with a comma, quote or line break are quoted", "[csv]") {
   const std::string out = render_csv(tricky_report());
-  CHECK(out.find("\"my,profile \"\"quoted\"\"\nsecond line\"") != std::string::npos);
+  CHECK(out.find("\"my,reason \"\"quoted\"\"\nsecond line\"") != std::string::npos);
   CHECK(out.find(",\"org/model, v2\",") != std::string::npos);
   CHECK(out.find(",\"ttft_ms=200,tpot_ms=50\",") != std::string::npos);
   const Table table = parse_csv(out);
-  CHECK(cell(table, 1, "profile") == "my,profile \"quoted\"\nsecond line");
+  CHECK(cell(table, 1, "stop_reason") == "my,reason \"quoted\"\nsecond line");
   CHECK(cell(table, 1, "model") == "org/model, v2");
   CHECK(cell(table, 2, "goodput_slo") == "ttft_ms=200,tpot_ms=50");
   // Plain fields stay bare.
@@ -174,7 +174,7 @@ TEST_CASE("csv: values", "[csv]") {
 
 TEST_CASE("csv: an empty distribution has a count of 0 and empty statistics", "[csv]") {
   llmpace::report::Report report;
-  report.benchmarks.push_back({.profile = "throughput",
+  report.benchmarks.push_back({.profile = llmpace::ProfileKind::throughput,
                                .rate = {},
                                .interrupted = false,
                                .stop_reason = "max_seconds",

@@ -67,10 +67,10 @@ TEST_CASE("html: text from the report is escaped", "[html]") {
   auto report = llmpace::test::sample_report();
   report.run["model"] = "<script>&\"";
   report.run["target"] = "sim";
-  report.benchmarks[0].profile = "<b>profile</b>";
+  report.benchmarks[0].stop_reason = "<b>stop</b>";  // a string read back from a report file
   const std::string page = render_html({LabelledReport{"<i>label</i>", report}});
   CHECK(contains(page, "&lt;script&gt;&amp;&quot;"));
-  CHECK(contains(page, "&lt;b&gt;profile&lt;/b&gt;"));
+  CHECK(contains(page, "&lt;b&gt;stop&lt;/b&gt;"));
   CHECK(contains(page, "&lt;i&gt;label&lt;/i&gt;"));
   CHECK_FALSE(contains(page, "<b>"));
   CHECK_FALSE(contains(page, "<i>"));
@@ -241,7 +241,7 @@ TEST_CASE("html: the latency distribution shows at most five benchmarks of a lon
   report.benchmarks.clear();
   for (int i = 0; i < 10; ++i) {
     report.benchmarks.push_back(first);
-    report.benchmarks.back().profile = "constant";
+    report.benchmarks.back().profile = llmpace::ProfileKind::constant;
     report.benchmarks.back().rate = i + 1;
   }
   const std::string page = render_one(report);

@@ -186,6 +186,16 @@ TEST_CASE("json reader: bad documents are configuration errors naming the field"
   CHECK_THAT(error_of(changed), Contains("'benchmarks[1].errors_by_kind.http_status'"));
 
   changed = good;
+  changed["benchmarks"][1]["profile"] = "sweep";  // a run's profile, never a benchmark's
+  CHECK(error_of(changed) ==
+        "report 'r.json': field 'benchmarks[1].profile' names an unknown profile 'sweep' "
+        "(expected one of synchronous, concurrent, throughput, constant, poisson, replay)");
+
+  changed = good;
+  changed["benchmarks"][1]["profile"] = 3;
+  CHECK_THAT(error_of(changed), Contains("'benchmarks[1].profile' should be a string"));
+
+  changed = good;
   changed["benchmarks"][0]["rate"] = "fast";
   CHECK_THAT(error_of(changed), Contains("'benchmarks[0].rate' should be a number"));
 

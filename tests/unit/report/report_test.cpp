@@ -7,7 +7,7 @@
 TEST_CASE("make_benchmark_report: keeps the identity and computes the metrics", "[report]") {
   const auto result = llmpace::test::sample_concurrent();
   const auto benchmark = llmpace::report::make_benchmark_report(result);
-  CHECK(benchmark.profile == "concurrent");
+  CHECK(benchmark.profile == llmpace::ProfileKind::concurrent);
   REQUIRE(benchmark.rate.has_value());
   CHECK(*benchmark.rate == 8);
   CHECK(benchmark.interrupted);

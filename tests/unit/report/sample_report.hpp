@@ -10,7 +10,7 @@ namespace llmpace::test {
 
 inline metrics::BenchmarkResult sample_synchronous() {
   metrics::BenchmarkResult result;
-  result.profile = "synchronous";
+  result.profile = ProfileKind::synchronous;
   result.start = at_ms(0);
   result.end = at_ms(3000);
   result.records = {
@@ -23,7 +23,7 @@ inline metrics::BenchmarkResult sample_synchronous() {
 
 inline metrics::BenchmarkResult sample_constant() {
   metrics::BenchmarkResult result;
-  result.profile = "constant";
+  result.profile = ProfileKind::constant;
   result.rate = 2.5;
   result.start = at_ms(10000);
   result.end = at_ms(12000);
@@ -43,7 +43,7 @@ inline metrics::BenchmarkResult sample_constant() {
 
 inline metrics::BenchmarkResult sample_concurrent() {
   metrics::BenchmarkResult result;
-  result.profile = "concurrent";
+  result.profile = ProfileKind::concurrent;
   result.rate = 8;
   result.interrupted = true;
   result.stop_reason = metrics::StopReason::signal;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "llmpace/core/profile_kind.hpp"
 #include "llmpace/core/time.hpp"
 #include "llmpace/metrics/request_record.hpp"
 #include "llmpace/metrics/slo.hpp"
@@ -29,7 +30,7 @@ enum class StopReason : std::uint8_t {
 std::string_view to_string(StopReason reason);
 
 struct BenchmarkResult {
-  std::string profile;         // "synchronous", "concurrent", ...
+  ProfileKind profile = ProfileKind::synchronous;
   std::optional<double> rate;  // streams for concurrent, req/s for open-loop; none for synchronous
   TimePoint start;             // first request scheduled
   TimePoint end;               // last request done (or the run's stop)

@@ -21,16 +21,18 @@
 #include <string_view>
 #include <vector>
 
+#include "llmpace/core/profile_kind.hpp"
 #include "llmpace/core/time.hpp"
 #include "llmpace/metrics/time_window.hpp"
 
 namespace llmpace::profile {
 
-enum class ProfileKind { synchronous, concurrent, throughput, constant, poisson, replay };
+// ProfileKind, to_string(ProfileKind) and parse_profile_kind live in core (metrics and reports
+// carry the kind too); they are named here as profile's own.
+using llmpace::parse_profile_kind;
+using llmpace::ProfileKind;
+using llmpace::to_string;
 
-std::string_view to_string(ProfileKind kind);
-/// Parses a profile name; nullopt when unknown.
-std::optional<ProfileKind> parse_profile_kind(std::string_view text);
 /// True for the profiles whose arrivals follow a schedule rather than completions.
 bool is_open_loop(ProfileKind kind);
 

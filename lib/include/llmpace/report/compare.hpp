@@ -69,7 +69,7 @@ struct MetricComparison {
 
 /// One row: the benchmarks of the runs that measured the same thing.
 struct BenchmarkComparison {
-  std::string profile;
+  ProfileKind profile = ProfileKind::synchronous;
   std::optional<std::size_t> sweep_position;  // 0-based stage, when matched as sweep stages
   std::vector<std::optional<ComparedBenchmark>> runs;  // one per run; nullopt: not in that run
   std::vector<MetricComparison> metrics;

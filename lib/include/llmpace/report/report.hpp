@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "llmpace/core/profile_kind.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
 
 namespace llmpace::report {
@@ -13,7 +14,7 @@ namespace llmpace::report {
 inline constexpr int kSchemaVersion = 2;
 
 struct BenchmarkReport {
-  std::string profile;
+  ProfileKind profile = ProfileKind::synchronous;
   std::optional<double> rate;
   bool interrupted = false;
   std::string stop_reason;  // metrics::to_string(StopReason)
