@@ -37,13 +37,7 @@ void validate_burstiness(double burstiness) {
 
 ArrivalSchedule::ArrivalSchedule(ArrivalKind kind, double rate_per_s, double burstiness,
                                  Nanoseconds rampup, std::uint64_t seed)
-    : kind_(kind),
-      rate_per_s_(rate_per_s),
-      burstiness_(burstiness),
-      rampup_(rampup),
-      rng_(seed),
-      // Shape k, scale 1/k: mean 1 in count units, coefficient of variation 1/sqrt(k).
-      gamma_(burstiness, 1.0 / burstiness) {}
+    : kind_(kind), rate_per_s_(rate_per_s), burstiness_(burstiness), rampup_(rampup), rng_(seed) {}
 
 ArrivalSchedule ArrivalSchedule::constant(double rate_per_s, Nanoseconds rampup) {
   validate_rate(rate_per_s);
@@ -118,8 +112,9 @@ void ArrivalSchedule::skip(std::uint64_t requests) {
 
 long double ArrivalSchedule::draw_unit_gap() {
   // Shape 1 is the exponential; its sampler is exact and cheaper than the general gamma one.
-  if (burstiness_ == 1.0) return exponential_(rng_);
-  return gamma_(rng_);
+  if (burstiness_ == 1.0) return exponential(rng_);
+  // Shape k, scale 1/k: mean 1 in count units, coefficient of variation 1/sqrt(k).
+  return gamma(rng_, burstiness_) / burstiness_;
 }
 
 Nanoseconds ArrivalSchedule::offset_at_count(long double count) const {

@@ -84,7 +84,8 @@ void EngineDriver::start_step() {
 
   // Clamped to 3 sigma, so a step never takes less than (1 - 3 * jitter) of its price.
   const double factor =
-      jitter_ > 0.0 ? std::max(0.0, 1.0 + jitter_ * std::clamp(noise_(rng_), -3.0, 3.0)) : 1.0;
+      jitter_ > 0.0 ? std::max(0.0, 1.0 + jitter_ * std::clamp(standard_normal(rng_), -3.0, 3.0))
+                    : 1.0;
   const Nanoseconds duration = from_seconds((result.end_s - result.start_s) * factor);
   step_timer_->expires_at(started + duration);
   step_timer_->async_wait(

@@ -28,11 +28,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "llmpace/core/random.hpp"
 #include "llmpace/core/time.hpp"
 #include "llmpace/sim/engine_model.hpp"
 #include "llmpace/sim/gpu_preset.hpp"
@@ -113,8 +113,7 @@ class EngineDriver {
   EngineModel model_;
   std::unordered_map<RequestId, std::shared_ptr<EngineTicket>> tickets_;
   bool stepping_ = false;
-  std::mt19937_64 rng_;
-  std::normal_distribution<double> noise_{0.0, 1.0};
+  Rng rng_;
 
   mutable std::mutex gpu_mutex_;  // guards gpu_ and kv_bytes_in_use_
   GpuActivity gpu_;

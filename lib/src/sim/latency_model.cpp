@@ -18,7 +18,7 @@ Nanoseconds SimpleLatencyModel::inter_token_latency() { return jittered(itl_); }
 Nanoseconds SimpleLatencyModel::jittered(Nanoseconds base) {
   // jitter 0 draws nothing, so the configured delays are exact and the RNG stream is untouched.
   if (jitter_ <= 0.0) return base;
-  const double noise = std::clamp(noise_(rng_), -3.0, 3.0) * jitter_;
+  const double noise = std::clamp(standard_normal(rng_), -3.0, 3.0) * jitter_;
   const double factor = std::max(0.0, 1.0 + noise);
   return Nanoseconds{std::llround(static_cast<double>(base.count()) * factor)};
 }

@@ -205,8 +205,7 @@ asio::awaitable<AfterResponse> async_generate(Stream& stream, const Request& req
   const TraceOnExit write_trace{shared.trace, trace};
 
   std::optional<FaultKind> fault = shared.faults.draw(number);
-  if (!fault && options.fail_rate > 0.0 &&
-      std::bernoulli_distribution{options.fail_rate}(worker.rng)) {
+  if (!fault && options.fail_rate > 0.0 && bernoulli(worker.rng, options.fail_rate)) {
     fault = FaultKind::http_500;
   }
   if (fault) trace.outcome = std::string{to_string(*fault)};

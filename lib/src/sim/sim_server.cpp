@@ -162,7 +162,7 @@ void SimServer::Impl::start() {
                           : std::make_unique<SimpleLatencyModel>(
                                 options_.ttft, options_.itl, options_.jitter, options_.seed + i);
     // A stream apart from the latency model's, so fail_rate does not shift the delays.
-    worker->rng.seed(options_.seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
+    worker->rng = Rng(options_.seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
     workers_.push_back(std::move(worker));
   }
   asio::io_context& first_io = workers_.front()->io;

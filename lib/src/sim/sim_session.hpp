@@ -26,11 +26,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 #include <type_traits>
 
 #include "engine_driver.hpp"
+#include "llmpace/core/random.hpp"
 #include "llmpace/sim/fault_plan.hpp"
 #include "llmpace/sim/latency_model.hpp"
 #include "llmpace/sim/sim_metrics.hpp"
@@ -59,7 +59,7 @@ inline constexpr Nanoseconds kWriteTimeout = std::chrono::seconds{30};
 struct Worker {
   unsigned index = 0;
   std::unique_ptr<LatencyModel> latency;
-  std::mt19937_64 rng;
+  Rng rng;  ///< trace ids and fail_rate draws; seeded by SimServer
   asio::io_context io{1};
 };
 

@@ -9,13 +9,13 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <random>
 #include <system_error>
 
 #include "csv_reader.hpp"
 #include "dataset_columns.hpp"
 #include "json_array_scanner.hpp"
 #include "llmpace/core/error.hpp"
+#include "llmpace/core/random.hpp"
 
 namespace llmpace::workload {
 namespace {
@@ -70,21 +70,12 @@ std::string lower_extension(const std::filesystem::path& path) {
   return extension;
 }
 
-/// Returns a uniformly distributed value in [0, bound): rejection sampling on the generator's
-/// 64-bit output, so that the sequence is the same with every standard library.
-std::uint64_t uniform_below(std::mt19937_64& generator, std::uint64_t bound) {
-  const std::uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound
-  for (;;) {
-    const std::uint64_t value = generator();
-    if (value >= threshold) return value % bound;
-  }
-}
-
-/// Fisher-Yates, written out because std::shuffle's algorithm is unspecified.
+/// Fisher-Yates over core/random.hpp, written out because std::shuffle's algorithm is
+/// unspecified.
 void shuffle_rows(std::vector<DatasetRow>& rows, std::uint64_t seed) {
-  std::mt19937_64 generator(seed);
+  Rng rng(seed);
   for (std::size_t i = rows.size(); i > 1; --i) {
-    const auto j = static_cast<std::size_t>(uniform_below(generator, i));
+    const auto j = static_cast<std::size_t>(uniform_below(rng, i));
     if (j != i - 1) std::swap(rows[i - 1], rows[j]);
   }
 }

@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <numbers>
 
 #include "llmpace/core/error.hpp"
-#include "llmpace/core/splitmix64.hpp"
+#include "llmpace/core/random.hpp"
 
 namespace llmpace::workload {
 namespace {
@@ -95,11 +94,9 @@ std::int64_t LengthSpec::sample(std::uint64_t bits_a, std::uint64_t bits_b) cons
     const auto span = static_cast<std::uint64_t>(high - low) + 1;
     return low + static_cast<std::int64_t>(bits_a % span);
   }
-  // Box-Muller from two uniforms (own code, not std::normal_distribution, so every standard
-  // library draws the same lengths for a seed).
-  const double u1 = 1.0 - unit_interval(bits_a);  // (0, 1]
-  const double u2 = unit_interval(bits_b);
-  const double normal = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  // core/random.hpp's Box-Muller, not std::normal_distribution, so every standard library draws
+  // the same lengths for a seed.
+  const double normal = normal_from_bits(bits_a, bits_b);
   const double value = static_cast<double>(mean) + static_cast<double>(stdev) * normal;
   return std::clamp(std::llround(value), static_cast<long long>(low), static_cast<long long>(high));
 }

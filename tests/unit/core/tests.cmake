@@ -1,1 +1,1 @@
-set(TEST_SOURCES)
+set(TEST_SOURCES random_test.cpp)

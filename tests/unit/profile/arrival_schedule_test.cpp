@@ -195,6 +195,26 @@ TEST_CASE("poisson: the same seed gives the same schedule, another seed another"
   CHECK(take(other, 1000) != offsets);
 }
 
+TEST_CASE("poisson: a seed gives these offsets with every standard library") {
+  // Pinned from an independent Python transcription of core/random.hpp (xoshiro256** seeded by
+  // splitmix64; exponential gaps for k = 1, Marsaglia-Tsang gamma / k otherwise) at 10 req/s.
+  struct Pinned {
+    double burstiness;
+    std::vector<std::int64_t> offsets_ns;
+  };
+  const Pinned pinned =
+      GENERATE(Pinned{1.0, {0, 8758933, 56398173, 170355168, 428973314, 909383173}},
+               Pinned{4.0, {0, 77901970, 326951723, 471185620, 539163363, 598348459}},
+               Pinned{0.5, {0, 985425, 8327701, 27604808, 29131774, 68431731}});
+  INFO("burstiness " << pinned.burstiness);
+  ArrivalSchedule schedule = ArrivalSchedule::poisson(10.0, 42, pinned.burstiness);
+  std::vector<std::int64_t> offsets_ns;
+  for (const Nanoseconds offset : take(schedule, pinned.offsets_ns.size())) {
+    offsets_ns.push_back(offset.count());
+  }
+  CHECK(offsets_ns == pinned.offsets_ns);
+}
+
 TEST_CASE("workers: the union of the worker shares is the single-thread schedule exactly") {
   constexpr std::size_t kRequests = 3000;
   const ArrivalSchedule schedule =

@@ -11,6 +11,8 @@
 // Request 0 is due at offset 0 for every kind. With a rampup T the rate rises linearly from 0 to R
 // over T, then stays at R: the schedule is that of the steady process with its time axis
 // stretched through the inverse of the cumulative rate (exact, and still seeded for poisson).
+// Poisson gaps are drawn by core/random.hpp, so a seed gives the same schedule with every standard
+// library.
 //
 // for_worker(w, W) hands worker w the requests n ≡ w (mod W) of the one global sequence, so the
 // workers together send exactly the single-thread schedule.
@@ -21,9 +23,9 @@
 
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <vector>
 
+#include "llmpace/core/random.hpp"
 #include "llmpace/core/time.hpp"
 
 namespace llmpace::profile {
@@ -80,9 +82,7 @@ class ArrivalSchedule {
   // Cumulative count (integral of the rate) at which request index_ is due. Poisson sums its
   // gaps in long double (64-bit mantissa) so a million gaps add no visible rounding.
   long double count_ = 0;
-  std::mt19937_64 rng_;
-  std::exponential_distribution<double> exponential_{1.0};
-  std::gamma_distribution<double> gamma_;
+  Rng rng_;  // poisson gaps: exponential (k = 1) or gamma(k) / k, see core/random.hpp
   std::shared_ptr<const std::vector<Nanoseconds>> replay_offsets_;  // replay only
 };
 

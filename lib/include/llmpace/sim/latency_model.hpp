@@ -11,8 +11,8 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 
+#include "llmpace/core/random.hpp"
 #include "llmpace/core/time.hpp"
 
 namespace llmpace::sim {
@@ -41,8 +41,7 @@ class SimpleLatencyModel final : public LatencyModel {
   Nanoseconds ttft_;
   Nanoseconds itl_;
   double jitter_;
-  std::mt19937_64 rng_;
-  std::normal_distribution<double> noise_{0.0, 1.0};
+  Rng rng_;
 };
 
 }  // namespace llmpace::sim
