@@ -11,6 +11,8 @@
 #include <tuple>
 
 #include "llmpace/report/csv_writer.hpp"
+#include "llmpace/report/number_format.hpp"
+#include "llmpace/report/report_text.hpp"
 
 namespace llmpace::report {
 namespace {
@@ -108,13 +110,6 @@ std::vector<RowKey> row_keys(const Report& report) {
   return keys;
 }
 
-std::string run_string(const json& run, const char* key) {
-  if (!run.is_object()) return "";
-  const auto found = run.find(key);
-  if (found == run.end() || found->is_null()) return "";
-  return found->is_string() ? found->get<std::string>() : found->dump();
-}
-
 std::optional<double> finite(std::optional<double> value) {
   if (value && !std::isfinite(*value)) return std::nullopt;
   return value;
@@ -147,18 +142,6 @@ void fill_metrics(BenchmarkComparison& row, const std::vector<LabelledReport>& r
 }
 
 // ---------------------------------------------------------------------------------------------
-// Shared by the renderers
-
-/// "2.50", "8": whole rates without decimals, others with two (as the report's console table).
-std::string format_rate(double rate) {
-  if (rate == std::floor(rate) && std::abs(rate) < 1e9) return fmt::format("{:.0f}", rate);
-  return fmt::format("{:.2f}", rate);
-}
-
-/// Shortest text that reads back to the same double (the report CSV's numbers).
-std::string exact_number(double value) { return fmt::format("{}", value); }
-
-// ---------------------------------------------------------------------------------------------
 // Console
 
 constexpr std::size_t kConsoleWidth = 120;
@@ -179,34 +162,26 @@ std::string fit(std::string_view text, std::size_t width) {
   return fmt::format("{}{}", text.substr(0, keep), width > 3 ? "..." : "");
 }
 
-/// Milliseconds with at least three significant digits (as the report's console table).
-std::string format_ms(double value) {
-  const double magnitude = std::abs(value);
-  if (magnitude < 1) return fmt::format("{:.3f}", value);
-  if (magnitude < 10) return fmt::format("{:.2f}", value);
-  if (magnitude < 1000) return fmt::format("{:.1f}", value);
-  return fmt::format("{:.0f}", value);
-}
-
+/// A key metric's value (values are finite: fill_metrics leaves out the others).
 std::string format_value(Style style, const std::optional<double>& value) {
-  if (!value) return "-";
+  if (!value) return std::string(kAbsent);
   switch (style) {
     case Style::requests_per_s:
-      return fmt::format("{:.2f}", *value);
+      return format_fixed(*value, 2);
     case Style::tokens_per_s:
-      return fmt::format("{:.1f}", *value);
+      return format_fixed(*value, 1);
     case Style::ms:
       return format_ms(*value);
     case Style::count:
-      return fmt::format("{:.0f}", *value);
+      return format_fixed(*value, 0);
     case Style::fraction:
-      return fmt::format("{:.3f}", *value);
+      return format_fixed(*value, 3);
   }
-  return "-";
+  return std::string(kAbsent);
 }
 
 std::string format_ratio(const std::optional<double>& ratio) {
-  if (!ratio) return "-";
+  if (!ratio) return std::string(kAbsent);
   if (std::abs(*ratio) < 1000) return fmt::format("{:.2f}x", *ratio);
   return fmt::format("{:.3g}x", *ratio);
 }
@@ -242,7 +217,7 @@ std::string row_title(const Comparison& comparison, const BenchmarkComparison& r
                       std::size_t number) {
   std::string title = fmt::format("#{} {}", number, to_string(row.profile));
   if (const auto rate = some_rate(row); rate && rates_agree(row)) {
-    fmt::format_to(std::back_inserter(title), " {}", format_rate(*rate));
+    fmt::format_to(std::back_inserter(title), " {}", format_rate(rate));
   }
   if (row.sweep_position) {
     fmt::format_to(std::back_inserter(title), " (sweep stage {})", *row.sweep_position + 1);
@@ -302,17 +277,14 @@ std::string row_block(const Comparison& comparison, const BenchmarkComparison& r
   if (!rates_agree(row)) {
     std::vector<std::optional<double>> rates;
     for (const auto& run : row.runs) rates.push_back(run ? run->rate : std::nullopt);
-    const auto rate_text = [](const std::optional<double>& rate) {
-      return rate ? format_rate(*rate) : std::string("-");
-    };
     std::vector<std::pair<std::string, std::string>> cells;
     for (std::size_t run = first; run < last; ++run) {
       const bool defined = rates[run] && rates[0] && *rates[0] != 0;
       cells.emplace_back(
-          rate_text(rates[run]),
+          format_rate(rates[run]),
           format_ratio(defined ? std::optional(*rates[run] / *rates[0]) : std::nullopt));
     }
-    out += table_line("rate", rate_text(rates[0]), cells) + "\n";
+    out += table_line("rate", format_rate(rates[0]), cells) + "\n";
   }
 
   for (const MetricComparison& metric : row.metrics) {
@@ -360,10 +332,6 @@ void append_line(std::string& out, const std::vector<std::string>& fields) {
   out += '\n';
 }
 
-std::string csv_number(const std::optional<double>& value) {
-  return value ? exact_number(*value) : std::string();
-}
-
 // ---------------------------------------------------------------------------------------------
 // JSON
 
@@ -380,9 +348,9 @@ Comparison compare_reports(const std::vector<LabelledReport>& runs) {
         .label = runs[run].label,
         .llmpace_version = report.llmpace_version,
         .created_at = report.created_at,
-        .target = run_string(report.run, "target"),
-        .model = run_string(report.run, "model"),
-        .api = run_string(report.run, "api"),
+        .target = run_text(report.run, "target").value_or(""),
+        .model = run_text(report.run, "model").value_or(""),
+        .api = run_text(report.run, "api").value_or(""),
     });
     const std::vector<RowKey> keys = row_keys(report);
     for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -451,11 +419,11 @@ std::string render_compare_csv(const Comparison& comparison) {
         append_line(out, {
                              fmt::format("{}", row + 1),
                              std::string(to_string(benchmark.profile)),
-                             compared ? csv_number(compared->rate) : std::string(),
+                             compared ? exact_number(compared->rate) : std::string(),
                              metric.name,
                              comparison.runs[run].label,
-                             csv_number(metric.values[run]),
-                             csv_number(metric.ratios[run]),
+                             exact_number(metric.values[run]),
+                             exact_number(metric.ratios[run]),
                          });
       }
     }

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <iterator>
 #include <string_view>
+
+#include "llmpace/report/number_format.hpp"
+#include "llmpace/report/report_text.hpp"
 
 namespace llmpace::report {
 namespace {
@@ -39,37 +41,20 @@ constexpr std::array<Column, 11> kColumns{{
     {"latency", "p50", 8},
 }};
 
-/// Milliseconds with at least three significant digits and no more than a reader needs.
-std::string format_ms(double value_ms) {
-  const double magnitude = std::abs(value_ms);
-  if (magnitude < 1) return fmt::format("{:.3f}", value_ms);
-  if (magnitude < 10) return fmt::format("{:.2f}", value_ms);
-  if (magnitude < 1000) return fmt::format("{:.1f}", value_ms);
-  return fmt::format("{:.0f}", value_ms);
-}
+// The console writes a NaN (a null number of a report read back) as "nan", as it always has.
+constexpr NonFinite kNonFinite = NonFinite::as_number;
+
+std::string console_ms(double value_ms) { return format_ms(value_ms, kNonFinite); }
 
 /// A percentile of a distribution, or "-" when it has no samples.
-std::string format_ms(const metrics::DistributionSummary& summary, double value_ms) {
-  return summary.count == 0 ? std::string("-") : format_ms(value_ms);
-}
-
-/// Whole rates (concurrency, round req/s) without decimals, the others with two.
-std::string format_rate(const std::optional<double>& rate) {
-  if (!rate) return "-";
-  if (*rate == std::floor(*rate) && std::abs(*rate) < 1e9) return fmt::format("{:.0f}", *rate);
-  return fmt::format("{:.2f}", *rate);
+std::string console_ms(const metrics::DistributionSummary& summary, double value_ms) {
+  return summary.count == 0 ? std::string(kAbsent) : console_ms(value_ms);
 }
 
 std::string profile_label(const BenchmarkReport& benchmark) {
   std::string label(to_string(benchmark.profile));
   if (benchmark.interrupted) label += kInterruptedMark;
   return label;
-}
-
-/// The benchmark as it is named in notes under the table: "constant 2.50".
-std::string benchmark_name(const BenchmarkReport& benchmark) {
-  if (!benchmark.rate) return std::string(to_string(benchmark.profile));
-  return fmt::format("{} {}", to_string(benchmark.profile), format_rate(benchmark.rate));
 }
 
 std::size_t profile_width(const Report& report) {
@@ -119,38 +104,26 @@ std::array<std::string, kColumns.size()> row_cells(const BenchmarkReport& benchm
       format_rate(benchmark.rate),
       fmt::format("{}", m.requests.successful),
       fmt::format("{}", m.requests.errored),
-      fmt::format("{:.2f}", m.throughput.requests_per_s),
-      fmt::format("{:.1f}", m.throughput.output_tokens_per_s),
-      format_ms(m.ttft_ms, m.ttft_ms.p50),
-      format_ms(m.ttft_ms, m.ttft_ms.p99),
-      format_ms(m.itl_ms, m.itl_ms.p50),
-      format_ms(m.itl_ms, m.itl_ms.p99),
-      format_ms(m.tpot_ms, m.tpot_ms.p50),
-      format_ms(m.latency_ms, m.latency_ms.p50),
+      format_fixed(m.throughput.requests_per_s, 2, kNonFinite),
+      format_fixed(m.throughput.output_tokens_per_s, 1, kNonFinite),
+      console_ms(m.ttft_ms, m.ttft_ms.p50),
+      console_ms(m.ttft_ms, m.ttft_ms.p99),
+      console_ms(m.itl_ms, m.itl_ms.p50),
+      console_ms(m.itl_ms, m.itl_ms.p99),
+      console_ms(m.tpot_ms, m.tpot_ms.p50),
+      console_ms(m.latency_ms, m.latency_ms.p50),
   };
 }
 
 /// "llmpace 0.1.0  target http://...  model m  api chat", from what the run recorded.
 std::string title_line(const Report& report) {
   std::string line = fmt::format("llmpace {}", report.llmpace_version);
-  if (!report.run.is_object()) return line;
-  for (const char* key : {"target", "model", "api"}) {
-    const auto found = report.run.find(key);
-    if (found == report.run.end() || found->is_null()) continue;
-    const std::string value = found->is_string() ? found->get<std::string>() : found->dump();
-    fmt::format_to(std::back_inserter(line), "  {} {}", key, value);
+  for (const std::string_view key : {"target", "model", "api"}) {
+    if (const auto value = run_text(report.run, key)) {
+      fmt::format_to(std::back_inserter(line), "  {} {}", key, *value);
+    }
   }
   return line;
-}
-
-/// "http_status 2, idle_timeout 1" (kinds in name order).
-std::string error_kinds(const metrics::BenchmarkMetrics& m) {
-  std::string text;
-  for (const auto& [kind, count] : m.errors_by_kind) {
-    if (!text.empty()) text += ", ";
-    fmt::format_to(std::back_inserter(text), "{} {}", kind, count);
-  }
-  return text;
 }
 
 /// Lines under the table for requests that did not succeed, one per benchmark that had any.
@@ -160,7 +133,7 @@ std::vector<std::string> unfinished_lines(const Report& report) {
     const metrics::RequestCounts& requests = benchmark.metrics.requests;
     std::string line;
     if (requests.errored > 0) {
-      line = fmt::format("{} errored ({})", requests.errored, error_kinds(benchmark.metrics));
+      line = fmt::format("{} errored ({})", requests.errored, error_kinds_text(benchmark.metrics));
     }
     if (requests.incomplete > 0) {
       if (!line.empty()) line += ", ";
@@ -182,18 +155,19 @@ std::vector<std::string> run_note_lines(const Report& report) {
       notes.push_back(fmt::format(
           "CLIENT-LIMITED: dispatch lag p99 {} ms exceeds {:g} ms; TTFT from the schedule p50 {} / "
           "p99 {} ms",
-          format_ms(m.dispatch_lag_ms.p99), metrics::kClientLimitedDispatchLagP99Ms,
-          format_ms(m.ttft_from_scheduled_ms, m.ttft_from_scheduled_ms.p50),
-          format_ms(m.ttft_from_scheduled_ms, m.ttft_from_scheduled_ms.p99)));
+          console_ms(m.dispatch_lag_ms.p99), metrics::kClientLimitedDispatchLagP99Ms,
+          console_ms(m.ttft_from_scheduled_ms, m.ttft_from_scheduled_ms.p50),
+          console_ms(m.ttft_from_scheduled_ms, m.ttft_from_scheduled_ms.p99)));
     }
     if (m.goodput) {
-      notes.push_back(fmt::format("goodput {:.1f}% ({} requests, {:.2f} req/s) meeting {}",
-                                  m.goodput->fraction * 100, m.goodput->requests_met,
-                                  m.goodput->requests_per_s, m.goodput->slo));
+      notes.push_back(fmt::format(
+          "goodput {}% ({} requests, {} req/s) meeting {}",
+          format_fixed(m.goodput->fraction * 100, 1, kNonFinite), m.goodput->requests_met,
+          format_fixed(m.goodput->requests_per_s, 2, kNonFinite), m.goodput->slo));
     }
     if (m.requests.waited_for_slot > 0) {
       notes.push_back(fmt::format("{} waited for a concurrency slot (send lag p99 {} ms)",
-                                  m.requests.waited_for_slot, format_ms(m.send_lag_ms.p99)));
+                                  m.requests.waited_for_slot, console_ms(m.send_lag_ms.p99)));
     }
     if (m.requests.dropped > 0) {
       notes.push_back(fmt::format("{} dropped at the concurrency cap", m.requests.dropped));

@@ -4,12 +4,14 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <iterator>
 #include <map>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "llmpace/report/number_format.hpp"
+#include "llmpace/report/report_text.hpp"
 
 namespace llmpace::report {
 namespace {
@@ -30,21 +32,9 @@ class Row {
   std::vector<Cell> cells_;
 };
 
-/// Shortest text that parses back to the same double; empty for NaN and infinities, which
-/// spreadsheets do not read as numbers.
-std::string number(double value) { return std::isfinite(value) ? fmt::format("{}", value) : ""; }
-
 std::string integer(std::size_t value) { return fmt::format("{}", value); }
 
 std::string boolean(bool value) { return value ? "true" : "false"; }
-
-/// A string key of the run's configuration; other JSON values as JSON text, null or absent empty.
-std::string run_value(const nlohmann::json& run, const char* key) {
-  if (!run.is_object()) return "";
-  const auto found = run.find(key);
-  if (found == run.end() || found->is_null()) return "";
-  return found->is_string() ? found->get<std::string>() : found->dump();
-}
 
 /// "http_status=2;idle_timeout=1" (kinds in name order), empty when there were no errors.
 std::string errors_by_kind(const std::map<std::string, std::size_t>& errors) {
@@ -60,7 +50,7 @@ void add_distribution(Row& row, std::string_view name, const metrics::Distributi
   // count 0 means every other figure is a meaningless 0 (docs/metrics.md): leave them empty.
   const bool empty = s.count == 0;
   const auto statistic = [&](std::string_view statistic_name, double value) {
-    row.add(fmt::format("{}_{}", name, statistic_name), empty ? "" : number(value));
+    row.add(fmt::format("{}_{}", name, statistic_name), empty ? "" : exact_number(value));
   };
   row.add(fmt::format("{}_count", name), integer(s.count));
   statistic("mean", s.mean);
@@ -78,16 +68,16 @@ Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t p
   Row row;
   row.add("llmpace_version", report.llmpace_version);
   row.add("created_at", report.created_at);
-  row.add("model", run_value(report.run, "model"));
-  row.add("target", run_value(report.run, "target"));
+  row.add("model", run_text(report.run, "model").value_or(""));
+  row.add("target", run_text(report.run, "target").value_or(""));
   row.add("benchmark", integer(position));
   row.add("profile", std::string(to_string(benchmark.profile)));
-  row.add("rate", benchmark.rate ? number(*benchmark.rate) : "");
+  row.add("rate", exact_number(benchmark.rate));
   row.add("interrupted", boolean(benchmark.interrupted));
   row.add("stop_reason", benchmark.stop_reason);
   row.add("workers", fmt::format("{}", benchmark.workers));
   row.add("client_limited", boolean(m.client_limited));
-  row.add("duration_s", number(m.duration_s));
+  row.add("duration_s", exact_number(m.duration_s));
   row.add("requests_successful", integer(m.requests.successful));
   row.add("requests_incomplete", integer(m.requests.incomplete));
   row.add("requests_errored", integer(m.requests.errored));
@@ -98,17 +88,17 @@ Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t p
   row.add("requests_waited_for_slot", integer(m.requests.waited_for_slot));
   row.add("errors_by_kind", errors_by_kind(m.errors_by_kind));
   row.add("output_tokens_source", m.output_tokens_source);
-  row.add("requests_per_s", number(m.throughput.requests_per_s));
-  row.add("sent_requests_per_s", number(m.throughput.sent_requests_per_s));
-  row.add("output_tokens_per_s", number(m.throughput.output_tokens_per_s));
-  row.add("total_tokens_per_s", number(m.throughput.total_tokens_per_s));
-  row.add("concurrency_mean", number(m.concurrency.mean));
+  row.add("requests_per_s", exact_number(m.throughput.requests_per_s));
+  row.add("sent_requests_per_s", exact_number(m.throughput.sent_requests_per_s));
+  row.add("output_tokens_per_s", exact_number(m.throughput.output_tokens_per_s));
+  row.add("total_tokens_per_s", exact_number(m.throughput.total_tokens_per_s));
+  row.add("concurrency_mean", exact_number(m.concurrency.mean));
   row.add("concurrency_max", integer(m.concurrency.max));
   const metrics::Goodput* goodput = m.goodput ? &*m.goodput : nullptr;
   row.add("goodput_slo", goodput ? goodput->slo : "");
   row.add("goodput_requests_met", goodput ? integer(goodput->requests_met) : "");
-  row.add("goodput_fraction", goodput ? number(goodput->fraction) : "");
-  row.add("goodput_requests_per_s", goodput ? number(goodput->requests_per_s) : "");
+  row.add("goodput_fraction", goodput ? exact_number(goodput->fraction) : "");
+  row.add("goodput_requests_per_s", goodput ? exact_number(goodput->requests_per_s) : "");
   for (const metrics::DistributionField& field : metrics::kDistributionFields) {
     add_distribution(row, field.name, m.*field.member);
   }

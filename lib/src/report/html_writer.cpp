@@ -11,6 +11,8 @@
 #include <optional>
 
 #include "llmpace/core/version.hpp"
+#include "llmpace/report/number_format.hpp"
+#include "llmpace/report/report_text.hpp"
 #include "llmpace/report/svg_chart.hpp"
 
 namespace llmpace::report {
@@ -99,35 +101,7 @@ footer { margin-top: 32px; padding-top: 8px; border-top: 1px solid var(--line); 
 }
 )";
 
-// ---- numbers ----------------------------------------------------------------------------------
-
-/// Milliseconds with at least three significant digits and no more than a reader needs.
-std::string format_ms(double value_ms) {
-  if (!std::isfinite(value_ms)) return "-";
-  const double magnitude = std::abs(value_ms);
-  if (magnitude < 1) return fmt::format("{:.3f}", value_ms);
-  if (magnitude < 10) return fmt::format("{:.2f}", value_ms);
-  if (magnitude < 1000) return fmt::format("{:.1f}", value_ms);
-  return fmt::format("{:.0f}", value_ms);
-}
-
-std::string format_fixed(double value, int decimals) {
-  if (!std::isfinite(value)) return "-";
-  return fmt::format("{:.{}f}", value, decimals);
-}
-
-/// Whole rates (concurrency, round req/s) without decimals, the others with two.
-std::string format_rate(const std::optional<double>& rate) {
-  if (!rate || !std::isfinite(*rate)) return "-";
-  if (*rate == std::floor(*rate) && std::abs(*rate) < 1e9) return fmt::format("{:.0f}", *rate);
-  return fmt::format("{:.2f}", *rate);
-}
-
-/// "constant 2.50", "synchronous".
-std::string benchmark_name(const BenchmarkReport& benchmark) {
-  if (!benchmark.rate) return std::string(to_string(benchmark.profile));
-  return fmt::format("{} {}", to_string(benchmark.profile), format_rate(benchmark.rate));
-}
+// ---- numbers: number_format.hpp (its default: a NaN shows as "-") ------------------------------
 
 bool has_samples(const DistributionSummary& summary) { return summary.count > 0; }
 
@@ -149,14 +123,6 @@ std::vector<Run> name_runs(const std::vector<LabelledReport>& runs) {
   return named;
 }
 
-/// A value of the run's configuration as text, or nothing when absent.
-std::optional<std::string> run_value(const nlohmann::json& run, const char* key) {
-  if (!run.is_object()) return std::nullopt;
-  const auto found = run.find(key);
-  if (found == run.end() || found->is_null()) return std::nullopt;
-  return found->is_string() ? found->get<std::string>() : found->dump();
-}
-
 // ---- header -----------------------------------------------------------------------------------
 
 void append_meta_item(std::string& out, std::string_view name, const std::string& value) {
@@ -168,7 +134,7 @@ void append_meta(std::string& out, const Run& run) {
   const Report& report = *run.report;
   out += "<dl class=\"meta\">";
   for (const char* key : {"target", "model", "api"}) {
-    if (const auto value = run_value(report.run, key)) append_meta_item(out, key, *value);
+    if (const auto value = run_text(report.run, key)) append_meta_item(out, key, *value);
   }
   append_meta_item(out, "benchmarks", std::to_string(report.benchmarks.size()));
   if (!report.created_at.empty()) append_meta_item(out, "created", report.created_at);
@@ -320,13 +286,15 @@ struct Cell {
   bool na = false;  // a dash for a missing value, shown dimmed
 };
 
+Cell absent_cell() { return {std::string(kAbsent), true}; }
+
 Cell text_cell(std::string text) {
-  const bool na = text == "-";
+  const bool na = text == kAbsent;
   return {xml_escape(text), na};
 }
 
 Cell ms_cell(const DistributionSummary& summary, double value) {
-  return has_samples(summary) ? text_cell(format_ms(value)) : Cell{"-", true};
+  return has_samples(summary) ? text_cell(format_ms(value)) : absent_cell();
 }
 
 bool any_goodput(const std::vector<Run>& runs) {
@@ -363,15 +331,6 @@ std::vector<Column> table_columns(bool comparison, bool goodput) {
   return columns;
 }
 
-std::string error_kinds(const BenchmarkMetrics& m) {
-  std::string text;
-  for (const auto& [kind, count] : m.errors_by_kind) {
-    if (!text.empty()) text += ", ";
-    fmt::format_to(std::back_inserter(text), "{} {}", kind, count);
-  }
-  return text;
-}
-
 std::vector<Cell> row_cells(const Run& run, const BenchmarkReport& benchmark, bool comparison,
                             bool goodput) {
   const BenchmarkMetrics& m = benchmark.metrics;
@@ -392,7 +351,7 @@ std::vector<Cell> row_cells(const Run& run, const BenchmarkReport& benchmark, bo
   cells.push_back(text_cell(format_fixed(m.concurrency.mean, 1)));
   cells.push_back(text_cell(std::to_string(m.requests.successful)));
   if (m.requests.errored > 0) {
-    cells.push_back({fmt::format("<span title=\"{}\">{}</span>", xml_escape(error_kinds(m)),
+    cells.push_back({fmt::format("<span title=\"{}\">{}</span>", xml_escape(error_kinds_text(m)),
                                  m.requests.errored),
                      false});
   } else {
@@ -404,7 +363,7 @@ std::vector<Cell> row_cells(const Run& run, const BenchmarkReport& benchmark, bo
                                    format_fixed(m.goodput->fraction * 100, 1)),
                        false});
     } else {
-      cells.push_back({"-", true});
+      cells.push_back(absent_cell());
     }
   }
   std::string flags;
@@ -450,7 +409,7 @@ std::vector<std::string> table_notes(const std::vector<Run>& runs) {
                                      : benchmark_name(benchmark));
       if (m.requests.errored > 0) {
         notes.push_back(fmt::format("{}: {} errored ({})", name, m.requests.errored,
-                                    xml_escape(error_kinds(m))));
+                                    xml_escape(error_kinds_text(m))));
       }
       if (m.requests.incomplete > 0) {
         notes.push_back(fmt::format("{}: {} incomplete (cancelled when the benchmark stopped)",
@@ -793,7 +752,7 @@ std::string page_title(const std::vector<Run>& runs) {
     return "llmpace comparison: " + labels;
   }
   if (runs.empty()) return "llmpace report";
-  const auto model = run_value(runs[0].report->run, "model");
+  const auto model = run_text(runs[0].report->run, "model");
   return model ? "llmpace report: " + *model : "llmpace report";
 }
 

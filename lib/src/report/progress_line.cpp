@@ -9,12 +9,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "llmpace/report/number_format.hpp"
+
 namespace llmpace::report {
 namespace {
 
 constexpr std::string_view kSeparator = " | ";
 constexpr std::string_view kEllipsis = "...";
-constexpr std::string_view kAbsent = "-";
 constexpr std::uint64_t kExactCountBelow = 100'000;
 constexpr std::size_t kMinLabelBytes = 8;  // a shortened label keeps at least "[10/10]"
 

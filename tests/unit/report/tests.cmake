@@ -1,3 +1,4 @@
 set(TEST_SOURCES report_test.cpp json_writer_test.cpp console_writer_test.cpp progress_line_test.cpp
     progress_display_test.cpp csv_writer_test.cpp request_log_test.cpp
-    json_reader_test.cpp compare_test.cpp svg_chart_test.cpp html_writer_test.cpp)
+    json_reader_test.cpp compare_test.cpp svg_chart_test.cpp html_writer_test.cpp
+    number_format_test.cpp report_text_test.cpp)
