@@ -11,7 +11,6 @@
 
 namespace llmpace::engine {
 
-using metrics::ErrorKind;
 using metrics::RequestStatus;
 using metrics::TokenCountSource;
 

@@ -21,7 +21,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using boost::system::error_code;
-using metrics::ErrorKind;
 using tcp = asio::ip::tcp;
 
 namespace {

@@ -6,7 +6,6 @@
 
 namespace llmpace::openai {
 
-using metrics::ErrorKind;
 using metrics::RequestStatus;
 using metrics::TokenCountSource;
 

@@ -56,9 +56,9 @@ json record_to_json(const metrics::RequestRecord& record, TimePoint benchmark_st
       {"index", record.index},
       {"request_id", string_or_null(record.request_id)},
       {"status", metrics::to_string(record.status)},
-      {"error_kind", record.error_kind == metrics::ErrorKind::none
+      {"error_kind", record.error_kind == ErrorKind::none
                          ? json(nullptr)
-                         : json(metrics::to_string(record.error_kind))},
+                         : json(llmpace::to_string(record.error_kind))},
       {"error_message", string_or_null(record.error_message)},
       {"http_status", record.http_status == 0 ? json(nullptr) : json(record.http_status)},
       {"phase", phase_name(record.phase)},

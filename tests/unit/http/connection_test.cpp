@@ -23,7 +23,7 @@ using llmpace::SteadyClock;
 using llmpace::TimePoint;
 using llmpace::http::Connection;
 using llmpace::http::ExchangeOutcome;
-using llmpace::metrics::ErrorKind;
+using llmpace::ErrorKind;
 using namespace std::chrono_literals;
 
 namespace {

@@ -5,9 +5,9 @@
 
 using llmpace::Seconds;
 using llmpace::TimePoint;
+using llmpace::ErrorKind;
 using llmpace::metrics::BenchmarkResult;
 using llmpace::metrics::compute_metrics;
-using llmpace::metrics::ErrorKind;
 using llmpace::metrics::RequestRecord;
 using llmpace::test::at_ms;
 using llmpace::test::errored_record;

@@ -72,7 +72,7 @@ TEST_CASE("goodput: requests meeting every objective, errors never do",
       successful_record(0, 5, {300, 310, 320}, 330),  // TTFT 300: misses ttft_ms=200
       successful_record(0, 5, {50, 100, 150}, 160),   // TPOT (160 - 50) / 2 = 55: misses 20
       successful_record(0, 5, {150}, 160),            // one token: no TPOT, TTFT 150 meets
-      errored_record(0, llmpace::metrics::ErrorKind::http_status, 10),
+      errored_record(0, llmpace::ErrorKind::http_status, 10),
   });
   CHECK_FALSE(compute_metrics(result).goodput.has_value());
   result.slo = parse_slo("ttft_ms=200,tpot_ms=20");

@@ -10,10 +10,10 @@
 #include "llmpace/metrics/benchmark_result.hpp"
 #include "unit/metrics/record_factory.hpp"
 
+using llmpace::ErrorKind;
 using llmpace::ProfileKind;
 using llmpace::metrics::BenchmarkResult;
 using llmpace::metrics::compute_metrics;
-using llmpace::metrics::ErrorKind;
 using llmpace::metrics::kClientLimitedDispatchLagP99Ms;
 using llmpace::metrics::RequestRecord;
 using llmpace::metrics::RequestStatus;

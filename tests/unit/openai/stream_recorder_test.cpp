@@ -8,7 +8,6 @@
 
 using namespace llmpace;
 using namespace llmpace::openai;
-using metrics::ErrorKind;
 using metrics::RequestRecord;
 using metrics::RequestStatus;
 using metrics::TokenCountSource;

@@ -70,7 +70,7 @@ metrics::RequestRecord errored_record() {
   metrics::RequestRecord record;
   record.index = 7;
   record.status = metrics::RequestStatus::errored;
-  record.error_kind = metrics::ErrorKind::connect;
+  record.error_kind = llmpace::ErrorKind::connect;
   record.error_message = "connection refused";
   record.scheduled = at_ms(-2.5);  // before the start: a negative offset, not an unset time
   record.dispatched = at_ms(3);

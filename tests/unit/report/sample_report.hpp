@@ -32,9 +32,9 @@ inline metrics::BenchmarkResult sample_constant() {
       with_usage(successful_record(10400, 60, {10810, 10842, 10871, 10899}, 10900), 4),
       with_usage(successful_record(10800, 55, {11250, 11283}, 11290), 2),
       successful_record(11200, 70, {11900, 11931, 11968}, 11975),  // no usage: counted
-      errored_record(11600, metrics::ErrorKind::http_status, 11620),
-      errored_record(11601, metrics::ErrorKind::http_status, 11615),
-      errored_record(11602, metrics::ErrorKind::idle_timeout, 11999),
+      errored_record(11600, ErrorKind::http_status, 11620),
+      errored_record(11601, ErrorKind::http_status, 11615),
+      errored_record(11602, ErrorKind::idle_timeout, 11999),
   };
   result.records[1].scheduled = at_ms(10398.5);  // sent 1.5 ms late
   result.records[1].prompt_tokens = 120;

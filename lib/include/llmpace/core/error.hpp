@@ -3,7 +3,7 @@
 // ConfigError: the user's input (flags, files, URLs, --data) is wrong. Raised before any load is
 //   sent; the CLI prints its message on one line and exits with kExitConfigError.
 // RunError: the run could not measure anything (unreachable target, no model). kExitRunFailed.
-// Failures of individual requests are never exceptions: they are data (see metrics/ErrorKind).
+// Failures of individual requests are never exceptions: they are data (see core/error_kind.hpp).
 #pragma once
 
 #include <stdexcept>

@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
+#include "llmpace/core/error_kind.hpp"
 #include "llmpace/core/time.hpp"
 #include "llmpace/http/client_options.hpp"
-#include "llmpace/metrics/request_record.hpp"
 
 namespace llmpace::http {
 
@@ -32,7 +32,7 @@ struct HttpRequest {
 };
 
 struct ExchangeOutcome {
-  metrics::ErrorKind error = metrics::ErrorKind::none;
+  ErrorKind error = ErrorKind::none;
   std::string error_message;
   bool cancelled = false;  // ended by cancel(), not by a failure
   int http_status = 0;     // 0 when no response headers arrived
@@ -40,7 +40,7 @@ struct ExchangeOutcome {
   TimePoint first_byte;    // first read of the response
   TimePoint last_read;     // last read of the response (its end, when it completed)
 
-  [[nodiscard]] bool ok() const { return error == metrics::ErrorKind::none && !cancelled; }
+  [[nodiscard]] bool ok() const { return error == ErrorKind::none && !cancelled; }
 };
 
 class Connection {

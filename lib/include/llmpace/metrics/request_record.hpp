@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "llmpace/core/error_kind.hpp"
 #include "llmpace/core/time.hpp"
 #include "llmpace/metrics/time_window.hpp"
 
@@ -21,23 +22,7 @@ namespace llmpace::metrics {
 enum class RequestStatus : std::uint8_t {
   successful,  // the stream ended normally ([DONE] or a clean end of body) with HTTP 2xx
   incomplete,  // cancelled by the run (time limit, Ctrl-C) before it ended
-  errored,     // ended by a failure: see ErrorKind
-};
-
-/// Why a request failed. Each kind is counted separately in reports.
-enum class ErrorKind : std::uint8_t {
-  none,
-  connect,            // DNS, TCP connect refused/unreachable
-  connect_timeout,    // TCP connect deadline
-  tls,                // TLS handshake failed (certificate, protocol)
-  tls_timeout,        // TLS handshake deadline
-  header_timeout,     // no response headers before the deadline
-  idle_timeout,       // gap between two body reads exceeded the idle deadline
-  request_timeout,    // the whole request exceeded --request-timeout
-  http_status,        // non-2xx HTTP status
-  stream_error,       // the server sent an error event inside the stream
-  protocol,           // malformed HTTP, SSE or JSON from the server
-  connection_closed,  // the server closed the connection before the stream ended
+  errored,     // ended by a failure: see ErrorKind (core/error_kind.hpp)
 };
 
 /// Where a token count came from.
@@ -49,7 +34,6 @@ enum class TokenCountSource : std::uint8_t {
 };
 
 std::string_view to_string(RequestStatus status);
-std::string_view to_string(ErrorKind kind);
 std::string_view to_string(TokenCountSource source);
 
 struct RequestRecord {
