@@ -19,11 +19,11 @@
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using llmpace::ErrorKind;
 using llmpace::SteadyClock;
 using llmpace::TimePoint;
 using llmpace::http::Connection;
 using llmpace::http::ExchangeOutcome;
-using llmpace::ErrorKind;
 using namespace std::chrono_literals;
 
 namespace {

@@ -3,9 +3,9 @@
 #include "llmpace/metrics/benchmark_result.hpp"
 #include "unit/metrics/record_factory.hpp"
 
+using llmpace::ErrorKind;
 using llmpace::Seconds;
 using llmpace::TimePoint;
-using llmpace::ErrorKind;
 using llmpace::metrics::BenchmarkResult;
 using llmpace::metrics::compute_metrics;
 using llmpace::metrics::RequestRecord;

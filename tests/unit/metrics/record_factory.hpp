@@ -47,8 +47,7 @@ inline metrics::RequestRecord with_usage(metrics::RequestRecord record,
 }
 
 /// A request that failed with `kind` after being sent at `sent_ms` (no token).
-inline metrics::RequestRecord errored_record(double sent_ms, ErrorKind kind,
-                                             double done_ms) {
+inline metrics::RequestRecord errored_record(double sent_ms, ErrorKind kind, double done_ms) {
   metrics::RequestRecord record;
   record.status = metrics::RequestStatus::errored;
   record.error_kind = kind;
