@@ -1,7 +1,10 @@
-// `llmpace benchmark`: run one benchmark against a target and report it.
+// `llmpace benchmark`: run a benchmark against a target and report it. The flags (and any
+// --scenario file) become RunSettings; the library resolves and runs the plan; this file binds
+// flags and prints.
 //
 // Flag names follow GuideLLM where it has one (--target --model --rate-type --rate --max-seconds
-// --max-requests --data --output-path), with clearer aliases (--profile, --output).
+// --max-requests --data --output-path --random-seed --outputs --output-dir --backend-args), with
+// clearer aliases (--profile, --output, --seed).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -12,16 +15,12 @@
 
 #include "benchmark_options.hpp"
 #include "command.hpp"
-#include "host_info.hpp"
 #include "llmpace/core/error.hpp"
-#include "llmpace/core/version.hpp"
-#include "llmpace/engine/runner.hpp"
-#include "llmpace/profile/sweep.hpp"
+#include "llmpace/plan/plan_runner.hpp"
+#include "llmpace/plan/run_plan.hpp"
 #include "llmpace/report/console_writer.hpp"
-#include "llmpace/report/json_writer.hpp"
 #include "llmpace/report/progress_display.hpp"
 #include "llmpace/report/request_log.hpp"
-#include "llmpace/sim/sim_server.hpp"
 #include "output_files.hpp"
 
 namespace llmpace::app {
@@ -48,128 +47,82 @@ std::string error_summary(const report::Report& run_report) {
   return text.empty() ? "no request completed" : text;
 }
 
-std::string describe(const profile::ProfileSpec& spec) {
-  switch (spec.kind) {
-    case profile::ProfileKind::synchronous:
-      return "synchronous";
-    case profile::ProfileKind::concurrent:
-      return fmt::format("concurrent ({} streams)", spec.streams);
-    case profile::ProfileKind::throughput:
-      return fmt::format("throughput (up to {} in flight)", spec.concurrency_cap().value_or(0));
-    case profile::ProfileKind::constant:
-    case profile::ProfileKind::poisson:
-      return fmt::format("{} {:.4g} req/s", profile::to_string(spec.kind), spec.rate_per_s);
-    case profile::ProfileKind::replay:
-      return fmt::format("replay of {} timed requests",
-                         spec.replay_offsets ? spec.replay_offsets->size() : 0);
-  }
-  return "";
-}
-
-/// Runs every benchmark of the plan into `run_report`, a sweep's rate stages once its first two
-/// stages have measured the rates; stops starting benchmarks once a signal interrupted one.
-void run_stages(engine::Runner& runner, const ProfilePlan& profiles, const metrics::Slo& slo,
-                report::Report& run_report) {
-  auto run_stage = [&](const profile::ProfileSpec& spec) {
-    metrics::BenchmarkResult result = runner.run(spec);
-    result.slo = slo;
-    run_report.benchmarks.push_back(report::make_benchmark_report(result));
-  };
-  for (const auto& spec : profiles.benchmarks) {
-    if (runner.interrupted()) return;
-    run_stage(spec);
-  }
-  if (!profiles.sweep || runner.interrupted()) return;
-  // GuideLLM's sweep: the rate stages lie between what synchronous and throughput achieved.
-  const double synchronous_rate = run_report.benchmarks[0].metrics.throughput.requests_per_s;
-  const double throughput_rate = run_report.benchmarks[1].metrics.throughput.requests_per_s;
-  if (synchronous_rate <= 0 || throughput_rate <= 0) {
-    fmt::print(stderr, "llmpace: sweep stopped: no request succeeded in its first stages\n");
-    return;
-  }
-  for (double rate :
-       profile::sweep_rates(synchronous_rate, throughput_rate, profiles.sweep->benchmark_count)) {
-    if (runner.interrupted()) return;
-    run_stage(sweep_stage(profiles, rate));
-  }
-}
-
-int run_benchmark(BenchmarkOptions& options) {
-  ResolvedBenchmark plan = resolve_benchmark_options(options);  // ConfigError on bad input
-  ensure_outputs_writable(plan.output_paths, /*allow_request_log=*/true);
-
-  // --target sim: the built-in simulator, in-process on an ephemeral loopback port.
-  std::unique_ptr<sim::SimServer> simulator;
-  if (plan.embedded_sim) {
-    simulator = std::make_unique<sim::SimServer>(*plan.embedded_sim);
-    simulator->start();
-    plan.target.client.base_url = http::parse_url(simulator->base_url());
-  }
-
-  if (plan.target.model.empty()) {
-    plan.target.model = engine::discover_model(plan.target.client, plan.target.tls_context);
-  }
-  plan.run_config["model"] = plan.target.model;
-  const auto prompts = build_prompt_source(plan.workload, plan.target, plan.quiet);
-  plan.run_config["workload"] = prompts->describe();
-
-  report::Report run_report;
-  run_report.llmpace_version = std::string(kVersion);
-  run_report.created_at = plan.created_at;
-  run_report.host = host_info();
-  run_report.run = plan.run_config;
-
-  const ProfilePlan& profiles = plan.profiles;
-  const std::size_t stage_count = profiles.sweep
-                                      ? static_cast<std::size_t>(profiles.sweep->benchmark_count)
-                                      : profiles.benchmarks.size();
-  report::ProgressDisplay progress(
-      stderr, report::choose_progress_mode(plan.quiet, isatty(STDERR_FILENO) == 1));
-  std::string progress_label;  // the running benchmark's, e.g. "[3/10] constant 4.5 req/s"
-  engine::RunnerOptions runner_options;
-  runner_options.threads = plan.threads;
-  runner_options.on_start = [&](const profile::ProfileSpec& spec) {
-    const std::size_t stage = run_report.benchmarks.size() + 1;
-    const std::string stage_text =
-        stage_count > 1 ? fmt::format("[{}/{}] ", stage, stage_count) : "";
-    progress_label = stage_text + describe(spec);
-    if (plan.quiet) return;
-    fmt::print(stderr, "llmpace: {}{} benchmark of '{}' at {} ({} per benchmark, {} threads)\n",
-               stage_text, describe(spec), plan.target.model, plan.target_description,
-               profiles.limits_description, plan.threads);
-  };
-  runner_options.on_progress = [&](const metrics::ProgressSnapshot& snapshot) {
-    progress.update(progress_label, snapshot);
-  };
-  // --output FILE.jsonl: every request as it ends, so a crash or Ctrl-C loses nothing done.
-  std::vector<std::unique_ptr<report::RequestLogWriter>> request_logs;
-  for (const auto& path : plan.output_paths) {
-    if (output_format(path, true) == OutputFormat::jsonl) {
-      request_logs.push_back(std::make_unique<report::RequestLogWriter>(path));
+/// The console side of a run: start lines, the progress display, notes, and the .jsonl request
+/// logs written as requests end (so a crash or Ctrl-C loses nothing done).
+class ConsoleObserver final : public plan::PlanObserver {
+ public:
+  explicit ConsoleObserver(const plan::RunPlan& plan)
+      : plan_(plan),
+        progress_(stderr, report::choose_progress_mode(plan.quiet, isatty(STDERR_FILENO) == 1)) {
+    for (const auto& path : plan.output_paths) {
+      if (output_format(path, true) == OutputFormat::jsonl) {
+        request_logs_.push_back(std::make_unique<report::RequestLogWriter>(path));
+      }
     }
   }
-  if (!request_logs.empty()) {
-    runner_options.on_record = [&](const metrics::RequestRecord& record, TimePoint start) {
-      // Called on worker threads; the writer locks. The benchmark's position is stable while it
-      // runs: run_report.benchmarks grows only between benchmarks.
-      const std::size_t benchmark_index = run_report.benchmarks.size();  // 0-based
-      for (auto& log : request_logs) log->append(record, start, benchmark_index);
-    };
+
+  void on_note(std::string_view text, bool warning) override {
+    if (warning) {
+      fmt::print(stderr, "llmpace: warning: {}\n", text);
+    } else if (!plan_.quiet) {
+      fmt::print(stderr, "llmpace: note: {}\n", text);
+    }
   }
-  engine::Runner runner(plan.target, prompts, runner_options);
-  run_stages(runner, profiles, plan.slo, run_report);
-  progress.finish();
-  run_report.interrupted = runner.interrupted();
-  if (simulator) simulator->stop();
+
+  void on_benchmark_start(std::size_t index, std::size_t count,
+                          const profile::ProfileSpec& spec) override {
+    const std::string stage = count > 1 ? fmt::format("[{}/{}] ", index + 1, count) : "";
+    label_ = stage + profile::describe(spec);
+    if (plan_.quiet) return;
+    fmt::print(stderr, "llmpace: {} benchmark of '{}' at {} ({} per benchmark, {} threads)\n",
+               label_, plan_.target.model, plan_.target_description,
+               plan_.profiles.limits_description, plan_.threads);
+  }
+
+  void on_progress(const metrics::ProgressSnapshot& snapshot) override {
+    progress_.update(label_, snapshot);
+  }
+
+  void on_record(const metrics::RequestRecord& record, TimePoint start,
+                 std::size_t benchmark_index) override {
+    for (auto& log : request_logs_) log->append(record, start, benchmark_index);  // it locks
+  }
+
+  void finish_progress() { progress_.finish(); }
+
+  /// Closes the request logs. RunError if a line of one could not be written.
+  void close_logs() {
+    for (auto& log : request_logs_) log->close();
+  }
+
+ private:
+  const plan::RunPlan& plan_;
+  report::ProgressDisplay progress_;
+  std::string label_;  // the running benchmark's, e.g. "[3/10] constant 4.5 req/s"
+  std::vector<std::unique_ptr<report::RequestLogWriter>> request_logs_;
+};
+
+int run_benchmark(const BenchmarkOptions& options) {
+  const GivenSettings given = gather_settings(options);  // ConfigError on a bad file
+  plan::RunPlan plan;
+  try {
+    plan = plan::resolve_run_plan(given.settings);
+  } catch (const SettingError& error) {
+    throw ConfigError(given.describe(error));
+  }
+  ensure_outputs_writable(plan.output_paths, /*allow_request_log=*/true);
+
+  ConsoleObserver observer(plan);
+  const report::Report run_report = plan::run_plan(plan, observer);
+  observer.finish_progress();
 
   fmt::print("{}", report::render_console(run_report));
   for (const auto& path : plan.output_paths) {
     write_report_file(path, run_report);
     if (!plan.quiet) fmt::print(stderr, "llmpace: report written to {}\n", path);
   }
-  // Last, so that a failed request log never costs the other reports: RunError if a line of it
-  // could not be written.
-  for (auto& log : request_logs) log->close();
+  // Last, so that a failed request log never costs the other reports.
+  observer.close_logs();
 
   if (run_report.interrupted) {
     fmt::print(stderr, "llmpace: interrupted; the report holds what completed\n");

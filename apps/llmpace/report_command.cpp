@@ -1,7 +1,9 @@
 // `llmpace report`: show a saved JSON report again, or compare saved reports. Sends no load.
 //
-//   llmpace report FILE.json [--output OUT]...
-//       the console table of the run; each OUT written by its extension: .json, .csv, .html
+//   llmpace report FILE.json [--output OUT]... [--scenario-out S.yaml]
+//       the console table of the run; each OUT written by its extension: .json, .csv, .html;
+//       S.yaml (or .json) the run's resolved scenario (run.scenario), which `llmpace benchmark
+//       --scenario S.yaml` repeats
 //   llmpace report compare A.json B.json [C.json ...] [--label NAME]... [--output OUT]...
 //       the key metrics of each benchmark side by side, with ratios to A (the baseline); each OUT
 //       by its extension: .json, .csv, .html. Labels name the runs in order (default: the file
@@ -26,6 +28,7 @@
 #include "llmpace/report/console_writer.hpp"
 #include "llmpace/report/html_writer.hpp"
 #include "llmpace/report/json_reader.hpp"
+#include "llmpace/scenario/scenario_writer.hpp"
 #include "output_files.hpp"
 
 namespace llmpace::app {
@@ -36,6 +39,7 @@ namespace fs = std::filesystem;
 struct ReportFlags {
   std::string file;                  // llmpace report FILE
   std::vector<std::string> outputs;  // --output of `report` (also taken before `compare`)
+  std::string scenario_out;          // --scenario-out
   std::vector<std::string> compare_files;
   std::vector<std::string> labels;
   std::vector<std::string> compare_outputs;
@@ -54,9 +58,28 @@ int run_show(const ReportFlags& flags) {
   }
   check_outputs(flags.outputs);
   const report::Report saved = report::read_report_file(flags.file);
+  std::string scenario_text;
+  if (!flags.scenario_out.empty()) {
+    if (!saved.run.is_object() || !saved.run.contains("scenario") ||
+        !saved.run["scenario"].is_object()) {
+      throw ConfigError(fmt::format(
+          "--scenario-out: {} holds no run.scenario (written by llmpace before scenarios)",
+          flags.file));
+    }
+    const std::string extension = fs::path(flags.scenario_out).extension().string();
+    if (extension == ".json") {
+      scenario_text = saved.run["scenario"].dump(2) + "\n";
+    } else if (extension == ".yaml" || extension == ".yml") {
+      scenario_text = scenario::json_to_yaml(saved.run["scenario"]);
+    } else {
+      throw ConfigError(fmt::format("--scenario-out '{}': expected .yaml, .yml or .json",
+                                    flags.scenario_out));
+    }
+  }
   fmt::print("{}", report::render_console(saved));
   std::fflush(stdout);
   for (const std::string& path : flags.outputs) write_report_file(path, saved);
+  if (!scenario_text.empty()) write_text_file(flags.scenario_out, scenario_text);
   return kExitOk;
 }
 
@@ -143,6 +166,8 @@ Command add_report_command(CLI::App& parent) {
       "report", "Show a saved JSON report (llmpace report FILE.json), or compare saved reports");
   auto flags = std::make_shared<ReportFlags>();
   cli->add_option("file", flags->file, "JSON report written by llmpace benchmark --output");
+  cli->add_option("--scenario-out", flags->scenario_out,
+                  "Write the run's resolved scenario to S.yaml (or .json), to repeat the run");
   cli->add_option("--output,-o", flags->outputs,
                   "Write the report to FILE (.json, .csv, .html by extension); repeatable");
 

@@ -43,7 +43,7 @@ struct SimFlags {
 
 // `llmpace sim --list-presets`: one block per preset with the numbers that decide its walls.
 void print_presets() {
-  for (const sim::EnginePreset& preset : sim::engine_presets()) {
+  for (const sim::GpuPreset& preset : sim::gpu_presets()) {
     const double decode_1_ms = sim::decode_step_s(preset, 1, 1024) * 1e3;
     const double decode_64_ms = sim::decode_step_s(preset, 64, 64 * 1024) * 1e3;
     const double prefill_ms = sim::prefill_step_s(preset, 4096, 0) * 1e3;
@@ -62,7 +62,7 @@ void print_presets() {
 }
 
 // Parses "KEY=VALUE" (an --engine-param) into the preset.
-void apply_engine_param(sim::EnginePreset& preset, const std::string& assignment) {
+void apply_engine_param(sim::GpuPreset& preset, const std::string& assignment) {
   const auto equals = assignment.find('=');
   if (equals == std::string::npos || equals == 0) {
     throw ConfigError(fmt::format("--engine-param expects KEY=VALUE, got '{}'", assignment));
@@ -71,7 +71,7 @@ void apply_engine_param(sim::EnginePreset& preset, const std::string& assignment
                             std::string_view{assignment}.substr(equals + 1));
 }
 
-std::optional<sim::EnginePreset> resolve_preset(const SimFlags& flags) {
+std::optional<sim::GpuPreset> resolve_preset(const SimFlags& flags) {
   const bool overrides = !flags.engine_params.empty() || flags.max_num_seqs ||
                          flags.max_num_batched_tokens || flags.block_size ||
                          flags.gpu_memory_utilization || flags.num_gpu_blocks_override;
@@ -79,17 +79,17 @@ std::optional<sim::EnginePreset> resolve_preset(const SimFlags& flags) {
     if (overrides) throw ConfigError("engine settings need --preset (see --list-presets)");
     return std::nullopt;
   }
-  const sim::EnginePreset* found = sim::find_preset(flags.preset);
+  const sim::GpuPreset* found = sim::find_preset(flags.preset);
   if (found == nullptr) {
     std::string names;
-    for (const auto& preset : sim::engine_presets()) {
+    for (const auto& preset : sim::gpu_presets()) {
       names += names.empty() ? "" : ", ";
       names += preset.name;
     }
     throw ConfigError(
         fmt::format("--preset: unknown preset '{}' (known: {})", flags.preset, names));
   }
-  sim::EnginePreset preset = *found;
+  sim::GpuPreset preset = *found;
   for (const std::string& assignment : flags.engine_params) apply_engine_param(preset, assignment);
   if (flags.max_num_seqs) preset.max_num_seqs = *flags.max_num_seqs;
   if (flags.max_num_batched_tokens) preset.max_num_batched_tokens = *flags.max_num_batched_tokens;
@@ -119,7 +119,7 @@ int run_sim(const SimFlags& flags) {
   sim::SimOptions options = flags.options;
   options.ttft = delay_flag(flags.ttft_ms, "--ttft-ms");
   options.itl = delay_flag(flags.itl_ms, "--itl-ms");
-  options.engine = resolve_preset(flags);
+  options.preset = resolve_preset(flags);
   for (const std::string& fault : flags.faults) {
     options.faults.push_back(sim::parse_fault_spec(fault));
   }

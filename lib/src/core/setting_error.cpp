@@ -31,15 +31,35 @@ std::string name_settings(std::string_view text, const SettingNamer& name) {
   return out;
 }
 
-std::string SettingError::render(const SettingNamer& name) const {
-  const std::string message = name_settings(message_, name);
-  return setting_.empty() ? message : name(setting_) + ": " + message;
+std::string SettingError::render(const SettingNamer& origin, const SettingNamer& mention) const {
+  const std::string message = name_settings(message_, mention);
+  const std::string where = origin(setting_);
+  return where.empty() ? message : where + ": " + message;
 }
 
 std::string flag_name(std::string_view key) {
   std::string flag = "--";
   for (char c : key) flag += c == '_' ? '-' : c;
   return flag;
+}
+
+}  // namespace llmpace
+
+namespace llmpace {
+
+SettingError as_setting_error(std::string key, const ConfigError& error) {
+  if (const auto* setting_error = dynamic_cast<const SettingError*>(&error)) {
+    if (!setting_error->setting().empty()) return *setting_error;
+  }
+  std::string_view message = error.what();
+  const std::string flag = flag_name(key);
+  if (message.starts_with(flag) && message.size() > flag.size() &&
+      (message[flag.size()] == ':' || message[flag.size()] == ' ')) {
+    message.remove_prefix(flag.size());
+    if (message.starts_with(':')) message.remove_prefix(1);
+    while (message.starts_with(' ')) message.remove_prefix(1);
+  }
+  return SettingError(std::move(key), std::string(message));
 }
 
 }  // namespace llmpace

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <optional>
 
+#include "llmpace/core/error.hpp"
 #include "yaml_reader.hpp"
 
 namespace llmpace::scenario {
@@ -383,6 +384,40 @@ void read_guidellm_scenario(const YamlReader& reader, const YAML::Node& root, Sc
                     : fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", key, suggestion));
   }
   translator.finish();
+}
+
+}  // namespace llmpace::scenario
+
+namespace llmpace::scenario {
+
+RunSettings read_guidellm_flags(const std::vector<std::pair<std::string, std::string>>& flags) {
+  ScenarioFile file;
+  YAML::Node root(YAML::NodeType::Map);
+  for (const auto& [key, text] : flags) {
+    const std::string flag = "--" + key;
+    try {
+      if (key == "outputs") {
+        YAML::Node list(YAML::NodeType::Sequence);
+        std::size_t at = 0;
+        while (at <= text.size()) {
+          const std::size_t comma = std::min(text.find(',', at), text.size());
+          if (comma > at) list.push_back(text.substr(at, comma - at));
+          at = comma + 1;
+        }
+        root[key] = list;
+      } else if (key == "backend_args") {
+        root[key] = YAML::Load(text);
+      } else {
+        root[key] = text;
+      }
+    } catch (const YAML::Exception& error) {
+      throw ConfigError(fmt::format("{}: {}", flag, error.msg));
+    }
+  }
+  const std::string path = "command line";
+  const YamlReader reader(path);
+  read_guidellm_scenario(reader, root, file);
+  return file.settings;
 }
 
 }  // namespace llmpace::scenario

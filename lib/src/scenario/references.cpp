@@ -71,11 +71,23 @@ std::string expand_references(std::string_view text) {
   return out;
 }
 
-bool is_reference(std::string_view text) {
-  if (!(text.starts_with("${env:") || text.starts_with("${file:")) || !text.ends_with('}')) {
-    return false;
+bool is_secret_free(std::string_view text) {
+  std::string rest;
+  bool has_reference = false;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t open = text.find("${", at);
+    if (open == std::string_view::npos) break;
+    const std::size_t close = text.find('}', open);
+    if (close == std::string_view::npos) break;
+    rest.append(text.substr(at, open - at));
+    has_reference = true;
+    at = close + 1;
   }
-  return text.find('}') == text.size() - 1;
+  rest.append(text.substr(std::min(at, text.size())));
+  while (!rest.empty() && rest.back() == ' ') rest.pop_back();
+  return has_reference &&
+         (rest.empty() || rest == "Bearer" || rest == "Basic" || rest == "Token");
 }
 
 }  // namespace llmpace::scenario

@@ -26,7 +26,10 @@ std::vector<std::string_view> our_keys() {
 bool looks_like_guidellm(const YAML::Node& root) {
   for (const auto& entry : root) {
     const std::string key = normalized_key(entry.first.Scalar());
-    if (is_guidellm_only_key(key) || (key == "data" && entry.second.IsSequence())) return true;
+    if (is_guidellm_only_key(key) || key == "spec" ||
+        (key == "data" && entry.second.IsSequence())) {
+      return true;
+    }
   }
   return false;
 }

@@ -39,7 +39,7 @@ void emit(YAML::Emitter& out, const nlohmann::json& value) {
 
 SecretFreeSettings without_secrets(const RunSettings& settings) {
   SecretFreeSettings out{settings, {}};
-  if (out.settings.api_key && !is_reference(*out.settings.api_key)) {
+  if (out.settings.api_key && !is_secret_free(*out.settings.api_key)) {
     out.settings.api_key.reset();
     out.omitted.emplace_back("api_key");
   }
@@ -52,7 +52,7 @@ SecretFreeSettings without_secrets(const RunSettings& settings) {
       while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
         value.remove_prefix(1);
       }
-      if (is_reference(value)) {
+      if (is_secret_free(value)) {
         kept.push_back(header);
       } else {
         out.omitted.push_back("header " + header.substr(0, colon));

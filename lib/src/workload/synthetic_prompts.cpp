@@ -39,6 +39,12 @@ SyntheticPromptSource::SyntheticPromptSource(SyntheticDataSpec spec, std::uint64
                                              WordCalibration calibration)
     : spec_(spec), seed_(seed), calibration_(std::move(calibration)) {
   const std::int64_t overhead = calibration_.overhead_tokens;
+  // GuideLLM's scenarios bound lengths below by 1, which a chat request cannot be: a bound under
+  // what the form adds by itself is raised to the shortest prompt there is, and the report says so.
+  if (spec_.prompt.min && *spec_.prompt.min <= overhead && spec_.prompt.mean > overhead) {
+    prompt_min_raised_from_ = *spec_.prompt.min;
+    spec_.prompt.min = overhead + 1;
+  }
   if (spec_.prompt.lowest() <= overhead) {
     throw ConfigError(fmt::format(
         "--data: prompt_tokens{} = {} leaves no room for text: a {} request adds {} tokens by "
@@ -132,7 +138,10 @@ nlohmann::json SyntheticPromptSource::describe() const {
           {"seed", seed_},
           {"tokenizer", calibration_.tokenizer},
           {"exact_prompt_tokens", calibration_.exact},
-          {"request_form_overhead_tokens", calibration_.overhead_tokens}};
+          {"request_form_overhead_tokens", calibration_.overhead_tokens},
+          {"prompt_tokens_min_raised_from", prompt_min_raised_from_
+                                                ? nlohmann::json(*prompt_min_raised_from_)
+                                                : nlohmann::json()}};
 }
 
 std::vector<std::string> verify_prompt_lengths(const SyntheticPromptSource& source,

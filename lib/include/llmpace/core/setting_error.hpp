@@ -39,9 +39,11 @@ class SettingError : public ConfigError {
   /// The message without the setting's name, placeholders unrendered.
   [[nodiscard]] const std::string& message() const { return message_; }
 
-  /// "NAME: MESSAGE" with NAME = name(setting) (just the message when there is no setting) and
-  /// every placeholder rendered by `name`.
-  [[nodiscard]] std::string render(const SettingNamer& name) const;
+  /// "ORIGIN: MESSAGE" with ORIGIN = origin(setting) (origin("") when there is no setting; an
+  /// empty origin leaves just the message) and every placeholder rendered by `mention`.
+  [[nodiscard]] std::string render(const SettingNamer& origin, const SettingNamer& mention) const;
+  /// render(name, name).
+  [[nodiscard]] std::string render(const SettingNamer& name) const { return render(name, name); }
 
   /// The same error about `setting` renamed (e.g. the simulator's "ttft_ms" reported as the
   /// benchmark's "sim_ttft_ms").
@@ -56,5 +58,13 @@ class SettingError : public ConfigError {
 
 /// The command line's names: "max_seconds" -> "--max-seconds".
 std::string flag_name(std::string_view key);
+
+}  // namespace llmpace
+
+namespace llmpace {
+
+/// `error` (from a parser that names its flag, "--data: bad key") as a SettingError about `key`:
+/// a leading flag_name(key) and its ": " are dropped from the message.
+SettingError as_setting_error(std::string key, const ConfigError& error);
 
 }  // namespace llmpace

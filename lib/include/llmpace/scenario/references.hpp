@@ -18,7 +18,8 @@ namespace llmpace::scenario {
 /// it) for an unset variable, an unreadable file or a malformed reference.
 std::string expand_references(std::string_view text);
 
-/// True when `text` is exactly one reference and nothing else.
-bool is_reference(std::string_view text);
+/// True when `text` can hold no literal secret: it holds a reference, and the text around its
+/// references is at most an authorization scheme ("Bearer ${file:/var/run/secrets/token}").
+bool is_secret_free(std::string_view text);
 
 }  // namespace llmpace::scenario

@@ -16,6 +16,8 @@
 #pragma once
 
 #include <map>
+#include <utility>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -41,5 +43,14 @@ ScenarioFile read_scenario_file(const std::string& path);
 
 /// Parses scenario `text`, naming it `path` in errors. Throws ConfigError as above.
 ScenarioFile parse_scenario(std::string_view text, const std::string& path);
+
+}  // namespace llmpace::scenario
+
+namespace llmpace::scenario {
+
+/// GuideLLM's command-line spellings whose values need GuideLLM's reading: pairs of key
+/// ("outputs", "output_dir", "backend_args") and the value as typed (a comma list for outputs,
+/// JSON for backend_args). Throws ConfigError naming the flag.
+RunSettings read_guidellm_flags(const std::vector<std::pair<std::string, std::string>>& flags);
 
 }  // namespace llmpace::scenario

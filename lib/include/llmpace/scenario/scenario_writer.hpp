@@ -2,8 +2,8 @@
 // the JSON that a report keeps in run.scenario and as the YAML that `llmpace report
 // --scenario-out` writes. Reading either back with read_scenario_file gives the same settings.
 //
-// Secrets: an api_key or a header value is written only when it is wholly a reference
-// ("${env:TOKEN}", "${file:/path}"); a literal one is left out and named in `omitted`, so the
+// Secrets: an api_key or a header value is written only when its secret is a reference
+// ("${env:TOKEN}", "Bearer ${file:/path}"); a literal one is left out and named in `omitted`, so the
 // scenario never holds a secret and a repeat needs it given again (flag or environment).
 //
 // Pure; safe from any thread.

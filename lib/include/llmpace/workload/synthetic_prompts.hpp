@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <vector>
 
 #include "llmpace/workload/prompt.hpp"
@@ -23,7 +24,9 @@ namespace llmpace::workload {
 class SyntheticPromptSource final : public PromptSource {
  public:
   /// Throws ConfigError when the shortest prompt asked for is not longer than what the request
-  /// form adds by itself (e.g. prompt_tokens_min=5 with an 8-token chat template).
+  /// form adds by itself (e.g. prompt_tokens=5 with an 8-token chat template). A prompt_tokens_min
+  /// at or below it (GuideLLM's scenarios say 1) with a mean above it is raised to the shortest
+  /// possible prompt instead, and describe() says from what.
   SyntheticPromptSource(SyntheticDataSpec spec, std::uint64_t seed, WordCalibration calibration);
 
   [[nodiscard]] Prompt prompt_for(std::uint64_t index) const override;
@@ -42,6 +45,7 @@ class SyntheticPromptSource final : public PromptSource {
   std::uint64_t seed_;
   WordCalibration calibration_;
   std::vector<std::string> prefixes_;  // prefix_count texts of prefix_tokens words
+  std::optional<std::int64_t> prompt_min_raised_from_;  // prompt_tokens_min as asked, if raised
 };
 
 /// A text that `calibration`'s counter counts as `tokens` tokens in its form: the lead, the

@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-namespace llmpace::app {
+namespace llmpace::plan {
 
 /// {"hostname", "os", "kernel", "machine", "cpus", "cpu_model"}; a fact that cannot be read is
 /// left out. Reads uname(2) and /proc/cpuinfo; call from any thread.
 nlohmann::json host_info();
 
-}  // namespace llmpace::app
+}  // namespace llmpace::plan

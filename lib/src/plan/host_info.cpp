@@ -1,4 +1,4 @@
-#include "host_info.hpp"
+#include "llmpace/plan/host_info.hpp"
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-namespace llmpace::app {
+namespace llmpace::plan {
 namespace {
 
 /// The first "model name" of /proc/cpuinfo (x86), or nothing.
@@ -41,4 +41,4 @@ nlohmann::json host_info() {
   return host;
 }
 
-}  // namespace llmpace::app
+}  // namespace llmpace::plan

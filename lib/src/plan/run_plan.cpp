@@ -1,0 +1,273 @@
+#include "llmpace/plan/run_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <thread>
+
+#include "llmpace/core/setting_error.hpp"
+#include "llmpace/http/tls_context.hpp"
+#include "llmpace/http/url.hpp"
+#include "llmpace/scenario/references.hpp"
+#include "llmpace/scenario/scenario_writer.hpp"
+#include "llmpace/sim/gpu_preset.hpp"
+
+namespace llmpace::plan {
+namespace {
+
+constexpr std::string_view kSimTarget = "sim";
+constexpr std::int64_t kMaxThreads = 256;
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+/// Runs `parse`, turning a ConfigError into a SettingError about `key`.
+template <typename Parse>
+auto about(const char* key, Parse&& parse) {
+  try {
+    return parse();
+  } catch (const ConfigError& error) {
+    throw as_setting_error(key, error);
+  }
+}
+
+http::Header parse_header(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw SettingError("header", fmt::format("expected \"Name: value\", got '{}'", text));
+  }
+  std::string name = text.substr(0, colon);
+  std::string value = about("header", [&] { return scenario::expand_references(text.substr(colon + 1)); });
+  const auto first = value.find_first_not_of(" \t");
+  value = first == std::string::npos ? "" : value.substr(first);
+  if (name.find_first_of(" \t\r\n") != std::string::npos ||
+      value.find_first_of("\r\n") != std::string::npos) {
+    throw SettingError("header", fmt::format("invalid header name or value in '{}'", name));
+  }
+  return {std::move(name), std::move(value)};
+}
+
+Nanoseconds positive_seconds(double seconds, const char* key) {
+  // Checked before the conversion, which NaN or huge values would overflow.
+  if (!(seconds > 0) || !std::isfinite(seconds) || seconds > 1e9) {
+    throw SettingError(key, "must be a positive number of seconds");
+  }
+  return from_seconds(seconds);
+}
+
+Nanoseconds sim_delay(double milliseconds, const char* key) {
+  constexpr double kMaxMs = 3'600'000.0;
+  if (!std::isfinite(milliseconds) || milliseconds < 0.0 || milliseconds > kMaxMs) {
+    throw SettingError(key, fmt::format("must be between 0 and {} ms, got {}", kMaxMs,
+                                        milliseconds));
+  }
+  return from_ms(milliseconds);
+}
+
+sim::SimOptions resolve_embedded_sim(const scenario::RunSettings& settings) {
+  sim::SimOptions sim;
+  sim.ttft = sim_delay(*settings.sim_ttft_ms, "sim_ttft_ms");
+  sim.itl = sim_delay(*settings.sim_itl_ms, "sim_itl_ms");
+  sim.jitter = *settings.sim_jitter;
+  if (!std::isfinite(sim.jitter) || sim.jitter < 0 || sim.jitter > 1) {
+    throw SettingError("sim_jitter", fmt::format("must be between 0 and 1, got {}", sim.jitter));
+  }
+  sim.seed = *settings.seed;
+  if (settings.model) sim.model = *settings.model;
+  if (settings.sim_preset) {
+    const sim::GpuPreset* preset = sim::find_preset(*settings.sim_preset);
+    if (preset == nullptr) {
+      throw SettingError("sim_preset",
+                         fmt::format("unknown preset '{}' (see llmpace sim --list-presets)",
+                                     *settings.sim_preset));
+    }
+    sim.preset = *preset;
+  }
+  about("sim", [&] {
+    sim::validate_sim_options(sim);
+    return 0;
+  });
+  return sim;
+}
+
+engine::Target resolve_target(const scenario::RunSettings& settings, RunPlan& plan) {
+  engine::Target target;
+  if (!settings.target) throw SettingError("target", "is required (a URL, or sim)");
+  if (*settings.target == kSimTarget) {
+    plan.embedded_sim = resolve_embedded_sim(settings);
+    target.client.base_url = http::parse_url("http://127.0.0.1:1");  // replaced once it listens
+    plan.target_description = "the built-in simulator";
+  } else {
+    target.client.base_url = about("target", [&] { return http::parse_url(*settings.target); });
+    plan.target_description = target.client.base_url.to_string();
+  }
+  const auto api = openai::parse_api_kind(*settings.api);
+  if (!api) {
+    throw SettingError("api", fmt::format("unknown API '{}' (chat, completions)", *settings.api));
+  }
+  target.api = *api;
+  target.model = settings.model.value_or("");
+  if (settings.api_key) {
+    target.client.api_key = about("api_key", [&] { return scenario::expand_references(*settings.api_key); });
+  }
+  for (const auto& header : settings.header.value_or(std::vector<std::string>{})) {
+    target.client.extra_headers.push_back(parse_header(header));
+  }
+  target.client.tls.insecure = *settings.insecure;
+  target.client.tls.ca_cert_file = settings.ca_cert.value_or("");
+  auto& timeouts = target.client.timeouts;
+  timeouts.request_total = positive_seconds(*settings.request_timeout, "request_timeout");
+  timeouts.connect = positive_seconds(*settings.connect_timeout, "connect_timeout");
+  timeouts.tls_handshake = timeouts.connect;
+  timeouts.idle = positive_seconds(*settings.idle_timeout, "idle_timeout");
+  timeouts.response_headers = timeouts.idle;
+  if (target.client.base_url.is_tls()) {
+    target.tls_context =
+        about("ca_cert", [&] { return http::make_client_tls_context(target.client.tls); });
+  }
+  return target;
+}
+
+profile::ProfileSettings profile_settings(const scenario::RunSettings& settings) {
+  profile::ProfileSettings out;
+  out.profile = *settings.profile;
+  out.rate = settings.rate.value_or("");
+  out.max_concurrency = settings.max_concurrency;
+  out.burstiness = *settings.burstiness;
+  out.rampup_s = *settings.rampup;
+  out.sweep_strategy = *settings.sweep_strategy;
+  out.seed = *settings.seed;
+  out.max_requests = settings.max_requests;
+  out.max_seconds = settings.max_seconds;
+  out.max_errors = settings.max_errors;
+  out.max_error_rate = settings.max_error_rate;
+  out.drain = *settings.drain;
+  out.when_full = *settings.when_full;
+  out.warmup = settings.warmup.value_or("");
+  out.cooldown = settings.cooldown.value_or("");
+  return out;
+}
+
+workload::WorkloadSettings workload_settings(const scenario::RunSettings& settings) {
+  workload::WorkloadSettings out;
+  out.data = *settings.data;
+  out.data_column = settings.data_column.value_or("");
+  out.data_samples = settings.data_samples;
+  out.tokenizer = *settings.tokenizer;
+  out.time_scale = *settings.time_scale;
+  out.time_unit = *settings.time_unit;
+  out.seed = *settings.seed;
+  out.replay = *settings.profile == "replay";
+  return out;
+}
+
+void check_multi_turn(const RunPlan& plan) {
+  if (!plan.workload.synthetic || plan.workload.synthetic->turns <= 1) return;
+  // A follow-up waits for the reply it carries: only closed loops send turns in sequence.
+  if (plan.target.api != openai::ApiKind::chat_completions) {
+    throw SettingError("data", "turns=K needs {api} chat (follow-ups carry the conversation)");
+  }
+  const profile::ProfileSpec& first = plan.profiles.benchmarks.front();
+  if (plan.profiles.sweep || profile::is_open_loop(first.kind)) {
+    throw SettingError("data", "turns=K applies to {profile} synchronous and concurrent");
+  }
+}
+
+nlohmann::json or_null(const auto& optional) {
+  return optional ? nlohmann::json(*optional) : nlohmann::json();
+}
+
+nlohmann::json make_run_config(const RunPlan& plan) {
+  const scenario::RunSettings& settings = plan.settings;
+  const profile::ProfileSpec& first = plan.profiles.benchmarks.front();
+  nlohmann::json headers = nlohmann::json::array();
+  for (const auto& header : plan.target.client.extra_headers) headers.push_back(header.name);
+  nlohmann::json run = {
+      {"target", plan.embedded_sim ? std::string(kSimTarget)
+                                   : plan.target.client.base_url.to_string()},
+      {"api", std::string(openai::to_string(plan.target.api))},
+      {"model", plan.target.model},
+      {"profile", *settings.profile},
+      {"rate", or_null(settings.rate)},
+      {"max_concurrency", or_null(first.max_concurrency)},
+      {"max_requests", or_null(first.max_requests)},
+      {"max_seconds", first.max_duration ? nlohmann::json(to_seconds(*first.max_duration))
+                                         : nlohmann::json()},
+      {"max_errors", or_null(first.max_errors)},
+      {"max_error_rate", or_null(first.max_error_rate)},
+      {"warmup", or_null(settings.warmup)},
+      {"cooldown", or_null(settings.cooldown)},
+      {"drain", first.drain},
+      {"when_full", std::string(profile::to_string(first.when_full))},
+      {"threads", plan.threads},
+      {"slo", plan.slo.empty() ? nlohmann::json() : nlohmann::json(plan.slo.to_string())},
+      {"data", plan.workload.run_config},
+      {"tokenizer", *settings.tokenizer},
+      {"seed", *settings.seed},
+      {"burstiness", *settings.burstiness},
+      {"rampup_s", *settings.rampup},
+      {"headers", headers},
+      {"api_key_set", !plan.target.client.api_key.empty()},
+      {"insecure", *settings.insecure},
+      {"request_timeout_s", *settings.request_timeout},
+  };
+  if (plan.embedded_sim) {
+    run["simulator"] = {{"ttft_ms", *settings.sim_ttft_ms},
+                        {"itl_ms", *settings.sim_itl_ms},
+                        {"jitter", *settings.sim_jitter},
+                        {"preset", or_null(settings.sim_preset)}};
+  }
+  return run;
+}
+
+}  // namespace
+
+RunPlan resolve_run_plan(const scenario::RunSettings& given) {
+  RunPlan plan;
+  plan.settings = scenario::overlay(scenario::RunSettings::defaults(), given);
+  const scenario::RunSettings& settings = plan.settings;
+  plan.created_at = utc_now_iso8601();
+  plan.target = resolve_target(settings, plan);
+
+  // Workload first: a replay's timestamps are part of its profile. Files are read now, so that
+  // a bad one stops the run before any load.
+  plan.workload = workload::resolve_workload_plan(workload_settings(settings));
+  profile::ProfileSettings profiles = profile_settings(settings);
+  profiles.replay_offsets = plan.workload.replay_offsets;
+  plan.profiles = profile::resolve_profile_plan(profiles);
+  check_multi_turn(plan);
+
+  const std::int64_t threads = settings.threads.value_or(0);
+  if (threads < 0 || threads > kMaxThreads) {
+    throw SettingError("threads", fmt::format("must be from 1 to {}", kMaxThreads));
+  }
+  plan.threads = threads > 0 ? static_cast<int>(threads)
+                             : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  plan.settings.threads = plan.threads;
+  plan.quiet = *settings.quiet;
+  if (settings.slo) plan.slo = about("slo", [&] { return metrics::parse_slo(*settings.slo); });
+  plan.output_paths = settings.output.value_or(std::vector<std::string>{});
+  plan.run_config = make_run_config(plan);
+  return plan;
+}
+
+ResolvedScenario resolved_scenario(const RunPlan& plan) {
+  scenario::RunSettings settings = plan.settings;
+  if (!plan.target.model.empty()) settings.model = plan.target.model;
+  // Where reports go and how the console looks are the caller's, not the benchmark's: a repeat
+  // must not overwrite the report it was made from.
+  settings.output.reset();
+  settings.quiet.reset();
+  scenario::SecretFreeSettings secret_free = scenario::without_secrets(settings);
+  return {scenario::settings_to_json(secret_free.settings), std::move(secret_free.omitted)};
+}
+
+}  // namespace llmpace::plan

@@ -1,0 +1,1 @@
+set(TEST_SOURCES run_plan_test.cpp)
