@@ -23,15 +23,19 @@ constexpr int kMaxLaunchesWithoutYield = 32;
 
 }  // namespace
 
-Worker::Lane::Lane(asio::any_io_executor executor, const Target& target)
-    : connection(std::move(executor), target.client, target.tls_context), decoder(target.api) {}
+Worker::Lane::Lane(asio::any_io_executor executor, const Target& target,
+                   std::shared_ptr<http::EndpointCache> endpoints)
+    : connection(std::move(executor), target.client, target.tls_context, std::move(endpoints)),
+      decoder(target.api) {}
 
 Worker::Worker(RunShared& shared, std::shared_ptr<const workload::PromptSource> prompts,
                std::uint64_t first_prompt_index, WorkerPlan plan)
     : shared_(shared),
       prompts_(std::move(prompts)),
       first_prompt_index_(first_prompt_index),
-      plan_(std::move(plan)) {}
+      plan_(std::move(plan)),
+      endpoints_(std::make_shared<http::EndpointCache>(
+          io_.get_executor(), shared_.target.client.base_url, shared_.target.client.resolver)) {}
 
 void Worker::run() {
   if (plan_.arrivals) {
@@ -59,7 +63,9 @@ void Worker::stop_here(bool cancel_in_flight) {
 }
 
 Worker::Lane& Worker::acquire_lane() {
-  if (idle_lanes_.empty()) return lanes_.emplace_back(io_.get_executor(), shared_.target);
+  if (idle_lanes_.empty()) {
+    return lanes_.emplace_back(io_.get_executor(), shared_.target, endpoints_);
+  }
   Lane& lane = *idle_lanes_.back();
   idle_lanes_.pop_back();
   return lane;

@@ -13,6 +13,11 @@
 //   `scheduled` is the due time. With a concurrency cap (this worker's share of it) an arrival
 //   that finds the cap full waits for a slot or is dropped, as the profile says.
 //
+// Name resolution: once per worker. Its lanes' connections share one EndpointCache, which looks
+// the host up when the first connection opens and again only after connecting to the endpoints
+// found has failed (see endpoint_cache.hpp). Per worker rather than per benchmark, so that workers
+// share nothing; that is one lookup per thread.
+//
 // Thread affinity: construct on the coordinator thread; run() on the worker's own thread; stop()
 // from any thread. records() after run() has returned.
 #pragma once
@@ -28,6 +33,7 @@
 #include <vector>
 
 #include "llmpace/http/connection.hpp"
+#include "llmpace/http/endpoint_cache.hpp"
 #include "llmpace/metrics/request_record.hpp"
 #include "llmpace/openai/chunk_decoder.hpp"
 #include "llmpace/profile/arrival_schedule.hpp"
@@ -60,7 +66,8 @@ class Worker {
   /// What one request in flight needs besides its record: a keep-alive connection and a chunk
   /// decoder (which keeps its parser buffers). Lanes are reused from request to request.
   struct Lane {
-    Lane(boost::asio::any_io_executor executor, const Target& target);
+    Lane(boost::asio::any_io_executor executor, const Target& target,
+         std::shared_ptr<http::EndpointCache> endpoints);
     http::Connection connection;
     openai::ChunkDecoder decoder;
   };
@@ -89,6 +96,7 @@ class Worker {
   boost::asio::io_context io_{1};                 // one thread runs it: no locking inside Asio
   boost::asio::steady_timer arrival_timer_{io_};  // the open loop's wait for the next due time
   boost::asio::steady_timer slot_freed_{io_};     // cancelled (cancel_one) when a request ends
+  const std::shared_ptr<http::EndpointCache> endpoints_;  // shared by the lanes' connections
   std::list<Lane> lanes_;  // stable addresses: requests hold references while in flight
   std::vector<Lane*> idle_lanes_;
   // A deque, not a vector: growing never moves the records already kept, which at 10,000 req/s

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "llmpace/core/version.hpp"
+#include "llmpace/http/endpoint_cache.hpp"
 
 namespace llmpace::http {
 
@@ -54,28 +55,33 @@ TimePoint earlier(TimePoint a, TimePoint b) { return a < b ? a : b; }
 
 struct Connection::Impl {
   Impl(asio::any_io_executor executor_in, const ClientOptions& options_in,
-       std::shared_ptr<asio::ssl::context> tls_context_in)
+       std::shared_ptr<asio::ssl::context> tls_context_in,
+       std::shared_ptr<EndpointCache> endpoints_in)
       : executor(std::move(executor_in)),
         options(options_in),
-        tls_context(std::move(tls_context_in)) {}
+        tls_context(std::move(tls_context_in)),
+        endpoint_cache(endpoints_in ? std::move(endpoints_in)
+                                    : std::make_shared<EndpointCache>(executor, options.base_url,
+                                                                      options.resolver)) {}
 
   asio::any_io_executor executor;
   ClientOptions options;
   std::shared_ptr<asio::ssl::context> tls_context;
+  std::shared_ptr<EndpointCache> endpoint_cache;
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
-  std::optional<tcp::resolver> resolver;  // set while a name resolution runs
-  beast::flat_buffer read_buffer;         // bytes read past the previous response (keep-alive)
+  std::optional<asio::steady_timer> resolve_wait;  // set while waiting for the endpoints
+  beast::flat_buffer read_buffer;  // bytes read past the previous response (keep-alive)
   bool cancelled = false;
 
   beast::tcp_stream& lowest_layer() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
   bool is_open() { return (plain || tls) && lowest_layer().socket().is_open(); }
 
-  /// Closes the socket (and stops a name resolution): operations in flight complete with an
-  /// error. The stream objects stay alive, because a suspended operation may still refer to
+  /// Closes the socket (and stops waiting for a name resolution): operations in flight complete
+  /// with an error. The stream objects stay alive, because a suspended operation may still refer to
   /// them; discard_streams() destroys them once nothing is in flight.
   void close() {
-    if (resolver) resolver->cancel();
+    if (resolve_wait) resolve_wait->cancel();
     if (plain || tls) {
       error_code ignored;
       lowest_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -96,25 +102,33 @@ struct Connection::Impl {
   asio::awaitable<std::optional<StepFailure>> async_connect(TimePoint deadline) {
     discard_streams();
     const Url& url = options.base_url;
-    resolver.emplace(executor);
-    const std::string service = std::to_string(url.port);  // named: no temporary in co_await
+    // One connect deadline covers the name lookup (usually answered from the cache) and TCP.
+    const TimePoint connect_start = SteadyClock::now();
+    const bool total_governs_connect = deadline <= connect_start + options.timeouts.connect;
+    const TimePoint connect_deadline = earlier(deadline, connect_start + options.timeouts.connect);
+    resolve_wait.emplace(executor);
     auto [resolve_error, endpoints] =
-        co_await resolver->async_resolve(url.host, service, kUseTuple);
-    resolver.reset();
+        co_await endpoint_cache->async_endpoints(connect_deadline, *resolve_wait);
+    resolve_wait.reset();
     if (cancelled) co_return kCancelledStep;
+    if (resolve_error == asio::error::timed_out) {
+      co_return StepFailure{
+          total_governs_connect ? ErrorKind::request_timeout : ErrorKind::connect_timeout,
+          fmt::format("resolving '{}' timed out", url.host)};
+    }
     if (resolve_error) {
       co_return StepFailure{ErrorKind::connect, fmt::format("cannot resolve '{}': {}", url.host,
                                                             resolve_error.message())};
     }
 
     plain.emplace(executor);
-    const TimePoint now = SteadyClock::now();
-    const bool total_governs_connect = deadline <= now + options.timeouts.connect;
-    plain->expires_at(earlier(deadline, now + options.timeouts.connect));
+    plain->expires_at(connect_deadline);
     auto [connect_error, endpoint] = co_await plain->async_connect(endpoints, kUseTuple);
     if (cancelled) co_return kCancelledStep;
     if (connect_error) {
       plain.reset();
+      // Every endpoint failed: the next connection looks the name up again, in case it moved.
+      endpoint_cache->invalidate();
       if (is_timeout(connect_error)) {
         co_return StepFailure{
             total_governs_connect ? ErrorKind::request_timeout : ErrorKind::connect_timeout,
@@ -280,8 +294,10 @@ struct Connection::Impl {
 };
 
 Connection::Connection(asio::any_io_executor executor, const ClientOptions& options,
-                       std::shared_ptr<asio::ssl::context> tls_context)
-    : impl_(std::make_unique<Impl>(std::move(executor), options, std::move(tls_context))) {}
+                       std::shared_ptr<asio::ssl::context> tls_context,
+                       std::shared_ptr<EndpointCache> endpoints)
+    : impl_(std::make_unique<Impl>(std::move(executor), options, std::move(tls_context),
+                                   std::move(endpoints))) {}
 
 Connection::~Connection() { impl_->discard_streams(); }
 

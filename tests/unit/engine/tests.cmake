@@ -1,1 +1,1 @@
-set(TEST_SOURCES server_token_counter_test.cpp)
+set(TEST_SOURCES server_token_counter_test.cpp worker_resolution_test.cpp)

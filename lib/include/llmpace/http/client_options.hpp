@@ -1,5 +1,5 @@
-// Options of the HTTP(S) client: where to connect, how to trust the server, and how long each
-// step may take. Plain data; copied into every Connection.
+// Options of the HTTP(S) client: where to connect (and how to look the host up), how to trust the
+// server, and how long each step may take. Plain data; copied into every Connection.
 #pragma once
 
 #include <string>
@@ -7,13 +7,17 @@
 #include <vector>
 
 #include "llmpace/core/time.hpp"
+#include "llmpace/http/name_resolver.hpp"
 #include "llmpace/http/url.hpp"
 
 namespace llmpace::http {
 
 /// Deadlines of one request. Each applies to its own step; `request_total` caps them all.
 struct Timeouts {
-  Nanoseconds connect = Seconds{10};            // TCP connect (after name resolution)
+  /// Name resolution and TCP connect together (--connect-timeout): a name that does not resolve
+  /// in time is a connect_timeout like a SYN that goes unanswered. Resolution happens once per
+  /// EndpointCache (one per engine worker), so usually only the first connection waits for it.
+  Nanoseconds connect = Seconds{10};
   Nanoseconds tls_handshake = Seconds{10};      // TLS handshake
   Nanoseconds response_headers = Seconds{120};  // request written -> response headers read
   Nanoseconds idle = Seconds{120};              // longest gap between two reads of the body
@@ -38,6 +42,8 @@ struct ClientOptions {
   std::string api_key;
   std::vector<Header> extra_headers;  // --header "Name: value", sent on every request
   std::string user_agent;
+  /// How the host name becomes endpoints; empty: the system's resolver. A seam for tests.
+  NameResolver resolver;
 };
 
 }  // namespace llmpace::http

@@ -3,10 +3,13 @@
 // response body to a callback together with the instant it was read from the socket.
 //
 // Failures never throw: they come back as an ErrorKind with a message (see ExchangeOutcome).
+// Connecting looks the host up through an EndpointCache (its own, or one shared with the other
+// connections of its io_context), within the connect timeout.
 // cancel() closes the socket so the exchange in flight ends promptly with `cancelled` set.
 //
 // Thread affinity: belongs to the io_context of its executor and must only be used from that
-// context's thread. One exchange at a time. The TLS context must outlive the Connection.
+// context's thread. One exchange at a time. The TLS context must outlive the Connection; a shared
+// EndpointCache must belong to the same io_context.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -43,6 +46,8 @@ struct ExchangeOutcome {
   [[nodiscard]] bool ok() const { return error == ErrorKind::none && !cancelled; }
 };
 
+class EndpointCache;
+
 class Connection {
  public:
   /// Called with the response status and each piece of the decoded body (chunked framing
@@ -50,8 +55,11 @@ class Connection {
   using BodyHandler =
       std::function<void(int http_status, std::string_view bytes, TimePoint read_time)>;
 
+  /// `endpoints`: shared with other connections of the same io_context to the same URL, or null
+  /// for a cache of its own (looked up with options.resolver).
   Connection(boost::asio::any_io_executor executor, const ClientOptions& options,
-             std::shared_ptr<boost::asio::ssl::context> tls_context);
+             std::shared_ptr<boost::asio::ssl::context> tls_context,
+             std::shared_ptr<EndpointCache> endpoints = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -1,0 +1,89 @@
+// The engine's workers look the target up once each, however many connections their lanes open
+// (one http::EndpointCache per worker), and a lookup slower than --connect-timeout makes
+// connect_timeout records, not a stuck run. Lookups are counted through ClientOptions::resolver;
+// the simulator listens on 127.0.0.1, so no DNS query is sent.
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <catch2/catch.hpp>
+
+#include "llmpace/http/name_resolver.hpp"
+#include "unit/engine/engine_fixture.hpp"
+
+namespace asio = boost::asio;
+using llmpace::ErrorKind;
+using llmpace::Nanoseconds;
+using llmpace::ProfileKind;
+using llmpace::SteadyClock;
+using llmpace::http::Resolution;
+using llmpace::metrics::RequestRecord;
+using llmpace::metrics::RequestStatus;
+using llmpace::profile::ProfileSpec;
+using llmpace::test::run_benchmark;
+using llmpace::test::start_sim;
+using llmpace::test::target_for;
+using llmpace::test::test_runner_options;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// The system's resolver, after `delay`, counting its calls (from every worker thread).
+llmpace::http::NameResolver counting_resolver(std::atomic<int>& calls, Nanoseconds delay = {}) {
+  return [&calls, delay](std::string host, std::string service) -> asio::awaitable<Resolution> {
+    calls.fetch_add(1, std::memory_order_relaxed);
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    timer.expires_after(delay);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return co_await llmpace::http::resolve_with_system(std::move(host), std::move(service));
+  };
+}
+
+}  // namespace
+
+TEST_CASE("each worker looks the target up once for all the connections of its lanes") {
+  const auto sim = start_sim();
+  auto target = target_for(sim->base_url());
+  std::atomic<int> lookups{0};
+  target.client.resolver = counting_resolver(lookups);
+
+  ProfileSpec spec;
+  spec.max_requests = 36;
+  SECTION("closed loop: three streams per worker") {
+    spec.kind = ProfileKind::concurrent;
+    spec.streams = 6;
+  }
+  SECTION("open loop: up to four lanes per worker") {
+    spec.kind = ProfileKind::throughput;
+    spec.max_concurrency = 8;
+  }
+  const auto result = run_benchmark(target, spec, test_runner_options(2));
+  REQUIRE(result.workers == 2);
+  REQUIRE(result.records.size() == 36);
+  for (const RequestRecord& record : result.records) {
+    CHECK(record.status == RequestStatus::successful);
+  }
+  CHECK(lookups.load() == 2);  // one per worker, not one per lane (6 or 8 lanes)
+}
+
+TEST_CASE("a lookup slower than the connect timeout makes connect_timeout records") {
+  const auto sim = start_sim();
+  auto target = target_for(sim->base_url());
+  target.client.timeouts.connect = 100ms;
+  std::atomic<int> lookups{0};
+  target.client.resolver = counting_resolver(lookups, 700ms);
+
+  ProfileSpec spec;
+  spec.kind = ProfileKind::synchronous;
+  spec.max_requests = 3;
+  const auto result = run_benchmark(target, spec);
+  REQUIRE(result.records.size() == 3);
+  for (const RequestRecord& record : result.records) {
+    CHECK(record.status == RequestStatus::errored);
+    CHECK(record.error_kind == ErrorKind::connect_timeout);
+    CHECK(record.done - record.dispatched >= 90ms);
+    CHECK(record.done - record.dispatched < 600ms);  // the connect timeout, not the lookup
+  }
+  CHECK(lookups.load() == 1);  // the later requests waited for the lookup already running
+}
