@@ -1,9 +1,10 @@
 // sim_scale_bench: how many concurrent streams one simulator process holds, and how many tokens
 // per second it emits, on one io thread.
 //
-// The simulator (sim::SimServer with one io thread; with --preset also its engine thread) runs in
-// a child process forked before this process has any other thread; only 127.0.0.1 is used. This
-// process is the client, a plain epoll loop over non-blocking sockets that counts the SSE events
+// The simulator (sim::SimServer with one io thread; with --preset also its InferenceDriver thread)
+// runs in a child process forked before this process has any other thread; only 127.0.0.1 is used.
+// This process is the client, a plain epoll loop over non-blocking sockets that counts the SSE
+// events
 // ("data:") in what it reads and parses nothing else, to leave the other core to the simulator.
 // It sleeps --client-interval-ms (1 ms) between non-blocking polls rather than blocking in
 // epoll_wait: on loopback the sender runs the receiver's TCP input, wake-up included, so a client
@@ -15,8 +16,8 @@
 // streaming POST /v1/completions (3-token prompt, ignore_eos, --max-tokens 100,000) and the ramp
 // ends when every stream has had its first token. After --warmup-seconds the measured window of
 // --seconds gives: tokens/s received; "offered", what the simulator should emit (streams / ITL,
-// or with --preset the engine's nominal rate, running requests / roofline step time); with the
-// simple model the streams' lag behind schedule (tokens due - tokens received, times the ITL,
+// or with --preset the inference model's nominal rate, running requests / roofline step time); with
+// the simple model the streams' lag behind schedule (tokens due - tokens received, times the ITL,
 // where token k is due at request sent + TTFT + k * ITL: mean at the start and end of the window,
 // p99 at the end); the simulator's CPU time (/proc/PID/stat: all threads, and its busiest thread
 // alone) as % of one core and as µs per received token; this client's CPU and the rest of the
@@ -546,9 +547,9 @@ sim::SimOptions make_sim_options(const Flags& flags) {
   options.itl = from_ms(flags.itl_ms);
   options.jitter = flags.jitter;
   if (!flags.preset.empty()) {
-    const sim::EnginePreset* found = sim::find_preset(flags.preset);
+    const sim::GpuPreset* found = sim::find_preset(flags.preset);
     if (found == nullptr) throw std::runtime_error("unknown --preset " + flags.preset);
-    sim::EnginePreset preset = *found;
+    sim::GpuPreset preset = *found;
     for (const std::string& assignment : flags.engine_params) {
       const auto equals = assignment.find('=');
       if (equals == std::string::npos) {
@@ -558,7 +559,7 @@ sim::SimOptions make_sim_options(const Flags& flags) {
                                 std::string_view{assignment}.substr(equals + 1));
     }
     sim::validate_preset(preset);
-    options.engine = preset;
+    options.preset = preset;
   }
   sim::validate_sim_options(options);
   return options;
@@ -586,7 +587,7 @@ Result run_once(const Flags& flags, const sim::SimOptions& options) {
   }
   client.run_until(SteadyClock::now() + from_seconds(flags.warmup_seconds));
 
-  const bool simple = !options.engine && !flags.raw_sender;  // lag: simple model only
+  const bool simple = !options.preset && !flags.raw_sender;  // lag: simple model only
   if (simple) result.lag_start_ms = client.lag_ms(SteadyClock::now()).first;
   const std::vector<std::uint32_t> tokens_before_per_stream = client.per_stream_tokens();
   const std::uint64_t tokens_before = client.tokens();
@@ -617,17 +618,17 @@ Result run_once(const Flags& flags, const sim::SimOptions& options) {
   }
   result.tokens_per_s = static_cast<double>(tokens) / wall;
   result.min_tokens = min_tokens == UINT32_MAX ? 0 : min_tokens;
-  if (!options.engine) {
+  if (!options.preset) {
     result.offered_per_s = flags.streams * 1000.0 / flags.itl_ms;
   } else if (result.open > 0) {
-    // The engine's nominal rate: one token per running request per step, the step priced by the
-    // roofline for the batch as it is now (its contexts about prompt + tokens so far).
+    // The inference model's nominal rate: one token per running request per step, the step priced
+    // by the roofline for the batch as it is now (its contexts about prompt + tokens so far).
     const auto running = static_cast<std::size_t>(result.open);
     const double context_tokens = static_cast<double>(client.tokens()) +
                                   3.0 * static_cast<double>(running);  // 3-token prompt
     result.offered_per_s =
         result.open /
-        sim::decode_step_s(*options.engine, running, static_cast<std::int64_t>(context_tokens));
+        sim::decode_step_s(*options.preset, running, static_cast<std::int64_t>(context_tokens));
   }
   result.sim_cpu_percent = 100 * sim_cpu / wall;
   for (const auto& [tid, after] : threads_after) {
@@ -641,7 +642,7 @@ Result run_once(const Flags& flags, const sim::SimOptions& options) {
   result.us_per_token = tokens == 0 ? 0 : sim_cpu * 1e6 / static_cast<double>(tokens);
   result.client_cpu_percent = 100 * self_cpu / wall;
   result.other_cpu_percent = std::max(0.0, 100 * (machine - sim_cpu - self_cpu) / wall);
-  if (options.engine) {
+  if (options.preset) {
     const std::vector<double> gauges =
         scrape(sim.port(), {"vllm:num_requests_running", "vllm:num_requests_waiting"});
     result.engine_running = gauges[0];
@@ -713,8 +714,8 @@ int run(const Flags& flags) {
   std::string model = "simple latency model";
   if (flags.raw_sender) {
     model = fmt::format("RAW SENDER (send() only, no simulator), ITL {} ms", flags.itl_ms);
-  } else if (options.engine) {
-    const sim::EnginePreset& p = *options.engine;
+  } else if (options.preset) {
+    const sim::GpuPreset& p = *options.preset;
     model = fmt::format(
         "engine preset {} (max_num_seqs {}, max_num_batched_tokens {}, KV {} blocks of {}, "
         "step_overhead_s {})",

@@ -44,8 +44,8 @@ GpuSpec h100_sxm_80gb() {
   return gpu;
 }
 
-EnginePreset mistral_preset(std::string name, std::string description, std::int64_t weight_bytes) {
-  EnginePreset preset;
+GpuPreset mistral_preset(std::string name, std::string description, std::int64_t weight_bytes) {
+  GpuPreset preset;
   preset.name = std::move(name);
   preset.description = std::move(description);
   preset.model = mistral_small_24b(weight_bytes);
@@ -55,8 +55,8 @@ EnginePreset mistral_preset(std::string name, std::string description, std::int6
 
 // A made-up small model on a made-up GPU whose memory leaves exactly 4096 tokens of KV cache, so
 // that tests exhaust the budget with a handful of requests and every step takes about 2 ms.
-EnginePreset fast_preset() {
-  EnginePreset preset;
+GpuPreset fast_preset() {
+  GpuPreset preset;
   preset.name = "fast";
   preset.description = "tiny made-up model for tests: 4096-token KV budget, ~2 ms decode steps";
   preset.model.layers = 2;
@@ -84,7 +84,7 @@ std::int64_t kv_bytes_per_token(const ModelShape& model) {
   return 2 * model.layers * model.kv_heads * model.head_dim * model.kv_bytes_per_element;
 }
 
-std::int64_t kv_budget_bytes(const EnginePreset& preset) {
+std::int64_t kv_budget_bytes(const GpuPreset& preset) {
   const GpuSpec& gpu = preset.gpu;
   // Rounded to the nearest byte so that 80e9 * 0.9 is exactly 72e9 despite binary 0.9.
   const std::int64_t usable_bytes =
@@ -93,19 +93,19 @@ std::int64_t kv_budget_bytes(const EnginePreset& preset) {
       0, usable_bytes - preset.model.weight_bytes - gpu.activation_reserve_bytes);
 }
 
-std::int64_t kv_budget_blocks(const EnginePreset& preset) {
+std::int64_t kv_budget_blocks(const GpuPreset& preset) {
   if (preset.num_gpu_blocks_override > 0) return preset.num_gpu_blocks_override;
   const std::int64_t block_bytes = kv_bytes_per_token(preset.model) * preset.block_size_tokens;
   if (block_bytes <= 0) return 0;
   return kv_budget_bytes(preset) / block_bytes;
 }
 
-std::int64_t kv_budget_tokens(const EnginePreset& preset) {
+std::int64_t kv_budget_tokens(const GpuPreset& preset) {
   return kv_budget_blocks(preset) * preset.block_size_tokens;
 }
 
-const std::vector<EnginePreset>& engine_presets() {
-  static const std::vector<EnginePreset> presets{
+const std::vector<GpuPreset>& gpu_presets() {
+  static const std::vector<GpuPreset> presets{
       mistral_preset("mistral-small-24b-bf16-h100",
                      "Mistral-Small-24B, bf16 weights (48 GB), one H100 SXM 80GB", 48'000'000'000),
       mistral_preset("mistral-small-24b-int4-h100",
@@ -116,8 +116,8 @@ const std::vector<EnginePreset>& engine_presets() {
   return presets;
 }
 
-const EnginePreset* find_preset(std::string_view name) {
-  for (const EnginePreset& preset : engine_presets()) {
+const GpuPreset* find_preset(std::string_view name) {
+  for (const GpuPreset& preset : gpu_presets()) {
     if (preset.name == name) return &preset;
   }
   return nullptr;
@@ -144,61 +144,61 @@ std::int64_t parse_whole(std::string_view key, std::string_view text) {
 
 struct Parameter {
   std::string_view name;
-  std::function<void(EnginePreset&, std::string_view)> set;
+  std::function<void(GpuPreset&, std::string_view)> set;
 };
 
 const std::vector<Parameter>& parameters() {
   const auto whole = [](std::string_view name, auto member) {
-    return Parameter{name, [name, member](EnginePreset& p, std::string_view text) {
+    return Parameter{name, [name, member](GpuPreset& p, std::string_view text) {
                        std::invoke(member, p) = parse_whole(name, text);
                      }};
   };
   const auto decimal = [](std::string_view name, auto member) {
-    return Parameter{name, [name, member](EnginePreset& p, std::string_view text) {
+    return Parameter{name, [name, member](GpuPreset& p, std::string_view text) {
                        std::invoke(member, p) = parse_decimal(name, text);
                      }};
   };
   static const std::vector<Parameter> all{
       whole(
-          "layers", [](EnginePreset & p) -> auto& { return p.model.layers; }),
+          "layers", [](GpuPreset & p) -> auto& { return p.model.layers; }),
       whole(
-          "attention_heads", [](EnginePreset & p) -> auto& { return p.model.attention_heads; }),
+          "attention_heads", [](GpuPreset & p) -> auto& { return p.model.attention_heads; }),
       whole(
-          "kv_heads", [](EnginePreset & p) -> auto& { return p.model.kv_heads; }),
+          "kv_heads", [](GpuPreset & p) -> auto& { return p.model.kv_heads; }),
       whole(
-          "head_dim", [](EnginePreset & p) -> auto& { return p.model.head_dim; }),
+          "head_dim", [](GpuPreset & p) -> auto& { return p.model.head_dim; }),
       whole(
           "kv_bytes_per_element",
-          [](EnginePreset & p) -> auto& { return p.model.kv_bytes_per_element; }),
+          [](GpuPreset & p) -> auto& { return p.model.kv_bytes_per_element; }),
       whole(
-          "parameters", [](EnginePreset & p) -> auto& { return p.model.parameters; }),
+          "parameters", [](GpuPreset & p) -> auto& { return p.model.parameters; }),
       whole(
-          "weight_bytes", [](EnginePreset & p) -> auto& { return p.model.weight_bytes; }),
+          "weight_bytes", [](GpuPreset & p) -> auto& { return p.model.weight_bytes; }),
       whole(
-          "hbm_bytes", [](EnginePreset & p) -> auto& { return p.gpu.hbm_bytes; }),
+          "hbm_bytes", [](GpuPreset & p) -> auto& { return p.gpu.hbm_bytes; }),
       decimal(
           "hbm_bandwidth_bytes_per_s",
-          [](EnginePreset & p) -> auto& { return p.gpu.hbm_bandwidth_bytes_per_s; }),
+          [](GpuPreset & p) -> auto& { return p.gpu.hbm_bandwidth_bytes_per_s; }),
       decimal(
-          "dense_flops_per_s", [](EnginePreset & p) -> auto& { return p.gpu.dense_flops_per_s; }),
+          "dense_flops_per_s", [](GpuPreset & p) -> auto& { return p.gpu.dense_flops_per_s; }),
       decimal(
           "gpu_memory_utilization",
-          [](EnginePreset & p) -> auto& { return p.gpu.gpu_memory_utilization; }),
+          [](GpuPreset & p) -> auto& { return p.gpu.gpu_memory_utilization; }),
       whole(
           "activation_reserve_bytes",
-          [](EnginePreset & p) -> auto& { return p.gpu.activation_reserve_bytes; }),
+          [](GpuPreset & p) -> auto& { return p.gpu.activation_reserve_bytes; }),
       whole(
-          "block_size_tokens", [](EnginePreset & p) -> auto& { return p.block_size_tokens; }),
+          "block_size_tokens", [](GpuPreset & p) -> auto& { return p.block_size_tokens; }),
       whole(
-          "max_num_seqs", [](EnginePreset & p) -> auto& { return p.max_num_seqs; }),
+          "max_num_seqs", [](GpuPreset & p) -> auto& { return p.max_num_seqs; }),
       whole(
           "max_num_batched_tokens",
-          [](EnginePreset & p) -> auto& { return p.max_num_batched_tokens; }),
+          [](GpuPreset & p) -> auto& { return p.max_num_batched_tokens; }),
       decimal(
-          "step_overhead_s", [](EnginePreset & p) -> auto& { return p.step_overhead_s; }),
+          "step_overhead_s", [](GpuPreset & p) -> auto& { return p.step_overhead_s; }),
       whole(
           "num_gpu_blocks_override",
-          [](EnginePreset & p) -> auto& { return p.num_gpu_blocks_override; }),
+          [](GpuPreset & p) -> auto& { return p.num_gpu_blocks_override; }),
   };
   return all;
 }
@@ -216,7 +216,7 @@ std::vector<std::string_view> preset_parameter_names() {
   return names;
 }
 
-void set_preset_parameter(EnginePreset& preset, std::string_view key, std::string_view value) {
+void set_preset_parameter(GpuPreset& preset, std::string_view key, std::string_view value) {
   for (const Parameter& parameter : parameters()) {
     if (parameter.name == key) {
       parameter.set(preset, value);
@@ -231,7 +231,7 @@ void set_preset_parameter(EnginePreset& preset, std::string_view key, std::strin
   throw ConfigError(fmt::format("--engine-param: unknown parameter '{}' (known: {})", key, known));
 }
 
-void validate_preset(const EnginePreset& p) {
+void validate_preset(const GpuPreset& p) {
   const auto positive = [](std::string_view name, double value) {
     require(value > 0.0, name, "positive", value);
   };

@@ -111,7 +111,7 @@ double GpuActivity::temperature_c(double now_s, const GpuPowerModel& model) cons
   return model.idle_temp_c + model.full_load_temp_rise_c * thermal_load(now_s);
 }
 
-GpuSample sample_gpu(const EnginePreset& preset, const GpuActivity& activity,
+GpuSample sample_gpu(const GpuPreset& preset, const GpuActivity& activity,
                      std::int64_t kv_bytes_in_use, double now_s, const GpuPowerModel& model) {
   const double utilisation = activity.utilisation(now_s);
   GpuSample sample;

@@ -22,11 +22,11 @@ double linear_flops_per_token(const ModelShape& model) {
 
 }  // namespace
 
-StepWork weights_pass(const EnginePreset& preset) {
+StepWork weights_pass(const GpuPreset& preset) {
   return StepWork{static_cast<double>(preset.model.weight_bytes), 0.0};
 }
 
-void add_decode(StepWork& work, const EnginePreset& preset, std::int64_t sequences,
+void add_decode(StepWork& work, const GpuPreset& preset, std::int64_t sequences,
                 std::int64_t context_tokens) {
   const double new_tokens = non_negative(sequences);
   const double pairs = non_negative(context_tokens) + new_tokens;
@@ -35,7 +35,7 @@ void add_decode(StepWork& work, const EnginePreset& preset, std::int64_t sequenc
                 pairs * attention_flops_per_pair(preset.model);
 }
 
-void add_prefill_chunk(StepWork& work, const EnginePreset& preset, std::int64_t chunk_tokens,
+void add_prefill_chunk(StepWork& work, const GpuPreset& preset, std::int64_t chunk_tokens,
                        std::int64_t context_tokens) {
   const double chunk = non_negative(chunk_tokens);
   const double context = non_negative(context_tokens);
@@ -45,34 +45,34 @@ void add_prefill_chunk(StepWork& work, const EnginePreset& preset, std::int64_t 
       chunk * linear_flops_per_token(preset.model) + pairs * attention_flops_per_pair(preset.model);
 }
 
-double memory_time_s(const EnginePreset& preset, const StepWork& work) {
+double memory_time_s(const GpuPreset& preset, const StepWork& work) {
   return work.hbm_bytes / preset.gpu.hbm_bandwidth_bytes_per_s;
 }
 
-double compute_time_s(const EnginePreset& preset, const StepWork& work) {
+double compute_time_s(const GpuPreset& preset, const StepWork& work) {
   return work.flops / preset.gpu.dense_flops_per_s;
 }
 
-double step_s(const EnginePreset& preset, const StepWork& work) {
+double step_s(const GpuPreset& preset, const StepWork& work) {
   return preset.step_overhead_s +
          std::max(memory_time_s(preset, work), compute_time_s(preset, work));
 }
 
-double decode_step_s(const EnginePreset& preset, std::size_t batch_sequences,
+double decode_step_s(const GpuPreset& preset, std::size_t batch_sequences,
                      std::int64_t batch_context_tokens) {
   StepWork work = weights_pass(preset);
   add_decode(work, preset, static_cast<std::int64_t>(batch_sequences), batch_context_tokens);
   return step_s(preset, work);
 }
 
-double prefill_step_s(const EnginePreset& preset, std::int64_t prefill_tokens,
+double prefill_step_s(const GpuPreset& preset, std::int64_t prefill_tokens,
                       std::int64_t context_tokens_attended) {
   StepWork work = weights_pass(preset);
   add_prefill_chunk(work, preset, prefill_tokens, context_tokens_attended);
   return step_s(preset, work);
 }
 
-double mixed_step_s(const EnginePreset& preset, std::size_t decode_sequences,
+double mixed_step_s(const GpuPreset& preset, std::size_t decode_sequences,
                     std::int64_t decode_context_tokens, std::int64_t prefill_tokens,
                     std::int64_t prefill_context_tokens) {
   StepWork work = weights_pass(preset);

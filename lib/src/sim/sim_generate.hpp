@@ -88,8 +88,8 @@ asio::awaitable<void> async_wait_for_client_to_leave(Stream& stream) {
 }
 
 /// The faults that end a response where they strike: reset_mid_stream resets the connection,
-/// stall gives the request up in the engine and sends nothing more until the client leaves. True
-/// when the connection is finished.
+/// stall gives the request up in the inference model and sends nothing more until the client
+/// leaves. True when the connection is finished.
 template <class Stream, class Source>
 asio::awaitable<bool> async_break_connection(Stream& stream, std::optional<FaultKind> fault,
                                              Source& source) {
@@ -181,7 +181,7 @@ asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& 
 template <class Stream>
 asio::awaitable<AfterResponse> async_generate(Stream& stream, const Request& request,
                                               openai::ApiKind api, TimePoint received,
-                                              Worker& worker, const Shared& shared) {
+                                              IoThread& io_thread, const Shared& shared) {
   const SimOptions& options = shared.options;
   auto parsed =
       parse_generation_request(api, request.body(), options.model, options.default_output_tokens);
@@ -195,17 +195,17 @@ asio::awaitable<AfterResponse> async_generate(Stream& stream, const Request& req
 
   TraceRecord trace;
   trace.request_id = client_request_id(request);
-  trace.id =
-      trace.request_id.empty()
-          ? fmt::format("{}-{:016x}{:016x}", chat ? "chatcmpl" : "cmpl", worker.rng(), worker.rng())
-          : fmt::format("{}-{}", chat ? "chatcmpl" : "cmpl", trace.request_id);
+  trace.id = trace.request_id.empty()
+                 ? fmt::format("{}-{:016x}{:016x}", chat ? "chatcmpl" : "cmpl", io_thread.rng(),
+                               io_thread.rng())
+                 : fmt::format("{}-{}", chat ? "chatcmpl" : "cmpl", trace.request_id);
   trace.api = chat ? "chat" : "completions";
   trace.prompt_tokens = generation.prompt_tokens;
   trace.arrived = received;
   const TraceOnExit write_trace{shared.trace, trace};
 
   std::optional<FaultKind> fault = shared.faults.draw(number);
-  if (!fault && options.fail_rate > 0.0 && bernoulli(worker.rng, options.fail_rate)) {
+  if (!fault && options.fail_rate > 0.0 && bernoulli(io_thread.rng, options.fail_rate)) {
     fault = FaultKind::http_500;
   }
   if (fault) trace.outcome = std::string{to_string(*fault)};
@@ -266,18 +266,18 @@ asio::awaitable<AfterResponse> async_generate(Stream& stream, const Request& req
   }
 
   AfterResponse after = AfterResponse::keep_alive;
-  if (shared.engine != nullptr) {
-    EngineTokenSource source{executor,
-                             worker.index,
-                             *shared.engine,
-                             generation.prompt_tokens,
-                             output_tokens,
-                             prefix_block_hashes(generation.prompt_token_ids,
-                                                 shared.engine->preset().block_size_tokens)};
+  if (shared.inference != nullptr) {
+    InferenceTokenSource source{executor,
+                                io_thread.index,
+                                *shared.inference,
+                                generation.prompt_tokens,
+                                output_tokens,
+                                prefix_block_hashes(generation.prompt_token_ids,
+                                                    shared.inference->preset().block_size_tokens)};
     after = co_await async_send_tokens(stream, request, generation, renderer, output_tokens, fault,
                                        source, trace);
   } else {
-    SimpleTokenSource source{executor, *worker.latency, received, generation.prompt_tokens};
+    SimpleTokenSource source{executor, *io_thread.latency, received, generation.prompt_tokens};
     after = co_await async_send_tokens(stream, request, generation, renderer, output_tokens, fault,
                                        source, trace);
   }

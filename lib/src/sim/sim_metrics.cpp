@@ -137,19 +137,19 @@ void SimMetrics::on_request_succeeded(const ServedRequest& request) {
   generation_tokens_hist_.observe(static_cast<double>(request.generation_tokens));
 }
 
-void SimMetrics::set_engine_gauges(const EngineGauges& gauges) {
-  engine_running_.store(gauges.running, std::memory_order_relaxed);
+void SimMetrics::set_inference_gauges(const InferenceGauges& gauges) {
+  inference_running_.store(gauges.running, std::memory_order_relaxed);
   waiting_.store(gauges.waiting, std::memory_order_relaxed);
   kv_usage_.store(gauges.kv_cache_usage, std::memory_order_relaxed);
   preemptions_.store(gauges.preemptions_total, std::memory_order_relaxed);
   prefix_queries_.store(gauges.prefix_cache_queries_total, std::memory_order_relaxed);
   prefix_hits_.store(gauges.prefix_cache_hits_total, std::memory_order_relaxed);
-  engine_attached_.store(true, std::memory_order_relaxed);
+  inference_attached_.store(true, std::memory_order_relaxed);
 }
 
 std::int64_t SimMetrics::running() const {
-  return engine_attached_.load(std::memory_order_relaxed)
-             ? engine_running_.load(std::memory_order_relaxed)
+  return inference_attached_.load(std::memory_order_relaxed)
+             ? inference_running_.load(std::memory_order_relaxed)
              : in_flight_.load(std::memory_order_relaxed);
 }
 

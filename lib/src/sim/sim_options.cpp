@@ -47,8 +47,8 @@ void validate_sim_options(const SimOptions& options) {
     throw ConfigError(fmt::format("--natural-output-tokens must be 0 (off) or positive, got {}",
                                   options.natural_output_tokens_mean));
   }
-  if (options.engine) validate_preset(*options.engine);
-  if (options.dcgm_port && !options.engine) {
+  if (options.preset) validate_preset(*options.preset);
+  if (options.dcgm_port && !options.preset) {
     throw ConfigError("--dcgm-port needs --preset: the simple model simulates no GPU");
   }
   FaultPlan{options.faults, options.seed};  // throws ConfigError on an invalid set

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine_driver.hpp"
+#include "inference_driver.hpp"
 #include "llmpace/core/error.hpp"
 #include "sim_session.hpp"
 
@@ -27,21 +27,21 @@ using tcp = asio::ip::tcp;
 constexpr Nanoseconds kHandshakeTimeout = std::chrono::seconds{10};
 constexpr Nanoseconds kShutdownTimeout = std::chrono::seconds{2};
 
-asio::awaitable<void> async_run_plain_session(tcp::socket socket, Listener listener, Worker& worker,
-                                              const Shared& shared) {
+asio::awaitable<void> async_run_plain_session(tcp::socket socket, Listener listener,
+                                              IoThread& io_thread, const Shared& shared) {
   beast::tcp_stream stream{std::move(socket)};
-  co_await async_serve_requests(stream, listener, worker, shared);
+  co_await async_serve_requests(stream, listener, io_thread, shared);
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 asio::awaitable<void> async_run_tls_session(tcp::socket socket, ssl::context& tls,
-                                            Listener listener, Worker& worker,
+                                            Listener listener, IoThread& io_thread,
                                             const Shared& shared) {
   beast::ssl_stream<beast::tcp_stream> stream{std::move(socket), tls};
   beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
   co_await stream.async_handshake(ssl::stream_base::server, asio::use_awaitable);
-  co_await async_serve_requests(stream, listener, worker, shared);
+  co_await async_serve_requests(stream, listener, io_thread, shared);
   beast::get_lowest_layer(stream).expires_after(kShutdownTimeout);
   // Clients often close without close_notify (stream_truncated); nothing is left to tell them.
   co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
@@ -74,11 +74,11 @@ ssl::context make_tls_context(const SimOptions& options) {
 
 }  // namespace
 
-// With an engine preset, vLLM refuses to start when max_model_len does not fit the KV cache;
+// With a preset, vLLM refuses to start when max_model_len does not fit the KV cache;
 // the simulator lowers it to the budget instead, so a preset always starts.
 std::int64_t effective_max_model_len(const SimOptions& options) {
-  if (!options.engine) return options.max_model_len;
-  return std::min(options.max_model_len, kv_budget_tokens(*options.engine));
+  if (!options.preset) return options.max_model_len;
+  return std::min(options.max_model_len, kv_budget_tokens(*options.preset));
 }
 
 std::unique_ptr<TraceWriter> open_trace(const SimOptions& options) {
@@ -109,9 +109,9 @@ class SimServer::Impl {
   SimMetrics metrics_{max_model_len_};
   const FaultPlan faults_{options_.faults, options_.seed};
   std::atomic<std::uint64_t> next_request_number_{0};
-  // Declared before workers_ so that sessions, destroyed with their workers, still find them.
+  // Declared before io_threads_ so that sessions, destroyed with their io threads, still find them.
   std::unique_ptr<TraceWriter> trace_ = open_trace(options_);
-  std::unique_ptr<EngineDriver> engine_;
+  std::unique_ptr<InferenceDriver> inference_;
   Shared shared_{options_, metrics_,     unix_seconds(), max_model_len_,
                  nullptr,  trace_.get(), faults_,        &next_request_number_};
   std::optional<ssl::context> tls_;
@@ -122,7 +122,7 @@ class SimServer::Impl {
   asio::awaitable<void> async_accept_loop(tcp::acceptor& acceptor, Listener listener);
   tcp::acceptor listen(asio::io_context& io, std::uint16_t port);
 
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<IoThread>> io_threads_;
   std::optional<tcp::acceptor> acceptor_;
   std::optional<tcp::acceptor> dcgm_acceptor_;
   std::vector<std::thread> threads_;
@@ -155,38 +155,38 @@ void SimServer::Impl::start() {
   std::lock_guard lock{stop_mutex_};
   if (started_ || stopped_) throw RunError("SimServer::start() may be called once, before stop()");
   for (unsigned i = 0; i < options_.threads; ++i) {
-    auto worker = std::make_unique<Worker>();
-    worker->index = i;
-    worker->latency = options_.latency_model_factory
-                          ? options_.latency_model_factory(i)
-                          : std::make_unique<SimpleLatencyModel>(
-                                options_.ttft, options_.itl, options_.jitter, options_.seed + i);
+    auto io_thread = std::make_unique<IoThread>();
+    io_thread->index = i;
+    io_thread->latency = options_.latency_model_factory
+                             ? options_.latency_model_factory(i)
+                             : std::make_unique<SimpleLatencyModel>(
+                                   options_.ttft, options_.itl, options_.jitter, options_.seed + i);
     // A stream apart from the latency model's, so fail_rate does not shift the delays.
-    worker->rng = Rng(options_.seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
-    workers_.push_back(std::move(worker));
+    io_thread->rng = Rng(options_.seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
+    io_threads_.push_back(std::move(io_thread));
   }
-  asio::io_context& first_io = workers_.front()->io;
+  asio::io_context& first_io = io_threads_.front()->io;
   acceptor_.emplace(listen(first_io, options_.port));
   port_ = acceptor_->local_endpoint().port();
   if (options_.dcgm_port) {
     dcgm_acceptor_.emplace(listen(first_io, *options_.dcgm_port));
     dcgm_port_ = dcgm_acceptor_->local_endpoint().port();
   }
-  if (options_.engine) {
+  if (options_.preset) {
     std::vector<asio::any_io_executor> executors;
-    for (auto& worker : workers_) executors.push_back(worker->io.get_executor());
-    engine_ = std::make_unique<EngineDriver>(*options_.engine, options_.jitter, options_.seed,
-                                             metrics_, std::move(executors));
-    shared_.engine = engine_.get();
-    engine_->start();
+    for (auto& io_thread : io_threads_) executors.push_back(io_thread->io.get_executor());
+    inference_ = std::make_unique<InferenceDriver>(*options_.preset, options_.jitter, options_.seed,
+                                                   metrics_, std::move(executors));
+    shared_.inference = inference_.get();
+    inference_->start();
   }
   started_ = true;
   asio::co_spawn(first_io, async_accept_loop(*acceptor_, Listener::api), asio::detached);
   if (dcgm_acceptor_) {
     asio::co_spawn(first_io, async_accept_loop(*dcgm_acceptor_, Listener::dcgm), asio::detached);
   }
-  for (auto& worker : workers_) {
-    threads_.emplace_back([&io = worker->io] {
+  for (auto& io_thread : io_threads_) {
+    threads_.emplace_back([&io = io_thread->io] {
       const auto guard = asio::make_work_guard(io);
       io.run();
     });
@@ -196,19 +196,19 @@ void SimServer::Impl::start() {
 asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor,
                                                          Listener listener) {
   std::size_t next = 0;
-  const auto start_session = [&](tcp::socket socket, Worker& worker) {
+  const auto start_session = [&](tcp::socket socket, IoThread& io_thread) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // every token leaves when it is due
     enable_receive_timestamps(socket.native_handle());  // true arrival times (receive_time.hpp)
     // A failed session (reset, TLS error, write timeout) concerns its client only.
     const auto ignore_failure = [](const std::exception_ptr&) {};
     if (tls_) {
-      asio::co_spawn(worker.io,
-                     async_run_tls_session(std::move(socket), *tls_, listener, worker, shared_),
+      asio::co_spawn(io_thread.io,
+                     async_run_tls_session(std::move(socket), *tls_, listener, io_thread, shared_),
                      ignore_failure);
     } else {
-      asio::co_spawn(worker.io,
-                     async_run_plain_session(std::move(socket), listener, worker, shared_),
+      asio::co_spawn(io_thread.io,
+                     async_run_plain_session(std::move(socket), listener, io_thread, shared_),
                      ignore_failure);
     }
   };
@@ -217,9 +217,9 @@ asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor
   beast::error_code mode_error;
   acceptor.non_blocking(true, mode_error);
   for (;;) {
-    Worker& worker = *workers_[next++ % workers_.size()];
+    IoThread& io_thread = *io_threads_[next++ % io_threads_.size()];
     auto [error, socket] =
-        co_await acceptor.async_accept(worker.io, asio::as_tuple(asio::use_awaitable));
+        co_await acceptor.async_accept(io_thread.io, asio::as_tuple(asio::use_awaitable));
     if (error == asio::error::operation_aborted) co_return;
     if (error) {
       // E.g. out of file descriptors: back off briefly instead of spinning, then keep serving.
@@ -227,14 +227,14 @@ asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
-    start_session(std::move(socket), worker);
+    start_session(std::move(socket), io_thread);
     while (!mode_error) {  // drain the backlog until it would block
-      Worker& next_worker = *workers_[next % workers_.size()];
+      IoThread& next_io_thread = *io_threads_[next % io_threads_.size()];
       beast::error_code accept_error;
-      tcp::socket queued = acceptor.accept(next_worker.io, accept_error);
+      tcp::socket queued = acceptor.accept(next_io_thread.io, accept_error);
       if (accept_error) break;  // would_block (the backlog is empty) or a real error: await
       ++next;
-      start_session(std::move(queued), next_worker);
+      start_session(std::move(queued), next_io_thread);
     }
   }
 }
@@ -242,17 +242,17 @@ asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor
 void SimServer::Impl::stop() {
   std::lock_guard lock{stop_mutex_};
   if (started_) {
-    // Stopping the loops leaves every session suspended; destroying a worker's io_context then
+    // Stopping the loops leaves every session suspended; destroying an io thread's io_context then
     // destroys them (closing their sockets) on this thread, in-flight streams included.
-    for (auto& worker : workers_) worker->io.stop();
+    for (auto& io_thread : io_threads_) io_thread->io.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
-    // The engine drops its pending deliveries (which hold timers of the workers' io contexts)
-    // before the workers go; sessions destroyed with them then find it stopped.
-    if (engine_) engine_->stop();
+    // The inference driver drops its pending deliveries (which hold timers of the io threads'
+    // io contexts) before the io threads go; sessions destroyed with them then find it stopped.
+    if (inference_) inference_->stop();
     acceptor_.reset();
     dcgm_acceptor_.reset();
-    workers_.clear();
+    io_threads_.clear();
     started_ = false;
   }
   {

@@ -5,8 +5,8 @@
 // /detokenize, and the two generation endpoints (sim_generate.hpp). A connection accepted on
 // --dcgm-port serves the DCGM exporter's /metrics instead.
 //
-// Thread affinity: a session runs on its Worker's io_context (one thread) and touches only that
-// worker's latency model and RNG; SimMetrics is atomic, the engine driver and trace writer are
+// Thread affinity: a session runs on its IoThread's io_context (one thread) and touches only that
+// thread's latency model and RNG; SimMetrics is atomic, the inference driver and trace writer are
 // thread-safe, SimOptions is read-only while serving.
 #pragma once
 
@@ -29,7 +29,7 @@
 #include <string>
 #include <type_traits>
 
-#include "engine_driver.hpp"
+#include "inference_driver.hpp"
 #include "llmpace/core/random.hpp"
 #include "llmpace/sim/fault_plan.hpp"
 #include "llmpace/sim/latency_model.hpp"
@@ -56,7 +56,7 @@ inline constexpr Nanoseconds kWriteTimeout = std::chrono::seconds{30};
 
 /// One io thread's state. io is declared last so that it is destroyed first: destroying it
 /// destroys the suspended sessions, which refer to the members above it.
-struct Worker {
+struct IoThread {
   unsigned index = 0;
   std::unique_ptr<LatencyModel> latency;
   Rng rng;  ///< trace ids and fail_rate draws; seeded by SimServer
@@ -68,9 +68,9 @@ struct Shared {
   const SimOptions& options;
   SimMetrics& metrics;
   std::int64_t started_unix_s;
-  std::int64_t max_model_len;      ///< enforced on generation requests
-  EngineDriver* engine = nullptr;  ///< null: the simple latency model
-  TraceWriter* trace = nullptr;    ///< null: no --trace
+  std::int64_t max_model_len;            ///< enforced on generation requests
+  InferenceDriver* inference = nullptr;  ///< null: the simple latency model
+  TraceWriter* trace = nullptr;          ///< null: no --trace
   const FaultPlan& faults;
   std::atomic<std::uint64_t>* next_request_number;  ///< arrival number of generation requests
 };
@@ -153,13 +153,13 @@ asio::awaitable<void> async_respond_json_or_error(Stream& stream, const Request&
 template <class Stream>
 asio::awaitable<void> async_respond_dcgm(Stream& stream, const Request& request,
                                          const Shared& shared) {
-  if (shared.engine == nullptr) {
+  if (shared.inference == nullptr) {
     co_await async_respond(stream, request, http::status::not_found, "application/json",
                            R"({"detail":"No GPU is simulated without --preset"})");
     co_return;
   }
   // Named first: g++ 12 miscompiles temporaries with destructors inside a co_await expression.
-  const GpuSnapshot gpu = shared.engine->snapshot();
+  const GpuSnapshot gpu = shared.inference->snapshot();
   std::string body = render_dcgm_metrics(gpu.sample, DcgmLabels{});
   co_await async_respond(stream, request, http::status::ok, kPrometheusContentType,
                          std::move(body));
@@ -173,8 +173,8 @@ namespace llmpace::sim::detail {
 
 template <class Stream>
 asio::awaitable<AfterResponse> async_route(Stream& stream, const Request& request,
-                                           TimePoint received, Listener listener, Worker& worker,
-                                           const Shared& shared) {
+                                           TimePoint received, Listener listener,
+                                           IoThread& io_thread, const Shared& shared) {
   std::string_view path = request.target();
   path = path.substr(0, path.find('?'));
   const auto method = request.method();
@@ -203,7 +203,7 @@ asio::awaitable<AfterResponse> async_route(Stream& stream, const Request& reques
     if (!is_post) co_return co_await not_allowed();
     const auto api = path == "/v1/completions" ? openai::ApiKind::completions
                                                : openai::ApiKind::chat_completions;
-    co_return co_await async_generate(stream, request, api, received, worker, shared);
+    co_return co_await async_generate(stream, request, api, received, io_thread, shared);
   }
   if (path == "/tokenize" || path == "/detokenize") {
     if (!is_post) co_return co_await not_allowed();
@@ -243,7 +243,7 @@ asio::awaitable<AfterResponse> async_route(Stream& stream, const Request& reques
 
 /// Reads and answers requests in sequence until the client closes or asks to close.
 template <class Stream>
-asio::awaitable<void> async_serve_requests(Stream& stream, Listener listener, Worker& worker,
+asio::awaitable<void> async_serve_requests(Stream& stream, Listener listener, IoThread& io_thread,
                                            const Shared& shared) {
   beast::flat_buffer buffer;
   for (;;) {
@@ -271,7 +271,7 @@ asio::awaitable<void> async_serve_requests(Stream& stream, Listener listener, Wo
     const TimePoint received = arrived.value_or(SteadyClock::now());
     const Request request = parser.release();
     const AfterResponse after =
-        co_await async_route(stream, request, received, listener, worker, shared);
+        co_await async_route(stream, request, received, listener, io_thread, shared);
     if (after == AfterResponse::close || !request.keep_alive()) co_return;
   }
 }

@@ -1,17 +1,17 @@
 set(MODULE_SOURCES
-  engine_driver.cpp
-  engine_model.cpp
   fault_plan.cpp
   gpu_preset.cpp
   gpu_telemetry.cpp
+  inference_driver.cpp
+  inference_model.cpp
   latency_model.cpp
   receive_time.cpp
   roofline.cpp
+  serve_until_signal.cpp
   sim_metrics.cpp
   sim_options.cpp
   sim_request.cpp
   sim_response.cpp
-  serve_until_signal.cpp
   sim_server.cpp
   sim_tokenizer.cpp
   trace_writer.cpp)

@@ -6,9 +6,10 @@
 // - SimpleTokenSource: the per-request LatencyModel. Token k is due at received + ttft + gap_1 +
 //   ... + gap_k; deadlines are absolute, so a late write never delays the tokens after it. Nothing
 //   queues, so scheduled() is the time the request was read.
-// - EngineTokenSource: the shared engine (EngineDriver). The request is submitted on construction
-//   and its tokens arrive as the engine's steps end. Destroying the source before the last token
-//   aborts the request in the engine (its KV blocks are freed), as a disconnect does in vLLM.
+// - InferenceTokenSource: the shared inference model (InferenceDriver). The request is submitted
+//   on construction and its tokens arrive as the model's steps end. Destroying the source before
+//   the last token aborts the request in the model (its KV blocks are freed), as a disconnect does
+//   in vLLM.
 //
 // Thread affinity: a source lives in one session coroutine, on that session's io thread.
 #pragma once
@@ -20,7 +21,7 @@
 #include <memory>
 #include <optional>
 
-#include "engine_driver.hpp"
+#include "inference_driver.hpp"
 #include "llmpace/sim/latency_model.hpp"
 
 namespace llmpace::sim::detail {
@@ -75,19 +76,19 @@ class SimpleTokenSource {
   bool prepared_ = false;  // deadline_ is that of a token not yet taken
 };
 
-class EngineTokenSource {
+class InferenceTokenSource {
  public:
-  EngineTokenSource(boost::asio::any_io_executor executor, unsigned thread, EngineDriver& driver,
-                    std::int64_t prompt_tokens, std::int64_t output_tokens,
-                    std::vector<std::uint64_t> prompt_block_hashes)
+  InferenceTokenSource(boost::asio::any_io_executor executor, unsigned thread,
+                       InferenceDriver& driver, std::int64_t prompt_tokens,
+                       std::int64_t output_tokens, std::vector<std::uint64_t> prompt_block_hashes)
       : driver_(driver),
-        ticket_(std::make_shared<EngineTicket>(std::move(executor), thread)),
+        ticket_(std::make_shared<InferenceTicket>(std::move(executor), thread)),
         output_tokens_(output_tokens) {
     driver_.submit(ticket_, prompt_tokens, output_tokens, std::move(prompt_block_hashes));
   }
-  ~EngineTokenSource() { abandon(); }
-  EngineTokenSource(const EngineTokenSource&) = delete;
-  EngineTokenSource& operator=(const EngineTokenSource&) = delete;
+  ~InferenceTokenSource() { abandon(); }
+  InferenceTokenSource(const InferenceTokenSource&) = delete;
+  InferenceTokenSource& operator=(const InferenceTokenSource&) = delete;
 
   [[nodiscard]] std::optional<TimePoint> scheduled() const { return scheduled_; }
 
@@ -99,12 +100,12 @@ class EngineTokenSource {
     }
   }
 
-  /// Takes the next token if the engine has delivered it already (`now` is not needed).
+  /// Takes the next token if the driver has delivered it already (`now` is not needed).
   bool take_if_due(TimePoint /*now*/) {
     while (!ticket_->events.empty()) {
-      const EngineEvent event = ticket_->events.front();
+      const InferenceEvent event = ticket_->events.front();
       ticket_->events.pop_front();
-      if (event.kind == EngineEvent::Kind::scheduled) {
+      if (event.kind == InferenceEvent::Kind::scheduled) {
         if (!scheduled_) scheduled_ = event.time;
         continue;
       }
@@ -114,7 +115,7 @@ class EngineTokenSource {
     return false;
   }
 
-  /// Gives the request up: the engine frees its KV blocks. Idempotent; no-op once all tokens came.
+  /// Gives the request up: the model frees its KV blocks. Idempotent; no-op once all tokens came.
   void abandon() {
     if (done_) return;
     done_ = true;
@@ -122,8 +123,8 @@ class EngineTokenSource {
   }
 
  private:
-  EngineDriver& driver_;
-  std::shared_ptr<EngineTicket> ticket_;
+  InferenceDriver& driver_;
+  std::shared_ptr<InferenceTicket> ticket_;
   std::int64_t output_tokens_;
   std::int64_t tokens_received_ = 0;
   std::optional<TimePoint> scheduled_;

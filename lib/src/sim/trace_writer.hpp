@@ -8,10 +8,10 @@
 //
 // Times are nanoseconds of CLOCK_MONOTONIC (std::chrono::steady_clock on Linux), so they compare
 // directly with the steady-clock times of another process on the same machine. arrival is when the
-// whole request was read; queue_exit when the engine first admitted it; token_ns[i] when the write
-// of output token i began (so a client can never have read it earlier); done when the last byte was
-// written or the request was given up. "aborted" means the client left (or the server stopped)
-// before the response was complete.
+// whole request was read; queue_exit when the inference model first admitted it; token_ns[i] when
+// the write of output token i began (so a client can never have read it earlier); done when the
+// last byte was written or the request was given up. "aborted" means the client left (or the server
+// stopped) before the response was complete.
 //
 // Thread affinity: write() is safe from any thread (one mutex; each line is flushed, so a reader
 // sees whole lines while the server runs). Lifetime: owned by the server, outlives all sessions.

@@ -13,20 +13,20 @@ using namespace llmpace::sim;
 
 namespace {
 
-const EnginePreset& preset(const char* name) {
-  const EnginePreset* found = find_preset(name);
+const GpuPreset& preset(const char* name) {
+  const GpuPreset* found = find_preset(name);
   REQUIRE(found != nullptr);
   return *found;
 }
 
-const EnginePreset& bf16() { return preset("mistral-small-24b-bf16-h100"); }
-const EnginePreset& int4() { return preset("mistral-small-24b-int4-h100"); }
+const GpuPreset& bf16() { return preset("mistral-small-24b-bf16-h100"); }
+const GpuPreset& int4() { return preset("mistral-small-24b-int4-h100"); }
 
 }  // namespace
 
 TEST_CASE("presets are listed by unique names and found by name", "[preset]") {
   std::set<std::string> names;
-  for (const EnginePreset& p : engine_presets()) {
+  for (const GpuPreset& p : gpu_presets()) {
     CHECK(names.insert(p.name).second);
     CHECK(find_preset(p.name) == &p);
     CHECK_FALSE(p.description.empty());
@@ -66,7 +66,7 @@ TEST_CASE("INT4 weights leave about 2.4 times the KV budget of bf16", "[preset]"
 }
 
 TEST_CASE("a budget smaller than the weights is empty not negative", "[preset]") {
-  EnginePreset tight = bf16();
+  GpuPreset tight = bf16();
   tight.gpu.hbm_bytes = 40'000'000'000;
   CHECK(kv_budget_bytes(tight) == 0);
   CHECK(kv_budget_tokens(tight) == 0);
@@ -80,7 +80,7 @@ TEST_CASE("a single decode step reads the weights once", "[preset]") {
 }
 
 TEST_CASE("decode is memory-bound: batch 64 at short context costs little more", "[preset]") {
-  for (const EnginePreset* p : {&bf16(), &int4()}) {
+  for (const GpuPreset* p : {&bf16(), &int4()}) {
     const double one = decode_step_s(*p, 1, 512);
     const double sixty_four = decode_step_s(*p, 64, 64 * 512);
     CHECK(sixty_four > one);
@@ -89,7 +89,7 @@ TEST_CASE("decode is memory-bound: batch 64 at short context costs little more",
 }
 
 TEST_CASE("prefill is compute-bound and grows about linearly", "[preset]") {
-  const EnginePreset& p = bf16();
+  const GpuPreset& p = bf16();
   StepWork work = weights_pass(p);
   add_prefill_chunk(work, p, 4096, 0);
   CHECK(compute_time_s(p, work) > memory_time_s(p, work));
@@ -101,7 +101,7 @@ TEST_CASE("prefill is compute-bound and grows about linearly", "[preset]") {
 }
 
 TEST_CASE("step times are monotonic in every argument", "[preset]") {
-  for (const EnginePreset& p : engine_presets()) {
+  for (const GpuPreset& p : gpu_presets()) {
     for (std::int64_t n = 1; n < 100'000; n *= 4) {
       const auto seqs = static_cast<std::size_t>(n);
       CHECK(decode_step_s(p, seqs + 1, 1000) >= decode_step_s(p, seqs, 1000));
@@ -116,7 +116,7 @@ TEST_CASE("step times are monotonic in every argument", "[preset]") {
 }
 
 TEST_CASE("a mixed step reads the weights once for its decodes and its prefill", "[preset]") {
-  for (const EnginePreset& p : engine_presets()) {
+  for (const GpuPreset& p : gpu_presets()) {
     const double decode = decode_step_s(p, 32, 32 * 1000);
     const double prefill = prefill_step_s(p, 2048, 0);
     const double mixed = mixed_step_s(p, 32, 32 * 1000, 2048);

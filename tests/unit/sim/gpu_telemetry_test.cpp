@@ -17,8 +17,8 @@ using namespace llmpace::sim;
 
 namespace {
 
-const EnginePreset& bf16() {
-  const EnginePreset* found = find_preset("mistral-small-24b-bf16-h100");
+const GpuPreset& bf16() {
+  const GpuPreset* found = find_preset("mistral-small-24b-bf16-h100");
   REQUIRE(found != nullptr);
   return *found;
 }
@@ -103,7 +103,7 @@ TEST_CASE("temperature follows utilisation with a first-order lag", "[gpu_teleme
 }
 
 TEST_CASE("framebuffer use grows with the KV cache in use byte for byte", "[gpu_telemetry]") {
-  const EnginePreset& preset = bf16();
+  const GpuPreset& preset = bf16();
   const GpuActivity activity;
   const std::int64_t total_mib = preset.gpu.hbm_bytes / kBytesPerMiB;
 

@@ -103,16 +103,16 @@ TEST_CASE("metrics render vLLM names in the Prometheus text format") {
   CHECK(legacy.find("vllm:inter_token_latency_seconds") == std::string::npos);
 }
 
-TEST_CASE("engine gauges replace the in-flight count once an engine reports") {
+TEST_CASE("inference gauges replace the in-flight count once an inference model reports") {
   SimMetrics metrics;
   metrics.on_request_started();
   CHECK(metrics.running() == 1);
-  metrics.set_engine_gauges({.running = 7,
-                             .waiting = 3,
-                             .kv_cache_usage = 0.5,
-                             .preemptions_total = 2,
-                             .prefix_cache_queries_total = 100,
-                             .prefix_cache_hits_total = 40});
+  metrics.set_inference_gauges({.running = 7,
+                                .waiting = 3,
+                                .kv_cache_usage = 0.5,
+                                .preemptions_total = 2,
+                                .prefix_cache_queries_total = 100,
+                                .prefix_cache_hits_total = 40});
   CHECK(metrics.running() == 7);
   const std::string text = metrics.render_prometheus("m");
   const std::string labels = R"({engine="0",model_name="m"} )";

@@ -303,9 +303,9 @@ TEST_CASE("start fails with RunError when the port is taken, bad options throw C
   CHECK_THROWS_AS(SimServer{options}, ConfigError);
 }
 
-TEST_CASE("an engine preset serves through the shared engine with its metrics") {
+TEST_CASE("a preset serves through the shared inference model with its metrics") {
   SimOptions options = fast_options();
-  options.engine = *find_preset("fast");
+  options.preset = *find_preset("fast");
   options.max_model_len = 1'000'000;
   options.metric_names = MetricNames::legacy;
   SimServer server{options};

@@ -1,8 +1,8 @@
 set(TEST_SOURCES
-  engine_model_test.cpp
   fault_plan_test.cpp
   gpu_preset_test.cpp
   gpu_telemetry_test.cpp
+  inference_model_test.cpp
   sim_model_test.cpp
   sim_request_test.cpp
   sim_response_test.cpp

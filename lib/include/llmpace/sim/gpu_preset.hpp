@@ -1,8 +1,8 @@
 // Engine presets of the realistic simulator: a model's shape, a GPU's specification and vLLM's
 // scheduler limits, plus the KV-cache budget derived from them the way vLLM derives it.
 //
-// This is pure data and arithmetic (no I/O). EngineModel (engine_model.hpp) runs a preset; see
-// docs/simulator.md, "Engine presets".
+// This is pure data and arithmetic (no I/O). InferenceModel (inference_model.hpp) runs a preset;
+// see docs/simulator.md, "Engine presets".
 //
 // Where the numbers come from:
 // - Mistral-Small-24B (config.json of mistralai/Mistral-Small-24B-Instruct-2501): 40 layers,
@@ -46,8 +46,8 @@ struct GpuSpec {
   std::int64_t activation_reserve_bytes = 0;
 };
 
-/// Everything the engine model needs to know about one deployment.
-struct EnginePreset {
+/// Everything the InferenceModel needs to know about one deployment.
+struct GpuPreset {
   std::string name;
   std::string description;
   ModelShape model;
@@ -55,7 +55,7 @@ struct EnginePreset {
   std::int64_t block_size_tokens = 16;         ///< KV-cache page size (vLLM --block-size)
   std::int64_t max_num_seqs = 256;             ///< most sequences running in one step
   std::int64_t max_num_batched_tokens = 8192;  ///< most tokens (prefill + decode) in one step
-  /// Fixed cost of every engine step on top of the roofline: CPU-side scheduling, input
+  /// Fixed cost of every model step on top of the roofline: CPU-side scheduling, input
   /// preparation, sampling and kernel-launch overhead.
   double step_overhead_s = 0.004;
   /// vLLM's --num-gpu-blocks-override: when positive, the KV budget in blocks, whatever the
@@ -71,22 +71,22 @@ std::int64_t kv_bytes_per_token(const ModelShape& model);
 
 /// Bytes left for the KV cache, as vLLM computes it: hbm * gpu_memory_utilization (rounded to the
 /// nearest byte) minus weights minus the activation reserve; never negative.
-std::int64_t kv_budget_bytes(const EnginePreset& preset);
+std::int64_t kv_budget_bytes(const GpuPreset& preset);
 
 /// Whole KV blocks that fit in the budget: floor(budget_bytes / (kv_bytes_per_token * block)),
 /// or num_gpu_blocks_override when set.
-std::int64_t kv_budget_blocks(const EnginePreset& preset);
+std::int64_t kv_budget_blocks(const GpuPreset& preset);
 
 /// Tokens of KV cache: kv_budget_blocks * block_size_tokens, i.e. floor(budget_bytes /
 /// kv_bytes_per_token) rounded down to whole blocks (vLLM allocates whole blocks only).
-std::int64_t kv_budget_tokens(const EnginePreset& preset);
+std::int64_t kv_budget_tokens(const GpuPreset& preset);
 
 /// The built-in presets, in a fixed order: mistral-small-24b-bf16-h100,
 /// mistral-small-24b-int4-h100, fast.
-const std::vector<EnginePreset>& engine_presets();
+const std::vector<GpuPreset>& gpu_presets();
 
 /// The preset called `name`, or nullptr.
-const EnginePreset* find_preset(std::string_view name);
+const GpuPreset* find_preset(std::string_view name);
 
 /// Names of every parameter set_preset_parameter() knows, in declaration order ("layers",
 /// "weight_bytes", "hbm_bandwidth_bytes_per_s", "max_num_seqs", ...).
@@ -95,11 +95,11 @@ std::vector<std::string_view> preset_parameter_names();
 /// Sets one parameter from text (`--engine-param KEY=VALUE`): integers for counts and bytes
 /// (scientific notation such as 48e9 is accepted when it is a whole number), decimals for rates,
 /// fractions and seconds. Throws ConfigError for an unknown key or a value that does not parse.
-void set_preset_parameter(EnginePreset& preset, std::string_view key, std::string_view value);
+void set_preset_parameter(GpuPreset& preset, std::string_view key, std::string_view value);
 
 /// Throws ConfigError (one line, naming the parameter) unless the preset can run: positive shape,
 /// rates and scheduler limits, gpu_memory_utilization in (0, 1], and a KV budget of at least one
 /// block.
-void validate_preset(const EnginePreset& preset);
+void validate_preset(const GpuPreset& preset);
 
 }  // namespace llmpace::sim

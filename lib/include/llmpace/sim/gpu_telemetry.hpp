@@ -5,7 +5,7 @@
 //
 // The model (every number an assumption unless a source is named):
 // - Utilisation: the busy fraction of the last window_s (default 1 s) of the caller's clock, busy
-//   meaning inside an engine step. DCGM_FI_DEV_GPU_UTIL ("percent of time over the past sample
+//   meaning inside a model step. DCGM_FI_DEV_GPU_UTIL ("percent of time over the past sample
 //   period during which one or more kernels was executing", NVML) is reported as that fraction in
 //   integer percent; DCGM_FI_PROF_GR_ENGINE_ACTIVE as the same fraction as a ratio 0..1 (on a real
 //   GPU it is a little lower: it counts the graphics/compute engine only).
@@ -24,8 +24,8 @@
 //   preallocates its whole KV budget at start-up, so its FB_USED stays flat; here it follows the
 //   KV cache in use, which is what a dashboard of memory pressure wants to see.
 //
-// Thread affinity: GpuActivity is not synchronised; one thread (the engine loop) records steps and
-// the same thread, or one holding the same lock, samples it. Everything else is pure.
+// Thread affinity: GpuActivity is not synchronised; one thread (the InferenceDriver) records steps
+// and the same thread, or one holding the same lock, samples it. Everything else is pure.
 #pragma once
 
 #include <cstdint>
@@ -102,7 +102,7 @@ struct GpuSample {
 
 /// The readings of the preset's GPU at now_s with kv_bytes_in_use of KV cache allocated
 /// (negative counts as zero).
-GpuSample sample_gpu(const EnginePreset& preset, const GpuActivity& activity,
+GpuSample sample_gpu(const GpuPreset& preset, const GpuActivity& activity,
                      std::int64_t kv_bytes_in_use, double now_s, const GpuPowerModel& model = {});
 
 /// A deterministic, well-formed fake GPU UUID for GPU `index`: "GPU-" then 8-4-4-4-12 lowercase

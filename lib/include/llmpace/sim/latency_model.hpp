@@ -3,8 +3,9 @@
 // schedules every token at an absolute deadline built from those answers.
 //
 // SimpleLatencyModel is the model of `llmpace sim`: fixed TTFT and ITL with seeded, clamped
-// Gaussian jitter; prompt length and load do not matter. A continuous-batching engine model (KV
-// cache, batch-size-dependent steps) is meant to replace it behind this interface.
+// Gaussian jitter; prompt length and load do not matter. With a preset the simulator times tokens
+// with the continuous-batching InferenceModel instead (inference_model.hpp), not through this
+// interface.
 //
 // Thread affinity: SimServer gives every io thread its own instance; an instance is not
 // synchronised.

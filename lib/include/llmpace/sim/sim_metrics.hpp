@@ -4,7 +4,7 @@
 //
 // Modelled families (all with labels engine="0",model_name=...):
 // - gauges vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc
-//   (a fraction 0..1, as vLLM reports it). Without an engine model (the simple latency model)
+//   (a fraction 0..1, as vLLM reports it). Without an inference model (the simple latency model)
 //   running counts requests in flight, nothing waits and the cache stays at 0.
 // - counters vllm:prompt_tokens_total, vllm:generation_tokens_total,
 //   vllm:request_success_total{finished_reason}, vllm:num_preemptions_total,
@@ -71,8 +71,8 @@ class AtomicHistogram {
   std::atomic<double> sum_{0.0};
 };
 
-/// What the engine model reports after each step (absolute values, not increments).
-struct EngineGauges {
+/// What the inference model reports after each step (absolute values, not increments).
+struct InferenceGauges {
   std::int64_t running = 0;
   std::int64_t waiting = 0;
   double kv_cache_usage = 0.0;  ///< 0..1
@@ -91,10 +91,10 @@ class SimMetrics {
   void on_request_succeeded(const ServedRequest& request);
   /// Called once per started request, whether it succeeded or not.
   void on_request_ended() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
-  /// From the engine model after each step; from then on the gauges come from the engine.
-  void set_engine_gauges(const EngineGauges& gauges);
+  /// From the inference model after each step; from then on the gauges come from it.
+  void set_inference_gauges(const InferenceGauges& gauges);
 
-  /// Requests in a batch (engine model) or in flight (simple model).
+  /// Requests in a batch (inference model) or in flight (simple model).
   [[nodiscard]] std::int64_t running() const;
   [[nodiscard]] std::int64_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
   [[nodiscard]] double kv_cache_usage() const { return kv_usage_.load(std::memory_order_relaxed); }
@@ -106,8 +106,8 @@ class SimMetrics {
 
  private:
   std::atomic<std::int64_t> in_flight_{0};
-  std::atomic<bool> engine_attached_{false};
-  std::atomic<std::int64_t> engine_running_{0};
+  std::atomic<bool> inference_attached_{false};
+  std::atomic<std::int64_t> inference_running_{0};
   std::atomic<std::int64_t> waiting_{0};
   std::atomic<double> kv_usage_{0.0};
   std::atomic<std::int64_t> preemptions_{0};

@@ -25,14 +25,15 @@ struct SimOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = ephemeral; SimServer::port() tells the bound one
   std::string model = "llmpace-sim";
-  /// Longest prompt + output a request may ask for (vLLM's 400 beyond it); with an engine preset
+  /// Longest prompt + output a request may ask for (vLLM's 400 beyond it); with a preset
   /// also capped at the KV budget, as vLLM refuses a max_model_len the cache cannot hold.
   std::int64_t max_model_len = 131072;
-  /// The continuous-batching engine model of a preset; empty: the simple latency model below.
-  std::optional<EnginePreset> engine;
+  /// The GPU preset that the continuous-batching InferenceModel runs; empty: the simple latency
+  /// model below.
+  std::optional<GpuPreset> preset;
   Nanoseconds ttft = std::chrono::milliseconds{50};  // simple model only
   Nanoseconds itl = std::chrono::milliseconds{10};   // simple model only
-  /// Relative stddev of the Gaussian jitter of every delay (simple model) or step (engine).
+  /// Relative stddev of the Gaussian jitter of every delay (simple model) or step (preset).
   double jitter = 0.05;
   std::uint64_t seed = 42;
   std::int64_t default_output_tokens = 128;  // when the request sets no max tokens
@@ -42,12 +43,12 @@ struct SimOptions {
   std::vector<FaultSpec> faults;  // --fault KIND:PROB
   std::string trace_file;         // --trace: one JSON line per request (trace_writer.hpp)
   MetricNames metric_names = MetricNames::current;  // --legacy-metric-names
-  /// A second listener serving the DCGM exporter's /metrics (engine presets only); 0 picks one.
+  /// A second listener serving the DCGM exporter's /metrics (presets only); 0 picks one.
   std::optional<std::uint16_t> dcgm_port;
   unsigned threads = 1;
   std::string tls_cert_file;  // PEM; with tls_key_file set, the server speaks HTTPS only
   std::string tls_key_file;
-  /// Empty: SimpleLatencyModel from ttft/itl/jitter/seed. A later engine model plugs in here.
+  /// Empty: SimpleLatencyModel from ttft/itl/jitter/seed. Tests plug other models in here.
   LatencyModelFactory latency_model_factory;
 
   [[nodiscard]] bool tls() const { return !tls_cert_file.empty() || !tls_key_file.empty(); }

@@ -5,15 +5,15 @@
 // /detokenize (vLLM shapes), POST /v1/chat/completions and /v1/completions (streaming over SSE
 // or one JSON body).
 //
-// Two ways to time tokens. Without options.engine, each request on its own: token k is written
+// Two ways to time tokens. Without options.preset, each request on its own: token k is written
 // at received + ttft + gap_1 + ... + gap_k (LatencyModel; absolute deadlines, so a late write
-// never delays the tokens after it). With options.engine, one continuous-batching engine shared by
-// every request (EngineModel run in real time by a driver thread): requests queue for KV-cache
-// blocks and each token is written when the engine step that produced it ends.
+// never delays the tokens after it). With options.preset, one continuous-batching model shared by
+// every request (InferenceModel run in real time by an InferenceDriver thread): requests queue for
+// KV-cache blocks and each token is written when the model step that produced it ends.
 //
 // Threads: `threads` io threads, each with its own io_context, latency model and RNG, plus the
-// engine's thread with a preset; the listener hands connections round-robin to the io threads;
-// one coroutine serves one connection (keep-alive, requests in sequence). HTTPS when
+// InferenceDriver's thread with a preset; the listener hands connections round-robin to the io
+// threads; one coroutine serves one connection (keep-alive, requests in sequence). HTTPS when
 // tls_cert_file and tls_key_file are set.
 //
 // Lifetime and thread affinity: construct, start() and stop() from one controlling thread (never

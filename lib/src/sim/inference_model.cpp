@@ -1,7 +1,7 @@
 // The continuous-batching step loop of the realistic simulator; the model, its prefix cache and
-// what it leaves out are described in engine_model.hpp. Pure and deterministic: no clock, no I/O,
-// no randomness.
-#include "llmpace/sim/engine_model.hpp"
+// what it leaves out are described in inference_model.hpp. Pure and deterministic: no clock, no
+// I/O, no randomness.
+#include "llmpace/sim/inference_model.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -23,7 +23,7 @@ struct Scheduled {
 
 }  // namespace
 
-EngineModel::EngineModel(const EnginePreset& preset, bool prefix_caching)
+InferenceModel::InferenceModel(const GpuPreset& preset, bool prefix_caching)
     : preset_(preset),
       prefix_caching_(prefix_caching),
       budget_blocks_(llmpace::sim::kv_budget_blocks(preset)) {
@@ -37,11 +37,11 @@ EngineModel::EngineModel(const EnginePreset& preset, bool prefix_caching)
   }
 }
 
-std::int64_t EngineModel::blocks_for(std::int64_t tokens) const {
+std::int64_t InferenceModel::blocks_for(std::int64_t tokens) const {
   return (tokens + preset_.block_size_tokens - 1) / preset_.block_size_tokens;
 }
 
-EngineModel::PrefixHit EngineModel::find_prefix_hit(const Request& request) const {
+InferenceModel::PrefixHit InferenceModel::find_prefix_hit(const Request& request) const {
   PrefixHit hit;
   if (!prefix_caching_) return hit;
   // At least one token must be computed to sample from: whole blocks of known_tokens - 1 at most.
@@ -57,7 +57,7 @@ EngineModel::PrefixHit EngineModel::find_prefix_hit(const Request& request) cons
   return hit;
 }
 
-void EngineModel::lru_unlink(BlockId id) {
+void InferenceModel::lru_unlink(BlockId id) {
   Block& block = pool_[id];
   if (block.lru_prev != kNoBlock) {
     pool_[block.lru_prev].lru_next = block.lru_next;
@@ -74,7 +74,7 @@ void EngineModel::lru_unlink(BlockId id) {
   --blocks_cached_;
 }
 
-void EngineModel::lru_push_back(BlockId id) {
+void InferenceModel::lru_push_back(BlockId id) {
   Block& block = pool_[id];
   block.lru_prev = lru_tail_;
   block.lru_next = kNoBlock;
@@ -87,7 +87,7 @@ void EngineModel::lru_push_back(BlockId id) {
   ++blocks_cached_;
 }
 
-EngineModel::BlockId EngineModel::take_free_block() {
+InferenceModel::BlockId InferenceModel::take_free_block() {
   // Callers check that a block is free: blocks_used_ < budget_blocks_.
   BlockId id = kNoBlock;
   if (!free_blocks_.empty()) {
@@ -107,7 +107,7 @@ EngineModel::BlockId EngineModel::take_free_block() {
   return id;
 }
 
-void EngineModel::release_blocks(Request& request) {
+void InferenceModel::release_blocks(Request& request) {
   for (auto it = request.blocks.rbegin(); it != request.blocks.rend(); ++it) {
     Block& block = pool_[*it];
     if (--block.refs > 0) continue;
@@ -122,14 +122,14 @@ void EngineModel::release_blocks(Request& request) {
   request.cache_checked_blocks = 0;
 }
 
-void EngineModel::retire(Request& request) {
+void InferenceModel::retire(Request& request) {
   request.done = true;
   release_blocks(request);
   std::vector<BlockId>().swap(request.blocks);
   std::vector<std::uint64_t>().swap(request.block_hashes);
 }
 
-void EngineModel::cache_computed_blocks(Request& request) {
+void InferenceModel::cache_computed_blocks(Request& request) {
   if (!prefix_caching_) return;
   const std::int64_t full_blocks = std::min(static_cast<std::int64_t>(request.block_hashes.size()),
                                             request.computed / preset_.block_size_tokens);
@@ -146,9 +146,9 @@ void EngineModel::cache_computed_blocks(Request& request) {
   request.cache_checked_blocks = std::max(request.cache_checked_blocks, full_blocks);
 }
 
-RequestId EngineModel::add_request(double arrival_s, std::int64_t prompt_tokens,
-                                   std::int64_t output_tokens,
-                                   std::vector<std::uint64_t> prompt_block_hashes) {
+RequestId InferenceModel::add_request(double arrival_s, std::int64_t prompt_tokens,
+                                      std::int64_t output_tokens,
+                                      std::vector<std::uint64_t> prompt_block_hashes) {
   if (prompt_tokens < 1 || output_tokens < 1) {
     throw std::invalid_argument("a request needs at least one prompt and one output token");
   }
@@ -181,20 +181,20 @@ RequestId EngineModel::add_request(double arrival_s, std::int64_t prompt_tokens,
   return id;
 }
 
-std::optional<double> EngineModel::next_arrival_s() const {
+std::optional<double> InferenceModel::next_arrival_s() const {
   if (pending_.empty()) return std::nullopt;
   return requests_[pending_.front()].arrival_s;
 }
 
-bool EngineModel::has_work() const {
+bool InferenceModel::has_work() const {
   return !running_.empty() || !waiting_.empty() || !pending_.empty();
 }
 
-double EngineModel::kv_usage_fraction() const {
+double InferenceModel::kv_usage_fraction() const {
   return static_cast<double>(blocks_used_) / static_cast<double>(budget_blocks_);
 }
 
-void EngineModel::abort(RequestId id) {
+void InferenceModel::abort(RequestId id) {
   if (id < 0 || id >= static_cast<RequestId>(requests_.size())) return;
   Request& request = requests_[id];
   if (request.done) return;
@@ -207,7 +207,7 @@ void EngineModel::abort(RequestId id) {
   drop(running_);
 }
 
-StepResult EngineModel::step(double now_s) {
+StepResult InferenceModel::step(double now_s) {
   StepResult result;
   result.start_s = now_s;
   result.end_s = now_s;

@@ -52,7 +52,7 @@ double percentile(std::vector<double> values, double fraction) {
 }  // namespace
 
 TEST_CASE("the bf16 preset fills its KV cache with requests waiting while INT4 still has room",
-          "[sim][engine]") {
+          "[sim][preset]") {
   ScratchDir scratch;
   auto bf16 = start_sim_process({"--preset", kBf16, "--trace", scratch.file("bf16.jsonl")});
   auto int4 = start_sim_process({"--preset", kInt4});
@@ -122,7 +122,7 @@ TEST_CASE("the bf16 preset fills its KV cache with requests waiting while INT4 s
   CHECK(percentile(late_gaps_s, 0.5) < 0.030);
 }
 
-TEST_CASE("INT4 decodes faster than bf16 at the same load", "[sim][engine]") {
+TEST_CASE("INT4 decodes faster than bf16 at the same load", "[sim][preset]") {
   ScratchDir scratch;
   std::map<std::string, double> itl_p50_ms;
   for (const char* preset : {kBf16, kInt4}) {
@@ -141,7 +141,7 @@ TEST_CASE("INT4 decodes faster than bf16 at the same load", "[sim][engine]") {
 }
 
 TEST_CASE("single-request TTFT grows with the prompt because prefill is compute-bound",
-          "[sim][engine]") {
+          "[sim][preset]") {
   ScratchDir scratch;
   auto sim = start_sim_process({"--preset", kBf16, "--jitter", "0"});
   std::map<int, double> ttft_ms;
@@ -158,7 +158,7 @@ TEST_CASE("single-request TTFT grows with the prompt because prefill is compute-
 }
 
 TEST_CASE("a tiny KV cache preempts yet every request completes and metrics pass promtool",
-          "[sim][engine]") {
+          "[sim][preset]") {
   ScratchDir scratch;
   auto sim = start_sim_process({"--preset", "fast", "--legacy-metric-names"});
   const auto report = run_benchmark_report(
@@ -200,7 +200,7 @@ TEST_CASE("a tiny KV cache preempts yet every request completes and metrics pass
 }
 
 TEST_CASE("client TTFT agrees with the simulator's trace at 100 concurrent streams",
-          "[sim][engine][trace]") {
+          "[sim][preset][trace]") {
   ScratchDir scratch;
   auto sim = start_sim_process({"--preset", "fast", "--max-num-seqs", "128",
                                 "--num-gpu-blocks-override", "100000", "--max-model-len", "100000",

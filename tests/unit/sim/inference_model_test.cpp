@@ -1,7 +1,7 @@
-// The continuous-batching engine model: step times from the roofline, FCFS admission under the KV
+// The continuous-batching InferenceModel: step times from the roofline, FCFS admission under the KV
 // budget, chunked prefill, recompute preemption, prefix caching and determinism, on the small
 // `fast` preset (and copies of it with a smaller KV budget).
-#include "llmpace/sim/engine_model.hpp"
+#include "llmpace/sim/inference_model.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -20,15 +20,15 @@ using namespace llmpace::sim;
 
 namespace {
 
-const EnginePreset& fast() {
-  const EnginePreset* found = find_preset("fast");
+const GpuPreset& fast() {
+  const GpuPreset* found = find_preset("fast");
   REQUIRE(found != nullptr);
   return *found;
 }
 
 // Runs the model until it has no work: `now = end_s` after a step, the next arrival after an
 // empty one. Fails the test instead of looping forever.
-std::vector<StepResult> run_all(EngineModel& model, double now_s = 0.0) {
+std::vector<StepResult> run_all(InferenceModel& model, double now_s = 0.0) {
   std::vector<StepResult> steps;
   while (model.has_work()) {
     REQUIRE(steps.size() < 200000);
@@ -62,8 +62,8 @@ std::map<RequestId, std::vector<double>> token_times(const std::vector<StepResul
 }
 
 // `fast` with a KV budget of `blocks` blocks of 16 tokens.
-EnginePreset fast_with_blocks(std::int64_t blocks) {
-  EnginePreset preset = fast();
+GpuPreset fast_with_blocks(std::int64_t blocks) {
+  GpuPreset preset = fast();
   preset.gpu.hbm_bytes = preset.model.weight_bytes + preset.gpu.activation_reserve_bytes +
                          blocks * preset.block_size_tokens * kv_bytes_per_token(preset.model);
   REQUIRE(kv_budget_blocks(preset) == blocks);
@@ -88,8 +88,8 @@ std::vector<std::uint64_t> operator+(std::vector<std::uint64_t> a,
 }  // namespace
 
 TEST_CASE("one request is a prefill step then decode steps priced by the roofline",
-          "[engine_model]") {
-  EngineModel model(fast());
+          "[inference_model]") {
+  InferenceModel model(fast());
   const RequestId id = model.add_request(0.0, 100, 5);
 
   StepResult first = model.step(0.0);
@@ -132,8 +132,8 @@ TEST_CASE("one request is a prefill step then decode steps priced by the rooflin
   CHECK(idle.tokens.empty());
 }
 
-TEST_CASE("a long prompt is prefilled in chunks of the token budget", "[engine_model]") {
-  EngineModel model(fast());  // max_num_batched_tokens 1024
+TEST_CASE("a long prompt is prefilled in chunks of the token budget", "[inference_model]") {
+  InferenceModel model(fast());  // max_num_batched_tokens 1024
   model.add_request(0.0, 2500, 2);
   StepResult a = model.step(0.0);
   CHECK(a.prefill_tokens == 1024);
@@ -149,8 +149,8 @@ TEST_CASE("a long prompt is prefilled in chunks of the token budget", "[engine_m
   CHECK(c.tokens[0].index == 0);
 }
 
-TEST_CASE("requests that can never fit the KV budget are rejected up front", "[engine_model]") {
-  EngineModel model(fast());  // 256 blocks = 4096 tokens
+TEST_CASE("requests that can never fit the KV budget are rejected up front", "[inference_model]") {
+  InferenceModel model(fast());  // 256 blocks = 4096 tokens
   CHECK_THROWS_AS(model.add_request(0.0, 5000, 1), std::invalid_argument);
   CHECK_THROWS_AS(model.add_request(0.0, 4000, 200), std::invalid_argument);
   CHECK_THROWS_AS(model.add_request(0.0, 0, 10), std::invalid_argument);
@@ -161,8 +161,8 @@ TEST_CASE("requests that can never fit the KV budget are rejected up front", "[e
   CHECK(model.generation_tokens_total() == 98);
 }
 
-TEST_CASE("tokens come at increasing times and every request finishes", "[engine_model]") {
-  EngineModel model(fast());
+TEST_CASE("tokens come at increasing times and every request finishes", "[inference_model]") {
+  InferenceModel model(fast());
   std::vector<RequestId> ids;
   for (int i = 0; i < 30; ++i) {
     const double arrival_s = 0.003 * (i % 7) + 0.05 * (i / 10);
@@ -184,8 +184,8 @@ TEST_CASE("tokens come at increasing times and every request finishes", "[engine
   CHECK(model.kv_blocks_used() == 0);
 }
 
-TEST_CASE("many long requests fill the KV cache and leave requests waiting", "[engine_model]") {
-  EngineModel model(fast());
+TEST_CASE("many long requests fill the KV cache and leave requests waiting", "[inference_model]") {
+  InferenceModel model(fast());
   for (int i = 0; i < 40; ++i) model.add_request(0.0, 200, 200);
   const std::vector<StepResult> steps = run_all(model);
   bool full_with_waiting = false;
@@ -205,10 +205,10 @@ TEST_CASE("many long requests fill the KV cache and leave requests waiting", "[e
 }
 
 TEST_CASE("running out of KV blocks mid-decode preempts and still finishes everything",
-          "[engine_model]") {
+          "[inference_model]") {
   // 16 short prompts fit at once (1 block each); at 400 output tokens each would need 26 blocks,
   // 416 in all against a budget of 256, so the cache runs out during decode.
-  EngineModel model(fast());
+  InferenceModel model(fast());
   for (int i = 0; i < 16; ++i) model.add_request(0.0, 16, 400);
   const std::vector<StepResult> steps = run_all(model);
   std::int64_t preempted = 0;
@@ -232,9 +232,9 @@ TEST_CASE("running out of KV blocks mid-decode preempts and still finishes every
 }
 
 TEST_CASE("decode steps stay flat with batch size while TTFT grows under a burst",
-          "[engine_model]") {
+          "[inference_model]") {
   SECTION("decode step time at short context is memory-bound") {
-    EngineModel model(fast());
+    InferenceModel model(fast());
     for (int i = 0; i < 16; ++i) model.add_request(0.0, 16, 40);
     const std::vector<StepResult> steps = run_all(model);
     double full_batch_s = 0.0;
@@ -247,7 +247,7 @@ TEST_CASE("decode steps stay flat with batch size while TTFT grows under a burst
     CHECK(full_batch_s < 1.05 * single_s);
   }
   SECTION("later requests of a burst wait longer for their first token") {
-    EngineModel model(fast());
+    InferenceModel model(fast());
     std::vector<RequestId> ids;
     for (int i = 0; i < 32; ++i) ids.push_back(model.add_request(0.0, 300, 8));
     const auto times = token_times(run_all(model));
@@ -258,9 +258,9 @@ TEST_CASE("decode steps stay flat with batch size while TTFT grows under a burst
   }
 }
 
-TEST_CASE("the same inputs give identical steps", "[engine_model]") {
+TEST_CASE("the same inputs give identical steps", "[inference_model]") {
   auto run = [] {
-    EngineModel model(fast());
+    InferenceModel model(fast());
     for (int i = 0; i < 25; ++i) model.add_request(0.002 * i, 50 + 90 * (i % 4), 150 + 10 * i);
     return run_all(model);
   };
@@ -286,8 +286,9 @@ TEST_CASE("the same inputs give identical steps", "[engine_model]") {
   }
 }
 
-TEST_CASE("an aborted request frees its KV blocks and produces no more tokens", "[engine_model]") {
-  EngineModel model{fast()};
+TEST_CASE("an aborted request frees its KV blocks and produces no more tokens",
+          "[inference_model]") {
+  InferenceModel model{fast()};
   const RequestId a = model.add_request(0.0, 1000, 100);
   const RequestId b = model.add_request(0.0, 1000, 100);
   StepResult first = model.step(0.0);
@@ -310,8 +311,8 @@ TEST_CASE("an aborted request frees its KV blocks and produces no more tokens", 
 }
 
 TEST_CASE("a shared prompt prefix hits the cache and caps a full hit below the prompt",
-          "[engine_model]") {
-  EngineModel model(fast());
+          "[inference_model]") {
+  InferenceModel model(fast());
   REQUIRE(model.prefix_caching());
   const std::vector<std::uint64_t> prefix = hashes(1, 4);  // 64 tokens
 
@@ -357,8 +358,8 @@ TEST_CASE("a shared prompt prefix hits the cache and caps a full hit below the p
   CHECK(model.kv_blocks_cached() == 6);
 }
 
-TEST_CASE("with prefix caching off nothing is cached or counted", "[engine_model]") {
-  EngineModel model(fast(), false);
+TEST_CASE("with prefix caching off nothing is cached or counted", "[inference_model]") {
+  InferenceModel model(fast(), false);
   CHECK_FALSE(model.prefix_caching());
   model.add_request(0.0, 80, 1, hashes(1, 5));
   model.add_request(1.0, 80, 1, hashes(1, 5));
@@ -371,9 +372,9 @@ TEST_CASE("with prefix caching off nothing is cached or counted", "[engine_model
   CHECK(model.prefix_cache_hits_total() == 0);
 }
 
-TEST_CASE("a prefix-cache hit shortens the time to first token", "[engine_model]") {
+TEST_CASE("a prefix-cache hit shortens the time to first token", "[inference_model]") {
   // 1000 tokens is compute-bound on `fast`, so the prefill cost shows in the step time.
-  EngineModel model(fast());
+  InferenceModel model(fast());
   const RequestId first = model.add_request(0.0, 1000, 2, hashes(7, 62));
   const RequestId second = model.add_request(1.0, 1000, 2, hashes(7, 62));
   const std::vector<StepResult> steps = run_all(model);
@@ -386,8 +387,8 @@ TEST_CASE("a prefix-cache hit shortens the time to first token", "[engine_model]
   CHECK(model.prefix_cache_hits_total() == 62 * 16);
 }
 
-TEST_CASE("blocks shared by running requests are counted once", "[engine_model]") {
-  EngineModel model(fast());
+TEST_CASE("blocks shared by running requests are counted once", "[inference_model]") {
+  InferenceModel model(fast());
   model.add_request(0.0, 80, 10, hashes(1, 4) + hashes(2, 1));
   StepResult first = model.step(0.0);
   CHECK(first.kv_blocks_used == 5);
@@ -409,8 +410,8 @@ TEST_CASE("blocks shared by running requests are counted once", "[engine_model]"
 }
 
 TEST_CASE("new blocks evict the least recently released cached blocks tail first",
-          "[engine_model]") {
-  EngineModel model(fast());  // 256 blocks
+          "[inference_model]") {
+  InferenceModel model(fast());  // 256 blocks
   double now_s = 0.0;
   const auto run_one = [&](std::int64_t prompt_tokens, std::vector<std::uint64_t> block_hashes) {
     model.add_request(now_s, prompt_tokens, 1, std::move(block_hashes));
@@ -442,11 +443,11 @@ TEST_CASE("new blocks evict the least recently released cached blocks tail first
 }
 
 TEST_CASE("a preempted request re-queries the cache and hits its own prompt blocks",
-          "[engine_model]") {
+          "[inference_model]") {
   // 8 blocks: two requests of 2 prompt blocks and a peak of 6 blocks cannot both finish. The newer
   // is preempted when the older needs its 5th block, and re-admitted when the older finishes.
   for (const bool caching : {true, false}) {
-    EngineModel model(fast_with_blocks(8), caching);
+    InferenceModel model(fast_with_blocks(8), caching);
     const RequestId a = model.add_request(0.0, 32, 60, hashes(1, 2));
     const RequestId b = model.add_request(0.0, 32, 60, hashes(2, 2));
     const std::vector<StepResult> steps = run_all(model);
@@ -480,17 +481,17 @@ TEST_CASE("a preempted request re-queries the cache and hits its own prompt bloc
   }
 }
 
-TEST_CASE("more prompt block hashes than full prompt blocks are rejected", "[engine_model]") {
-  EngineModel model(fast());
+TEST_CASE("more prompt block hashes than full prompt blocks are rejected", "[inference_model]") {
+  InferenceModel model(fast());
   CHECK_THROWS_AS(model.add_request(0.0, 15, 1, hashes(1, 1)), std::invalid_argument);
   CHECK_THROWS_AS(model.add_request(0.0, 47, 1, hashes(1, 3)), std::invalid_argument);
   CHECK(model.add_request(0.0, 48, 1, hashes(1, 3)) == 0);
   CHECK(model.add_request(0.0, 48, 1, hashes(1, 2)) == 1);
 }
 
-TEST_CASE("prefix caching under preemption and eviction stays deterministic", "[engine_model]") {
+TEST_CASE("prefix caching under preemption and eviction stays deterministic", "[inference_model]") {
   auto run = [] {
-    EngineModel model(fast_with_blocks(64));
+    InferenceModel model(fast_with_blocks(64));
     for (int i = 0; i < 40; ++i) {
       const std::int64_t prompt_tokens = 40 + 37 * (i % 9);
       const std::int64_t shared = std::min<std::int64_t>(prompt_tokens / 16, 1 + i % 5);

@@ -1,5 +1,5 @@
-// EngineDriver: the real-time loop around EngineModel; see engine_driver.hpp.
-#include "engine_driver.hpp"
+// InferenceDriver: the real-time loop around InferenceModel; see inference_driver.hpp.
+#include "inference_driver.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -8,9 +8,9 @@
 namespace llmpace::sim::detail {
 namespace asio = boost::asio;
 
-EngineDriver::EngineDriver(const EnginePreset& preset, double jitter, std::uint64_t seed,
-                           SimMetrics& metrics,
-                           std::vector<asio::any_io_executor> session_executors)
+InferenceDriver::InferenceDriver(const GpuPreset& preset, double jitter, std::uint64_t seed,
+                                 SimMetrics& metrics,
+                                 std::vector<asio::any_io_executor> session_executors)
     : preset_(preset),
       jitter_(jitter),
       metrics_(metrics),
@@ -22,16 +22,16 @@ EngineDriver::EngineDriver(const EnginePreset& preset, double jitter, std::uint6
   publish_gauges();
 }
 
-EngineDriver::~EngineDriver() { stop(); }
+InferenceDriver::~InferenceDriver() { stop(); }
 
-void EngineDriver::start() {
+void InferenceDriver::start() {
   thread_ = std::thread([this] {
     const auto guard = asio::make_work_guard(*io_);
     io_->run();
   });
 }
 
-void EngineDriver::stop() {
+void InferenceDriver::stop() {
   if (stopped_.exchange(true)) return;
   if (io_) io_->stop();
   if (thread_.joinable()) thread_.join();
@@ -42,11 +42,11 @@ void EngineDriver::stop() {
   io_.reset();
 }
 
-double EngineDriver::now_s() const { return to_seconds(SteadyClock::now() - epoch_); }
+double InferenceDriver::now_s() const { return to_seconds(SteadyClock::now() - epoch_); }
 
-void EngineDriver::submit(std::shared_ptr<EngineTicket> ticket, std::int64_t prompt_tokens,
-                          std::int64_t output_tokens,
-                          std::vector<std::uint64_t> prompt_block_hashes) {
+void InferenceDriver::submit(std::shared_ptr<InferenceTicket> ticket, std::int64_t prompt_tokens,
+                             std::int64_t output_tokens,
+                             std::vector<std::uint64_t> prompt_block_hashes) {
   if (stopped_.load(std::memory_order_relaxed)) return;
   asio::post(*io_, [this, ticket = std::move(ticket), prompt_tokens, output_tokens,
                     hashes = std::move(prompt_block_hashes)]() mutable {
@@ -57,7 +57,7 @@ void EngineDriver::submit(std::shared_ptr<EngineTicket> ticket, std::int64_t pro
   });
 }
 
-void EngineDriver::abort(std::shared_ptr<EngineTicket> ticket) {
+void InferenceDriver::abort(std::shared_ptr<InferenceTicket> ticket) {
   if (stopped_.load(std::memory_order_relaxed)) return;
   asio::post(*io_, [this, ticket = std::move(ticket)] {
     if (ticket->request_id < 0) return;
@@ -67,7 +67,7 @@ void EngineDriver::abort(std::shared_ptr<EngineTicket> ticket) {
   });
 }
 
-void EngineDriver::start_step() {
+void InferenceDriver::start_step() {
   const TimePoint started = SteadyClock::now();
   StepResult result = model_.step(to_seconds(started - epoch_));
   publish_gauges();
@@ -76,9 +76,9 @@ void EngineDriver::start_step() {
     return;
   }
   stepping_ = true;
-  std::vector<std::pair<RequestId, EngineEvent>> admitted;
+  std::vector<std::pair<RequestId, InferenceEvent>> admitted;
   for (const RequestId id : result.admitted) {
-    admitted.push_back({id, {EngineEvent::Kind::scheduled, 0, started}});
+    admitted.push_back({id, {InferenceEvent::Kind::scheduled, 0, started}});
   }
   deliver(admitted);
 
@@ -94,26 +94,26 @@ void EngineDriver::start_step() {
       });
 }
 
-void EngineDriver::finish_step(StepResult result) {
+void InferenceDriver::finish_step(StepResult result) {
   const TimePoint ended = SteadyClock::now();
   {
     const std::lock_guard lock{gpu_mutex_};
     gpu_.on_step(result.start_s, to_seconds(ended - epoch_));
   }
-  std::vector<std::pair<RequestId, EngineEvent>> tokens;
+  std::vector<std::pair<RequestId, InferenceEvent>> tokens;
   tokens.reserve(result.tokens.size());
   for (const TokenEvent& token : result.tokens) {
-    tokens.push_back({token.request, {EngineEvent::Kind::token, token.index, ended}});
+    tokens.push_back({token.request, {InferenceEvent::Kind::token, token.index, ended}});
   }
   deliver(tokens);
   for (const RequestId id : result.finished) tickets_.erase(id);
   start_step();
 }
 
-void EngineDriver::deliver(const std::vector<std::pair<RequestId, EngineEvent>>& events) {
+void InferenceDriver::deliver(const std::vector<std::pair<RequestId, InferenceEvent>>& events) {
   if (events.empty()) return;
   // One post per io thread per step: (ticket, event) pairs grouped by the session's thread.
-  using Batch = std::vector<std::pair<std::shared_ptr<EngineTicket>, EngineEvent>>;
+  using Batch = std::vector<std::pair<std::shared_ptr<InferenceTicket>, InferenceEvent>>;
   std::vector<Batch> batches(session_executors_.size());
   for (const auto& [id, event] : events) {
     const auto found = tickets_.find(id);
@@ -131,22 +131,22 @@ void EngineDriver::deliver(const std::vector<std::pair<RequestId, EngineEvent>>&
   }
 }
 
-void EngineDriver::publish_gauges() {
+void InferenceDriver::publish_gauges() {
   const std::int64_t kv_bytes =
       model_.kv_blocks_used() * preset_.block_size_tokens * kv_bytes_per_token(preset_.model);
   {
     const std::lock_guard lock{gpu_mutex_};
     kv_bytes_in_use_ = kv_bytes;
   }
-  metrics_.set_engine_gauges({.running = model_.running(),
-                              .waiting = model_.waiting(),
-                              .kv_cache_usage = model_.kv_usage_fraction(),
-                              .preemptions_total = model_.preemptions_total(),
-                              .prefix_cache_queries_total = model_.prefix_cache_queries_total(),
-                              .prefix_cache_hits_total = model_.prefix_cache_hits_total()});
+  metrics_.set_inference_gauges({.running = model_.running(),
+                                 .waiting = model_.waiting(),
+                                 .kv_cache_usage = model_.kv_usage_fraction(),
+                                 .preemptions_total = model_.preemptions_total(),
+                                 .prefix_cache_queries_total = model_.prefix_cache_queries_total(),
+                                 .prefix_cache_hits_total = model_.prefix_cache_hits_total()});
 }
 
-GpuSnapshot EngineDriver::snapshot() const {
+GpuSnapshot InferenceDriver::snapshot() const {
   const std::lock_guard lock{gpu_mutex_};
   GpuSnapshot snapshot;
   snapshot.kv_bytes_in_use = kv_bytes_in_use_;

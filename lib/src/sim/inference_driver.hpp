@@ -1,20 +1,20 @@
-// Private to the simulator: EngineDriver runs one EngineModel in real time on its own thread, the
-// way vLLM's EngineCore runs the scheduler apart from the API server, and hands every token to
+// Private to the simulator: InferenceDriver runs one InferenceModel in real time on its own thread,
+// the way vLLM's EngineCore runs the scheduler apart from the API server, and hands every token to
 // the session that serves its request.
 //
-// Flow of one request: the session makes an EngineTicket bound to its own executor and calls
+// Flow of one request: the session makes an InferenceTicket bound to its own executor and calls
 // submit(); the driver adds the request to the model at the current time (seconds since the
-// driver started) and, if the engine was idle, starts a step at once. Each step is priced by the
+// driver started) and, if the model was idle, starts a step at once. Each step is priced by the
 // model (with seeded, clamped Gaussian jitter on its duration) and a timer fires at its end; the
 // driver then posts the step's events to the sessions, one post per io thread per step: a
 // `scheduled` event when a request is first admitted (its end of queue time, delivered at the
 // step's start) and a `token` event per output token at the step's end. The next step starts as
-// soon as the previous one ends, at the actual time (a late timer delays the engine, as a slow
+// soon as the previous one ends, at the actual time (a late timer delays the model, as a slow
 // CPU would delay vLLM's). A session that ends early calls abort(), which frees the request's KV
 // blocks, as vLLM does when a client disconnects.
 //
 // Thread affinity: submit(), abort() and snapshot() are safe from any thread. Everything else
-// runs on the driver's own thread. An EngineTicket's events and timer belong to its session's
+// runs on the driver's own thread. An InferenceTicket's events and timer belong to its session's
 // executor. Lifetime: construct with the io executors of the sessions; start() once; stop()
 // joins the thread and drops every pending event (tickets included) while the sessions' io
 // contexts still exist; after stop(), submit() and abort() do nothing.
@@ -34,29 +34,29 @@
 
 #include "llmpace/core/random.hpp"
 #include "llmpace/core/time.hpp"
-#include "llmpace/sim/engine_model.hpp"
 #include "llmpace/sim/gpu_preset.hpp"
 #include "llmpace/sim/gpu_telemetry.hpp"
+#include "llmpace/sim/inference_model.hpp"
 #include "llmpace/sim/sim_metrics.hpp"
 
 namespace llmpace::sim::detail {
 
-/// What the engine tells a session about its request.
-struct EngineEvent {
+/// What the inference model tells a session about its request.
+struct InferenceEvent {
   enum class Kind { scheduled, token };
   Kind kind = Kind::token;
   std::int64_t token_index = 0;  ///< for tokens: 0 for the first output token
-  TimePoint time;                ///< when the engine produced it (step start or end)
+  TimePoint time;                ///< when the model produced it (step start or end)
 };
 
 /// One request's mailbox between the driver and its session. `events` and `wake` are touched
 /// only on the session's executor; `request_id` only on the driver's thread.
-struct EngineTicket {
-  EngineTicket(boost::asio::any_io_executor session_executor, unsigned session_thread)
+struct InferenceTicket {
+  InferenceTicket(boost::asio::any_io_executor session_executor, unsigned session_thread)
       : wake(std::move(session_executor)), thread(session_thread) {}
 
   boost::asio::steady_timer wake;  ///< the session waits on it; a delivery cancels it
-  std::deque<EngineEvent> events;
+  std::deque<InferenceEvent> events;
   unsigned thread;  ///< index of the session's io thread
   RequestId request_id = -1;
 };
@@ -67,38 +67,38 @@ struct GpuSnapshot {
   GpuSample sample;
 };
 
-class EngineDriver {
+class InferenceDriver {
  public:
   /// `session_executors[i]` is the executor of io thread i. Throws std::invalid_argument if the
-  /// preset has no KV budget (see EngineModel).
-  EngineDriver(const EnginePreset& preset, double jitter, std::uint64_t seed, SimMetrics& metrics,
-               std::vector<boost::asio::any_io_executor> session_executors);
-  ~EngineDriver();
-  EngineDriver(const EngineDriver&) = delete;
-  EngineDriver& operator=(const EngineDriver&) = delete;
+  /// preset has no KV budget (see InferenceModel).
+  InferenceDriver(const GpuPreset& preset, double jitter, std::uint64_t seed, SimMetrics& metrics,
+                  std::vector<boost::asio::any_io_executor> session_executors);
+  ~InferenceDriver();
+  InferenceDriver(const InferenceDriver&) = delete;
+  InferenceDriver& operator=(const InferenceDriver&) = delete;
 
   void start();
   void stop();
 
-  /// Queues a request for the engine. The caller has checked that it fits (max_model_len).
-  void submit(std::shared_ptr<EngineTicket> ticket, std::int64_t prompt_tokens,
+  /// Queues a request for the model. The caller has checked that it fits (max_model_len).
+  void submit(std::shared_ptr<InferenceTicket> ticket, std::int64_t prompt_tokens,
               std::int64_t output_tokens, std::vector<std::uint64_t> prompt_block_hashes);
   /// Drops the request of `ticket` if it is still queued or running.
-  void abort(std::shared_ptr<EngineTicket> ticket);
+  void abort(std::shared_ptr<InferenceTicket> ticket);
 
   /// GPU telemetry now (utilisation over the last second, memory, power, temperature).
   GpuSnapshot snapshot() const;
 
-  const EnginePreset& preset() const { return preset_; }
+  const GpuPreset& preset() const { return preset_; }
 
  private:
   double now_s() const;
   void start_step();
   void finish_step(StepResult result);
-  void deliver(const std::vector<std::pair<RequestId, EngineEvent>>& events);
+  void deliver(const std::vector<std::pair<RequestId, InferenceEvent>>& events);
   void publish_gauges();
 
-  const EnginePreset preset_;
+  const GpuPreset preset_;
   const double jitter_;
   SimMetrics& metrics_;
   const std::vector<boost::asio::any_io_executor> session_executors_;
@@ -110,8 +110,8 @@ class EngineDriver {
   std::atomic<bool> stopped_{false};
 
   // Driver thread only.
-  EngineModel model_;
-  std::unordered_map<RequestId, std::shared_ptr<EngineTicket>> tickets_;
+  InferenceModel model_;
+  std::unordered_map<RequestId, std::shared_ptr<InferenceTicket>> tickets_;
   bool stepping_ = false;
   Rng rng_;
 

@@ -1,11 +1,11 @@
-// EngineModel: a pure, deterministic continuous-batching step loop in the style of vLLM's V1
-// scheduler, simplified, priced with the roofline of an EnginePreset (roofline.hpp).
+// InferenceModel: a pure, deterministic continuous-batching step loop in the style of vLLM's V1
+// scheduler, simplified, priced with the roofline of a GpuPreset (roofline.hpp).
 //
 // Time is a double in seconds that the caller passes in and gets back; there is no clock, no I/O
 // and no Asio. The caller drives it: `r = step(now)`, then `now = r.end_s`; when a step comes back
 // empty (end_s == start_s), nothing is runnable and the caller waits for next_arrival_s().
 //
-// Thread affinity: none. An EngineModel is a plain value with no shared state; use one from one
+// Thread affinity: none. An InferenceModel is a plain value with no shared state; use one from one
 // thread at a time (it is not synchronised). Two models built and driven the same way produce
 // identical results.
 //
@@ -82,7 +82,7 @@ struct TokenEvent {
   double time_s = 0.0;
 };
 
-/// What one engine step did. running, waiting, kv_blocks_used describe the batch as scheduled
+/// What one model step did. running, waiting, kv_blocks_used describe the batch as scheduled
 /// (after preemptions and admissions, before the step's finished requests free their blocks).
 struct StepResult {
   double start_s = 0.0;
@@ -102,12 +102,12 @@ struct StepResult {
   bool empty() const { return running == 0; }
 };
 
-class EngineModel {
+class InferenceModel {
  public:
   /// Copies the preset. prefix_caching switches automatic prefix caching (see the header comment);
   /// off, no block is ever cached or shared and no lookup is counted. Throws std::invalid_argument
   /// if the preset's KV budget is zero blocks or a scheduler limit is not positive.
-  explicit EngineModel(const EnginePreset& preset, bool prefix_caching = true);
+  explicit InferenceModel(const GpuPreset& preset, bool prefix_caching = true);
 
   /// Queues a request that arrives at arrival_s. prompt_block_hashes holds one chained hash per
   /// full block of the prompt, from the first (hash i stands for prompt tokens
@@ -120,7 +120,7 @@ class EngineModel {
   RequestId add_request(double arrival_s, std::int64_t prompt_tokens, std::int64_t output_tokens,
                         std::vector<std::uint64_t> prompt_block_hashes = {});
 
-  /// Runs one engine step that starts at now_s (see the header comment).
+  /// Runs one step that starts at now_s (see the header comment).
   StepResult step(double now_s);
 
   /// Drops a request wherever it is (not arrived, waiting or running) and releases its KV blocks
@@ -211,7 +211,7 @@ class EngineModel {
   void lru_unlink(BlockId id);
   void lru_push_back(BlockId id);
 
-  EnginePreset preset_;
+  GpuPreset preset_;
   bool prefix_caching_ = true;
   std::int64_t budget_blocks_ = 0;
   std::int64_t blocks_used_ = 0;    ///< blocks with refs > 0
