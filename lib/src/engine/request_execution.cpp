@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "llmpace/core/fnv1a.hpp"
 #include "llmpace/openai/request_builder.hpp"
 #include "llmpace/openai/stream_recorder.hpp"
 
@@ -70,6 +71,7 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
                                   .body = openai::build_request_body(target.api, generation),
                                   .accept = "text/event-stream",
                                   .request_id = record.request_id};
+  record.body_hash = fnv1a64(request.body);
 
   // One allocation up front instead of regrowing the vector while tokens stream in.
   if (prompt.output_tokens) {

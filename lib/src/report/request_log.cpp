@@ -55,6 +55,8 @@ json record_to_json(const metrics::RequestRecord& record, TimePoint benchmark_st
       {"benchmark", benchmark_index + 1},
       {"index", record.index},
       {"request_id", string_or_null(record.request_id)},
+      {"body_hash",
+       record.body_hash == 0 ? json(nullptr) : json(fmt::format("{:016x}", record.body_hash))},
       {"status", metrics::to_string(record.status)},
       {"error_kind", record.error_kind == ErrorKind::none
                          ? json(nullptr)

@@ -48,6 +48,7 @@ metrics::RequestRecord complete_record() {
   metrics::RequestRecord record;
   record.index = 42;
   record.request_id = "llmpace-0123456789abcdef-42";
+  record.body_hash = 0xfedcba9876543210ULL;
   record.status = metrics::RequestStatus::successful;
   record.http_status = 200;
   record.scheduled = at_ms(100);
@@ -86,6 +87,7 @@ TEST_CASE("request log: a record with every time set", "[request_log]") {
       {"benchmark", 2},
       {"index", 42},
       {"request_id", "llmpace-0123456789abcdef-42"},
+      {"body_hash", "fedcba9876543210"},
       {"status", "successful"},
       {"error_kind", nullptr},
       {"error_message", nullptr},
@@ -117,6 +119,7 @@ TEST_CASE("request log: an errored record with unset times", "[request_log]") {
       {"benchmark", 1},
       {"index", 7},
       {"request_id", nullptr},
+      {"body_hash", nullptr},
       {"status", "errored"},
       {"error_kind", "connect"},
       {"error_message", "connection refused"},

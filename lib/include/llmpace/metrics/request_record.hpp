@@ -41,6 +41,9 @@ struct RequestRecord {
   /// Sent as X-Request-Id: "llmpace-<process nonce>-<n>", unique per process. vLLM (and the
   /// simulator's --trace) use it as the request id, so server logs can be matched to records.
   std::string request_id;
+  /// FNV-1a of the request body (model, prompt or messages, lengths): equal in two runs when they
+  /// sent the same request.
+  std::uint64_t body_hash = 0;
 
   TimePoint scheduled;    // when the profile intended the request to start
   TimePoint dispatched;   // when the client began the request (after any wait for a slot)
