@@ -1,6 +1,7 @@
 #include "llmpace/engine/runner.hpp"
 
 #include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -70,6 +71,7 @@ class Coordinator {
 
   void on_worker_finished() {
     if (--running_workers_ > 0) return;
+    workers_running_.reset();
     deadline_timer_.cancel();
     progress_timer_.cancel();
     boost::system::error_code ignored;
@@ -110,6 +112,9 @@ class Coordinator {
   const profile::ProfileSpec& spec_;
   const RunnerOptions& options_;
   asio::io_context io_{1};
+  // Keeps io_.run() going until the last worker has finished, also when nothing else would (no
+  // signal handlers, time limit or progress ticks): the workers' stop requests are posted to it.
+  asio::executor_work_guard<asio::io_context::executor_type> workers_running_{io_.get_executor()};
   asio::steady_timer deadline_timer_{io_};
   asio::steady_timer progress_timer_{io_};
   asio::signal_set signals_{io_};
@@ -189,6 +194,7 @@ metrics::BenchmarkResult Coordinator::run() {
   std::vector<std::exception_ptr> failures(workers_.size());
   std::vector<std::thread> threads;
   running_workers_ = static_cast<int>(workers_.size());
+  if (running_workers_ == 0) workers_running_.reset();
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     threads.emplace_back([this, i, &failures] {
       try {
