@@ -4,12 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "llmpace/engine/runner.hpp"
 #include "llmpace/engine/target.hpp"
@@ -87,6 +89,31 @@ inline metrics::BenchmarkResult run_benchmark(const engine::Target& target,
                                               std::int64_t output_tokens = 4) {
   engine::Runner runner(target, std::make_shared<FixedPrompts>(output_tokens), std::move(options));
   return runner.run(spec);
+}
+
+/// The most requests in flight at once, a request counting from its dispatch to its end.
+inline int max_in_flight(const std::vector<metrics::RequestRecord>& records) {
+  std::vector<std::pair<TimePoint, int>> steps;  // +1 at a dispatch, -1 at an end
+  for (const metrics::RequestRecord& record : records) {
+    steps.emplace_back(record.dispatched, +1);
+    steps.emplace_back(record.done, -1);
+  }
+  std::sort(steps.begin(), steps.end());  // at a tie an end (-1) sorts before a dispatch
+  int in_flight = 0;
+  int most = 0;
+  for (const auto& [time, step] : steps) {
+    in_flight += step;
+    most = std::max(most, in_flight);
+  }
+  return most;
+}
+
+/// True when record i has index i for every i.
+inline bool indices_are_sequential(const std::vector<metrics::RequestRecord>& records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (records[i].index != i) return false;
+  }
+  return true;
 }
 
 }  // namespace llmpace::test
