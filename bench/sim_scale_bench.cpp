@@ -70,11 +70,14 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <vector>
 
 #include "forked_sim.hpp"
+#include "llmpace/core/error.hpp"
+#include "llmpace/core/setting_error.hpp"
 #include "llmpace/core/time.hpp"
 #include "llmpace/sim/gpu_preset.hpp"
 #include "llmpace/sim/roofline.hpp"
@@ -82,6 +85,7 @@
 #include "llmpace/sim/sim_options.hpp"
 #include "llmpace/sim/sim_response.hpp"
 #include "llmpace/sim/sim_server.hpp"
+#include "llmpace/sim/sim_settings.hpp"
 
 namespace {
 
@@ -539,30 +543,23 @@ const std::vector<Column>& columns() {
 }
 
 sim::SimOptions make_sim_options(const Flags& flags) {
-  sim::SimOptions options;
-  options.host = "127.0.0.1";  // loopback only
-  options.port = 0;
-  options.threads = 1;
-  options.ttft = from_ms(flags.ttft_ms);
-  options.itl = from_ms(flags.itl_ms);
-  options.jitter = flags.jitter;
-  if (!flags.preset.empty()) {
-    const sim::GpuPreset* found = sim::find_preset(flags.preset);
-    if (found == nullptr) throw std::runtime_error("unknown --preset " + flags.preset);
-    sim::GpuPreset preset = *found;
-    for (const std::string& assignment : flags.engine_params) {
-      const auto equals = assignment.find('=');
-      if (equals == std::string::npos) {
-        throw std::runtime_error("--engine-param expects KEY=VALUE, got " + assignment);
-      }
-      sim::set_preset_parameter(preset, std::string_view{assignment}.substr(0, equals),
-                                std::string_view{assignment}.substr(equals + 1));
-    }
-    sim::validate_preset(preset);
-    options.preset = preset;
+  sim::SimSettings settings;
+  settings.host = "127.0.0.1";  // loopback only
+  settings.port = 0;
+  settings.threads = 1;
+  settings.ttft_ms = flags.ttft_ms;
+  settings.itl_ms = flags.itl_ms;
+  settings.jitter = flags.jitter;
+  if (!flags.preset.empty()) settings.preset = flags.preset;
+  settings.engine_params = flags.engine_params;
+  try {
+    return sim::resolve_sim_options(settings);
+  } catch (const SettingError& error) {
+    throw ConfigError(error.render([](std::string_view key) -> std::string {
+      if (key.empty()) return "";
+      return key == "engine_params" ? "--engine-param" : flag_name(key);
+    }));
   }
-  sim::validate_sim_options(options);
-  return options;
 }
 
 Result run_once(const Flags& flags, const sim::SimOptions& options) {

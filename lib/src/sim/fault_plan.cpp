@@ -1,4 +1,5 @@
-// Parsing of --fault KIND:PROB and the hash-based per-request fault draw; see fault_plan.hpp.
+// Parsing of KIND:PROB fault specs (--fault) and the hash-based per-request fault draw; see
+// fault_plan.hpp.
 #include "llmpace/sim/fault_plan.hpp"
 
 #include <fmt/format.h>
@@ -10,7 +11,7 @@
 #include <system_error>
 #include <utility>
 
-#include "llmpace/core/error.hpp"
+#include "llmpace/core/setting_error.hpp"
 #include "llmpace/core/splitmix64.hpp"
 
 namespace llmpace::sim {
@@ -27,8 +28,8 @@ std::string valid_kinds() {
   return out;
 }
 
-ConfigError fault_error(std::string_view problem) {
-  return ConfigError(fmt::format("--fault: {} (kinds: {})", problem, valid_kinds()));
+SettingError fault_error(std::string_view problem) {
+  return SettingError("faults", fmt::format("{} (kinds: {})", problem, valid_kinds()));
 }
 
 std::optional<FaultKind> kind_named(std::string_view name) {

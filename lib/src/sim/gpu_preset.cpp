@@ -10,7 +10,7 @@
 #include <functional>
 #include <utility>
 
-#include "llmpace/core/error.hpp"
+#include "llmpace/core/setting_error.hpp"
 
 namespace llmpace::sim {
 namespace {
@@ -129,7 +129,7 @@ double parse_decimal(std::string_view key, std::string_view text) {
   double value = 0.0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
-    throw ConfigError(fmt::format("--engine-param {}: '{}' is not a number", key, text));
+    throw SettingError("engine_params", fmt::format("{}: '{}' is not a number", key, text));
   }
   return value;
 }
@@ -137,7 +137,7 @@ double parse_decimal(std::string_view key, std::string_view text) {
 std::int64_t parse_whole(std::string_view key, std::string_view text) {
   const double value = parse_decimal(key, text);
   if (value != std::trunc(value) || std::fabs(value) > 9e18) {
-    throw ConfigError(fmt::format("--engine-param {}: '{}' is not a whole number", key, text));
+    throw SettingError("engine_params", fmt::format("{}: '{}' is not a whole number", key, text));
   }
   return static_cast<std::int64_t>(value);
 }
@@ -205,7 +205,7 @@ const std::vector<Parameter>& parameters() {
 
 void require(bool ok, std::string_view name, std::string_view rule, double value) {
   if (!ok)
-    throw ConfigError(fmt::format("engine parameter {} must be {}, got {}", name, rule, value));
+    throw SettingError("preset", fmt::format("parameter {} must be {}, got {}", name, rule, value));
 }
 
 }  // namespace
@@ -228,7 +228,8 @@ void set_preset_parameter(GpuPreset& preset, std::string_view key, std::string_v
     known += known.empty() ? "" : ", ";
     known += name;
   }
-  throw ConfigError(fmt::format("--engine-param: unknown parameter '{}' (known: {})", key, known));
+  throw SettingError("engine_params",
+                     fmt::format("unknown parameter '{}' (known: {})", key, known));
 }
 
 void validate_preset(const GpuPreset& p) {
@@ -246,24 +247,23 @@ void validate_preset(const GpuPreset& p) {
   positive("hbm_bandwidth_bytes_per_s", p.gpu.hbm_bandwidth_bytes_per_s);
   positive("dense_flops_per_s", p.gpu.dense_flops_per_s);
   require(p.gpu.gpu_memory_utilization > 0.0 && p.gpu.gpu_memory_utilization <= 1.0,
-          "gpu_memory_utilization (--gpu-memory-utilization)", "in (0, 1]",
-          p.gpu.gpu_memory_utilization);
+          "gpu_memory_utilization", "in (0, 1]", p.gpu.gpu_memory_utilization);
   require(p.gpu.activation_reserve_bytes >= 0, "activation_reserve_bytes", "0 or more",
           static_cast<double>(p.gpu.activation_reserve_bytes));
-  positive("block_size_tokens (--block-size)", static_cast<double>(p.block_size_tokens));
-  positive("max_num_seqs (--max-num-seqs)", static_cast<double>(p.max_num_seqs));
-  positive("max_num_batched_tokens (--max-num-batched-tokens)",
-           static_cast<double>(p.max_num_batched_tokens));
+  positive("block_size_tokens", static_cast<double>(p.block_size_tokens));
+  positive("max_num_seqs", static_cast<double>(p.max_num_seqs));
+  positive("max_num_batched_tokens", static_cast<double>(p.max_num_batched_tokens));
   require(p.step_overhead_s >= 0.0 && p.step_overhead_s <= 10.0, "step_overhead_s",
           "between 0 and 10", p.step_overhead_s);
-  require(p.num_gpu_blocks_override >= 0, "num_gpu_blocks_override (--num-gpu-blocks-override)",
-          "0 (off) or positive", static_cast<double>(p.num_gpu_blocks_override));
+  require(p.num_gpu_blocks_override >= 0, "num_gpu_blocks_override", "0 (off) or positive",
+          static_cast<double>(p.num_gpu_blocks_override));
   if (kv_budget_blocks(p) < 1) {
-    throw ConfigError(fmt::format(
-        "preset {}: no memory left for the KV cache ({} bytes of weights and {} of activations "
-        "in {} x {} bytes of HBM)",
-        p.name, p.model.weight_bytes, p.gpu.activation_reserve_bytes, p.gpu.gpu_memory_utilization,
-        p.gpu.hbm_bytes));
+    throw SettingError(
+        "preset",
+        fmt::format("no memory left for the KV cache of {} ({} bytes of weights and {} of "
+                    "activations in {} x {} bytes of HBM)",
+                    p.name, p.model.weight_bytes, p.gpu.activation_reserve_bytes,
+                    p.gpu.gpu_memory_utilization, p.gpu.hbm_bytes));
   }
 }
 

@@ -4,56 +4,57 @@
 
 #include <cmath>
 
-#include "llmpace/core/error.hpp"
+#include "llmpace/core/setting_error.hpp"
 
 namespace llmpace::sim {
 namespace {
 
-constexpr unsigned kMaxThreads = 256;
-constexpr Nanoseconds kMaxDelay = std::chrono::hours{1};
+void check_delay(Nanoseconds delay, const char* key) {
+  if (delay < Nanoseconds::zero() || to_ms(delay) > kMaxSimDelayMs) {
+    throw SettingError(
+        key, fmt::format("must be between 0 and {} ms, got {} ms", kMaxSimDelayMs, to_ms(delay)));
+  }
+}
 
-void check_delay(Nanoseconds delay, const char* flag) {
-  if (delay < Nanoseconds::zero() || delay > kMaxDelay) {
-    throw ConfigError(
-        fmt::format("{} must be between 0 and 3600000 ms, got {} ms", flag, to_ms(delay)));
+void check_fraction(double value, const char* key) {
+  if (!std::isfinite(value) || value < 0.0 || value > 1.0) {
+    throw SettingError(key, fmt::format("must be between 0 and 1, got {}", value));
   }
 }
 
 }  // namespace
 
 void validate_sim_options(const SimOptions& options) {
-  if (options.host.empty()) throw ConfigError("--host must not be empty");
-  if (options.model.empty()) throw ConfigError("--model must not be empty");
-  if (options.max_model_len < 1) throw ConfigError("max_model_len must be at least 1");
-  check_delay(options.ttft, "--ttft-ms");
-  check_delay(options.itl, "--itl-ms");
-  if (!std::isfinite(options.jitter) || options.jitter < 0.0 || options.jitter > 1.0) {
-    throw ConfigError(fmt::format("--jitter must be between 0 and 1, got {}", options.jitter));
+  if (options.host.empty()) throw SettingError("host", "must not be empty");
+  if (options.model.empty()) throw SettingError("model", "must not be empty");
+  if (options.max_model_len < 1) {
+    throw SettingError("max_model_len",
+                       fmt::format("must be at least 1, got {}", options.max_model_len));
   }
+  check_delay(options.ttft, "ttft_ms");
+  check_delay(options.itl, "itl_ms");
+  check_fraction(options.jitter, "jitter");
   if (options.default_output_tokens < 1) {
-    throw ConfigError(fmt::format("--default-output-tokens must be at least 1, got {}",
-                                  options.default_output_tokens));
+    throw SettingError("default_output_tokens",
+                       fmt::format("must be at least 1, got {}", options.default_output_tokens));
   }
-  if (!std::isfinite(options.fail_rate) || options.fail_rate < 0.0 || options.fail_rate > 1.0) {
-    throw ConfigError(
-        fmt::format("--fail-rate must be between 0 and 1, got {}", options.fail_rate));
-  }
-  if (options.threads < 1 || options.threads > kMaxThreads) {
-    throw ConfigError(
-        fmt::format("--threads must be between 1 and {}, got {}", kMaxThreads, options.threads));
+  check_fraction(options.fail_rate, "fail_rate");
+  if (options.threads < 1 || options.threads > kMaxSimThreads) {
+    throw SettingError("threads", fmt::format("must be between 1 and {}, got {}", kMaxSimThreads,
+                                              options.threads));
   }
   if (!std::isfinite(options.natural_output_tokens_mean) ||
       options.natural_output_tokens_mean < 0.0) {
-    throw ConfigError(fmt::format("--natural-output-tokens must be 0 (off) or positive, got {}",
-                                  options.natural_output_tokens_mean));
+    throw SettingError("natural_output_tokens", fmt::format("must be 0 (off) or positive, got {}",
+                                                            options.natural_output_tokens_mean));
   }
   if (options.preset) validate_preset(*options.preset);
   if (options.dcgm_port && !options.preset) {
-    throw ConfigError("--dcgm-port needs --preset: the simple model simulates no GPU");
+    throw SettingError("", "{dcgm_port} needs {preset}: the simple model simulates no GPU");
   }
-  FaultPlan{options.faults, options.seed};  // throws ConfigError on an invalid set
+  FaultPlan{options.faults, options.seed};  // throws SettingError about "faults"
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
-    throw ConfigError("--tls-cert and --tls-key must be given together");
+    throw SettingError("", "{tls_cert_file} and {tls_key_file} must be given together");
   }
 }
 

@@ -13,5 +13,6 @@ set(MODULE_SOURCES
   sim_request.cpp
   sim_response.cpp
   sim_server.cpp
+  sim_settings.cpp
   sim_tokenizer.cpp
   trace_writer.cpp)

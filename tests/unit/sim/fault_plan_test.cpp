@@ -1,4 +1,4 @@
-// Fault plan: parsing of --fault KIND:PROB, validation of a plan, and the deterministic
+// Fault plan: parsing of KIND:PROB (--fault), validation of a plan, and the deterministic
 // per-request draw and its frequencies.
 #include "llmpace/sim/fault_plan.hpp"
 
@@ -9,31 +9,34 @@
 #include <string>
 #include <vector>
 
-#include "llmpace/core/error.hpp"
+#include "llmpace/core/setting_error.hpp"
 
 using namespace llmpace::sim;
-using llmpace::ConfigError;
+using llmpace::SettingError;
 
 namespace {
 
-// The message of the ConfigError that parse_fault_spec(text) throws; fails the test otherwise.
+// The message of the SettingError about "faults" that parse_fault_spec(text) throws; fails the
+// test otherwise.
 std::string parse_error(const std::string& text) {
   try {
     parse_fault_spec(text);
-  } catch (const ConfigError& error) {
-    return error.what();
+  } catch (const SettingError& error) {
+    CHECK(error.setting() == "faults");
+    return error.message();
   }
-  FAIL("no ConfigError for '" << text << "'");
+  FAIL("no SettingError for '" << text << "'");
   return {};
 }
 
 std::string plan_error(std::vector<FaultSpec> specs) {
   try {
     FaultPlan plan(std::move(specs), 1);
-  } catch (const ConfigError& error) {
-    return error.what();
+  } catch (const SettingError& error) {
+    CHECK(error.setting() == "faults");
+    return error.message();
   }
-  FAIL("no ConfigError");
+  FAIL("no SettingError");
   return {};
 }
 
@@ -64,7 +67,7 @@ TEST_CASE("bad fault specs are config errors naming the flag the text and the ki
         "http_500: 0.1", "http_500:0.1:0.2"}) {
     INFO(text);
     const std::string message = parse_error(text);
-    CHECK(message.find("--fault") != std::string::npos);
+    CHECK(message.find("--") == std::string::npos);  // the front end names the flag
     CHECK(message.find("'" + text + "'") != std::string::npos);
     CHECK(message.find("http_500, http_429, reset_mid_stream, stall, malformed_chunk, "
                        "slow_headers") != std::string::npos);
@@ -79,9 +82,8 @@ TEST_CASE("a plan rejects duplicate kinds and probabilities adding up past 1", "
       plan_error({{FaultKind::stall, 0.1}, {FaultKind::stall, 0.2}}).find("stall is given twice") !=
       std::string::npos);
   const std::string sum = plan_error({{FaultKind::http_500, 0.6}, {FaultKind::http_429, 0.5}});
-  CHECK(sum.find("--fault") != std::string::npos);
   CHECK(sum.find("more than 1") != std::string::npos);
-  CHECK(plan_error({{FaultKind::http_500, 1.5}}).find("--fault") != std::string::npos);
+  CHECK(plan_error({{FaultKind::http_500, 1.5}}).find("must be from 0 to 1") != std::string::npos);
   // 0.1 + 0.2 + 0.7 rounds to a little over 1 and is still accepted.
   CHECK_NOTHROW(FaultPlan(
       {{FaultKind::http_500, 0.1}, {FaultKind::http_429, 0.2}, {FaultKind::stall, 0.7}}, 1));

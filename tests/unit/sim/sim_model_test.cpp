@@ -2,9 +2,10 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <string_view>
 #include <vector>
 
-#include "llmpace/core/error.hpp"
+#include "llmpace/core/setting_error.hpp"
 #include "llmpace/sim/latency_model.hpp"
 #include "llmpace/sim/sim_metrics.hpp"
 #include "llmpace/sim/sim_options.hpp"
@@ -134,23 +135,26 @@ TEST_CASE("a histogram bucket includes its upper bound") {
         "h_bucket{a=\"b\",le=\"+Inf\"} 2.0\nh_count{a=\"b\"} 2.0\nh_sum{a=\"b\"} 2.1\n");
 }
 
-TEST_CASE("option validation names the flag") {
-  const auto rejects = [](auto change, std::string_view flag) {
+TEST_CASE("option validation names the setting by its key") {
+  const auto rejects = [](auto change, std::string_view key) {
     SimOptions options;
     change(options);
-    INFO(flag);
-    CHECK_THROWS_WITH(validate_sim_options(options), Catch::Contains(std::string{flag}));
+    INFO(key);
+    CHECK_THROWS_MATCHES(validate_sim_options(options), SettingError,
+                         Catch::Predicate<SettingError>(
+                             [key](const SettingError& error) { return error.setting() == key; }));
   };
   CHECK_NOTHROW(validate_sim_options(SimOptions{}));
-  rejects([](SimOptions& o) { o.ttft = -1ms; }, "--ttft-ms");
-  rejects([](SimOptions& o) { o.itl = 2h; }, "--itl-ms");
-  rejects([](SimOptions& o) { o.jitter = -0.1; }, "--jitter");
-  rejects([](SimOptions& o) { o.fail_rate = 1.5; }, "--fail-rate");
-  rejects([](SimOptions& o) { o.default_output_tokens = 0; }, "--default-output-tokens");
-  rejects([](SimOptions& o) { o.threads = 0; }, "--threads");
-  rejects([](SimOptions& o) { o.model.clear(); }, "--model");
-  rejects([](SimOptions& o) { o.tls_cert_file = "c.pem"; }, "--tls-key");
+  rejects([](SimOptions& o) { o.ttft = -1ms; }, "ttft_ms");
+  rejects([](SimOptions& o) { o.itl = 2h; }, "itl_ms");
+  rejects([](SimOptions& o) { o.jitter = -0.1; }, "jitter");
+  rejects([](SimOptions& o) { o.fail_rate = 1.5; }, "fail_rate");
+  rejects([](SimOptions& o) { o.default_output_tokens = 0; }, "default_output_tokens");
+  rejects([](SimOptions& o) { o.threads = 0; }, "threads");
+  rejects([](SimOptions& o) { o.model.clear(); }, "model");
+  // Two settings that clash: no key, both named in the message.
   SimOptions options;
-  options.jitter = -1;
-  CHECK_THROWS_AS(validate_sim_options(options), ConfigError);
+  options.tls_cert_file = "c.pem";
+  CHECK_THROWS_WITH(validate_sim_options(options),
+                    "{tls_cert_file} and {tls_key_file} must be given together");
 }

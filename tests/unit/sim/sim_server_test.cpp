@@ -351,5 +351,5 @@ TEST_CASE("without a preset there is no GPU to report") {
   CHECK(client.get("/dcgm/metrics").status == 404);
   SimOptions options = fast_options();
   options.dcgm_port = 0;
-  CHECK_THROWS_WITH(SimServer{options}, Catch::Contains("--dcgm-port needs --preset"));
+  CHECK_THROWS_WITH(SimServer{options}, Catch::Contains("{dcgm_port} needs {preset}"));
 }

@@ -7,5 +7,6 @@ set(TEST_SOURCES
   sim_request_test.cpp
   sim_response_test.cpp
   sim_server_test.cpp
+  sim_settings_test.cpp
   sim_timing_tls_test.cpp
   sim_tokenizer_test.cpp)

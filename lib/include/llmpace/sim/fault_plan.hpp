@@ -11,7 +11,8 @@
 //
 // The draw is a pure function of (seed, request number): hash-based, no shared mutable state, so
 // FaultPlan is safe to use from any thread and a run is repeatable whichever thread serves which
-// request. Parsing and validation throw llmpace::ConfigError.
+// request. Parsing and validation throw llmpace::SettingError about the setting "faults"
+// (core/setting_error.hpp; the flag is --fault).
 #pragma once
 
 #include <array>
@@ -47,17 +48,17 @@ struct FaultSpec {
   double probability = 0.0;  ///< chance per request, 0..1
 };
 
-/// Parses "KIND:PROB", e.g. "http_500:0.05". Throws ConfigError naming --fault, the offending
-/// text and the valid kinds for an unknown kind, a missing ':', or a probability that is not a
-/// number in [0, 1].
+/// Parses "KIND:PROB", e.g. "http_500:0.05". Throws SettingError about "faults" naming the
+/// offending text and the valid kinds for an unknown kind, a missing ':', or a probability that is
+/// not a number in [0, 1].
 FaultSpec parse_fault_spec(std::string_view text);
 
 class FaultPlan {
  public:
   /// No faults.
   FaultPlan() = default;
-  /// Throws ConfigError if a kind appears twice, a probability is outside [0, 1] or the
-  /// probabilities add up to more than 1 (beyond a rounding tolerance of 1e-9).
+  /// Throws SettingError about "faults" if a kind appears twice, a probability is outside [0, 1] or
+  /// the probabilities add up to more than 1 (beyond a rounding tolerance of 1e-9).
   FaultPlan(std::vector<FaultSpec> specs, std::uint64_t seed);
 
   /// The fault for request `request_number`, or none: u = uniform [0, 1) from the top 53 bits of

@@ -94,12 +94,13 @@ std::vector<std::string_view> preset_parameter_names();
 
 /// Sets one parameter from text (`--engine-param KEY=VALUE`): integers for counts and bytes
 /// (scientific notation such as 48e9 is accepted when it is a whole number), decimals for rates,
-/// fractions and seconds. Throws ConfigError for an unknown key or a value that does not parse.
+/// fractions and seconds. Throws SettingError about "engine_params" for an unknown key or a value
+/// that does not parse.
 void set_preset_parameter(GpuPreset& preset, std::string_view key, std::string_view value);
 
-/// Throws ConfigError (one line, naming the parameter) unless the preset can run: positive shape,
-/// rates and scheduler limits, gpu_memory_utilization in (0, 1], and a KV budget of at least one
-/// block.
+/// Throws SettingError about "preset" (one line, naming the parameter) unless the preset can run:
+/// positive shape, rates and scheduler limits, gpu_memory_utilization in (0, 1], and a KV budget of
+/// at least one block.
 void validate_preset(const GpuPreset& preset);
 
 }  // namespace llmpace::sim

@@ -1,5 +1,7 @@
-// SimOptions: everything the built-in simulator can be told, with the defaults of `llmpace sim`.
-// Plain data; validate_sim_options() is the one place that checks it (SimServer calls it).
+// SimOptions: everything the built-in simulator can be told, resolved (durations, a preset's
+// numbers), with the defaults of `llmpace sim`. Plain data; validate_sim_options() is the one place
+// that checks it as a whole (SimServer calls it). Users' settings become SimOptions through
+// resolve_sim_options (sim_settings.hpp).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,11 @@ namespace llmpace::sim {
 /// Builds the latency model of one io thread (index 0..threads-1). Each thread owns its model, so
 /// a model needs no locking unless it chooses to share state between threads.
 using LatencyModelFactory = std::function<std::unique_ptr<LatencyModel>(unsigned thread_index)>;
+
+/// Most io threads a simulator runs.
+inline constexpr unsigned kMaxSimThreads = 256;
+/// Longest TTFT or ITL of the simple model, in milliseconds (one hour).
+inline constexpr double kMaxSimDelayMs = 3'600'000.0;
 
 struct SimOptions {
   std::string host = "127.0.0.1";
@@ -54,7 +61,9 @@ struct SimOptions {
   [[nodiscard]] bool tls() const { return !tls_cert_file.empty() || !tls_key_file.empty(); }
 };
 
-/// Throws ConfigError naming the first invalid field (and its flag) with a one-line reason.
+/// Throws SettingError about the first invalid field, keyed by its SimSettings name ("ttft_ms",
+/// "jitter", "preset", "faults", ...; empty for two settings that clash, both named by
+/// placeholders), with a one-line reason that names no flag.
 void validate_sim_options(const SimOptions& options);
 
 }  // namespace llmpace::sim
