@@ -48,7 +48,7 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
                  "Deadline of a whole request, in seconds")
             ->group("Target");
   cli.add_option("--connect-timeout", f.connect_timeout,
-                 "Deadline of TCP connect and of the TLS handshake, in seconds")
+                 "Deadline of name resolution and TCP connect, and of the TLS handshake, in seconds")
             ->group("Target");
   cli.add_option("--idle-timeout", f.idle_timeout,
                  "Longest silence allowed while waiting for headers or between chunks, seconds")

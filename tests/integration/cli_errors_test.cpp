@@ -148,7 +148,7 @@ TEST_CASE("bad workload input is a configuration error before any load") {
       2, "--tokenizer");
   check_one_line_error(
       run_to_exit(llmpace_binary(), {"benchmark", "--target", "sim", "--profile", "replay"}), 2,
-      "--profile replay needs --data FILE");
+      "--profile replay needs a FILE");
   check_one_line_error(run_to_exit(llmpace_binary(), {"benchmark", "--target", "sim", "--profile",
                                                       "replay", "--data", datasets + "quoted.csv"}),
                        2, "no usable rows");

@@ -144,15 +144,15 @@ TEST_CASE("run-control flags that do not fit are configuration errors") {
   };
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--max-seconds", "5", "--profile", "constant", "--rate", "5", "--when-full", "drop"},
-       "--when-full drop applies"},
+       "--when-full: drop applies"},
       {{"--max-seconds", "5", "--when-full", "sometimes"}, "--when-full: expected queue or drop"},
-      {{"--max-seconds", "5", "--max-error-rate", "1.5"}, "--max-error-rate must be"},
-      {{"--max-seconds", "5", "--max-errors", "0"}, "--max-errors must be at least 1"},
-      {{"--max-requests", "5", "--drain"}, "--drain applies when --max-seconds"},
+      {{"--max-seconds", "5", "--max-error-rate", "1.5"}, "--max-error-rate: must be"},
+      {{"--max-seconds", "5", "--max-errors", "0"}, "--max-errors: must be at least 1"},
+      {{"--max-requests", "5", "--drain"}, "--drain: applies when --max-seconds"},
       {{"--max-seconds", "5", "--warmup", "abc"}, "--warmup: expected seconds"},
       {{"--max-seconds", "5", "--warmup", "3", "--cooldown", "2"}, "leave nothing"},
       {{"--max-requests", "5", "--cooldown", "2"}, "--cooldown: seconds need --max-seconds"},
-      {{"--max-seconds", "5", "--threads", "-1"}, "--threads must be"},
+      {{"--max-seconds", "5", "--threads", "-1"}, "--threads: must be"},
   };
   for (const auto& [flags, message] : cases) {
     const RunResult result = run(flags);
