@@ -26,13 +26,12 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
       ->group("Target");
   auto* target = cli.add_option("--target", f.target,
                                 "Base URL of the server (http[s]://host:port), or 'sim' for the "
-                                "built-in simulator on a loopback port")
-                     ;
+                                "built-in simulator on a loopback port");
   target->group("Target");
   cli.add_option("--model", f.model, "Model name (default: first id of GET /v1/models)")
       ->group("Target");
   cli.add_option("--api", f.api, "API to drive: chat (/v1/chat/completions) or completions")
-            ->group("Target");
+      ->group("Target");
   cli.add_option("--api-key", f.api_key,
                  "API key, sent as a bearer token (default: $OPENAI_API_KEY)")
       ->envname("OPENAI_API_KEY")
@@ -44,50 +43,49 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
   cli.add_option("--ca-cert", f.ca_cert, "Trust this PEM CA bundle as well")
       ->check(CLI::ExistingFile)
       ->group("Target");
-  cli.add_option("--request-timeout", f.request_timeout,
-                 "Deadline of a whole request, in seconds")
-            ->group("Target");
-  cli.add_option("--connect-timeout", f.connect_timeout,
-                 "Deadline of name resolution and TCP connect, and of the TLS handshake, in seconds")
-            ->group("Target");
+  cli.add_option("--request-timeout", f.request_timeout, "Deadline of a whole request, in seconds")
+      ->group("Target");
+  cli.add_option(
+         "--connect-timeout", f.connect_timeout,
+         "Deadline of name resolution and TCP connect, and of the TLS handshake, in seconds")
+      ->group("Target");
   cli.add_option("--idle-timeout", f.idle_timeout,
                  "Longest silence allowed while waiting for headers or between chunks, seconds")
-            ->group("Target");
+      ->group("Target");
 
   cli.add_option("--profile,--rate-type", f.profile,
                  "Arrival profile: synchronous | concurrent | throughput | constant | poisson | "
                  "sweep | replay (each --data row at its timestamp)")
-            ->group("Load");
+      ->group("Load");
   cli.add_option("--rate", f.rate,
                  "concurrent: streams; constant, poisson: requests/s; sweep: number of "
                  "benchmarks (default 10). A list (1,2,4) runs one benchmark per value")
       ->group("Load");
   cli.add_option("--max-concurrency", f.max_concurrency,
-                     "Open loop: most requests in flight (default: no cap; throughput: 512)")
-          ->group("Load");
+                 "Open loop: most requests in flight (default: no cap; throughput: 512)")
+      ->group("Load");
   cli.add_option("--when-full", f.when_full,
                  "Open loop at --max-concurrency: queue (wait for a slot, seen as send lag) or "
                  "drop (skip the arrival, counted as dropped)")
-            ->group("Load");
+      ->group("Load");
   cli.add_option("--burstiness", f.burstiness,
                  "poisson: gamma shape of the gaps (1 = Poisson, larger = more even)")
-            ->group("Load");
+      ->group("Load");
   cli.add_option("--rampup", f.rampup,
                  "constant, poisson: seconds over which the rate rises linearly from 0")
-            ->group("Load");
+      ->group("Load");
   cli.add_option("--sweep-strategy", f.sweep_strategy,
                  "sweep: profile of the rate stages, constant or poisson")
-            ->group("Load");
-  cli.add_option("--max-requests", f.max_requests, "Requests per benchmark")
-          ->group("Load");
+      ->group("Load");
+  cli.add_option("--max-requests", f.max_requests, "Requests per benchmark")->group("Load");
   cli.add_option("--max-seconds", f.max_seconds, "Duration of each benchmark, seconds")
-          ->group("Load");
+      ->group("Load");
   cli.add_option("--max-errors", f.max_errors, "End a benchmark at this many errors")
-          ->group("Load");
+      ->group("Load");
   cli.add_option("--max-error-rate", f.max_error_rate,
-                     "End a benchmark once errored/finished requests exceed this fraction "
-                     "(judged from 10 finished requests on)")
-          ->group("Load");
+                 "End a benchmark once errored/finished requests exceed this fraction "
+                 "(judged from 10 finished requests on)")
+      ->group("Load");
   cli.add_flag("--drain", options.drain,
                "When --max-seconds ends a benchmark, let requests in flight finish")
       ->group("Load");
@@ -105,27 +103,27 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
                  "Workload: synthetic key=value list (prompt_tokens, output_tokens, their _stdev, "
                  "_min, _max; prefix_tokens, prefix_count) or a dataset FILE (.jsonl, .json, "
                  ".csv; ShareGPT; a trace for --profile replay)")
-            ->group("Workload");
+      ->group("Workload");
   cli.add_option("--data-column", f.data_column,
                  "--data FILE: the prompt column (default: detected among prompt, text, "
                  "question, input, instruction, messages, conversations)")
       ->group("Workload");
   cli.add_option("--data-samples", f.data_samples,
-                     "--data FILE: use N rows, shuffled with --seed (default: all, in order)")
-          ->group("Workload");
+                 "--data FILE: use N rows, shuffled with --seed (default: all, in order)")
+      ->group("Workload");
   cli.add_option("--tokenizer", f.tokenizer,
                  "How prompt tokens are counted: auto (the target's /tokenize if it has one, "
                  "else approx), server, approx, or a tokenizer FILE (tokenizer.json or "
                  "SentencePiece .model)")
-            ->group("Workload");
+      ->group("Workload");
   cli.add_option("--time-scale", f.time_scale,
                  "--profile replay: multiply the trace's timestamps (0.5 replays twice as fast)")
-            ->group("Workload");
+      ->group("Workload");
   cli.add_option("--time-unit", f.time_unit,
                  "--profile replay: unit of the timestamps: auto, s or ms")
-            ->group("Workload");
+      ->group("Workload");
   cli.add_option("--seed,--random-seed", f.seed, "Seed of the workload and the simulator")
-            ->group("Workload");
+      ->group("Workload");
 
   cli.add_option("--output,--output-path", options.outputs,
                  "Write the report to FILE (.json); repeatable")
@@ -150,12 +148,12 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
       ->group("Target");
 
   cli.add_option("--sim-ttft-ms", f.sim_ttft_ms, "--target sim: time to first token, ms")
-            ->group("Simulator");
+      ->group("Simulator");
   cli.add_option("--sim-itl-ms", f.sim_itl_ms, "--target sim: inter-token latency, ms")
-            ->group("Simulator");
+      ->group("Simulator");
   cli.add_option("--sim-jitter", f.sim_jitter,
                  "--target sim: relative standard deviation of every delay")
-            ->group("Simulator");
+      ->group("Simulator");
   cli.add_option("--sim-preset", f.sim_preset,
                  "--target sim: run the continuous-batching engine model of this GPU preset "
                  "(see `llmpace sim --list-presets`) instead of fixed TTFT/ITL")
@@ -216,7 +214,7 @@ std::string GivenSettings::describe(const SettingError& error) const {
     return field != nullptr && scenario::is_set(flags, *field);
   };
   const auto origin = [&](std::string_view key) -> std::string {
-    if (!file) return key.empty() ? "" : flag_name(key);
+    if (!file) return flag_name(key);
     if (key.empty()) return file->path;
     if (from_flags(key)) return flag_name(key);
     return fmt::format("{}: {}", file->origin(key), key);  // PATH:LINE, or PATH when not set

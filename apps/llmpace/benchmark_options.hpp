@@ -25,7 +25,7 @@ struct BenchmarkOptions {
   std::vector<std::string> guidellm_outputs;  // --outputs json,csv or file names
   std::string output_dir;                     // --output-dir
   std::string backend_args;                   // --backend-args / --backend-kwargs JSON
-  bool insecure = false;  // flags without a value: set only when given
+  bool insecure = false;                      // flags without a value: set only when given
   bool drain = false;
   bool quiet = false;
 };

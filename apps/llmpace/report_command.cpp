@@ -72,8 +72,8 @@ int run_show(const ReportFlags& flags) {
     } else if (extension == ".yaml" || extension == ".yml") {
       scenario_text = scenario::json_to_yaml(saved.run["scenario"]);
     } else {
-      throw ConfigError(fmt::format("--scenario-out '{}': expected .yaml, .yml or .json",
-                                    flags.scenario_out));
+      throw ConfigError(
+          fmt::format("--scenario-out '{}': expected .yaml, .yml or .json", flags.scenario_out));
     }
   }
   fmt::print("{}", report::render_console(saved));

@@ -48,7 +48,6 @@ std::string sim_flag(std::string_view key) {
       {"tls_cert_file", "--tls-cert"},
       {"tls_key_file", "--tls-key"},
   }};
-  if (key.empty()) return "";
   for (const auto& [setting, flag] : kFlags) {
     if (setting == key) return std::string{flag};
   }

@@ -1,9 +1,8 @@
 // Benchmarks as data: scenario files run end to end against the built-in simulator, their
 // mistakes stop the run before any request, and a run repeated from its own report's scenario
 // sends the same requests at the same times.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "harness.hpp"
@@ -18,9 +17,9 @@ const std::string kScenarios = LLMPACE_SCENARIOS_DIR;
 
 /// Short limits and a fast simulator for scenarios meant to run for minutes (a sweep of 3:
 /// synchronous, throughput and one rate stage).
-const std::vector<std::string> kShortSim = {"--target",      "sim", "--max-requests", "6",
-                                            "--rate",        "3",   "--sim-ttft-ms",  "2",
-                                            "--sim-itl-ms",  "0.2", "--quiet"};
+const std::vector<std::string> kShortSim = {"--target",     "sim", "--max-requests", "6",
+                                            "--rate",       "3",   "--sim-ttft-ms",  "2",
+                                            "--sim-itl-ms", "0.2", "--quiet"};
 
 std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
   base.insert(base.end(), more.begin(), more.end());
@@ -59,8 +58,8 @@ void check_scenario_error(const std::vector<std::string>& arguments, const std::
 
 TEST_CASE("scenarios/chat.yaml runs its sweep against the simulator") {
   ScratchDir scratch;
-  const auto report = run_benchmark_report(
-      scratch, with({"--scenario", kScenarios + "/chat.yaml"}, kShortSim));
+  const auto report =
+      run_benchmark_report(scratch, with({"--scenario", kScenarios + "/chat.yaml"}, kShortSim));
   const auto& benchmarks = report["benchmarks"];
   REQUIRE(benchmarks.size() == 3);  // --rate 3: synchronous, throughput, one rate stage
   CHECK(benchmarks[0]["profile"] == "synchronous");
@@ -77,10 +76,9 @@ TEST_CASE("scenarios/chat.yaml runs its sweep against the simulator") {
 
 TEST_CASE("scenarios/rag.yaml runs with its long prompts") {
   ScratchDir scratch;
-  const auto report =
-      run_benchmark_report(scratch, with({"--scenario", kScenarios + "/rag.yaml", "--output",
-                                          scratch.file("r.jsonl")},
-                                         kShortSim));
+  const auto report = run_benchmark_report(
+      scratch, with({"--scenario", kScenarios + "/rag.yaml", "--output", scratch.file("r.jsonl")},
+                    kShortSim));
   CHECK(report["run"]["workload"]["prompt_tokens"]["mean"] == 4096);
   for (const auto& request : read_json_lines(scratch.file("r.jsonl"))) {
     CHECK(request["prompt_tokens"].get<int>() >= 2048);
@@ -149,12 +147,29 @@ TEST_CASE("a run repeated from its report's scenario sends the same requests at 
   ScratchDir scratch;
   const auto first = run_to_exit(
       llmpace_binary(),
-      {"benchmark", "--target", "sim", "--profile", "poisson", "--rate", "40", "--max-requests",
-       "40", "--seed", "1234", "--data",
+      {"benchmark",
+       "--target",
+       "sim",
+       "--profile",
+       "poisson",
+       "--rate",
+       "40",
+       "--max-requests",
+       "40",
+       "--seed",
+       "1234",
+       "--data",
        "prompt_tokens=48,prompt_tokens_stdev=16,prompt_tokens_min=24,prompt_tokens_max=96,"
        "output_tokens=6,output_tokens_stdev=2,output_tokens_min=2,output_tokens_max=10",
-       "--sim-ttft-ms", "2", "--sim-itl-ms", "0.2", "--quiet", "--output",
-       scratch.file("first.json"), "--output", scratch.file("first.jsonl")});
+       "--sim-ttft-ms",
+       "2",
+       "--sim-itl-ms",
+       "0.2",
+       "--quiet",
+       "--output",
+       scratch.file("first.json"),
+       "--output",
+       scratch.file("first.jsonl")});
   INFO(first.stderr_text);
   REQUIRE(first.exit_code == 0);
 
@@ -162,9 +177,9 @@ TEST_CASE("a run repeated from its report's scenario sends the same requests at 
                                                       "--scenario-out", scratch.file("s.yaml")});
   INFO(written.stderr_text);
   REQUIRE(written.exit_code == 0);
-  const auto repeat = run_to_exit(
-      llmpace_binary(), {"benchmark", "--scenario", scratch.file("s.yaml"), "--quiet", "--output",
-                         scratch.file("second.jsonl")});
+  const auto repeat =
+      run_to_exit(llmpace_binary(), {"benchmark", "--scenario", scratch.file("s.yaml"), "--quiet",
+                                     "--output", scratch.file("second.jsonl")});
   INFO(repeat.stderr_text);
   REQUIRE(repeat.exit_code == 0);
 

@@ -38,6 +38,7 @@ std::string SettingError::render(const SettingNamer& origin, const SettingNamer&
 }
 
 std::string flag_name(std::string_view key) {
+  if (key.empty()) return "";
   std::string flag = "--";
   for (char c : key) flag += c == '_' ? '-' : c;
   return flag;

@@ -12,7 +12,7 @@
 #include "llmpace/http/url.hpp"
 #include "llmpace/scenario/references.hpp"
 #include "llmpace/scenario/scenario_writer.hpp"
-#include "llmpace/sim/gpu_preset.hpp"
+#include "llmpace/sim/sim_settings.hpp"
 
 namespace llmpace::plan {
 namespace {
@@ -29,25 +29,14 @@ std::string utc_now_iso8601() {
   return text;
 }
 
-/// Runs `parse`, turning a ConfigError into a SettingError about `key`.
-template <typename Parse>
-auto about(const char* key, Parse&& parse) {
-  try {
-    return parse();
-  } catch (const ConfigError& error) {
-    throw as_setting_error(key, error);
-  }
-}
-
 http::Header parse_header(const std::string& text) {
-  const auto colon = text.find(':');
-  if (colon == std::string::npos || colon == 0) {
+  const std::optional<scenario::HeaderParts> parts = scenario::split_header(text);
+  if (!parts) {
     throw SettingError("header", fmt::format("expected \"Name: value\", got '{}'", text));
   }
-  std::string name = text.substr(0, colon);
-  std::string value = about("header", [&] { return scenario::expand_references(text.substr(colon + 1)); });
-  const auto first = value.find_first_not_of(" \t");
-  value = first == std::string::npos ? "" : value.substr(first);
+  std::string name(parts->name);
+  std::string value =
+      about_setting("header", [&] { return scenario::expand_references(parts->value); });
   if (name.find_first_of(" \t\r\n") != std::string::npos ||
       value.find_first_of("\r\n") != std::string::npos) {
     throw SettingError("header", fmt::format("invalid header name or value in '{}'", name));
@@ -63,39 +52,31 @@ Nanoseconds positive_seconds(double seconds, const char* key) {
   return from_seconds(seconds);
 }
 
-Nanoseconds sim_delay(double milliseconds, const char* key) {
-  constexpr double kMaxMs = 3'600'000.0;
-  if (!std::isfinite(milliseconds) || milliseconds < 0.0 || milliseconds > kMaxMs) {
-    throw SettingError(key, fmt::format("must be between 0 and {} ms, got {}", kMaxMs,
-                                        milliseconds));
+/// The benchmark's key of a simulator setting: the --sim-* ones carry the prefix.
+std::string benchmark_sim_key(std::string_view key) {
+  if (key == "ttft_ms" || key == "itl_ms" || key == "jitter" || key == "preset") {
+    return "sim_" + std::string(key);
   }
-  return from_ms(milliseconds);
+  return std::string(key);
 }
 
+/// The simulator's own resolver (the one `llmpace sim` uses), its errors keyed as the
+/// benchmark's settings.
 sim::SimOptions resolve_embedded_sim(const scenario::RunSettings& settings) {
-  sim::SimOptions sim;
-  sim.ttft = sim_delay(*settings.sim_ttft_ms, "sim_ttft_ms");
-  sim.itl = sim_delay(*settings.sim_itl_ms, "sim_itl_ms");
-  sim.jitter = *settings.sim_jitter;
-  if (!std::isfinite(sim.jitter) || sim.jitter < 0 || sim.jitter > 1) {
-    throw SettingError("sim_jitter", fmt::format("must be between 0 and 1, got {}", sim.jitter));
+  sim::SimSettings sim;
+  sim.ttft_ms = settings.sim_ttft_ms;
+  sim.itl_ms = settings.sim_itl_ms;
+  sim.jitter = settings.sim_jitter;
+  sim.preset = settings.sim_preset;
+  sim.seed = settings.seed;
+  sim.model = settings.model;
+  try {
+    return sim::resolve_sim_options(sim);
+  } catch (const SettingError& error) {
+    const std::string message = name_settings(
+        error.message(), [](std::string_view key) { return "{" + benchmark_sim_key(key) + "}"; });
+    throw SettingError(error.setting().empty() ? "" : benchmark_sim_key(error.setting()), message);
   }
-  sim.seed = *settings.seed;
-  if (settings.model) sim.model = *settings.model;
-  if (settings.sim_preset) {
-    const sim::GpuPreset* preset = sim::find_preset(*settings.sim_preset);
-    if (preset == nullptr) {
-      throw SettingError("sim_preset",
-                         fmt::format("unknown preset '{}' (see llmpace sim --list-presets)",
-                                     *settings.sim_preset));
-    }
-    sim.preset = *preset;
-  }
-  about("sim", [&] {
-    sim::validate_sim_options(sim);
-    return 0;
-  });
-  return sim;
 }
 
 engine::Target resolve_target(const scenario::RunSettings& settings, RunPlan& plan) {
@@ -106,7 +87,8 @@ engine::Target resolve_target(const scenario::RunSettings& settings, RunPlan& pl
     target.client.base_url = http::parse_url("http://127.0.0.1:1");  // replaced once it listens
     plan.target_description = "the built-in simulator";
   } else {
-    target.client.base_url = about("target", [&] { return http::parse_url(*settings.target); });
+    target.client.base_url =
+        about_setting("target", [&] { return http::parse_url(*settings.target); });
     plan.target_description = target.client.base_url.to_string();
   }
   const auto api = openai::parse_api_kind(*settings.api);
@@ -116,7 +98,8 @@ engine::Target resolve_target(const scenario::RunSettings& settings, RunPlan& pl
   target.api = *api;
   target.model = settings.model.value_or("");
   if (settings.api_key) {
-    target.client.api_key = about("api_key", [&] { return scenario::expand_references(*settings.api_key); });
+    target.client.api_key =
+        about_setting("api_key", [&] { return scenario::expand_references(*settings.api_key); });
   }
   for (const auto& header : settings.header.value_or(std::vector<std::string>{})) {
     target.client.extra_headers.push_back(parse_header(header));
@@ -131,7 +114,7 @@ engine::Target resolve_target(const scenario::RunSettings& settings, RunPlan& pl
   timeouts.response_headers = timeouts.idle;
   if (target.client.base_url.is_tls()) {
     target.tls_context =
-        about("ca_cert", [&] { return http::make_client_tls_context(target.client.tls); });
+        about_setting("ca_cert", [&] { return http::make_client_tls_context(target.client.tls); });
   }
   return target;
 }
@@ -191,16 +174,16 @@ nlohmann::json make_run_config(const RunPlan& plan) {
   nlohmann::json headers = nlohmann::json::array();
   for (const auto& header : plan.target.client.extra_headers) headers.push_back(header.name);
   nlohmann::json run = {
-      {"target", plan.embedded_sim ? std::string(kSimTarget)
-                                   : plan.target.client.base_url.to_string()},
+      {"target",
+       plan.embedded_sim ? std::string(kSimTarget) : plan.target.client.base_url.to_string()},
       {"api", std::string(openai::to_string(plan.target.api))},
       {"model", plan.target.model},
       {"profile", *settings.profile},
       {"rate", or_null(settings.rate)},
       {"max_concurrency", or_null(first.max_concurrency)},
       {"max_requests", or_null(first.max_requests)},
-      {"max_seconds", first.max_duration ? nlohmann::json(to_seconds(*first.max_duration))
-                                         : nlohmann::json()},
+      {"max_seconds",
+       first.max_duration ? nlohmann::json(to_seconds(*first.max_duration)) : nlohmann::json()},
       {"max_errors", or_null(first.max_errors)},
       {"max_error_rate", or_null(first.max_error_rate)},
       {"warmup", or_null(settings.warmup)},
@@ -253,7 +236,8 @@ RunPlan resolve_run_plan(const scenario::RunSettings& given) {
                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   plan.settings.threads = plan.threads;
   plan.quiet = *settings.quiet;
-  if (settings.slo) plan.slo = about("slo", [&] { return metrics::parse_slo(*settings.slo); });
+  if (settings.slo)
+    plan.slo = about_setting("slo", [&] { return metrics::parse_slo(*settings.slo); });
   plan.output_paths = settings.output.value_or(std::vector<std::string>{});
   plan.run_config = make_run_config(plan);
   return plan;

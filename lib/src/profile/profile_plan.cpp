@@ -70,8 +70,8 @@ void check_settings_apply(const ProfileSettings& settings, ProfileKind kind, boo
   if (!std::isfinite(settings.rampup_s) || settings.rampup_s < 0) {
     throw SettingError("rampup", "must be a number of seconds, 0 or more");
   }
-  if (settings.max_concurrency && (*settings.max_concurrency < 1 ||
-                                   *settings.max_concurrency > kMaxStreams)) {
+  if (settings.max_concurrency &&
+      (*settings.max_concurrency < 1 || *settings.max_concurrency > kMaxStreams)) {
     throw SettingError("max_concurrency", fmt::format("must be from 1 to {}", kMaxStreams));
   }
   const auto when_full = parse_when_full(settings.when_full);
@@ -90,8 +90,7 @@ void check_settings_apply(const ProfileSettings& settings, ProfileKind kind, boo
   if (settings.max_errors && *settings.max_errors < 1) {
     throw SettingError("max_errors", "must be at least 1");
   }
-  if (settings.max_error_rate &&
-      !(*settings.max_error_rate > 0 && *settings.max_error_rate <= 1)) {
+  if (settings.max_error_rate && !(*settings.max_error_rate > 0 && *settings.max_error_rate <= 1)) {
     throw SettingError("max_error_rate", "must be a fraction above 0 and at most 1, like 0.05");
   }
   if (settings.drain && !settings.max_seconds && !sweep) {
@@ -117,21 +116,17 @@ std::string describe_run_control(const ProfileSettings& settings) {
 
 metrics::TimeWindow resolve_window(const ProfileSettings& settings, const ProfileSpec& base) {
   auto edge = [](const std::string& text, const char* key) {
-    try {
+    return about_setting(key, [&] {
       return text.empty() ? metrics::WarmupSpec{}
                           : metrics::parse_window_spec(text, flag_name(key));
-    } catch (const ConfigError& error) {
-      throw as_setting_error(key, error);
-    }
+    });
   };
   const metrics::WarmupSpec warmup = edge(settings.warmup, "warmup");
   const metrics::CooldownSpec cooldown = edge(settings.cooldown, "cooldown");
-  try {
+  return about_setting(settings.warmup.empty() ? "cooldown" : "warmup", [&] {
     return metrics::TimeWindow::resolve(
         warmup, cooldown, {.max_duration = base.max_duration, .max_requests = base.max_requests});
-  } catch (const ConfigError& error) {
-    throw as_setting_error(settings.warmup.empty() ? "cooldown" : "warmup", error);
-  }
+  });
 }
 
 }  // namespace
@@ -142,8 +137,8 @@ std::size_t ProfilePlan::benchmark_count() const {
 
 ProfilePlan resolve_profile_plan(const ProfileSettings& settings) {
   const bool sweep = settings.profile == "sweep";
-  const auto kind = sweep ? std::optional(ProfileKind::synchronous)
-                          : parse_profile_kind(settings.profile);
+  const auto kind =
+      sweep ? std::optional(ProfileKind::synchronous) : parse_profile_kind(settings.profile);
   if (!kind) {
     throw SettingError("profile",
                        fmt::format("unknown profile '{}' (synchronous, concurrent, throughput, "
@@ -184,8 +179,7 @@ ProfilePlan resolve_profile_plan(const ProfileSettings& settings) {
     base.max_duration = from_seconds(*max_seconds);
   }
   if (!base.max_requests && !base.max_duration) {
-    throw SettingError("",
-                       "set {max_requests} or {max_seconds} (or both) to bound each benchmark");
+    throw SettingError("", "set {max_requests} or {max_seconds} (or both) to bound each benchmark");
   }
   // Every benchmark of the run has the same limits, so one window fits them all.
   base.window = resolve_window(settings, base);
@@ -231,8 +225,9 @@ ProfilePlan resolve_profile_plan(const ProfileSettings& settings) {
     case ProfileKind::throughput:
       if (!rates.empty()) {
         throw SettingError(
-            "rate", fmt::format("does not apply to {{profile}} {}{}", settings.profile,
-                                *kind == ProfileKind::throughput ? " (use {max_concurrency})" : ""));
+            "rate",
+            fmt::format("does not apply to {{profile}} {}{}", settings.profile,
+                        *kind == ProfileKind::throughput ? " (use {max_concurrency})" : ""));
       }
       add(*kind);
       plan.description = std::string(to_string(*kind));
@@ -249,8 +244,8 @@ ProfilePlan resolve_profile_plan(const ProfileSettings& settings) {
     case ProfileKind::constant:
     case ProfileKind::poisson:
       if (rates.empty()) {
-        throw SettingError("rate", fmt::format("{{profile}} {} needs requests per second",
-                                               settings.profile));
+        throw SettingError(
+            "rate", fmt::format("{{profile}} {} needs requests per second", settings.profile));
       }
       for (double rate : rates) {
         if (rate > kMaxRatePerS) {

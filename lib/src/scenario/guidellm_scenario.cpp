@@ -15,9 +15,9 @@ namespace llmpace::scenario {
 namespace {
 
 /// Keys read as llmpace's own settings: the same name and meaning in both tools.
-constexpr std::array kSharedKeys = {"target", "model",        "profile",     "rate",
-                                    "rampup", "max_seconds",  "max_requests", "max_errors",
-                                    "max_error_rate"};
+constexpr std::array kSharedKeys = {"target",       "model",      "profile",
+                                    "rate",         "rampup",     "max_seconds",
+                                    "max_requests", "max_errors", "max_error_rate"};
 
 /// GuideLLM keys with no effect on a run that are accepted only with their GuideLLM default.
 struct DefaultOnly {
@@ -48,13 +48,29 @@ constexpr std::array kDefaultOnlyKeys = {
 };
 
 /// Keys GuideLLM has that are read by the handlers below.
-constexpr std::array kTranslatedKeys = {
-    "rate_type",   "random_seed",     "backend",          "backend_type",
-    "backend_kwargs", "backend_args", "request_type",     "request_format",
-    "processor",   "outputs",         "output_dir",       "output_path",
-    "warmup",      "warmup_percent",  "cooldown",         "cooldown_percent",
-    "data",        "data_samples",    "data_num_workers", "disable_console",
-    "disable_console_outputs", "disable_console_interactive", "disable_progress"};
+constexpr std::array kTranslatedKeys = {"rate_type",
+                                        "random_seed",
+                                        "backend",
+                                        "backend_type",
+                                        "backend_kwargs",
+                                        "backend_args",
+                                        "request_type",
+                                        "request_format",
+                                        "processor",
+                                        "outputs",
+                                        "output_dir",
+                                        "output_path",
+                                        "warmup",
+                                        "warmup_percent",
+                                        "cooldown",
+                                        "cooldown_percent",
+                                        "data",
+                                        "data_samples",
+                                        "data_num_workers",
+                                        "disable_console",
+                                        "disable_console_outputs",
+                                        "disable_console_interactive",
+                                        "disable_progress"};
 
 /// GuideLLM's default file names of its output aliases.
 std::optional<std::string> output_alias_file(std::string_view alias) {
@@ -76,8 +92,7 @@ bool is_default(const YAML::Node& value, std::string_view accepted) {
 
 class GuidellmTranslator {
  public:
-  GuidellmTranslator(const YamlReader& reader, ScenarioFile& file)
-      : reader_(reader), file_(file) {}
+  GuidellmTranslator(const YamlReader& reader, ScenarioFile& file) : reader_(reader), file_(file) {}
 
   void read(const std::string& key, const YAML::Node& value, const YAML::Node& at);
   /// Settings that depend on several keys (outputs in output_dir; warmup in requests).
@@ -116,9 +131,9 @@ void GuidellmTranslator::read(const std::string& key, const YAML::Node& value,
     set_line("seed", at);
   } else if (key == "backend" || key == "backend_type") {
     if (reader_.scalar(value, key, at) != "openai_http") {
-      reader_.fail(reader_.line(value, at),
-                   fmt::format("{}: only openai_http is supported, got \"{}\"", key,
-                               value.Scalar()));
+      reader_.fail(
+          reader_.line(value, at),
+          fmt::format("{}: only openai_http is supported, got \"{}\"", key, value.Scalar()));
     }
   } else if (key == "backend_kwargs" || key == "backend_args") {
     read_backend_args(value, at);
@@ -129,9 +144,9 @@ void GuidellmTranslator::read(const std::string& key, const YAML::Node& value,
     } else if (type == "text_completions" || type == "/v1/completions") {
       settings.api = "completions";
     } else {
-      reader_.fail(reader_.line(value, at),
-                   fmt::format("{}: expected chat_completions or text_completions, got \"{}\"",
-                               key, type));
+      reader_.fail(
+          reader_.line(value, at),
+          fmt::format("{}: expected chat_completions or text_completions, got \"{}\"", key, type));
     }
     set_line("api", at);
   } else if (key == "processor") {
@@ -254,9 +269,9 @@ void GuidellmTranslator::read_backend_args(const YAML::Node& value, const YAML::
         reader_.fail(reader_.line(item, at), "backend_args.stream: llmpace always streams");
       }
     } else {
-      reader_.fail(reader_.line(entry.first, at),
-                   fmt::format("backend_args.{}: not supported by llmpace (docs/guidellm.md)",
-                               name));
+      reader_.fail(
+          reader_.line(entry.first, at),
+          fmt::format("backend_args.{}: not supported by llmpace (docs/guidellm.md)", name));
     }
   }
 }
@@ -266,9 +281,9 @@ void GuidellmTranslator::read_transient(std::optional<double>& out, int& line,
                                         const YAML::Node& at) {
   if (value.IsNull()) return;
   if (value.IsMap()) {
-    reader_.fail(reader_.line(value, at),
-                 fmt::format("{}: a phase configuration mapping is not supported; give a number",
-                             key));
+    reader_.fail(
+        reader_.line(value, at),
+        fmt::format("{}: a phase configuration mapping is not supported; give a number", key));
   }
   const double number = reader_.number(value, key, at);
   if (number < 0) {
@@ -281,8 +296,7 @@ void GuidellmTranslator::read_transient(std::optional<double>& out, int& line,
 /// GuideLLM's warmup and cooldown: a number in (0, 1) is a fraction of the benchmark; 1 or more
 /// is seconds when the benchmark has a time limit, else a count of requests.
 std::optional<std::string> GuidellmTranslator::window_edge(std::optional<double> value,
-                                                           std::string_view key,
-                                                           int line) const {
+                                                           std::string_view key, int line) const {
   if (!value || *value == 0) return std::nullopt;
   if (*value < 1) return fmt::format("{:g}%", *value * 100);
   const RunSettings& settings = file_.settings;
@@ -290,8 +304,8 @@ std::optional<std::string> GuidellmTranslator::window_edge(std::optional<double>
   if (settings.max_requests && *settings.max_requests > 0) {
     return fmt::format("{:g}%", *value / static_cast<double>(*settings.max_requests) * 100);
   }
-  reader_.fail(line, fmt::format("{}: a count of 1 or more needs max_seconds or max_requests",
-                                 key));
+  reader_.fail(line,
+               fmt::format("{}: a count of 1 or more needs max_seconds or max_requests", key));
 }
 
 void GuidellmTranslator::finish() {
@@ -317,10 +331,14 @@ void GuidellmTranslator::finish() {
   }
 }
 
-std::vector<std::string_view> guidellm_keys() {
-  std::vector<std::string_view> keys(kSharedKeys.begin(), kSharedKeys.end());
-  keys.insert(keys.end(), kTranslatedKeys.begin(), kTranslatedKeys.end());
-  for (const DefaultOnly& entry : kDefaultOnlyKeys) keys.push_back(entry.key);
+/// Every key GuideLLM's dialect reads, built once.
+const std::vector<std::string_view>& guidellm_keys() {
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> all(kSharedKeys.begin(), kSharedKeys.end());
+    all.insert(all.end(), kTranslatedKeys.begin(), kTranslatedKeys.end());
+    for (const DefaultOnly& entry : kDefaultOnlyKeys) all.push_back(entry.key);
+    return all;
+  }();
   return keys;
 }
 

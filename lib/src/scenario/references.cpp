@@ -86,8 +86,7 @@ bool is_secret_free(std::string_view text) {
   }
   rest.append(text.substr(std::min(at, text.size())));
   while (!rest.empty() && rest.back() == ' ') rest.pop_back();
-  return has_reference &&
-         (rest.empty() || rest == "Bearer" || rest == "Basic" || rest == "Token");
+  return has_reference && (rest.empty() || rest == "Bearer" || rest == "Basic" || rest == "Token");
 }
 
 }  // namespace llmpace::scenario

@@ -92,12 +92,12 @@ RunSettings overlay(RunSettings base, const RunSettings& top) {
   return base;
 }
 
-std::vector<std::string_view> set_keys(const RunSettings& settings) {
-  std::vector<std::string_view> keys;
-  for (const SettingField& field : kRunSettingFields) {
-    if (is_set(settings, field)) keys.push_back(field.key);
-  }
-  return keys;
+std::optional<HeaderParts> split_header(std::string_view text) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  std::string_view value = text.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  return HeaderParts{text.substr(0, colon), value};
 }
 
 }  // namespace llmpace::scenario

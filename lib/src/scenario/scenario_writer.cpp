@@ -46,16 +46,11 @@ SecretFreeSettings without_secrets(const RunSettings& settings) {
   if (out.settings.header) {
     std::vector<std::string> kept;
     for (const std::string& header : *out.settings.header) {
-      const auto colon = header.find(':');
-      std::string_view value =
-          colon == std::string::npos ? std::string_view{} : std::string_view{header}.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-        value.remove_prefix(1);
-      }
-      if (is_secret_free(value)) {
+      const std::optional<HeaderParts> parts = split_header(header);
+      if (parts && is_secret_free(parts->value)) {
         kept.push_back(header);
       } else {
-        out.omitted.push_back("header " + header.substr(0, colon));
+        out.omitted.push_back("header " + std::string(parts ? parts->name : header));
       }
     }
     if (kept.empty()) {

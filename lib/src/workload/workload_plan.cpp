@@ -16,16 +16,6 @@ TimeUnit parse_time_unit(const std::string& text) {
   throw SettingError("time_unit", fmt::format("expected auto, s or ms, got '{}'", text));
 }
 
-/// Runs `parse`, turning a parser's ConfigError into a SettingError about `key`.
-template <typename Parse>
-auto about(const char* key, Parse&& parse) {
-  try {
-    return parse();
-  } catch (const ConfigError& error) {
-    throw as_setting_error(key, error);
-  }
-}
-
 }  // namespace
 
 WorkloadPlan resolve_workload_plan(const WorkloadSettings& settings) {
@@ -45,7 +35,7 @@ WorkloadPlan resolve_workload_plan(const WorkloadSettings& settings) {
   } else {
     plan.tokenizer = TokenizerChoice::file;
     plan.local_tokenizer =
-        about("tokenizer", [&] { return tokenizer::load_tokenizer(settings.tokenizer); });
+        about_setting("tokenizer", [&] { return tokenizer::load_tokenizer(settings.tokenizer); });
   }
 
   const bool is_file = looks_like_dataset_path(settings.data);
@@ -57,7 +47,7 @@ WorkloadPlan resolve_workload_plan(const WorkloadSettings& settings) {
     if (settings.replay) {
       throw SettingError("data", "{profile} replay needs a FILE with a timestamp per row");
     }
-    plan.synthetic = about("data", [&] { return parse_synthetic_data(settings.data); });
+    plan.synthetic = about_setting("data", [&] { return parse_synthetic_data(settings.data); });
     plan.run_config = settings.data;
     return plan;
   }
@@ -72,7 +62,7 @@ WorkloadPlan resolve_workload_plan(const WorkloadSettings& settings) {
   options.seed = settings.seed;
   options.time_unit = time_unit;
   options.require_timestamps = settings.replay;
-  plan.dataset = about("data", [&] { return load_dataset(settings.data, options); });
+  plan.dataset = about_setting("data", [&] { return load_dataset(settings.data, options); });
   plan.dataset_path = settings.data;
   if (settings.replay) {
     auto offsets = std::make_shared<std::vector<Nanoseconds>>();

@@ -1,16 +1,16 @@
 // Plan resolution in the library: every profile, and every error naming its setting, without a
 // process or a socket.
-#include <catch2/catch.hpp>
+#include "llmpace/plan/run_plan.hpp"
 
+#include <catch2/catch.hpp>
 #include <functional>
 
 #include "llmpace/core/setting_error.hpp"
-#include "llmpace/plan/run_plan.hpp"
 
 using namespace llmpace;
 using namespace llmpace::scenario;
-using llmpace::profile::ProfileKind;
 using Catch::Matchers::Contains;
+using llmpace::profile::ProfileKind;
 
 namespace {
 
@@ -65,7 +65,8 @@ TEST_CASE("every profile resolves to its benchmarks") {
     CHECK(plan.profiles.benchmarks[2].kind == ProfileKind::concurrent);
   }
   SECTION("throughput: capped at 512 unless told") {
-    const auto plan = plan::resolve_run_plan(with([](RunSettings& s) { s.profile = "throughput"; }));
+    const auto plan =
+        plan::resolve_run_plan(with([](RunSettings& s) { s.profile = "throughput"; }));
     CHECK(plan.profiles.benchmarks[0].concurrency_cap() == 512);
   }
   SECTION("constant and poisson: one benchmark per rate, with rampup and burstiness") {
@@ -206,7 +207,10 @@ TEST_CASE("every bad setting is an error naming it") {
       {[](RunSettings& s) { s.data = "/nonexistent/rows.jsonl"; }, "data", "cannot read"},
       {[](RunSettings& s) { s.data_column = "text"; }, "data_column", "{data} FILE"},
       {[](RunSettings& s) { s.data_samples = 3; }, "data_samples", "{data} FILE"},
-      {[](RunSettings& s) { s.data = "prompt_tokens=64,turns=2"; s.api = "completions"; },
+      {[](RunSettings& s) {
+         s.data = "prompt_tokens=64,turns=2";
+         s.api = "completions";
+       },
        "data", "turns"},
       {[](RunSettings& s) { s.tokenizer = "/nonexistent/tokenizer.json"; }, "tokenizer", ""},
       {[](RunSettings& s) { s.time_scale = 0; }, "time_scale", "positive"},
@@ -247,5 +251,6 @@ TEST_CASE("an error renders with the front end's names") {
   CHECK(error.render(flag_name) == "--drain: applies when --max-seconds ends a benchmark");
   const auto file_origin = [](std::string_view key) { return "s.yaml:4: " + std::string(key); };
   const auto as_key = [](std::string_view key) { return std::string(key); };
-  CHECK(error.render(file_origin, as_key) == "s.yaml:4: drain: applies when max_seconds ends a benchmark");
+  CHECK(error.render(file_origin, as_key) ==
+        "s.yaml:4: drain: applies when max_seconds ends a benchmark");
 }

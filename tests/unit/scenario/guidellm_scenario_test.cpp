@@ -66,9 +66,8 @@ TEST_CASE("GuideLLM's argument names map to llmpace settings") {
   CHECK(s.insecure == true);
   CHECK(s.request_timeout == 30.0);
   CHECK(s.header == std::vector<std::string>{"X-Team: perf", "X-Run: 1"});
-  CHECK(s.output ==
-        std::vector<std::string>{"/results/benchmarks.json", "/results/benchmarks.html",
-                                 "/results/mine.csv"});
+  CHECK(s.output == std::vector<std::string>{"/results/benchmarks.json", "/results/benchmarks.html",
+                                             "/results/mine.csv"});
   CHECK(s.data == "prompt_tokens=256,output_tokens=128");
   CHECK_FALSE(s.data_samples);  // -1: every row
   CHECK(s.quiet == true);
@@ -124,9 +123,8 @@ TEST_CASE("GuideLLM's defaults of settings without an effect are accepted") {
 }
 
 TEST_CASE("GuideLLM's command-line spellings read as GuideLLM means them") {
-  const RunSettings settings = read_guidellm_flags({{"outputs", "json,csv"},
-                                                    {"output_dir", "out"},
-                                                    {"backend_args", R"({"verify": false})"}});
+  const RunSettings settings = read_guidellm_flags(
+      {{"outputs", "json,csv"}, {"output_dir", "out"}, {"backend_args", R"({"verify": false})"}});
   CHECK(settings.output == std::vector<std::string>{"out/benchmarks.json", "out/benchmarks.csv"});
   CHECK(settings.insecure == true);
 }

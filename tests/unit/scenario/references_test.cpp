@@ -1,11 +1,12 @@
 // ${env:NAME} and ${file:PATH} references in setting values.
+#include "llmpace/scenario/references.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "llmpace/core/error.hpp"
-#include "llmpace/scenario/references.hpp"
 
 using namespace llmpace;
 using namespace llmpace::scenario;

@@ -1,9 +1,10 @@
 // Scenario files in llmpace's own dialect: every kind of value, and every mistake as one
 // FILE:LINE line.
+#include "llmpace/scenario/scenario_file.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "llmpace/core/error.hpp"
-#include "llmpace/scenario/scenario_file.hpp"
 
 using namespace llmpace;
 using namespace llmpace::scenario;

@@ -56,7 +56,7 @@ class SettingError : public ConfigError {
   std::string message_;
 };
 
-/// The command line's names: "max_seconds" -> "--max-seconds".
+/// The command line's names: "max_seconds" -> "--max-seconds"; "" (no setting) -> "".
 std::string flag_name(std::string_view key);
 
 }  // namespace llmpace
@@ -66,5 +66,15 @@ namespace llmpace {
 /// `error` (from a parser that names its flag, "--data: bad key") as a SettingError about `key`:
 /// a leading flag_name(key) and its ": " are dropped from the message.
 SettingError as_setting_error(std::string key, const ConfigError& error);
+
+/// parse(), with a ConfigError it throws turned into a SettingError about `key`.
+template <typename Parse>
+auto about_setting(const char* key, Parse&& parse) {
+  try {
+    return parse();
+  } catch (const ConfigError& error) {
+    throw as_setting_error(key, error);
+  }
+}
 
 }  // namespace llmpace

@@ -44,7 +44,7 @@ RunPlan resolve_run_plan(const scenario::RunSettings& given);
 /// The scenario a report keeps as run.scenario: `plan.settings` without literal secrets,
 /// outputs and display settings, with the model the run used. Reading it back repeats the run.
 struct ResolvedScenario {
-  nlohmann::json settings;            // a JSON object keyed by setting
+  nlohmann::json settings;           // a JSON object keyed by setting
   std::vector<std::string> omitted;  // secrets left out ("api_key", "header Authorization")
 };
 ResolvedScenario resolved_scenario(const RunPlan& plan);

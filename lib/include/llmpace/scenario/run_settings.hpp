@@ -29,8 +29,8 @@ struct RunSettings {
   // Target.
   std::optional<std::string> target;  // URL, or "sim"
   std::optional<std::string> model;
-  std::optional<std::string> api;      // chat | completions
-  std::optional<std::string> api_key;  // secret: never written back unless a reference
+  std::optional<std::string> api;                  // chat | completions
+  std::optional<std::string> api_key;              // secret: never written back unless a reference
   std::optional<std::vector<std::string>> header;  // "Name: value"; values may be secret
   std::optional<bool> insecure;
   std::optional<std::string> ca_cert;
@@ -76,12 +76,11 @@ struct RunSettings {
 };
 
 /// What kind of value a setting holds, and so how a file spells it.
-using SettingMember = std::variant<std::optional<std::string> RunSettings::*,
-                                   std::optional<double> RunSettings::*,
-                                   std::optional<std::int64_t> RunSettings::*,
-                                   std::optional<std::uint64_t> RunSettings::*,
-                                   std::optional<bool> RunSettings::*,
-                                   std::optional<std::vector<std::string>> RunSettings::*>;
+using SettingMember =
+    std::variant<std::optional<std::string> RunSettings::*, std::optional<double> RunSettings::*,
+                 std::optional<std::int64_t> RunSettings::*,
+                 std::optional<std::uint64_t> RunSettings::*, std::optional<bool> RunSettings::*,
+                 std::optional<std::vector<std::string>> RunSettings::*>;
 
 struct SettingField {
   std::string_view key;
@@ -99,7 +98,12 @@ bool is_set(const RunSettings& settings, const SettingField& field);
 /// `base` with every setting that `top` holds taken from `top`.
 RunSettings overlay(RunSettings base, const RunSettings& top);
 
-/// The keys of the settings `settings` holds, in kRunSettingFields order.
-std::vector<std::string_view> set_keys(const RunSettings& settings);
+/// A header setting "Name: value" split at its first colon, the value without leading blanks;
+/// nullopt without a colon or with an empty name.
+struct HeaderParts {
+  std::string_view name;
+  std::string_view value;
+};
+std::optional<HeaderParts> split_header(std::string_view text);
 
 }  // namespace llmpace::scenario

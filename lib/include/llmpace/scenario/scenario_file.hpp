@@ -16,10 +16,10 @@
 #pragma once
 
 #include <map>
-#include <utility>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "llmpace/scenario/run_settings.hpp"
 

@@ -3,8 +3,8 @@
 // --scenario-out` writes. Reading either back with read_scenario_file gives the same settings.
 //
 // Secrets: an api_key or a header value is written only when its secret is a reference
-// ("${env:TOKEN}", "Bearer ${file:/path}"); a literal one is left out and named in `omitted`, so the
-// scenario never holds a secret and a repeat needs it given again (flag or environment).
+// ("${env:TOKEN}", "Bearer ${file:/path}"); a literal one is left out and named in `omitted`, so
+// the scenario never holds a secret and a repeat needs it given again (flag or environment).
 //
 // Pure; safe from any thread.
 #pragma once
