@@ -1,7 +1,7 @@
 #include "benchmark_options.hpp"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
+#include <fmt/ranges.h>  // list defaults in --help
 
 #include <utility>
 
@@ -134,15 +134,15 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
       ->group("Output");
   cli.add_flag("--quiet,-q", options.quiet, "No progress display on stderr")->group("Output");
 
-  cli.add_option("--outputs", options.guidellm_outputs,
+  cli.add_option("--outputs", options.guidellm.outputs,
                  "GuideLLM's spelling: report files or aliases json, csv, html (benchmarks.EXT), "
                  "in --output-dir")
       ->delimiter(',')
       ->group("Output");
-  cli.add_option("--output-dir", options.output_dir,
+  cli.add_option("--output-dir", options.guidellm.output_dir,
                  "GuideLLM's spelling: the directory of --outputs (default: here)")
       ->group("Output");
-  cli.add_option("--backend-args,--backend-kwargs", options.backend_args,
+  cli.add_option("--backend-args,--backend-kwargs", options.guidellm.backend_args,
                  "GuideLLM's spelling: JSON with headers, api_key, verify, timeout, "
                  "timeout_connect (docs/guidellm.md)")
       ->group("Target");
@@ -183,14 +183,9 @@ GivenSettings gather_settings(const BenchmarkOptions& options) {
   if (options.quiet) flags.quiet = true;
 
   // GuideLLM's spellings, read as GuideLLM means them; our own flags win over them.
-  std::vector<std::pair<std::string, std::string>> guidellm;
-  if (!options.guidellm_outputs.empty()) {
-    guidellm.emplace_back("outputs", fmt::format("{}", fmt::join(options.guidellm_outputs, ",")));
-  }
-  if (!options.output_dir.empty()) guidellm.emplace_back("output_dir", options.output_dir);
-  if (!options.backend_args.empty()) guidellm.emplace_back("backend_args", options.backend_args);
-  if (!guidellm.empty()) {
-    scenario::RunSettings translated = scenario::read_guidellm_flags(guidellm);
+  if (!options.guidellm.outputs.empty() || !options.guidellm.output_dir.empty() ||
+      !options.guidellm.backend_args.empty()) {
+    scenario::RunSettings translated = scenario::read_guidellm_flags(options.guidellm);
     if (translated.header && flags.header) {
       flags.header->insert(flags.header->begin(), translated.header->begin(),
                            translated.header->end());

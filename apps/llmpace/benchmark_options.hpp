@@ -21,11 +21,8 @@ struct BenchmarkOptions {
   std::string scenario_path;    // --scenario FILE
   std::vector<std::string> headers;
   std::vector<std::string> outputs;
-  // GuideLLM's spellings, read with GuideLLM's meanings (docs/guidellm.md).
-  std::vector<std::string> guidellm_outputs;  // --outputs json,csv or file names
-  std::string output_dir;                     // --output-dir
-  std::string backend_args;                   // --backend-args / --backend-kwargs JSON
-  bool insecure = false;                      // flags without a value: set only when given
+  scenario::GuidellmFlags guidellm;  // --outputs, --output-dir, --backend-args (docs/guidellm.md)
+  bool insecure = false;             // flags without a value: set only when given
   bool drain = false;
   bool quiet = false;
 };

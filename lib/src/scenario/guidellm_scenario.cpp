@@ -408,33 +408,20 @@ void read_guidellm_scenario(const YamlReader& reader, const YAML::Node& root, Sc
 
 namespace llmpace::scenario {
 
-RunSettings read_guidellm_flags(const std::vector<std::pair<std::string, std::string>>& flags) {
-  ScenarioFile file;
+RunSettings read_guidellm_flags(const GuidellmFlags& flags) {
   YAML::Node root(YAML::NodeType::Map);
-  for (const auto& [key, text] : flags) {
-    const std::string flag = "--" + key;
+  for (const std::string& output : flags.outputs) root["outputs"].push_back(output);
+  if (!flags.output_dir.empty()) root["output_dir"] = flags.output_dir;
+  if (!flags.backend_args.empty()) {
     try {
-      if (key == "outputs") {
-        YAML::Node list(YAML::NodeType::Sequence);
-        std::size_t at = 0;
-        while (at <= text.size()) {
-          const std::size_t comma = std::min(text.find(',', at), text.size());
-          if (comma > at) list.push_back(text.substr(at, comma - at));
-          at = comma + 1;
-        }
-        root[key] = list;
-      } else if (key == "backend_args") {
-        root[key] = YAML::Load(text);
-      } else {
-        root[key] = text;
-      }
+      root["backend_args"] = YAML::Load(flags.backend_args);
     } catch (const YAML::Exception& error) {
-      throw ConfigError(fmt::format("{}: {}", flag, error.msg));
+      throw ConfigError(fmt::format("--backend-args: {}", error.msg));
     }
   }
+  ScenarioFile file;
   const std::string path = "command line";
-  const YamlReader reader(path);
-  read_guidellm_scenario(reader, root, file);
+  read_guidellm_scenario(YamlReader(path), root, file);
   return file.settings;
 }
 

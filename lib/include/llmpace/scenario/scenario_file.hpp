@@ -18,7 +18,6 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "llmpace/scenario/run_settings.hpp"
@@ -48,9 +47,16 @@ ScenarioFile parse_scenario(std::string_view text, const std::string& path);
 
 namespace llmpace::scenario {
 
-/// GuideLLM's command-line spellings whose values need GuideLLM's reading: pairs of key
-/// ("outputs", "output_dir", "backend_args") and the value as typed (a comma list for outputs,
-/// JSON for backend_args). Throws ConfigError naming the flag.
-RunSettings read_guidellm_flags(const std::vector<std::pair<std::string, std::string>>& flags);
+/// GuideLLM's command-line spellings whose values need GuideLLM's reading, as typed (empty: not
+/// given).
+struct GuidellmFlags {
+  std::vector<std::string> outputs;  // --outputs: aliases (json, csv, html) or file names
+  std::string output_dir;            // --output-dir
+  std::string backend_args;          // --backend-args: JSON
+};
+
+/// The settings `flags` mean, as the same keys of a GuideLLM scenario would. Throws ConfigError
+/// ("command line: backend_args.verify: ...").
+RunSettings read_guidellm_flags(const GuidellmFlags& flags);
 
 }  // namespace llmpace::scenario
