@@ -57,24 +57,23 @@ int run_show(const ReportFlags& flags) {
         "A.json B.json'");
   }
   check_outputs(flags.outputs);
+  const std::string scenario_extension = fs::path(flags.scenario_out).extension().string();
+  const bool scenario_json = scenario_extension == ".json";
+  if (!flags.scenario_out.empty() && !scenario_json && scenario_extension != ".yaml" &&
+      scenario_extension != ".yml") {
+    throw ConfigError(
+        fmt::format("--scenario-out '{}': expected .yaml, .yml or .json", flags.scenario_out));
+  }
   const report::Report saved = report::read_report_file(flags.file);
   std::string scenario_text;
   if (!flags.scenario_out.empty()) {
-    if (!saved.run.is_object() || !saved.run.contains("scenario") ||
-        !saved.run["scenario"].is_object()) {
+    const auto scenario = saved.run.find("scenario");
+    if (!saved.run.is_object() || scenario == saved.run.end() || !scenario->is_object()) {
       throw ConfigError(fmt::format(
           "--scenario-out: {} holds no run.scenario (written by llmpace before scenarios)",
           flags.file));
     }
-    const std::string extension = fs::path(flags.scenario_out).extension().string();
-    if (extension == ".json") {
-      scenario_text = saved.run["scenario"].dump(2) + "\n";
-    } else if (extension == ".yaml" || extension == ".yml") {
-      scenario_text = scenario::json_to_yaml(saved.run["scenario"]);
-    } else {
-      throw ConfigError(
-          fmt::format("--scenario-out '{}': expected .yaml, .yml or .json", flags.scenario_out));
-    }
+    scenario_text = scenario_json ? scenario->dump(2) + "\n" : scenario::json_to_yaml(*scenario);
   }
   fmt::print("{}", report::render_console(saved));
   std::fflush(stdout);

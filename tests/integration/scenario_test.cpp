@@ -2,6 +2,7 @@
 // mistakes stop the run before any request, and a run repeated from its own report's scenario
 // sends the same requests at the same times.
 #include <algorithm>
+#include <filesystem>
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -200,4 +201,18 @@ TEST_CASE("a run repeated from its report's scenario sends the same requests at 
   const double gap_1 = a[1]["scheduled_ms"].get<double>() - a[0]["scheduled_ms"].get<double>();
   const double gap_2 = a[2]["scheduled_ms"].get<double>() - a[1]["scheduled_ms"].get<double>();
   CHECK(gap_1 != gap_2);
+}
+
+TEST_CASE("--scenario-out refuses a report without run.scenario and a format it cannot write") {
+  ScratchDir scratch;
+  const std::string old_report = std::string(LLMPACE_TEST_DATA_DIR) + "/golden/report.json";
+  auto result = run_to_exit(llmpace_binary(),
+                            {"report", old_report, "--scenario-out", scratch.file("s.yaml")});
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.stderr_text, Contains("holds no run.scenario"));
+  CHECK_FALSE(std::filesystem::exists(scratch.file("s.yaml")));
+  result = run_to_exit(llmpace_binary(),
+                       {"report", old_report, "--scenario-out", scratch.file("s.toml")});
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.stderr_text, Contains("expected .yaml, .yml or .json"));
 }
