@@ -123,7 +123,7 @@ class GuidellmTranslator {
 void GuidellmTranslator::read(const std::string& key, const YAML::Node& value,
                               const YAML::Node& at) {
   RunSettings& settings = file_.settings;
-  if (key == "rate_type" || key == "profile") {
+  if (key == "rate_type") {
     settings.profile = reader_.scalar(value, key, at);
     set_line("profile", at);
   } else if (key == "random_seed") {
@@ -364,7 +364,7 @@ void read_guidellm_scenario(const YamlReader& reader, const YAML::Node& root, Sc
                   "`guidellm benchmark run` (profile, rate, data, ...) at the top level");
     }
     const bool shared = std::find(kSharedKeys.begin(), kSharedKeys.end(), key) != kSharedKeys.end();
-    if (shared && key != "profile") {
+    if (shared) {
       if (value.IsNull()) continue;
       reader.read_setting(file.settings, *find_setting(key), value, entry.first);
       file.lines[key] = reader.line(entry.first);
@@ -380,8 +380,7 @@ void read_guidellm_scenario(const YamlReader& reader, const YAML::Node& root, Sc
       }
       continue;
     }
-    if (std::find(kTranslatedKeys.begin(), kTranslatedKeys.end(), key) != kTranslatedKeys.end() ||
-        key == "profile") {
+    if (std::find(kTranslatedKeys.begin(), kTranslatedKeys.end(), key) != kTranslatedKeys.end()) {
       if (value.IsNull()) continue;
       translator.read(key, value, entry.first);
       continue;
