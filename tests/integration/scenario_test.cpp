@@ -203,7 +203,7 @@ TEST_CASE("a run repeated from its report's scenario sends the same requests at 
   CHECK(gap_1 != gap_2);
 }
 
-TEST_CASE("--scenario-out refuses a report without run.scenario and a format it cannot write") {
+TEST_CASE("report --scenario-out refuses a report without run.scenario and a format it cannot write") {
   ScratchDir scratch;
   const std::string old_report = std::string(LLMPACE_TEST_DATA_DIR) + "/golden/report.json";
   auto result = run_to_exit(llmpace_binary(),
