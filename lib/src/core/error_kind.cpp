@@ -6,6 +6,8 @@ std::string_view to_string(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::none:
       return "none";
+    case ErrorKind::dns:
+      return "dns";
     case ErrorKind::connect:
       return "connect";
     case ErrorKind::connect_timeout:
@@ -20,6 +22,8 @@ std::string_view to_string(ErrorKind kind) {
       return "idle_timeout";
     case ErrorKind::request_timeout:
       return "request_timeout";
+    case ErrorKind::rate_limited:
+      return "rate_limited";
     case ErrorKind::http_status:
       return "http_status";
     case ErrorKind::stream_error:

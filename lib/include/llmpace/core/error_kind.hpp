@@ -12,14 +12,16 @@ namespace llmpace {
 
 enum class ErrorKind : std::uint8_t {
   none,
-  connect,            // DNS resolution failed, TCP connect refused/unreachable
+  dns,                // the host name did not resolve (no such name, resolver failure)
+  connect,            // TCP connect refused or unreachable
   connect_timeout,    // name resolution + TCP connect deadline (--connect-timeout)
   tls,                // TLS handshake failed (certificate, protocol)
   tls_timeout,        // TLS handshake deadline
   header_timeout,     // no response headers before the deadline
   idle_timeout,       // gap between two body reads exceeded the idle deadline
   request_timeout,    // the whole request exceeded --request-timeout
-  http_status,        // non-2xx HTTP status
+  rate_limited,       // HTTP 429 Too Many Requests (the message carries any Retry-After)
+  http_status,        // any other non-2xx HTTP status
   stream_error,       // the server sent an error event inside the stream
   protocol,           // malformed HTTP, SSE or JSON from the server
   connection_closed,  // the server closed the connection before the stream ended

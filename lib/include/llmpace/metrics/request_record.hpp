@@ -60,6 +60,10 @@ struct RequestRecord {
   std::int64_t output_tokens = 0;
   TokenCountSource output_tokens_source = TokenCountSource::none;
   std::string finish_reason;  // from the last choice with one ("length", "stop", ...)
+  /// What was wrong with the server's `usage` object, when something was ("completion_tokens is
+  /// negative (-5)"); empty otherwise. A count that could not be trusted is not used: the output
+  /// count then comes from the chunks (output_tokens_source says which).
+  std::string usage_problem;
 
   RequestStatus status = RequestStatus::incomplete;
   int http_status = 0;
