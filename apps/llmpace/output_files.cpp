@@ -21,7 +21,9 @@ std::string extension_of(const std::string& path) { return fs::path(path).extens
 std::string render(OutputFormat format, const report::Report& report) {
   switch (format) {
     case OutputFormat::json:
-      return report::to_json(report).dump(2) + "\n";
+      // replace: a byte of invalid UTF-8 that slipped into a message must not lose the report.
+      return report::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n";
     case OutputFormat::csv:
       return report::render_csv(report);
     case OutputFormat::html:

@@ -22,7 +22,7 @@ BlockingResponse BlockingClient::exchange(std::string method, std::string path, 
   };
   auto exchange = [&]() -> asio::awaitable<void> {
     const TimePoint deadline =
-        SteadyClock::now() + client_.timeouts.connect + client_.timeouts.response_headers;
+        SteadyClock::now() + client_.timeouts.connect + client_.timeouts.idle;
     response.outcome = co_await connection_.async_exchange(request, on_body, deadline);
   };
   auto done = asio::co_spawn(io_, exchange(), asio::use_future);

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "llmpace/core/fnv1a.hpp"
+#include "llmpace/core/message_text.hpp"
 #include "llmpace/openai/request_builder.hpp"
 #include "llmpace/openai/stream_recorder.hpp"
 
@@ -18,6 +19,7 @@ using metrics::TokenCountSource;
 namespace {
 
 constexpr std::size_t kMaxErrorBodyBytes = 4096;
+constexpr int kTooManyRequests = 429;
 constexpr std::size_t kMaxErrorMessageChars = 300;
 
 /// The server's own words for a non-2xx answer: the JSON "message" when there is one.
@@ -32,8 +34,8 @@ std::string describe_http_error(int status, const std::string& body) {
       detail = json["error"]["message"].get<std::string>();
     }
   }
-  if (detail.empty()) detail = body;
-  if (detail.size() > kMaxErrorMessageChars) detail.resize(kMaxErrorMessageChars);
+  if (detail.empty()) detail = html_to_text(body);  // a proxy's error page: its title
+  detail = one_line(detail, kMaxErrorMessageChars);
   return detail.empty() ? fmt::format("HTTP {}", status)
                         : fmt::format("HTTP {}: {}", status, detail);
 }
@@ -52,12 +54,9 @@ std::string next_request_id() {
 
 }  // namespace
 
-boost::asio::awaitable<void> async_execute_request(const Target& target,
-                                                   http::Connection& connection,
-                                                   openai::ChunkDecoder& decoder,
-                                                   const workload::Prompt& prompt,
-                                                   metrics::RequestRecord& record,
-                                                   std::string* reply) {
+boost::asio::awaitable<void> async_execute_request(
+    const Target& target, http::Connection& connection, openai::ChunkDecoder& decoder,
+    const workload::Prompt& prompt, metrics::RequestRecord& record, std::string* reply) {
   const openai::GenerationRequest generation{.model = target.model,
                                              .prompt = prompt.text,
                                              .messages = prompt.messages,
@@ -105,8 +104,12 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
     record.done = SteadyClock::now();
   } else if (!is_success(outcome.http_status)) {
     record.status = RequestStatus::errored;
-    record.error_kind = ErrorKind::http_status;
+    record.error_kind =
+        outcome.http_status == kTooManyRequests ? ErrorKind::rate_limited : ErrorKind::http_status;
     record.error_message = describe_http_error(outcome.http_status, error_body);
+    if (!outcome.retry_after.empty()) {
+      record.error_message += fmt::format(" (Retry-After: {})", outcome.retry_after);
+    }
     record.done = outcome.last_read;
   } else {
     recorder.finish(outcome.last_read);
@@ -120,6 +123,9 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
     record.output_tokens = recorder.token_chunks();
     record.output_tokens_source = TokenCountSource::chunk_count;
   }
+  // Messages quote the server: keep them one line of valid UTF-8 for every report format.
+  record.error_message = one_line(record.error_message, kMaxErrorMessageChars);
+  record.usage_problem = one_line(record.usage_problem, kMaxErrorMessageChars);
 }
 
 }  // namespace llmpace::engine

@@ -6,7 +6,6 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -15,6 +14,8 @@
 
 #include "llmpace/core/version.hpp"
 #include "llmpace/http/endpoint_cache.hpp"
+#include "llmpace/http/response_reader.hpp"
+#include "tls_failure.hpp"
 
 namespace llmpace::http {
 
@@ -27,7 +28,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kBodyReadBufferBytes = 16 * 1024;
+constexpr std::size_t kReadBytes = 16 * 1024;  // most SSE reads are far smaller
 
 /// A failure of one step: which error kind it is and a message for the report.
 struct StepFailure {
@@ -50,6 +51,16 @@ bool is_closed_by_peer(const error_code& error) {
 }
 
 TimePoint earlier(TimePoint a, TimePoint b) { return a < b ? a : b; }
+
+/// Has OpenSSL check the certificate against the URL's host (a name, or an IP literal), so a
+/// mismatch fails with its own verify result (X509_V_ERR_HOSTNAME_MISMATCH and the like).
+bool verify_host(beast::ssl_stream<beast::tcp_stream>& tls, const Url& url) {
+  SSL* ssl = tls.native_handle();
+  if (url.host_is_ip_literal()) {
+    return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url.host.c_str()) == 1;
+  }
+  return SSL_set1_host(ssl, url.host.c_str()) == 1;
+}
 
 }  // namespace
 
@@ -117,8 +128,8 @@ struct Connection::Impl {
           fmt::format("resolving '{}' timed out", url.host)};
     }
     if (resolve_error) {
-      co_return StepFailure{ErrorKind::connect, fmt::format("cannot resolve '{}': {}", url.host,
-                                                            resolve_error.message())};
+      co_return StepFailure{ErrorKind::dns, fmt::format("cannot resolve '{}': {}", url.host,
+                                                        resolve_error.message())};
     }
 
     plain.emplace(executor);
@@ -149,8 +160,8 @@ struct Connection::Impl {
         co_return StepFailure{ErrorKind::tls, "cannot set TLS server name (SNI)"};
       }
     }
-    if (!options.tls.insecure) {
-      tls->set_verify_callback(asio::ssl::host_name_verification(url.host));
+    if (!options.tls.insecure && !verify_host(*tls, url)) {
+      co_return StepFailure{ErrorKind::tls, "cannot set the host name to verify"};
     }
     const TimePoint handshake_start = SteadyClock::now();
     const bool total_governs_handshake =
@@ -166,15 +177,13 @@ struct Connection::Impl {
       if (is_timeout(handshake_error)) {
         co_return StepFailure{
             total_governs_handshake ? ErrorKind::request_timeout : ErrorKind::tls_timeout,
-            "TLS handshake timed out"};
-      }
-      std::string reason = handshake_error.message();
-      if (verify_result != X509_V_OK) {
-        reason = fmt::format("certificate verification failed: {}",
-                             X509_verify_cert_error_string(verify_result));
+            fmt::format("TLS handshake with {} timed out after {:g} s", url.to_string(),
+                        to_seconds(options.timeouts.tls_handshake))};
       }
       co_return StepFailure{
-          ErrorKind::tls, fmt::format("TLS handshake with {} failed: {}", url.to_string(), reason)};
+          ErrorKind::tls,
+          fmt::format("TLS handshake with {} failed: {}", url.to_string(),
+                      describe_tls_handshake_failure(handshake_error, verify_result))};
     }
     co_return std::nullopt;
   }
@@ -205,67 +214,102 @@ struct Connection::Impl {
 
   /// One attempt on the current (open) connection. `received_any` tells the caller whether a
   /// retry on a fresh connection is safe.
+  ///
+  /// The socket is read directly and the bytes fed to a ResponseReader, so every read counts: the
+  /// idle deadline restarts at each one, headers included (a head that trickles in is not a
+  /// timeout while it keeps coming), and first_byte is the first byte of the final response.
   template <class Stream>
   asio::awaitable<ExchangeOutcome> async_exchange_on(
       Stream& stream, const bhttp::request<bhttp::string_body>& message, const BodyHandler& on_body,
       TimePoint deadline, bool& received_any) {
     ExchangeOutcome outcome;
     beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
-    const Timeouts& timeouts = options.timeouts;
+    const Nanoseconds idle = options.timeouts.idle;
 
     outcome.sent = SteadyClock::now();
-    const bool total_governs_headers = deadline <= outcome.sent + timeouts.response_headers;
-    lowest.expires_at(earlier(deadline, outcome.sent + timeouts.response_headers));
+    // Writing is bounded by the idle deadline too: a server that does not read is silent.
+    bool total_governs = deadline <= outcome.sent + idle;
+    lowest.expires_at(earlier(deadline, outcome.sent + idle));
     auto [write_error, bytes_written] = co_await bhttp::async_write(stream, message, kUseTuple);
     (void)bytes_written;
     if (write_error) {
       co_return fail(outcome, write_error,
-                     total_governs_headers ? ErrorKind::request_timeout : ErrorKind::header_timeout,
+                     total_governs ? ErrorKind::request_timeout : ErrorKind::header_timeout,
                      "writing the request");
     }
 
-    bhttp::response_parser<bhttp::buffer_body> parser;
-    parser.body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
-    parser.header_limit(64 * 1024);
-    std::array<char, kBodyReadBufferBytes> body_buffer;
-    while (!parser.is_done()) {
-      parser.get().body().data = body_buffer.data();
-      parser.get().body().size = body_buffer.size();
-      bool total_governs = total_governs_headers;
-      if (parser.is_header_done()) {
-        const TimePoint idle_deadline = SteadyClock::now() + timeouts.idle;
-        total_governs = deadline <= idle_deadline;
-        lowest.expires_at(earlier(deadline, idle_deadline));
-      }
-      auto [read_error, bytes_parsed] =
-          co_await bhttp::async_read_some(stream, read_buffer, parser, kUseTuple);
+    ResponseReader reader;
+    const ResponseReader::BodySink on_body_piece = [&](std::string_view bytes, TimePoint time) {
+      on_body(reader.status(), bytes, time);
+    };
+    while (!reader.done()) {
+      const TimePoint idle_deadline = SteadyClock::now() + idle;
+      total_governs = deadline <= idle_deadline;
+      lowest.expires_at(earlier(deadline, idle_deadline));
+      auto [read_error, bytes_read] =
+          co_await stream.async_read_some(read_buffer.prepare(kReadBytes), kUseTuple);
       const TimePoint read_time = SteadyClock::now();
-      (void)bytes_parsed;
-      if (read_error == bhttp::error::need_buffer) read_error = {};  // our body buffer filled up
-      if (!read_error && !received_any) {
-        received_any = true;
-        outcome.first_byte = read_time;
+      if (read_error && is_closed_by_peer(read_error) && !cancelled) {
+        // The end of the connection ends a close-delimited body; anything else was cut short.
+        reader.feed_end_of_stream();
+        break;
       }
       if (read_error) {
+        outcome.first_byte = reader.first_byte();
+        outcome.http_status = reader.status();
         const ErrorKind timeout_kind =
             total_governs
                 ? ErrorKind::request_timeout
-                : (parser.is_header_done() ? ErrorKind::idle_timeout : ErrorKind::header_timeout);
+                : (reader.header_done() ? ErrorKind::idle_timeout : ErrorKind::header_timeout);
         co_return fail(
             outcome, read_error, timeout_kind,
-            parser.is_header_done() ? "reading the response body" : "reading the response headers");
+            reader.header_done() ? "reading the response body" : "reading the response headers");
       }
-      if (parser.is_header_done() && outcome.http_status == 0) {
-        outcome.http_status = static_cast<int>(parser.get().result_int());
-      }
+      read_buffer.commit(bytes_read);
+      received_any = true;
       outcome.last_read = read_time;
-      const std::size_t body_bytes = body_buffer.size() - parser.get().body().size;
-      if (body_bytes > 0) {
-        on_body(outcome.http_status, std::string_view(body_buffer.data(), body_bytes), read_time);
+      const auto unread = static_cast<const char*>(read_buffer.data().data());
+      read_buffer.consume(
+          reader.feed(std::string_view(unread, read_buffer.size()), read_time, on_body_piece));
+      if (reader.header_done() && outcome.http_status == 0) {
+        outcome.http_status = reader.status();
+        outcome.retry_after = reader.header("Retry-After");
       }
     }
-    if (!parser.get().keep_alive()) close();
+    outcome.first_byte = reader.first_byte();
+    outcome.http_status = reader.status();
+    if (reader.failed()) {
+      const auto unread = static_cast<const char*>(read_buffer.data().data());
+      const bool tls_answer = !tls && !reader.header_done() &&
+                              looks_like_tls_record(std::string_view(unread, read_buffer.size()));
+      close();
+      if (tls_answer) {
+        outcome.error = ErrorKind::tls;
+        outcome.error_message =
+            fmt::format("the server answered with TLS: is the URL https://? ({} is plain HTTP)",
+                        options.base_url.to_string());
+      } else if (reader.malformed()) {
+        outcome.error = ErrorKind::protocol;
+        outcome.error_message = fmt::format("malformed HTTP response: {}", reader.error());
+      } else {
+        outcome.error = ErrorKind::connection_closed;
+        outcome.error_message = fmt::format("connection closed by the server {}", reader.error());
+      }
+      co_return outcome;
+    }
+    // Bytes after the end of the response belong to no request of ours: never reuse them.
+    if (!reader.keep_alive() || read_buffer.size() > 0) close();
     co_return outcome;
+  }
+
+  /// Bytes the server sent while the connection sat idle answer no request we made: a connection
+  /// holding them must not carry the next request, or its answer would be paired with it. (Plain
+  /// TCP only: over TLS, session tickets arrive unasked and are not a response.)
+  bool has_unsolicited_bytes() {
+    if (read_buffer.size() > 0) return true;
+    if (tls || !plain) return false;
+    error_code error;
+    return plain->socket().available(error) > 0 && !error;
   }
 
   ExchangeOutcome& fail(ExchangeOutcome& outcome, const error_code& error, ErrorKind timeout_kind,
@@ -278,7 +322,10 @@ struct Connection::Impl {
     }
     if (is_timeout(error)) {
       outcome.error = timeout_kind;
-      outcome.error_message = fmt::format("timed out {}", step);
+      outcome.error_message =
+          timeout_kind == ErrorKind::request_timeout
+              ? fmt::format("the request's deadline passed while {}", step)
+              : fmt::format("no byte for {:g} s while {}", to_seconds(options.timeouts.idle), step);
     } else if (is_closed_by_peer(error)) {
       outcome.error = ErrorKind::connection_closed;
       outcome.error_message = fmt::format("connection closed by the server while {}", step);
@@ -315,7 +362,7 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
   impl.cancelled = false;
   const auto message = impl.build_request(request);
   for (int attempt = 0;; ++attempt) {
-    const bool reused = impl.is_open();
+    const bool reused = impl.is_open() && !impl.has_unsolicited_bytes();
     if (!reused) {
       if (auto failure = co_await impl.async_connect(deadline)) {
         ExchangeOutcome outcome;

@@ -111,7 +111,6 @@ engine::Target resolve_target(const scenario::RunSettings& settings, RunPlan& pl
   timeouts.connect = positive_seconds(*settings.connect_timeout, "connect_timeout");
   timeouts.tls_handshake = timeouts.connect;
   timeouts.idle = positive_seconds(*settings.idle_timeout, "idle_timeout");
-  timeouts.response_headers = timeouts.idle;
   if (target.client.base_url.is_tls()) {
     target.tls_context =
         about_setting("ca_cert", [&] { return http::make_client_tls_context(target.client.tls); });

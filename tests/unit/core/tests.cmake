@@ -1,1 +1,1 @@
-set(TEST_SOURCES random_test.cpp)
+set(TEST_SOURCES random_test.cpp message_text_test.cpp)

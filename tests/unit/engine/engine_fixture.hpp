@@ -21,6 +21,7 @@
 #include "llmpace/sim/sim_options.hpp"
 #include "llmpace/sim/sim_server.hpp"
 #include "llmpace/workload/prompt.hpp"
+#include "support/timing.hpp"
 
 namespace llmpace::test {
 
@@ -50,7 +51,6 @@ inline engine::Target target_for(const std::string& base_url) {
   engine::Target target;
   target.client.base_url = http::parse_url(base_url);
   target.client.timeouts.connect = 5s;
-  target.client.timeouts.response_headers = 10s;
   target.client.timeouts.idle = 10s;
   target.client.timeouts.request_total = 20s;
   target.api = openai::ApiKind::chat_completions;

@@ -42,7 +42,6 @@ llmpace::http::ClientOptions options_for(std::uint16_t port) {
   llmpace::http::ClientOptions options;
   options.base_url = llmpace::http::parse_url("http://127.0.0.1:" + std::to_string(port));
   options.timeouts.connect = 2s;
-  options.timeouts.response_headers = 2s;
   options.timeouts.idle = 2s;
   return options;
 }
@@ -115,7 +114,7 @@ TEST_CASE("no response headers before the deadline is a header timeout") {
   asio::io_context io;
   ScriptedServer server(io, answer_once("", Then::hang));
   auto options = options_for(server.port());
-  options.timeouts.response_headers = 100ms;
+  options.timeouts.idle = 100ms;
   Connection connection(io.get_executor(), options, nullptr);
   const auto result = run_exchanges(io, connection, 1).front();
   CHECK(result.outcome.error == ErrorKind::header_timeout);

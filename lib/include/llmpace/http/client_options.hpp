@@ -18,10 +18,12 @@ struct Timeouts {
   /// in time is a connect_timeout like a SYN that goes unanswered. Resolution happens once per
   /// EndpointCache (one per engine worker), so usually only the first connection waits for it.
   Nanoseconds connect = Seconds{10};
-  Nanoseconds tls_handshake = Seconds{10};      // TLS handshake
-  Nanoseconds response_headers = Seconds{120};  // request written -> response headers read
-  Nanoseconds idle = Seconds{120};              // longest gap between two reads of the body
-  Nanoseconds request_total = Seconds{600};     // whole request, connect included
+  Nanoseconds tls_handshake = Seconds{10};  // TLS handshake
+  /// Longest silence once the request is being written (--idle-timeout): while writing it, before
+  /// the first response byte, between bytes of the head and between reads of the body. Silence
+  /// before the head is complete is a header_timeout, after it an idle_timeout.
+  Nanoseconds idle = Seconds{120};
+  Nanoseconds request_total = Seconds{600};  // whole request, connect included
 };
 
 struct TlsOptions {

@@ -1,0 +1,80 @@
+// ResponseReader: turns the bytes of one HTTP/1.1 response, as they come off the socket, into its
+// status, headers and decoded body pieces (chunked framing removed), with the instant each piece
+// was read. Interim responses (1xx other than 101) are skipped, as RFC 9110 §15.2 asks of a
+// client: the final response that follows is the answer.
+//
+// Sans-IO: the caller reads, feeds what it read and keeps the bytes the reader did not consume
+// (a header or chunk-size line cut in two) in front of the next read. Wraps Beast's parser.
+//
+// Thread affinity: none; one response at a time, not synchronised.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "llmpace/core/time.hpp"
+
+namespace llmpace::http {
+
+class ResponseReader {
+ public:
+  /// Called with each piece of the decoded body of the final response.
+  using BodySink = std::function<void(std::string_view bytes, TimePoint read_time)>;
+
+  /// `header_limit_bytes` bounds one response head; bodies are unbounded (streams are long).
+  explicit ResponseReader(std::size_t header_limit_bytes = 64 * 1024);
+  ~ResponseReader();
+  ResponseReader(const ResponseReader&) = delete;
+  ResponseReader& operator=(const ResponseReader&) = delete;
+
+  /// Parses what it can of `bytes`, read at `read_time`, handing body pieces to `on_body`.
+  /// Returns how many bytes it consumed; the rest must be fed again, followed by more.
+  /// Stops consuming once the response is done or failed.
+  std::size_t feed(std::string_view bytes, TimePoint read_time, const BodySink& on_body);
+
+  /// The peer closed the connection: completes a body that runs until the close, or fails.
+  void feed_end_of_stream();
+
+  /// The response is complete, or failed.
+  [[nodiscard]] bool done() const { return done_; }
+  [[nodiscard]] bool failed() const { return !error_.empty(); }
+  /// The bytes are not a valid HTTP/1.1 response (bad chunk size, head too long, ...).
+  [[nodiscard]] bool malformed() const { return failed() && !closed_early_; }
+  /// The peer closed the connection before the response was complete.
+  [[nodiscard]] bool closed_early() const { return closed_early_; }
+  /// What went wrong, for a report; empty when nothing did.
+  [[nodiscard]] const std::string& error() const { return error_; }
+  /// The final response's head has been read.
+  [[nodiscard]] bool header_done() const;
+  /// The final response's status; 0 before its head is read.
+  [[nodiscard]] int status() const { return status_; }
+  /// A response header of the final response (first occurrence); empty when absent.
+  [[nodiscard]] std::string_view header(std::string_view name) const;
+  /// The connection may carry another request after this response.
+  [[nodiscard]] bool keep_alive() const;
+  /// Interim (1xx) responses skipped before the final one.
+  [[nodiscard]] int interim_responses() const { return interim_responses_; }
+  /// When the first byte of the final response was read (after any interim response); unset
+  /// (TimePoint{}) until a byte of it has been fed.
+  [[nodiscard]] TimePoint first_byte() const { return first_byte_; }
+
+ private:
+  struct Parser;
+  void start_response();
+  void fail(std::string message, bool closed_early = false);
+
+  std::size_t header_limit_bytes_;
+  std::unique_ptr<Parser> parser_;
+  int status_ = 0;
+  int interim_responses_ = 0;
+  bool done_ = false;
+  bool closed_early_ = false;
+  bool response_started_ = false;  // a byte of the current (maybe interim) response was fed
+  TimePoint first_byte_{};
+  std::string error_;
+};
+
+}  // namespace llmpace::http
