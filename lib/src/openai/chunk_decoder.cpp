@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 
@@ -172,20 +173,82 @@ class ChunkScanner {
     od::object usage_object;
     if (error_code error = value.get_object().get(usage_object)) return error;
     Usage usage;
+    bool saw_prompt = false;
+    bool saw_completion = false;
     for (auto field_result : usage_object) {
       if (error_code error = field_result.error()) return error;
       od::field& field = field_result.value_unsafe();
       const od::raw_json_string key = field.key();
-      std::int64_t* target = key == "prompt_tokens"       ? &usage.prompt_tokens
-                             : key == "completion_tokens" ? &usage.completion_tokens
-                                                          : nullptr;
-      if (target == nullptr) continue;
-      od::json_type count_type{};
-      if (error_code error = field.value().type().get(count_type)) return error;
-      if (count_type != od::json_type::number) continue;
-      if (error_code error = field.value().get_int64().get(*target)) return error;
+      std::optional<std::int64_t>* target = nullptr;
+      std::string_view name;
+      if (key == "prompt_tokens") {
+        target = &usage.prompt_tokens;
+        name = "prompt_tokens";
+        saw_prompt = true;
+      } else if (key == "completion_tokens") {
+        target = &usage.completion_tokens;
+        name = "completion_tokens";
+        saw_completion = true;
+      } else {
+        continue;
+      }
+      if (error_code error = read_count(field.value(), name, *target, usage.problem)) return error;
     }
-    out_.usage = usage;
+    if (!saw_completion) add_problem(usage.problem, "no completion_tokens");
+    if (!saw_prompt) add_problem(usage.problem, "no prompt_tokens");
+    out_.usage = std::move(usage);
+    return SUCCESS;
+  }
+
+  static void add_problem(std::string& problems, std::string_view problem) {
+    if (!problems.empty()) problems += "; ";
+    problems += problem;
+  }
+
+  /// Reads a token count: a whole number >= 0, written 8, 8.0 or 8e0. Anything else leaves
+  /// `count` empty and says why in `problems`. Only JSON that does not parse is an error.
+  static error_code read_count(od::value& value, std::string_view name,
+                               std::optional<std::int64_t>& count, std::string& problems) {
+    od::json_type type{};
+    if (error_code error = value.type().get(type)) return error;
+    if (type == od::json_type::null) {
+      add_problem(problems, fmt::format("{} is null", name));
+      return SUCCESS;
+    }
+    if (type != od::json_type::number) {
+      // The token as written: "7", true, or the rest of the document from a [ or {.
+      const std::string_view raw = value.raw_json_token();
+      add_problem(problems, fmt::format("{} is not a number ({})", name, excerpt(raw)));
+      return SUCCESS;
+    }
+    od::number number;
+    if (error_code error = value.get_number().get(number)) return error;
+    constexpr double kLargestCount = 1e15;  // far beyond any context window, exact in a double
+    double as_double = 0;
+    switch (number.get_number_type()) {
+      case od::number_type::signed_integer:
+        as_double = static_cast<double>(number.get_int64());
+        if (number.get_int64() >= 0) {
+          count = number.get_int64();
+          return SUCCESS;
+        }
+        break;
+      case od::number_type::unsigned_integer:
+        as_double = static_cast<double>(number.get_uint64());
+        break;
+      default:
+        as_double = number.get_double();
+        break;
+    }
+    if (as_double < 0) {
+      add_problem(problems, fmt::format("{} is negative ({:g})", name, as_double));
+    } else if (as_double != std::floor(as_double)) {
+      add_problem(problems, fmt::format("{} is not a whole number ({:g})", name, as_double));
+    } else if (as_double > kLargestCount) {
+      add_problem(problems, fmt::format("{} is implausibly large ({:g})", name, as_double));
+    } else {
+      count = static_cast<std::int64_t>(as_double);
+    }
     return SUCCESS;
   }
 

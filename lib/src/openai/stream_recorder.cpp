@@ -50,7 +50,9 @@ void StreamRecorder::on_event(const sse::SseEvent& event) {
       saw_error_ = true;
       // Invalid JSON is the server breaking the protocol, not an error it chose to report.
       record_.error_kind = chunk.malformed ? ErrorKind::protocol : ErrorKind::stream_error;
-      record_.error_message = chunk.error_message;
+      record_.error_message = chunk.malformed && at_end_of_body_
+                                  ? "the stream ended inside an event: " + chunk.error_message
+                                  : chunk.error_message;
     }
     return;
   }
@@ -65,23 +67,37 @@ void StreamRecorder::on_event(const sse::SseEvent& event) {
     ++token_chunks_;
   }
   if (chunk.finish_reason) record_.finish_reason = *chunk.finish_reason;
-  if (chunk.usage) {
-    saw_usage_ = true;
-    record_.prompt_tokens = chunk.usage->prompt_tokens;
+  if (chunk.usage) on_usage(*chunk.usage);
+}
+
+void StreamRecorder::on_usage(const Usage& usage) {
+  // The last usage object speaks for the request (with continuous usage, every chunk has one).
+  record_.usage_problem = usage.problem;
+  if (usage.prompt_tokens) {
+    record_.prompt_tokens = *usage.prompt_tokens;
     record_.prompt_tokens_source = TokenCountSource::server_usage;
-    record_.output_tokens = chunk.usage->completion_tokens;
+  }
+  saw_usage_ = usage.completion_tokens.has_value();
+  if (saw_usage_) {
+    record_.output_tokens = *usage.completion_tokens;
     record_.output_tokens_source = TokenCountSource::server_usage;
   }
 }
 
 void StreamRecorder::finish(TimePoint end_time) {
-  if (parser_.finish() && !saw_done_ && !saw_error_) {
-    // A partial event at the end: the server stopped mid-event.
-    saw_error_ = true;
-    record_.error_kind = ErrorKind::protocol;
-    record_.error_message = "the stream ended inside an event";
-  }
+  // An event the body ended inside of is read as if its blank line had come (docs/metrics.md):
+  // a server that closes right after `data: [DONE]` has said everything; one that stopped in the
+  // middle of a chunk leaves JSON that does not parse, which is a protocol error.
+  at_end_of_body_ = true;
+  parser_.finish(sse::AtEnd::dispatch);
   record_.done = end_time;
+  if (saw_usage_ && record_.output_tokens < token_chunks_) {
+    // Every chunk that carries text carries at least one token: fewer is impossible.
+    record_.usage_problem =
+        fmt::format("completion_tokens ({}) is fewer than the {} chunks that carried text",
+                    record_.output_tokens, token_chunks_);
+    saw_usage_ = false;
+  }
   if (!saw_usage_) {
     record_.output_tokens = token_chunks_;
     record_.output_tokens_source = TokenCountSource::chunk_count;

@@ -116,9 +116,13 @@ void SseParser::dispatch() {
   has_data_ = false;
 }
 
-bool SseParser::finish() {
+bool SseParser::finish(AtEnd at_end) {
   const bool pending =
       !line_.empty() || has_fields_ || (at_stream_start_ && bom_bytes_matched_ > 0);
+  if (pending && at_end == AtEnd::dispatch) {
+    if (!line_.empty()) process_line(line_);
+    dispatch();
+  }
   line_.clear();
   pending_ = SseEvent{};
   has_data_ = false;

@@ -118,8 +118,9 @@ TEST_CASE("ChunkDecoder: usage chunks", "[openai][decoder]") {
     const DecodedChunk chunk = decode_chat(R"({"usage":{"completion_tokens":3}})");
     CHECK(chunk.kind == ChunkKind::usage_only);
     REQUIRE(chunk.usage);
-    CHECK(chunk.usage->prompt_tokens == 0);
+    CHECK_FALSE(chunk.usage->prompt_tokens);
     CHECK(chunk.usage->completion_tokens == 3);
+    CHECK(chunk.usage->problem == "no prompt_tokens");
   }
   SECTION("llama.cpp: usage on the finish chunk") {
     const DecodedChunk chunk = decode_chat(
@@ -137,13 +138,60 @@ TEST_CASE("ChunkDecoder: usage chunks", "[openai][decoder]") {
     CHECK(chunk.kind == ChunkKind::content);
     CHECK_FALSE(chunk.usage);
   }
-  SECTION("non-numeric counts are ignored") {
+  SECTION("non-numeric counts are absent, and said to be wrong") {
     const DecodedChunk chunk =
         decode_chat(R"({"choices":[],"usage":{"prompt_tokens":null,"completion_tokens":"7"}})");
     CHECK(chunk.kind == ChunkKind::usage_only);
     REQUIRE(chunk.usage);
-    CHECK(chunk.usage->prompt_tokens == 0);
-    CHECK(chunk.usage->completion_tokens == 0);
+    CHECK_FALSE(chunk.usage->prompt_tokens);
+    CHECK_FALSE(chunk.usage->completion_tokens);
+    CHECK(chunk.usage->problem ==
+          R"(prompt_tokens is null; completion_tokens is not a number ("7"))");
+  }
+}
+
+TEST_CASE("ChunkDecoder: usage counts in any JSON spelling, never negative", "[openai][decoder]") {
+  auto usage_of = [](const std::string& counts) {
+    const DecodedChunk chunk = decode_chat(R"({"choices":[],"usage":{)" + counts + "}}");
+    REQUIRE(chunk.kind == ChunkKind::usage_only);
+    REQUIRE(chunk.usage);
+    return *chunk.usage;
+  };
+  SECTION("8.0 and 8e0 are 8") {
+    const auto usage = usage_of(R"("prompt_tokens":16.0,"completion_tokens":8e0)");
+    CHECK(usage.prompt_tokens == 16);
+    CHECK(usage.completion_tokens == 8);
+    CHECK(usage.problem.empty());
+  }
+  SECTION("a negative count is not a count") {
+    const auto usage = usage_of(R"("prompt_tokens":16,"completion_tokens":-5)");
+    CHECK(usage.prompt_tokens == 16);
+    CHECK_FALSE(usage.completion_tokens);
+    CHECK(usage.problem == "completion_tokens is negative (-5)");
+  }
+  SECTION("-0.0 is zero, not negative") {
+    const auto usage = usage_of(R"("prompt_tokens":-0.0,"completion_tokens":0)");
+    CHECK(usage.prompt_tokens == 0);
+    CHECK(usage.problem.empty());
+  }
+  SECTION("a fraction is not a count") {
+    const auto usage = usage_of(R"("prompt_tokens":16,"completion_tokens":8.5)");
+    CHECK_FALSE(usage.completion_tokens);
+    CHECK(usage.problem == "completion_tokens is not a whole number (8.5)");
+  }
+  SECTION("counts beyond any context window are refused") {
+    const auto usage =
+        usage_of(R"("prompt_tokens":18446744073709551615,"completion_tokens":1e300)");
+    CHECK_FALSE(usage.prompt_tokens);
+    CHECK_FALSE(usage.completion_tokens);
+    CHECK_THAT(usage.problem, Catch::Contains("prompt_tokens is implausibly large") &&
+                                  Catch::Contains("completion_tokens is implausibly large"));
+  }
+  SECTION("usage without completion_tokens") {
+    const auto usage = usage_of(R"("prompt_tokens":16,"total_tokens":24)");
+    CHECK(usage.prompt_tokens == 16);
+    CHECK_FALSE(usage.completion_tokens);
+    CHECK(usage.problem == "no completion_tokens");
   }
 }
 

@@ -3,4 +3,5 @@ set(TEST_SOURCES
   chunk_decoder_test.cpp
   captured_stream_decode_test.cpp
   request_builder_test.cpp
-  stream_recorder_test.cpp)
+  stream_recorder_test.cpp
+  stream_anomalies_test.cpp)

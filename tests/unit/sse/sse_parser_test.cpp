@@ -147,4 +147,35 @@ TEST_CASE("SseParser handles long lines spread over many feeds", "[sse]") {
 }
 
 }  // namespace
+TEST_CASE("SseParser::finish(AtEnd::dispatch) reads the end of the stream as the event's end",
+          "[sse]") {
+  std::vector<SseEvent> events;
+  SseParser parser([&events](const SseEvent& event) { events.push_back(event); });
+
+  SECTION("terminated line but no blank line") {
+    parser.feed("data: a\n\ndata: [DONE]\n");
+    CHECK(parser.finish(AtEnd::dispatch));
+    REQUIRE(events == std::vector{message("a"), message("[DONE]")});
+  }
+  SECTION("partial last line") {
+    parser.feed("data: a\n\ndata: [DO");
+    parser.feed("NE]");
+    CHECK(parser.finish(AtEnd::dispatch));
+    REQUIRE(events == std::vector{message("a"), message("[DONE]")});
+  }
+  SECTION("an event with fields but no data is still not dispatched") {
+    parser.feed("data: a\n\nevent: x\n");
+    CHECK(parser.finish(AtEnd::dispatch));
+    REQUIRE(events == std::vector{message("a")});
+  }
+  SECTION("a complete stream has nothing pending") {
+    parser.feed("data: a\n\n");
+    CHECK_FALSE(parser.finish(AtEnd::dispatch));
+    REQUIRE(events == std::vector{message("a")});
+  }
+  // Reusable afterwards, like finish() with the default.
+  parser.feed("data: b\n\n");
+  CHECK(events.back() == message("b"));
+}
+
 }  // namespace llmpace::sse

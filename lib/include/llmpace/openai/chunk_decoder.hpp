@@ -31,9 +31,14 @@ enum class ChunkKind : std::uint8_t {
 
 std::string_view to_string(ChunkKind kind);
 
+/// A `usage` object. A count is kept only when it is a whole number >= 0 in any JSON spelling
+/// (8, 8.0, 8e0); otherwise it is absent and `problem` says why.
 struct Usage {
-  std::int64_t prompt_tokens = 0;
-  std::int64_t completion_tokens = 0;
+  std::optional<std::int64_t> prompt_tokens;
+  std::optional<std::int64_t> completion_tokens;
+  /// What was wrong with the object ("completion_tokens is negative (-5)", "no completion_tokens");
+  /// empty when nothing was.
+  std::string problem;
 };
 
 struct DecodedChunk {

@@ -6,7 +6,9 @@
 // the socket reads, never of the parsing. Token-carrying chunks (content or reasoning text) append
 // their time to record.token_chunk_times; the first also sets record.first_token. Usage, when the
 // server sends it, gives the token counts (source server_usage); otherwise finish() counts the
-// token-carrying chunks (source chunk_count) and leaves the prompt count to the caller.
+// token-carrying chunks (source chunk_count) and leaves the prompt count to the caller. A usage
+// count that is missing, negative, fractional or fewer than the text chunks is not used, and
+// record.usage_problem says why.
 // With a reply buffer (multi-turn sessions), the generated text is also kept, parsed again off the
 // hot path's fast decoder; without one nothing is copied.
 //
@@ -45,6 +47,7 @@ class StreamRecorder {
 
  private:
   void on_event(const sse::SseEvent& event);
+  void on_usage(const Usage& usage);
 
   ChunkDecoder& decoder_;
   metrics::RequestRecord& record_;
@@ -55,6 +58,7 @@ class StreamRecorder {
   bool saw_usage_ = false;
   bool saw_done_ = false;
   bool saw_error_ = false;
+  bool at_end_of_body_ = false;  // finish() is reading an event the body ended inside of
 };
 
 }  // namespace llmpace::openai

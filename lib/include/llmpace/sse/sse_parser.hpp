@@ -6,12 +6,14 @@
 // with ':'), a single optional space after the colon, CRLF / LF / CR line ends (a CRLF split across
 // two feeds counts once), and a leading UTF-8 BOM. An event with no data lines is not dispatched,
 // as the spec says. Bytes after the last blank line at end of stream are an unterminated event;
-// finish() reports whether any were pending.
+// finish() reports whether any were pending, and either discards it, as the spec says, or (with
+// AtEnd::dispatch) reads the end of the stream as the end of its last line and of the event.
 //
 // Thread affinity: one parser per stream, used from one thread. No I/O, no clock.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,12 @@ struct SseEvent {
   std::string event;  // "message" when the stream gave no event: field
   std::string data;   // data lines joined by '\n', without the trailing newline
   std::string id;     // last event id seen on the stream (persists across events, per spec)
+};
+
+/// What finish() does with an event the stream ended inside of.
+enum class AtEnd : std::uint8_t {
+  discard,   // the spec: an event is dispatched only at its blank line
+  dispatch,  // the end of the stream ends the last line and the event, which is dispatched
 };
 
 class SseParser {
@@ -35,8 +43,8 @@ class SseParser {
   void feed(std::string_view bytes);
 
   /// Marks the end of the stream. Returns true when an unterminated event (or partial line) was
-  /// pending and has been discarded.
-  bool finish();
+  /// pending; `at_end` says whether it was discarded or dispatched (when it holds data).
+  bool finish(AtEnd at_end = AtEnd::discard);
 
   /// Number of events dispatched so far.
   [[nodiscard]] std::size_t events_dispatched() const { return events_dispatched_; }
