@@ -83,12 +83,30 @@ TEST_CASE("the result does not depend on how the bytes were split") {
   CHECK(whole.output_tokens_source == TokenCountSource::server_usage);
 }
 
-TEST_CASE("reasoning chunks are tokens") {
+TEST_CASE("reasoning chunks are tokens: the first token is the first reasoning chunk") {
+  // Event 1 is the role chunk, events 2..16 carry reasoning_content, 17..24 content, 25 the
+  // finish_reason, 26 usage. Event i (1-based) is read at kBase + (i - 1) ms, so a recorder that
+  // counted content only would put the first token at 16 ms, not 1 ms.
   const std::string stream = test::read_captured_stream("vllm_reasoning_stream.sse");
-  const RequestRecord record = record_stream(stream, 512, ApiKind::chat_completions);
+  ChunkDecoder decoder(ApiKind::chat_completions);
+  RequestRecord record;
+  StreamRecorder recorder(decoder, record);
+  int read = 0;
+  for (std::size_t at = 0; at < stream.size(); ++read) {
+    const std::size_t next = stream.find("\n\n", at) + 2;
+    recorder.on_body(std::string_view(stream).substr(at, next - at),
+                     kBase + std::chrono::milliseconds(read));
+    at = next;
+  }
+  REQUIRE(read == 27);
+  recorder.finish(kBase + std::chrono::milliseconds(read));
   CHECK(record.status == RequestStatus::successful);
-  CHECK(record.has_first_token());
-  CHECK(record.token_chunk_times.size() > 0);
+  CHECK(record.first_token == kBase + std::chrono::milliseconds(1));
+  REQUIRE(record.token_chunk_times.size() == 15 + 8);
+  CHECK(record.token_chunk_times.front() == kBase + std::chrono::milliseconds(1));
+  CHECK(record.token_chunk_times[14] == kBase + std::chrono::milliseconds(15));  // last reasoning
+  CHECK(record.token_chunk_times[15] == kBase + std::chrono::milliseconds(16));  // first content
+  CHECK(record.output_tokens == 25);  // usage, which counts the reasoning tokens as output
 }
 
 TEST_CASE("an error event mid-stream makes the request errored with the server's message") {
