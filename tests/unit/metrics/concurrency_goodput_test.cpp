@@ -8,7 +8,9 @@
 
 using llmpace::metrics::compute_metrics;
 using llmpace::metrics::parse_slo;
+using llmpace::test::at_ms;
 using llmpace::test::errored_record;
+using llmpace::test::incomplete_record;
 using llmpace::test::result_of;
 using llmpace::test::successful_record;
 
@@ -82,6 +84,75 @@ TEST_CASE("goodput: requests meeting every objective, errors never do",
   CHECK(metrics.goodput->requests_met == 2);
   CHECK(metrics.goodput->fraction == Approx(2.0 / 5));
   CHECK(metrics.goodput->requests_per_s == Approx(2.0));  // over 1 s
+}
+
+TEST_CASE("goodput: incomplete requests are neither met nor in the denominator",
+          "[compute_metrics][goodput]") {
+  // Cut off by the benchmark's end, an incomplete request's fate is unknown (docs/metrics.md):
+  // these two would meet ttft_ms=200 if they were judged at all.
+  auto result = result_of({
+      successful_record(0, 5, {100, 110}, 120),
+      successful_record(0, 5, {300, 310}, 320),  // TTFT 300: misses
+      errored_record(0, llmpace::ErrorKind::http_status, 10),
+      incomplete_record(0, {50, 60}, 900),
+      incomplete_record(0, {70}, 900),
+  });
+  result.slo = parse_slo("ttft_ms=200");
+  const auto metrics = compute_metrics(result);
+  REQUIRE(metrics.goodput.has_value());
+  CHECK(metrics.requests.incomplete == 2);
+  CHECK(metrics.goodput->requests_met == 1);
+  CHECK(metrics.goodput->fraction == Approx(1.0 / 3));  // 1 met of 2 successful + 1 errored
+  CHECK(metrics.goodput->requests_per_s == Approx(1.0));
+}
+
+TEST_CASE("goodput: itl_mean_ms is the mean gap between token chunks, not TPOT",
+          "[compute_metrics][goodput]") {
+  auto result = result_of({
+      // Chunks 10 ms apart, then a long wait for the end: mean ITL 10 meets, TPOT 100 would not.
+      successful_record(0, 5, {100, 110, 120}, 300),
+      successful_record(0, 5, {100, 120, 140}, 140),  // mean ITL 20: meets (at the limit)
+      successful_record(0, 5, {100, 130, 160}, 160),  // mean ITL 30: misses
+      successful_record(0, 5, {100}, 900),            // one token: no ITL, not held against it
+  });
+  result.slo = parse_slo("itl_mean_ms=20");
+  const auto metrics = compute_metrics(result);
+  REQUIRE(metrics.goodput.has_value());
+  CHECK(metrics.goodput->slo == "itl_mean_ms=20");
+  CHECK(metrics.goodput->requests_met == 3);
+  CHECK(metrics.goodput->fraction == Approx(3.0 / 4));
+}
+
+TEST_CASE("goodput: latency_ms runs from the send to the end, not from the schedule",
+          "[compute_metrics][goodput]") {
+  auto late = successful_record(0, 5, {100}, 500);
+  late.scheduled = at_ms(-1000);  // sent 1 s late: 1500 ms from its due time, 500 ms from its send
+  auto result = result_of({
+      late,
+      successful_record(0, 5, {100}, 600),  // at the limit: meets
+      successful_record(0, 5, {100}, 601),  // misses
+      errored_record(0, llmpace::ErrorKind::connect, 1),
+  });
+  result.slo = parse_slo("latency_ms=600");
+  const auto metrics = compute_metrics(result);
+  REQUIRE(metrics.goodput.has_value());
+  CHECK(metrics.goodput->requests_met == 2);
+  CHECK(metrics.goodput->fraction == Approx(2.0 / 4));
+  CHECK(metrics.goodput->requests_per_s == Approx(2.0));
+}
+
+TEST_CASE("goodput: every objective set must hold", "[compute_metrics][goodput]") {
+  auto result = result_of({
+      successful_record(0, 5, {100, 110}, 120),  // meets all three
+      successful_record(0, 5, {100, 150}, 160),  // mean ITL 50: misses itl_mean_ms only
+      successful_record(0, 5, {100, 110}, 400),  // latency 400: misses latency_ms only
+      successful_record(0, 5, {250, 260}, 270),  // TTFT 250: misses ttft_ms only
+  });
+  result.slo = parse_slo("ttft_ms=200,itl_mean_ms=20,latency_ms=300");
+  const auto metrics = compute_metrics(result);
+  REQUIRE(metrics.goodput.has_value());
+  CHECK(metrics.goodput->requests_met == 1);
+  CHECK(metrics.goodput->fraction == Approx(1.0 / 4));
 }
 
 TEST_CASE("slo: parsing accepts any subset and refuses the rest", "[slo]") {
