@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "first_messages.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
 
 namespace llmpace::metrics {
@@ -235,6 +236,9 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   double output_tokens = 0;
   double prompt_tokens = 0;
   std::size_t slo_met = 0;
+  FirstMessages first_errors;         // by error kind
+  FirstMessages first_usage_problem;  // one key
+  constexpr std::string_view kUsageKey = "usage";
   for (const RequestRecord& record : result.records) {
     if (record.phase == WindowPhase::warmup) {
       ++metrics.requests.warmup;
@@ -253,6 +257,10 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
     } else {
       push(samples.unqueued_dispatch_lag_ms, dispatch_lag);
     }
+    if (!record.usage_problem.empty()) {
+      ++metrics.usage_problems.requests;
+      first_usage_problem.offer(kUsageKey, record, record.usage_problem);
+    }
     switch (record.status) {
       case RequestStatus::successful: {
         ++metrics.requests.successful;
@@ -267,12 +275,17 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
       case RequestStatus::incomplete:
         ++metrics.requests.incomplete;
         break;
-      case RequestStatus::errored:
+      case RequestStatus::errored: {
         ++metrics.requests.errored;
-        ++metrics.errors_by_kind[std::string(to_string(record.error_kind))];
+        const std::string_view kind = to_string(record.error_kind);
+        ++metrics.errors_by_kind[std::string(kind)];
+        first_errors.offer(kind, record, record.error_message);
         break;
+      }
     }
   }
+  metrics.first_error_by_kind = first_errors.messages();
+  metrics.usage_problems.first_message = first_usage_problem.message(kUsageKey);
 
   metrics.ttft_ms = summarize(std::move(samples.ttft_ms));
   metrics.ttfb_ms = summarize(std::move(samples.ttfb_ms));

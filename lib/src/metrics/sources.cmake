@@ -1,1 +1,2 @@
-set(MODULE_SOURCES request_record.cpp summary.cpp slo.cpp benchmark_metrics.cpp time_window.cpp)
+set(MODULE_SOURCES request_record.cpp summary.cpp slo.cpp benchmark_metrics.cpp time_window.cpp
+    first_messages.cpp)

@@ -92,6 +92,14 @@ struct Goodput {
   double requests_per_s = 0;  // requests_met / duration
 };
 
+/// Measured requests whose server `usage` object was wrong (RequestRecord::usage_problem). Their
+/// counts were not taken from it: the output tokens came from the chunks.
+struct UsageProblems {
+  std::size_t requests = 0;  // measured requests, any status, with a usage problem
+  /// The problem of the first of them (chosen as for first_error_by_kind); "" when none.
+  std::string first_message;
+};
+
 /// Statistics of one benchmark; definitions in docs/metrics.md. Every statistic covers the
 /// measured window only (warmup and cooldown requests are counted, nothing more). Distributions
 /// are over successful requests, except the lags (every request that was sent).
@@ -102,6 +110,12 @@ struct BenchmarkMetrics {
   RequestCounts requests;
   /// ErrorKind name -> count, errored requests only.
   std::map<std::string, std::size_t> errors_by_kind;
+  /// ErrorKind name -> error message of the kind's first errored request: the one that ended
+  /// first (earliest `done`; on a tie, the lower index), among those that carry a message. A kind
+  /// none of whose requests carried a message is absent. Messages are as the request recorded
+  /// them (they come from the server or the network stack), made valid UTF-8.
+  std::map<std::string, std::string> first_error_by_kind;
+  UsageProblems usage_problems;
   DistributionSummary ttft_ms;          // sent -> first token
   DistributionSummary ttfb_ms;          // sent -> first byte
   DistributionSummary itl_ms;           // every gap between consecutive token-carrying chunks
