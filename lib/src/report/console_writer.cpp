@@ -19,6 +19,8 @@ constexpr std::size_t kMinProfileWidth = 7;   // "profile"
 constexpr std::size_t kMaxProfileWidth = 14;  // keeps the table within 120 columns
 constexpr std::string_view kGap = "  ";
 constexpr std::string_view kInterruptedMark = "*";
+constexpr std::size_t kConsoleColumns = 120;      // the widest line the table and notes aim for
+constexpr std::string_view kKindIndent = "    ";  // error kinds under their benchmark's line
 
 struct Column {
   std::string_view group;  // label shared by the columns of a group ("TTFT"), empty for none
@@ -140,7 +142,14 @@ std::vector<std::string> unfinished_lines(const Report& report) {
       fmt::format_to(std::back_inserter(line),
                      "{} incomplete (cancelled when the benchmark stopped)", requests.incomplete);
     }
-    if (!line.empty()) lines.push_back(fmt::format("  {}: {}", benchmark_name(benchmark), line));
+    if (line.empty()) continue;
+    lines.push_back(fmt::format("  {}: {}", benchmark_name(benchmark), line));
+    // Every kind with its count and first message, so the cause is on screen.
+    for (const auto& [kind, count] : benchmark.metrics.errors_by_kind) {
+      lines.push_back(fmt::format(
+          "{}{}", kKindIndent,
+          error_kind_text(benchmark.metrics, kind, kConsoleColumns - kKindIndent.size())));
+    }
   }
   return lines;
 }
@@ -181,9 +190,13 @@ std::vector<std::string> run_note_lines(const Report& report) {
       notes.push_back(fmt::format("{} warmup and {} cooldown requests left out", m.requests.warmup,
                                   m.requests.cooldown));
     }
-    for (const std::string& note : notes) {
-      lines.push_back(fmt::format("  {}: {}", benchmark_name(benchmark), note));
+    const std::string prefix = fmt::format("  {}: ", benchmark_name(benchmark));
+    if (m.usage_problems.requests > 0) {
+      const std::size_t room =
+          prefix.size() < kConsoleColumns ? kConsoleColumns - prefix.size() : 0;
+      notes.push_back(usage_problems_text(m.usage_problems, room));
     }
+    for (const std::string& note : notes) lines.push_back(fmt::format("{}{}", prefix, note));
   }
   return lines;
 }
@@ -240,8 +253,8 @@ std::string render_console(const Report& report) {
   }
   if (any_counted_tokens(report)) {
     out +=
-        "\nSome output tokens were counted one per chunk because the server sent no usage: "
-        "token counts\nand tok/s may be low.\n";
+        "\nSome output tokens were counted one per chunk because the server sent no usage (or a "
+        "bad one):\ntoken counts and tok/s may be low.\n";
   }
   return out;
 }

@@ -87,6 +87,7 @@ Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t p
   row.add("requests_dropped", integer(m.requests.dropped));
   row.add("requests_waited_for_slot", integer(m.requests.waited_for_slot));
   row.add("errors_by_kind", errors_by_kind(m.errors_by_kind));
+  row.add("usage_problems", integer(m.usage_problems.requests));
   row.add("output_tokens_source", m.output_tokens_source);
   row.add("requests_per_s", exact_number(m.throughput.requests_per_s));
   row.add("sent_requests_per_s", exact_number(m.throughput.sent_requests_per_s));

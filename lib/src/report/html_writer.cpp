@@ -28,6 +28,8 @@ constexpr std::size_t kDistributionBenchmarksPerRunCompared = 4;  // one dash st
 /// A "vs rate" chart switches to a log y axis when its values span more than this factor.
 constexpr double kLogScaleRatio = 50;
 constexpr int kChartWidth = 600;
+/// Error and usage messages are one line of at most this many characters (the page wraps them).
+constexpr std::size_t kMessageColumns = 300;
 
 constexpr std::string_view kStyle = R"(
 :root { --fg: #1f2933; --muted: #52606d; --line: #d9e2ec; --soft: #f5f7fa; --warn: #e69f00;
@@ -408,8 +410,19 @@ std::vector<std::string> table_notes(const std::vector<Run>& runs) {
           xml_escape(runs.size() > 1 ? run.label + " · " + benchmark_name(benchmark)
                                      : benchmark_name(benchmark));
       if (m.requests.errored > 0) {
-        notes.push_back(fmt::format("{}: {} errored ({})", name, m.requests.errored,
-                                    xml_escape(error_kinds_text(m))));
+        // Every kind with its count and first message, as a list under the note.
+        std::string kinds;
+        for (const auto& [kind, count] : m.errors_by_kind) {
+          fmt::format_to(std::back_inserter(kinds), "<li>{}</li>",
+                         xml_escape(error_kind_text(m, kind, kMessageColumns)));
+        }
+        notes.push_back(fmt::format(
+            "{}: {} errored ({}){}", name, m.requests.errored, xml_escape(error_kinds_text(m)),
+            kinds.empty() ? std::string() : fmt::format("<ul>{}</ul>", kinds)));
+      }
+      if (m.usage_problems.requests > 0) {
+        notes.push_back(fmt::format(
+            "{}: {}", name, xml_escape(usage_problems_text(m.usage_problems, kMessageColumns))));
       }
       if (m.requests.incomplete > 0) {
         notes.push_back(fmt::format("{}: {} incomplete (cancelled when the benchmark stopped)",
@@ -446,8 +459,8 @@ std::vector<std::string> table_notes(const std::vector<Run>& runs) {
   }
   if (counted_tokens) {
     notes.push_back(
-        "Some output tokens were counted one per chunk because the server sent no usage: token "
-        "counts and tok/s may be low.");
+        "Some output tokens were counted one per chunk because the server sent no usage (or a bad "
+        "one): token counts and tok/s may be low.");
   }
   return notes;
 }

@@ -190,6 +190,29 @@ void read_timeline(const FieldReader& in, const json& object, const std::string&
   }
 }
 
+/// Optional fields, added within version 2: an older report has neither.
+void read_error_examples(const FieldReader& in, const json& benchmark, const std::string& parent,
+                         metrics::BenchmarkMetrics& m) {
+  if (const auto first = benchmark.find("first_error_by_kind"); first != benchmark.end()) {
+    const std::string path = child_path(parent, "first_error_by_kind");
+    if (!first->is_object()) in.wrong_type(path, *first, "an object");
+    for (const auto& [kind, message] : first->items()) {
+      if (!message.is_string()) in.wrong_type(child_path(path, kind), message, "a string");
+      m.first_error_by_kind[kind] = message.get<std::string>();
+    }
+  }
+  if (const auto usage = benchmark.find("usage_problems"); usage != benchmark.end()) {
+    const std::string path = child_path(parent, "usage_problems");
+    if (!usage->is_object()) in.wrong_type(path, *usage, "an object");
+    m.usage_problems.requests = in.count(*usage, path, "requests");
+    const json& message = in.field(*usage, path, "first_message");
+    if (!message.is_null() && !message.is_string()) {
+      in.wrong_type(child_path(path, "first_message"), message, "a string or null");
+    }
+    m.usage_problems.first_message = message.is_string() ? message.get<std::string>() : "";
+  }
+}
+
 std::optional<metrics::Goodput> read_goodput(const FieldReader& in, const json& benchmark,
                                              const std::string& parent) {
   const std::string path = child_path(parent, "goodput");
@@ -222,6 +245,7 @@ BenchmarkReport read_benchmark(const FieldReader& in, const json& object, const 
   for (const auto& [kind, count] : in.object(object, path, "errors_by_kind").items()) {
     m.errors_by_kind[kind] = in.count_value(count, child_path(errors_path, kind));
   }
+  read_error_examples(in, object, path, m);
   m.output_tokens_source = in.string(object, path, "output_tokens_source");
 
   const std::string metrics_path = child_path(path, "metrics");

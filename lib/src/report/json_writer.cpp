@@ -40,6 +40,12 @@ json metric_definitions() {
        "exact, linear interpolation between closest ranks (type 7), from all samples; p0_1 is "
        "the 0.1th and p99_9 the 99.9th"},
       {"distributions", "successful requests only, except the lags"},
+      {"first_error_by_kind",
+       "error kind -> error message of the errored request of that kind that ended first "
+       "(earliest end, then lowest index), among those with a message"},
+      {"usage_problems",
+       "measured requests whose server usage object was wrong, and the first problem; their "
+       "output tokens were counted from chunks"},
       {"window",
        "warmup and cooldown requests are counted in requests.warmup / requests.cooldown and "
        "excluded from every other statistic"},
@@ -85,6 +91,15 @@ json timeline_to_json(const metrics::BenchmarkMetrics& metrics) {
   };
 }
 
+/// {"requests": N, "first_message": "..."}; first_message null when there is none.
+json usage_problems_to_json(const metrics::UsageProblems& problems) {
+  return {
+      {"requests", problems.requests},
+      {"first_message",
+       problems.first_message.empty() ? json(nullptr) : json(problems.first_message)},
+  };
+}
+
 json goodput_to_json(const metrics::Goodput& goodput) {
   return {
       {"slo", goodput.slo},
@@ -127,6 +142,8 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"duration_s", m.duration_s},
       {"requests", requests_to_json(m.requests)},
       {"errors_by_kind", json(m.errors_by_kind)},
+      {"first_error_by_kind", json(m.first_error_by_kind)},
+      {"usage_problems", usage_problems_to_json(m.usage_problems)},
       {"output_tokens_source", m.output_tokens_source},
       {"metrics", distributions_to_json(m)},
       {"throughput", throughput_to_json(m.throughput)},

@@ -2,11 +2,36 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iterator>
+#include <vector>
 
+#include "llmpace/core/utf8.hpp"
 #include "llmpace/report/number_format.hpp"
 
 namespace llmpace::report {
+namespace {
+
+constexpr std::string_view kEllipsis = "...";
+/// However narrow the room, a message keeps this many columns (the line then runs longer): the
+/// usage problems llmpace writes, "completion_tokens is negative (-5)", are never cut.
+constexpr std::size_t kMinMessageColumns = 40;
+
+/// Characters shown as a space: white space, C0 and C1 controls, DEL, and the invisible
+/// direction and zero-width marks (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069) that could
+/// make a message read differently from what it holds.
+bool is_blank(char32_t c) {
+  return utf8::is_white_space(c) || c < 0x20 || (c >= 0x7F && c <= 0x9F) ||
+         (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+         (c >= 0x2066 && c <= 0x2069);
+}
+
+/// Columns left for a message beside `used` columns of other text.
+std::size_t message_room(std::size_t max_columns, std::size_t used) {
+  return std::max(kMinMessageColumns, max_columns > used ? max_columns - used : 0);
+}
+
+}  // namespace
 
 std::string benchmark_name(const BenchmarkReport& benchmark) {
   if (!benchmark.rate) return std::string(to_string(benchmark.profile));
@@ -20,6 +45,60 @@ std::string error_kinds_text(const metrics::BenchmarkMetrics& metrics) {
     fmt::format_to(std::back_inserter(text), "{} {}", kind, count);
   }
   return text;
+}
+
+std::string one_line(std::string_view text, std::size_t max_columns) {
+  // Code points of the result, each as the bytes it takes; a blank run is one space.
+  std::vector<std::string_view> points;
+  bool blank_pending = false;
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  for (std::size_t pos = 0; pos < text.size();) {
+    const utf8::DecodedCodePoint decoded = utf8::decode_utf8(text, pos);
+    const std::size_t length = decoded.length == 0 ? 1 : decoded.length;
+    if (decoded.length != 0 && is_blank(decoded.code_point)) {
+      blank_pending = !points.empty();
+    } else {
+      if (blank_pending) points.emplace_back(" ");
+      blank_pending = false;
+      points.push_back(decoded.length == 0 ? kReplacement : text.substr(pos, length));
+    }
+    pos += length;
+  }
+  std::size_t keep = points.size();
+  const bool cut = keep > max_columns;
+  if (cut) {
+    keep = max_columns > kEllipsis.size() ? max_columns - kEllipsis.size() : 0;
+    while (keep > 0 && points[keep - 1] == " ") --keep;  // no space before the ellipsis
+  }
+  std::string line;
+  for (std::size_t i = 0; i < keep; ++i) line += points[i];
+  if (cut) line += kEllipsis.substr(0, std::min(kEllipsis.size(), max_columns));
+  return line;
+}
+
+std::string error_kind_text(const metrics::BenchmarkMetrics& metrics, const std::string& kind,
+                            std::size_t max_columns) {
+  const auto count = metrics.errors_by_kind.find(kind);
+  std::string text =
+      fmt::format("{} {}", kind, count == metrics.errors_by_kind.end() ? 0 : count->second);
+  const auto message = metrics.first_error_by_kind.find(kind);
+  if (message == metrics.first_error_by_kind.end() || message->second.empty()) return text;
+  text += ", first: ";
+  text += one_line(message->second, message_room(max_columns, text.size()));
+  return text;
+}
+
+std::string usage_problems_text(const metrics::UsageProblems& problems, std::size_t max_columns) {
+  if (problems.requests == 0) return "";
+  const bool one = problems.requests == 1;
+  const std::string head =
+      fmt::format("{} request{} had a bad usage object", problems.requests, one ? "" : "s");
+  constexpr std::string_view kTail = "; output counted from chunks";
+  if (problems.first_message.empty()) return fmt::format("{}{}", head, kTail);
+  const std::string_view joint = one ? ": " : ", e.g. ";
+  const std::size_t used = head.size() + joint.size() + kTail.size();
+  return fmt::format("{}{}{}{}", head, joint,
+                     one_line(problems.first_message, message_room(max_columns, used)), kTail);
 }
 
 std::optional<std::string> run_text(const nlohmann::json& run, std::string_view key) {

@@ -79,6 +79,7 @@ json record_to_json(const metrics::RequestRecord& record, TimePoint benchmark_st
       {"output_tokens", record.output_tokens},
       {"output_tokens_source", metrics::to_string(record.output_tokens_source)},
       {"finish_reason", string_or_null(record.finish_reason)},
+      {"usage_problem", string_or_null(record.usage_problem)},
   };
 }
 

@@ -116,7 +116,7 @@ TEST_CASE("csv: column names are unique, snake_case, and cover every distributio
   CHECK(header.at(0) == "llmpace_version");
   CHECK(header.at(4) == "benchmark");
   const std::size_t per_distribution = 5 + llmpace::metrics::kPercentileFields.size();
-  CHECK(header.size() == 32 + llmpace::metrics::kDistributionFields.size() * per_distribution);
+  CHECK(header.size() == 33 + llmpace::metrics::kDistributionFields.size() * per_distribution);
   for (const auto& field : llmpace::metrics::kDistributionFields) {
     const std::string name(field.name);
     for (const char* statistic : {"count", "mean", "stddev", "min", "max"}) {

@@ -108,6 +108,7 @@ TEST_CASE("request log: a record with every time set", "[request_log]") {
       {"output_tokens", 3},
       {"output_tokens_source", "chunk_count"},
       {"finish_reason", "length"},
+      {"usage_problem", nullptr},
   };
   CHECK(out == expected);
   CHECK(json::parse(out.dump()) == expected);
@@ -140,6 +141,7 @@ TEST_CASE("request log: an errored record with unset times", "[request_log]") {
       {"output_tokens", 0},
       {"output_tokens_source", "none"},
       {"finish_reason", nullptr},
+      {"usage_problem", nullptr},
   };
   CHECK(out == expected);
   CHECK(json::parse(out.dump()) == expected);

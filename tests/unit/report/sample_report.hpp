@@ -1,6 +1,7 @@
 // A fixed, hand-made Report covering what writers must show: a rate-less benchmark, errors of two
-// kinds, an interrupted benchmark with incomplete requests, mixed token sources. Golden files are
-// rendered from it, so everything here is deterministic.
+// kinds with their messages (one on two lines), a bad usage object, an interrupted benchmark with
+// incomplete requests, mixed token sources. Golden files are rendered from it, so everything here
+// is deterministic.
 #pragma once
 
 #include "llmpace/report/report.hpp"
@@ -38,6 +39,13 @@ inline metrics::BenchmarkResult sample_constant() {
   };
   result.records[1].scheduled = at_ms(10398.5);  // sent 1.5 ms late
   result.records[1].prompt_tokens = 120;
+  // The server's usage was wrong, so this request's output was counted from its chunks.
+  result.records[3].usage_problem = "completion_tokens is negative (-5)";
+  // records[5] ended first of the two http_status errors: its message is the one shown.
+  result.records[4].error_message = "HTTP 500: internal error";
+  result.records[5].error_message =
+      "HTTP 503: {\"error\": {\"message\": \"server overloaded\",\n  \"type\": \"unavailable\"}}";
+  result.records[6].error_message = "no bytes for 300 ms (idle timeout)";
   return result;
 }
 

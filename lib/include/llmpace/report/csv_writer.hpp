@@ -8,7 +8,8 @@
 //   llmpace_version, created_at, model, target   the run (model and target from Report::run)
 //   benchmark                                    1-based position in the run
 //   profile ... goodput_requests_per_s           the benchmark's scalars; errors_by_kind is
-//                                                "http_status=2;idle_timeout=1"
+//                                                "http_status=2;idle_timeout=1", usage_problems
+//                                                the requests with a bad usage object
 //   <distribution>_count, _mean, _stddev, _min, _max, _<percentile>
 //                                                every metrics::kDistributionFields entry, with
 //                                                every metrics::kPercentileFields entry

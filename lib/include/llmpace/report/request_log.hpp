@@ -4,7 +4,8 @@
 // A record holds the benchmark (1-based), the request's index, status, error, HTTP status, phase,
 // whether it waited for a slot, every instant as milliseconds from the benchmark start (null when
 // the request never got there), the derived TTFT and latency, every token chunk time, token counts
-// with their sources and the finish reason. Never a prompt, a response text or a header value.
+// with their sources, the finish reason and what was wrong with the server's usage object (if
+// anything). Never a prompt, a response text or a header value.
 //
 // Thread affinity: record_to_json is pure and safe from any thread. RequestLogWriter::append is
 // safe to call from several threads at once (a mutex serialises the writes, each line is written
@@ -26,8 +27,8 @@ namespace llmpace::report {
 /// 0-based position of the benchmark in the run, written as `benchmark` = benchmark_index + 1 to
 /// match the CSV report's `benchmark` column. Times are `to_ms(t - benchmark_start)`; `ttft_ms` is
 /// sent -> first token and `latency_ms` sent -> done, whatever the status, null when either instant
-/// is unset. `error_kind`, `error_message`, `finish_reason` are null when there is none,
-/// `http_status` null when no response came.
+/// is unset. `error_kind`, `error_message`, `finish_reason` and `usage_problem` are null when there
+/// is none, `http_status` null when no response came.
 nlohmann::json record_to_json(const metrics::RequestRecord& record, TimePoint benchmark_start,
                               std::size_t benchmark_index);
 
