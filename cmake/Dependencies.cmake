@@ -2,7 +2,8 @@
 # Nothing is downloaded at configure or build time.
 find_package(Threads REQUIRED)
 # libboost1.81-dev: Asio and Beast are header-only; Boost.System is header-only since 1.69.
-find_package(Boost 1.81 REQUIRED CONFIG)
+# libboost-url1.81-dev: Boost.URL (compiled) parses the target URL.
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS url)
 find_package(OpenSSL REQUIRED)
 find_package(CLI11 REQUIRED CONFIG)
 find_package(nlohmann_json 3.11 REQUIRED CONFIG)

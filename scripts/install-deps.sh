@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ca-certificates
-  libboost1.81-dev libssl-dev openssl
+  libboost1.81-dev libboost-url1.81-dev libssl-dev openssl
   libcli11-dev nlohmann-json3-dev libfmt-dev libsimdjson-dev catch2
   libyaml-cpp-dev  # scenario files
   chromium  # headless screenshots of the HTML report (integration tests)
