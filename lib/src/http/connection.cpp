@@ -191,7 +191,7 @@ struct Connection::Impl {
   bhttp::request<bhttp::string_body> build_request(const HttpRequest& request) const {
     bhttp::request<bhttp::string_body> message;
     message.method_string(request.method);
-    message.target(options.base_url.path_prefix + request.target);
+    message.target(options.base_url.request_target(request.target));
     message.version(11);
     message.set(bhttp::field::host, options.base_url.host_header());
     message.set(bhttp::field::user_agent, options.user_agent.empty()
