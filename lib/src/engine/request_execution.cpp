@@ -42,6 +42,8 @@ std::string describe_http_error(int status, const std::string& body) {
 
 bool is_success(int http_status) { return http_status >= 200 && http_status < 300; }
 
+bool is_redirect(int http_status) { return http_status >= 300 && http_status < 400; }
+
 /// "llmpace-<16 hex digits drawn once per process>-<n>": unique across the workers of a run and,
 /// with overwhelming probability, across runs against the same server.
 std::string next_request_id() {
@@ -110,9 +112,22 @@ boost::asio::awaitable<void> async_execute_request(
     if (!outcome.retry_after.empty()) {
       record.error_message += fmt::format(" (Retry-After: {})", outcome.retry_after);
     }
+    if (is_redirect(outcome.http_status) && !outcome.location.empty()) {
+      record.error_message = fmt::format(
+          "HTTP {}: redirected to {}; llmpace does not follow redirects, use the final URL",
+          outcome.http_status, outcome.location);
+    }
     record.done = outcome.last_read;
   } else {
     recorder.finish(outcome.last_read);
+    if (record.status == RequestStatus::errored && recorder.events() == 0 &&
+        !outcome.content_type.empty() &&
+        outcome.content_type.find("event-stream") == std::string::npos) {
+      record.error_message = fmt::format(
+          "the server answered {} instead of a stream of server-sent events; does it honour "
+          "\"stream\": true?",
+          outcome.content_type);
+    }
   }
   if (record.prompt_tokens_source == TokenCountSource::none && prompt.expected_prompt_tokens > 0) {
     record.prompt_tokens = prompt.expected_prompt_tokens;

@@ -274,6 +274,8 @@ struct Connection::Impl {
       if (reader.header_done() && outcome.http_status == 0) {
         outcome.http_status = reader.status();
         outcome.retry_after = reader.header("Retry-After");
+        outcome.location = reader.header("Location");
+        outcome.content_type = reader.header("Content-Type");
       }
     }
     outcome.first_byte = reader.first_byte();

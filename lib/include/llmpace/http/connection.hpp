@@ -37,10 +37,13 @@ struct HttpRequest {
 struct ExchangeOutcome {
   ErrorKind error = ErrorKind::none;
   std::string error_message;
-  bool cancelled = false;   // ended by cancel(), not by a failure
-  int http_status = 0;      // of the final response; 0 when its head did not arrive
-  std::string retry_after;  // the final response's Retry-After header, when it had one
-  TimePoint sent;           // request handed to the socket (after connect and handshake)
+  bool cancelled = false;  // ended by cancel(), not by a failure
+  int http_status = 0;     // of the final response; 0 when its head did not arrive
+  // Headers of the final response that explain a failure, when it had them:
+  std::string retry_after;   // Retry-After (429, 503)
+  std::string location;      // Location (redirects, which llmpace does not follow)
+  std::string content_type;  // Content-Type (a stream is text/event-stream)
+  TimePoint sent;            // request handed to the socket (after connect and handshake)
   /// The read that brought the final response's first byte (interim 1xx responses skipped).
   TimePoint first_byte;
   TimePoint last_read;  // last read of the response (its end, when it completed)
