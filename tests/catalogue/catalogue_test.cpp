@@ -271,7 +271,8 @@ void check_report_matches_schema(const std::string& report_path) {
 }
 
 std::vector<std::string> benchmark_arguments(const std::string& url, const std::string& json,
-                                             const std::string& jsonl, int requests) {
+                                             const std::string& jsonl, int requests,
+                                             const std::string& connect_timeout_s = "2") {
   return {"benchmark",
           "--target",
           url,
@@ -288,7 +289,7 @@ std::vector<std::string> benchmark_arguments(const std::string& url, const std::
           "--idle-timeout",
           "0.5",
           "--connect-timeout",
-          "2",
+          connect_timeout_s,
           "--request-timeout",
           "10",
           "--output",
@@ -362,5 +363,86 @@ TEST_CASE("the misbehaving-server catalogue: every kind gives the right report")
       if (!expected.message.empty()) CHECK_THAT(first_error, Catch::Contains(expected.message));
       check_report_matches_schema(json);
     }
+  }
+}
+
+namespace {
+
+/// A self-signed certificate (key.pem, cert.pem in `scratch`) whose subjectAltName is `san`.
+void make_certificate(const llmpace::test::ScratchDir& scratch, const std::string& san) {
+  const auto result = llmpace::test::run_to_exit(
+      "/usr/bin/openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                           "/CN=llmpace-test", "-addext", "subjectAltName=" + san, "-keyout",
+                           scratch.file("key.pem"), "-out", scratch.file("cert.pem")});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+}
+
+/// Runs a benchmark of 2 requests that must all fail with `kind`, the first message containing
+/// `message`; the run measured nothing (exit code 1) and still wrote a valid report.
+void check_every_request_fails(const std::string& url, const std::vector<std::string>& extra,
+                               const std::string& kind, const std::string& message,
+                               const std::string& connect_timeout_s = "2") {
+  constexpr int kFailing = 2;
+  llmpace::test::ScratchDir scratch;
+  const std::string json = scratch.file("r.json");
+  auto arguments =
+      benchmark_arguments(url, json, scratch.file("r.jsonl"), kFailing, connect_timeout_s);
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
+  const auto run = llmpace::test::run_to_exit(llmpace::test::llmpace_binary(), arguments, 60s);
+  INFO(run.stderr_text);
+  CHECK(run.exit_code == 1);
+  const auto report = llmpace::test::read_json_file(json);
+  check_accounting(report, kFailing);
+  const auto& benchmark = report["benchmarks"][0];
+  CHECK(benchmark["errors_by_kind"].get<Kinds>() == Kinds{{kind, kFailing}});
+  REQUIRE(benchmark["first_error_by_kind"].contains(kind));
+  CHECK_THAT(benchmark["first_error_by_kind"][kind].get<std::string>(), Catch::Contains(message));
+  check_report_matches_schema(json);
+}
+
+}  // namespace
+
+TEST_CASE("the catalogue's connection failures: each told apart, with what to do about it") {
+  llmpace::test::ScratchDir certificates;
+  SECTION("connection refused") {
+    check_every_request_fails(
+        "http://127.0.0.1:" + std::to_string(llmpace::test::unused_loopback_port()), {}, "connect",
+        "cannot connect");
+  }
+  SECTION("TLS: certificate not trusted") {
+    make_certificate(certificates, "IP:127.0.0.1");
+    auto sim = llmpace::test::start_sim_process(
+        {"--tls-cert", certificates.file("cert.pem"), "--tls-key", certificates.file("key.pem")});
+    check_every_request_fails(sim.url, {}, "tls", "certificate not trusted");
+  }
+  SECTION("TLS: host name mismatch") {
+    make_certificate(certificates, "DNS:elsewhere.example");
+    auto sim = llmpace::test::start_sim_process(
+        {"--tls-cert", certificates.file("cert.pem"), "--tls-key", certificates.file("key.pem")});
+    check_every_request_fails(sim.url, {"--ca-cert", certificates.file("cert.pem")}, "tls",
+                              "host name mismatch");
+  }
+  SECTION("TLS: plain HTTP spoken to an https URL") {
+    auto sim = llmpace::test::start_sim_process({});
+    std::string url = sim.url;
+    url.replace(0, 4, "https");
+    check_every_request_fails(url, {}, "tls", "is the URL http://?");
+  }
+  SECTION("TLS: an https server behind an http URL") {
+    make_certificate(certificates, "IP:127.0.0.1");
+    auto sim = llmpace::test::start_sim_process(
+        {"--tls-cert", certificates.file("cert.pem"), "--tls-key", certificates.file("key.pem")});
+    std::string url = sim.url;
+    url.replace(0, 5, "http");
+    // It closes without a word: only a hint can be given.
+    check_every_request_fails(url, {}, "connection_closed", "if it speaks TLS here, use https://");
+  }
+  SECTION("TLS: a handshake that never ends") {
+    // A server that accepts and never answers the ClientHello.
+    MisbehavingServer silent(answer(""));
+    std::string url = silent.url();
+    url.replace(0, 4, "https");
+    check_every_request_fails(url, {}, "tls_timeout", "timed out after 0.3 s", "0.3");
   }
 }

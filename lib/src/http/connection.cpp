@@ -296,6 +296,10 @@ struct Connection::Impl {
       } else {
         outcome.error = ErrorKind::connection_closed;
         outcome.error_message = fmt::format("connection closed by the server {}", reader.error());
+        if (!tls && !received_any) {
+          // A TLS server closes on a plain request without a word; say what it may be.
+          outcome.error_message += "; if it speaks TLS here, use https://";
+        }
       }
       co_return outcome;
     }

@@ -61,7 +61,8 @@ std::string describe_tls_handshake_failure(const boost::system::error_code& erro
   if (error == boost::asio::error::eof || error == boost::asio::ssl::error::stream_truncated ||
       error == boost::asio::error::connection_reset) {
     return fmt::format(
-        "the server closed the connection during the handshake ({}); does it speak TLS here?",
+        "the server closed the connection during the handshake ({}); does it speak TLS on this "
+        "port, or is the URL http://?",
         openssl_reason);
   }
   return fmt::format("handshake failed (OpenSSL: {})", openssl_reason);
