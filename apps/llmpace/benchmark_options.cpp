@@ -50,7 +50,8 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
          "Deadline of name resolution and TCP connect, and of the TLS handshake, in seconds")
       ->group("Target");
   cli.add_option("--idle-timeout", f.idle_timeout,
-                 "Longest silence allowed while waiting for headers or between chunks, seconds")
+                 "Longest silence once the request is written (before and between bytes of the "
+                 "response, its head included), in seconds")
       ->group("Target");
 
   cli.add_option("--profile,--rate-type", f.profile,
