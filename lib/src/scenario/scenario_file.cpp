@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/core/utf8.hpp"
 #include "yaml_reader.hpp"
 
 namespace llmpace::scenario {
@@ -60,6 +61,14 @@ std::string ScenarioFile::origin(std::string_view key) const {
 
 ScenarioFile parse_scenario(std::string_view text, const std::string& path) {
   const YamlReader reader(path);
+  // Raw bytes are the one way to put text that is not UTF-8 into a setting (yaml-cpp checks
+  // escapes), and such a setting could not be written into a report's run.scenario (JSON).
+  for (std::size_t pos = 0, line = 1; pos < text.size();) {
+    const utf8::DecodedCodePoint decoded = utf8::decode_utf8(text, pos);
+    if (decoded.length == 0) reader.fail(static_cast<int>(line), "not valid UTF-8");
+    if (text[pos] == '\n') ++line;
+    pos += decoded.length;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
