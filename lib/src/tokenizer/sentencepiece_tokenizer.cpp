@@ -15,7 +15,14 @@ namespace llmpace::tokenizer::detail {
 SentencePieceTokenizer::SentencePieceTokenizer(std::string_view model, std::string file_name)
     : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()),
       file_name_(std::move(file_name)) {
-  const sentencepiece::util::Status status = processor_->LoadFromSerializedProto(model);
+  sentencepiece::util::Status status;
+  try {
+    status = processor_->LoadFromSerializedProto(model);
+  } catch (const std::exception& error) {
+    // libsentencepiece's bundled Darts trie throws on some models that parse, e.g. a piece that
+    // starts with a NUL byte ("failed to insert key: zero-length key"); found by fuzzing.
+    throw ConfigError(fmt::format("not a usable SentencePiece model ({})", error.what()));
+  }
   if (!status.ok()) {
     // "Internal: .../sentencepiece_processor.cc(232) [model_proto->ParseFromArray(...)]" says
     // only that the bytes are no model; other statuses say what is wrong with one.

@@ -3,6 +3,7 @@ set(TEST_SOURCES
   bpe_tokenizer_test.cpp
   byte_level_test.cpp
   concurrency_test.cpp
+  fuzz_regression_test.cpp
   load_errors_test.cpp
   pre_tokenizer_test.cpp
   round_trip_test.cpp
