@@ -33,18 +33,22 @@ std::string read_file(const std::filesystem::path& path, const std::string& show
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw fail(errno);
   std::string data;
+  std::size_t min_free = 65536;  // pipes: read in large pieces
   struct stat info {};
   if (::fstat(fd, &info) == 0) {
     if (S_ISDIR(info.st_mode)) {
       ::close(fd);
       throw fail(EISDIR);
     }
-    if (S_ISREG(info.st_mode)) data.reserve(static_cast<std::size_t>(info.st_size) + 1);
+    if (S_ISREG(info.st_mode)) {
+      data.reserve(static_cast<std::size_t>(info.st_size) + 1);
+      min_free = 1;  // the file, then a read that returns 0: no 1 MiB buffer for a small file
+    }
   }
   std::size_t size = 0;
   for (;;) {
     // Regular files fill the reserved space in one read; pipes grow the buffer.
-    if (data.capacity() - size < 65536)
+    if (data.capacity() - size < min_free)
       data.reserve(std::max<std::size_t>(2 * data.capacity(), 1 << 20));
     data.resize(data.capacity());
     const ssize_t got = ::read(fd, data.data() + size, data.size() - size);
