@@ -137,15 +137,15 @@ std::vector<Case> catalogue() {
       {closed, "connection closed"});
   add("close mid-stream", answer(three_tokens_and_no_end(), Then::close),
       {closed, "before the response body ended"});
-  // Stalls (--idle-timeout 0.5) before the head, after it and mid-stream.
-  add("stall before the head", stall("", 1500ms, good),
-      {{{"header_timeout", kMisbehaving}}, "no byte for 0.5 s"});
-  add("stall after the head", stall(head, 1500ms, good.substr(head.size())),
-      {{{"idle_timeout", kMisbehaving}}, "no byte for 0.5 s while reading the response body"});
-  add("stall mid-stream", stall(three_tokens_and_no_end(), 1500ms, "0\r\n\r\n"),
-      {{{"idle_timeout", kMisbehaving}}, "no byte for 0.5 s"});
-  // Slow but steady: a head one byte every 20 ms (longer in all than the idle deadline).
-  add("slow head", trickle(good, head.size(), 20ms), {});
+  // Stalls (--idle-timeout 1) before the head, after it and mid-stream.
+  add("stall before the head", stall("", 3s, good),
+      {{{"header_timeout", kMisbehaving}}, "no byte for 1 s"});
+  add("stall after the head", stall(head, 3s, good.substr(head.size())),
+      {{{"idle_timeout", kMisbehaving}}, "no byte for 1 s while reading the response body"});
+  add("stall mid-stream", stall(three_tokens_and_no_end(), 3s, "0\r\n\r\n"),
+      {{{"idle_timeout", kMisbehaving}}, "no byte for 1 s"});
+  // Slow but steady: a head one byte every 25 ms (longer in all than the idle deadline).
+  add("slow head", trickle(good, head.size(), 25ms), {});
   // Interim responses before the answer.
   add("100 Continue first", answer("HTTP/1.1 100 Continue\r\n\r\n" + good), {});
   add("103 Early Hints first",
@@ -287,7 +287,7 @@ std::vector<std::string> benchmark_arguments(const std::string& url, const std::
           "--tokenizer",
           "approx",
           "--idle-timeout",
-          "0.5",
+          "1",
           "--connect-timeout",
           connect_timeout_s,
           "--request-timeout",
