@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include "harness.hpp"
+#include "support/timing.hpp"
 
 using namespace llmpace::test;
 using Catch::Matchers::Contains;
@@ -26,8 +27,11 @@ void check_acceptance_report(const nlohmann::json& report, int requests, int out
   CHECK(metrics["output_tokens"]["count"] == requests);
   CHECK(metrics["output_tokens"]["min"] == output_tokens);
   CHECK(metrics["output_tokens"]["max"] == output_tokens);
-  CHECK(metrics["ttft_ms"]["p50"].get<double>() == Approx(ttft_ms).epsilon(0.10));
-  CHECK(metrics["itl_ms"]["p50"].get<double>() == Approx(itl_ms).epsilon(0.10));
+  // Within 10% (late by a sanitizer's slack at most: the client cannot see a token early).
+  CHECK(metrics["ttft_ms"]["p50"].get<double>() >= 0.9 * ttft_ms);
+  CHECK(metrics["ttft_ms"]["p50"].get<double>() <= ttft_ms + relaxed_ms(0.1 * ttft_ms));
+  CHECK(metrics["itl_ms"]["p50"].get<double>() >= 0.9 * itl_ms);
+  CHECK(metrics["itl_ms"]["p50"].get<double>() <= itl_ms + relaxed_ms(0.1 * itl_ms));
   CHECK(metrics["itl_ms"]["count"] == requests * (output_tokens - 1));
   CHECK(benchmark["throughput"]["requests_per_s"].get<double>() > 0);
 }

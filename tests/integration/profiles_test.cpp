@@ -5,6 +5,7 @@
 #include <csignal>
 
 #include "harness.hpp"
+#include "support/timing.hpp"
 
 using namespace llmpace::test;
 using Catch::Matchers::Contains;
@@ -40,7 +41,7 @@ TEST_CASE("constant at 200 req/s: p99 send lag under 5 ms") {
       run_benchmark(scratch, {"--profile", "constant", "--rate", "200", "--max-seconds", "3"});
   const auto& benchmark = report["benchmarks"][0];
   CHECK(benchmark["metrics"]["send_lag_ms"]["count"].get<int>() >= 550);
-  CHECK(benchmark["metrics"]["send_lag_ms"]["p99"].get<double>() < 5.0);
+  CHECK(benchmark["metrics"]["send_lag_ms"]["p99"].get<double>() < relaxed_ms(5.0));
   CHECK(benchmark["throughput"]["requests_per_s"].get<double>() == Approx(200).epsilon(0.1));
 }
 

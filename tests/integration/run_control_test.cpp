@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "harness.hpp"
+#include "support/timing.hpp"
 
 using namespace llmpace::test;
 using Catch::Matchers::Contains;
@@ -51,7 +52,9 @@ TEST_CASE("the time limit ends the benchmark and counts cancelled requests as in
   // Each request takes ~0.41 s, so 3 streams finish 3 rounds in 1.5 s and are cut mid-fourth.
   CHECK(benchmark["requests"]["successful"].get<int>() >= 6);
   CHECK(benchmark["requests"]["incomplete"] == 3);
-  CHECK(benchmark["duration_s"].get<double>() == Approx(1.5).epsilon(0.05));
+  // It ends at the time limit (the timer cannot fire early), give or take the timer's lateness.
+  CHECK(benchmark["duration_s"].get<double>() >= 1.5);
+  CHECK(benchmark["duration_s"].get<double>() <= 1.5 + relaxed_ms(75.0) / 1000);
 }
 
 TEST_CASE("a failing server: errors counted per kind, the run goes on") {

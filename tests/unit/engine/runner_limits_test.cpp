@@ -12,6 +12,7 @@ using llmpace::metrics::RequestStatus;
 using llmpace::metrics::StopReason;
 using llmpace::profile::ProfileSpec;
 using llmpace::test::fast_sim_options;
+using llmpace::test::relaxed;
 using llmpace::test::run_benchmark;
 using llmpace::test::start_sim;
 using llmpace::test::target_for;
@@ -36,14 +37,16 @@ std::unique_ptr<llmpace::sim::SimServer> start_failing_sim() {
 
 }  // namespace
 
-TEST_CASE("max_duration ends a benchmark and cancels the requests in flight") {
+TEST_CASE("max_duration ends a benchmark and cancels the requests in flight", "[timing]") {
   const auto sim = start_slow_sim();
   ProfileSpec spec;
   spec.kind = ProfileKind::concurrent;
   spec.streams = 3;
   spec.max_duration = 300ms;
-  const auto result = run_benchmark(target_for(sim->base_url()), spec, test_runner_options(2),
-                                    /*output_tokens=*/100);
+  // 2 s per request (more in a sanitized build, so that the bound below stays under it).
+  const auto output_tokens = static_cast<std::int64_t>(100 * llmpace::test::kTimingSlack);
+  const auto result =
+      run_benchmark(target_for(sim->base_url()), spec, test_runner_options(2), output_tokens);
 
   CHECK(result.stop_reason == StopReason::max_seconds);
   CHECK_FALSE(result.interrupted);
@@ -56,28 +59,32 @@ TEST_CASE("max_duration ends a benchmark and cancels the requests in flight") {
   }
   // A cancelled benchmark ends at its stop, not when its last request would have.
   CHECK(result.end - result.start >= 300ms);
-  CHECK(result.end - result.start < 1500ms);
+  CHECK(result.end - result.start < relaxed(1500ms));
   CHECK(compute_metrics(result).requests.incomplete == 3);
 }
 
-TEST_CASE("max_duration with drain lets the requests in flight finish and starts no more") {
+TEST_CASE("max_duration with drain lets the requests in flight finish and starts no more",
+          "[timing]") {
   const auto sim = start_slow_sim();
   ProfileSpec spec;
   spec.kind = ProfileKind::concurrent;
   spec.streams = 3;
-  spec.max_duration = 100ms;
+  // Long enough for every stream to have sent its first request on a busy machine.
+  const auto limit = relaxed(300ms);
+  spec.max_duration = limit;
   spec.drain = true;
-  // 20 tokens: 400 ms each, so each stream is in its first request at the time limit.
-  const auto result = run_benchmark(target_for(sim->base_url()), spec, test_runner_options(2),
-                                    /*output_tokens=*/20);
+  // 40 tokens: 800 ms each, so each stream is in its first request at the time limit.
+  const auto output_tokens = static_cast<std::int64_t>(40 * llmpace::test::kTimingSlack);
+  const auto result =
+      run_benchmark(target_for(sim->base_url()), spec, test_runner_options(2), output_tokens);
 
   CHECK(result.stop_reason == StopReason::max_seconds);
   REQUIRE(result.records.size() == 3);
   for (const RequestRecord& record : result.records) {
     CHECK(record.status == RequestStatus::successful);
-    CHECK(record.output_tokens == 20);
-    CHECK(record.dispatched - result.start < 100ms);
-    CHECK(record.done - result.start > 100ms);
+    CHECK(record.output_tokens == output_tokens);
+    CHECK(record.dispatched - result.start < limit);
+    CHECK(record.done - result.start > limit);
   }
   CHECK(result.end >= result.records.back().done);  // a drained benchmark ends with its last
 }

@@ -10,3 +10,4 @@ set(TEST_SOURCES
   sim_settings_test.cpp
   sim_timing_tls_test.cpp
   sim_tokenizer_test.cpp)
+set(HAS_TIMING_TESTS TRUE)  # [timing] tests run alone (tests/CMakeLists.txt)
