@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "llmpace/http/url.hpp"
+#include "unit/http/exchange_runner.hpp"
 #include "unit/http/scripted_server.hpp"
 
 namespace asio = boost::asio;
@@ -21,7 +22,9 @@ using llmpace::TimePoint;
 using llmpace::http::Connection;
 using llmpace::http::ExchangeOutcome;
 using llmpace::test::answer_once;
+using llmpace::test::options_for;
 using llmpace::test::read_request_head;
+using llmpace::test::run_exchanges;
 using llmpace::test::ScriptedServer;
 using llmpace::test::Then;
 using llmpace::test::write;
@@ -31,47 +34,6 @@ namespace {
 
 const std::string kHeadersAndOneChunk =
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndata: a\r\n";
-
-struct Exchange {
-  ExchangeOutcome outcome;
-  std::string body;
-  int calls = 0;
-};
-
-llmpace::http::ClientOptions options_for(std::uint16_t port) {
-  llmpace::http::ClientOptions options;
-  options.base_url = llmpace::http::parse_url("http://127.0.0.1:" + std::to_string(port));
-  options.timeouts.connect = 2s;
-  options.timeouts.idle = 2s;
-  return options;
-}
-
-/// Runs `exchanges` GET requests in sequence on one connection and the io_context until done.
-std::vector<Exchange> run_exchanges(asio::io_context& io, Connection& connection, int exchanges,
-                                    std::chrono::nanoseconds total = 5s) {
-  std::vector<Exchange> results(static_cast<std::size_t>(exchanges));
-  bool finished = false;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        const llmpace::http::HttpRequest request{.method = "GET", .target = "/x", .body = {}};
-        for (auto& result : results) {
-          const Connection::BodyHandler on_body = [&result](int, std::string_view bytes,
-                                                            TimePoint) {
-            result.body.append(bytes);
-            ++result.calls;
-          };
-          const TimePoint deadline = SteadyClock::now() + total;
-          result.outcome = co_await connection.async_exchange(request, on_body, deadline);
-        }
-        finished = true;
-        io.stop();  // scripted servers may still hang on to sockets
-      },
-      asio::detached);
-  io.run_for(30s);
-  REQUIRE(finished);
-  return results;
-}
 
 const std::string kChunkedOk =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"

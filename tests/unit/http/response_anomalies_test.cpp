@@ -10,6 +10,7 @@
 
 #include "llmpace/http/connection.hpp"
 #include "llmpace/http/url.hpp"
+#include "unit/http/exchange_runner.hpp"
 #include "unit/http/scripted_server.hpp"
 
 namespace asio = boost::asio;
@@ -20,48 +21,15 @@ using llmpace::TimePoint;
 using llmpace::http::Connection;
 using llmpace::http::ExchangeOutcome;
 using llmpace::test::answer_once;
+using llmpace::test::options_for;
 using llmpace::test::read_request_head;
+using llmpace::test::run_exchanges;
 using llmpace::test::ScriptedServer;
 using llmpace::test::Then;
 using llmpace::test::write;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Exchange {
-  ExchangeOutcome outcome;
-  std::string body;
-};
-
-llmpace::http::ClientOptions options_for(std::uint16_t port, std::chrono::nanoseconds idle = 2s) {
-  llmpace::http::ClientOptions options;
-  options.base_url = llmpace::http::parse_url("http://127.0.0.1:" + std::to_string(port));
-  options.timeouts.connect = 2s;
-  options.timeouts.idle = idle;
-  return options;
-}
-
-std::vector<Exchange> run_exchanges(asio::io_context& io, Connection& connection, int exchanges) {
-  std::vector<Exchange> results(static_cast<std::size_t>(exchanges));
-  bool finished = false;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        const llmpace::http::HttpRequest request{.method = "GET", .target = "/x", .body = {}};
-        for (auto& result : results) {
-          const Connection::BodyHandler on_body =
-              [&result](int, std::string_view bytes, TimePoint) { result.body.append(bytes); };
-          const TimePoint deadline = SteadyClock::now() + 10s;
-          result.outcome = co_await connection.async_exchange(request, on_body, deadline);
-        }
-        finished = true;
-        io.stop();
-      },
-      asio::detached);
-  io.run_for(30s);
-  REQUIRE(finished);
-  return results;
-}
 
 asio::awaitable<void> pause(tcp::socket& socket, std::chrono::milliseconds duration) {
   asio::steady_timer timer(socket.get_executor(), duration);
