@@ -48,7 +48,7 @@ struct RequestRecord {
   TimePoint scheduled;    // when the profile intended the request to start
   TimePoint dispatched;   // when the client began the request (after any wait for a slot)
   TimePoint sent;         // when the request bytes were handed to the socket (after connect)
-  TimePoint first_byte;   // first read of response bytes (headers included)
+  TimePoint first_byte;   // read of the final response's first byte (interim 1xx skipped)
   TimePoint first_token;  // first chunk carrying content or reasoning text
   TimePoint done;         // end of stream, error or cancellation
   /// Read time of every chunk that carried content or reasoning text, in order.
