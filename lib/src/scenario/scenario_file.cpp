@@ -7,6 +7,7 @@
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/core/utf8.hpp"
+#include "llmpace/scenario/scenario_writer.hpp"
 #include "yaml_reader.hpp"
 
 namespace llmpace::scenario {
@@ -22,6 +23,30 @@ std::vector<std::string_view> our_keys() {
   std::vector<std::string_view> keys;
   for (const SettingField& field : kRunSettingFields) keys.push_back(field.key);
   return keys;
+}
+
+bool valid_utf8(std::string_view text) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t length = utf8::decode_utf8(text, pos).length;
+    if (length == 0) return false;
+    pos += length;
+  }
+  return true;
+}
+
+bool all_utf8(const nlohmann::json& value) {
+  if (value.is_string()) return valid_utf8(value.get_ref<const std::string&>());
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      if (!valid_utf8(key) || !all_utf8(item)) return false;
+    }
+  }
+  if (value.is_array()) {
+    for (const auto& item : value) {
+      if (!all_utf8(item)) return false;
+    }
+  }
+  return true;
 }
 
 bool looks_like_guidellm(const YAML::Node& root) {
@@ -61,14 +86,6 @@ std::string ScenarioFile::origin(std::string_view key) const {
 
 ScenarioFile parse_scenario(std::string_view text, const std::string& path) {
   const YamlReader reader(path);
-  // Raw bytes are the one way to put text that is not UTF-8 into a setting (yaml-cpp checks
-  // escapes), and such a setting could not be written into a report's run.scenario (JSON).
-  for (std::size_t pos = 0, line = 1; pos < text.size();) {
-    const utf8::DecodedCodePoint decoded = utf8::decode_utf8(text, pos);
-    if (decoded.length == 0) reader.fail(static_cast<int>(line), "not valid UTF-8");
-    if (text[pos] == '\n') ++line;
-    pos += decoded.length;
-  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -85,6 +102,14 @@ ScenarioFile parse_scenario(std::string_view text, const std::string& path) {
     read_guidellm_scenario(reader, root, file);
   } else {
     read_llmpace_scenario(reader, root, file);
+  }
+  // A setting must be UTF-8 to go into a report's run.scenario (JSON). Raw bytes are not the only
+  // way to break that: yaml-cpp writes its \_ and \N escapes as the single bytes 0xA0 and 0x85.
+  const nlohmann::json settings = settings_to_json(file.settings);
+  for (const auto& [key, value] : settings.items()) {
+    if (!all_utf8(value)) {
+      throw ConfigError(fmt::format("{}: {}: not valid UTF-8", file.origin(key), key));
+    }
   }
   return file;
 }

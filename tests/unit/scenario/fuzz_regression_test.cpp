@@ -25,11 +25,17 @@ std::string error_of(std::string_view text) {
 
 }  // namespace
 
-TEST_CASE("a scenario whose text is not UTF-8 is a FILE:LINE error") {
+TEST_CASE("a scenario setting that is not UTF-8 is a FILE:LINE error") {
   // Read as the SLO "\xff", which the report's run.scenario could not hold: dump() threw
   // nlohmann::json::type_error when the run wrote its report.
-  CHECK(error_of("slo: \xff") == "s.yaml:1: not valid UTF-8");
-  CHECK(error_of("target: http://127.0.0.1:8000\nmodel: caf\xe9\n") == "s.yaml:2: not valid UTF-8");
-  CHECK(error_of("model: \"\xed\xa0\x80\"\n") == "s.yaml:1: not valid UTF-8");  // a surrogate
+  CHECK(error_of("slo: \xff") == "s.yaml:1: slo: not valid UTF-8");
+  // yaml-cpp reads a NUL and '_' as the escape \_ (U+00A0), which it writes as the one byte 0xA0.
+  CHECK(error_of(std::string_view("slo: \0_", 7)) == "s.yaml:1: slo: not valid UTF-8");
+  CHECK(error_of("target: http://127.0.0.1:8000\nmodel: \"\\N\"\n") ==
+        "s.yaml:2: model: not valid UTF-8");
+  CHECK(error_of("target: http://127.0.0.1:8000\nmodel: caf\xe9\n") ==
+        "s.yaml:2: model: not valid UTF-8");
+  CHECK(error_of("header:\n  X-Name: \"\xed\xa0\x80\"\n") ==  // a surrogate
+        "s.yaml:1: header: not valid UTF-8");
   CHECK(error_of("model: caf\xc3\xa9\n") == "no error: {\"model\":\"caf\xc3\xa9\"}");
 }
