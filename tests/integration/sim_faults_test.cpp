@@ -35,10 +35,15 @@ struct FaultRun {
   std::vector<json> requests;  // the request log, in file order
 };
 
+/// The documented exit codes (README): 0 when a request succeeded, 1 when none did (nothing could
+/// be measured; the report is still written).
+constexpr int kExitSomeSucceeded = 0;
+constexpr int kExitNoneSucceeded = 1;
+
 /// Runs `llmpace benchmark` one request at a time against `sim`, writing the JSON report and the
-/// request log. The exit code may be 1: a run where nothing succeeded measured nothing.
+/// request log, and requires `expected_exit`.
 FaultRun run_benchmark(const SimProcess& sim, const ScratchDir& scratch, int requests,
-                       std::vector<std::string> flags = {}) {
+                       int expected_exit, std::vector<std::string> flags = {}) {
   std::vector<std::string> arguments{
       "benchmark",
       "--target",
@@ -57,7 +62,10 @@ FaultRun run_benchmark(const SimProcess& sim, const ScratchDir& scratch, int req
   arguments.insert(arguments.end(), flags.begin(), flags.end());
   const RunResult result = run_to_exit(llmpace_binary(), arguments);
   INFO(result.stderr_text);
-  REQUIRE((result.exit_code == 0 || result.exit_code == 1));
+  REQUIRE(result.exit_code == expected_exit);
+  if (expected_exit == kExitNoneSucceeded) {
+    CHECK_THAT(result.stderr_text, Contains("no request succeeded"));
+  }
   FaultRun run;
   run.benchmark = read_json_file(scratch.file("r.json"))["benchmarks"][0];
   std::ifstream log(scratch.file("r.jsonl"));
@@ -124,7 +132,7 @@ std::string raw_post_response_head(const std::string& url, const std::string& pa
 TEST_CASE("fault http_500 fails every request with HTTP status 500", "[faults]") {
   const SimProcess sim = start_faulty_sim({"http_500:1"});
   ScratchDir scratch;
-  const FaultRun run = run_benchmark(sim, scratch, 3);
+  const FaultRun run = run_benchmark(sim, scratch, 3, kExitNoneSucceeded);
   require_all_errored(run, "http_status");
   for (const json& request : run.requests) {
     CHECK(request["http_status"] == 500);
@@ -136,7 +144,7 @@ TEST_CASE("fault http_500 fails every request with HTTP status 500", "[faults]")
 TEST_CASE("fault http_429 fails every request with HTTP status 429 and Retry-After 1", "[faults]") {
   const SimProcess sim = start_faulty_sim({"http_429:1"});
   ScratchDir scratch;
-  const FaultRun run = run_benchmark(sim, scratch, 3);
+  const FaultRun run = run_benchmark(sim, scratch, 3, kExitNoneSucceeded);
   require_all_errored(run, "http_status");
   for (const json& request : run.requests) {
     CHECK(request["http_status"] == 429);
@@ -155,7 +163,7 @@ TEST_CASE("fault http_429 fails every request with HTTP status 429 and Retry-Aft
 TEST_CASE("fault reset_mid_stream closes every stream after exactly three tokens", "[faults]") {
   const SimProcess sim = start_faulty_sim({"reset_mid_stream:1"});
   ScratchDir scratch;
-  const FaultRun run = run_benchmark(sim, scratch, 3);
+  const FaultRun run = run_benchmark(sim, scratch, 3, kExitNoneSucceeded);
   require_all_errored(run, "connection_closed");
   for (const json& request : run.requests) {
     INFO(request.dump());
@@ -170,7 +178,8 @@ TEST_CASE("fault stall ends every stream by the idle timeout after exactly three
           "[faults]") {
   const SimProcess sim = start_faulty_sim({"stall:1"});
   ScratchDir scratch;
-  const FaultRun run = run_benchmark(sim, scratch, 2, {"--idle-timeout", "0.5"});
+  const FaultRun run =
+      run_benchmark(sim, scratch, 2, kExitNoneSucceeded, {"--idle-timeout", "0.5"});
   require_all_errored(run, "idle_timeout");
   for (const json& request : run.requests) {
     INFO(request.dump());
@@ -188,7 +197,7 @@ TEST_CASE("fault malformed_chunk is a protocol error and the stream goes on to t
           "[faults]") {
   const SimProcess sim = start_faulty_sim({"malformed_chunk:1"});
   ScratchDir scratch;
-  const FaultRun run = run_benchmark(sim, scratch, 3);
+  const FaultRun run = run_benchmark(sim, scratch, 3, kExitNoneSucceeded);
   require_all_errored(run, "protocol");
   for (const json& request : run.requests) {
     INFO(request.dump());
@@ -205,7 +214,8 @@ TEST_CASE("fault malformed_chunk is a protocol error and the stream goes on to t
 TEST_CASE("fault slow_headers is a header timeout below five seconds of patience", "[faults]") {
   const SimProcess sim = start_faulty_sim({"slow_headers:1"});
   ScratchDir scratch;
-  const FaultRun run = run_benchmark(sim, scratch, 2, {"--idle-timeout", "0.5"});
+  const FaultRun run =
+      run_benchmark(sim, scratch, 2, kExitNoneSucceeded, {"--idle-timeout", "0.5"});
   require_all_errored(run, "header_timeout");
   for (const json& request : run.requests) {
     INFO(request.dump());
@@ -219,7 +229,7 @@ TEST_CASE("fault slow_headers is a header timeout below five seconds of patience
 TEST_CASE("fault slow_headers with enough patience succeeds five seconds late", "[faults]") {
   const SimProcess sim = start_faulty_sim({"slow_headers:1"});
   ScratchDir scratch;
-  const FaultRun run = run_benchmark(sim, scratch, 1, {"--idle-timeout", "10"});
+  const FaultRun run = run_benchmark(sim, scratch, 1, kExitSomeSucceeded, {"--idle-timeout", "10"});
   CHECK(run.benchmark["requests"]["successful"] == 1);
   const json& request = run.requests.front();
   INFO(request.dump());
@@ -234,7 +244,7 @@ TEST_CASE("a seeded mix of http_500 faults repeats per request and the run goes 
     // A fresh simulator each time: the fault draw follows its own request numbering.
     const SimProcess sim = start_faulty_sim({"http_500:0.3"}, "42");
     ScratchDir scratch;
-    return run_benchmark(sim, scratch, kRequests, {"--seed", "42"});
+    return run_benchmark(sim, scratch, kRequests, kExitSomeSucceeded, {"--seed", "42"});
   };
   const FaultRun first = run_once();
   const FaultRun second = run_once();
