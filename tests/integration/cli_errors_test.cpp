@@ -2,6 +2,7 @@
 // any load is sent, and never a stack trace.
 #include <catch2/catch.hpp>
 
+#include "capture_server.hpp"
 #include "harness.hpp"
 
 using namespace llmpace::test;
@@ -78,6 +79,34 @@ TEST_CASE("other bad flags are configuration errors") {
   check_one_line_error(
       run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--header", "no colon here"})), 2,
       "--header");
+}
+
+TEST_CASE("a configuration error sends nothing: the server sees no connection at all") {
+  CaptureServer server;
+  const std::string datasets = std::string(LLMPACE_TEST_DATA_DIR) + "/datasets/";
+  ScratchDir scratch;
+  const std::vector<std::string> run = {"benchmark", "--target", server.url(), "--max-requests",
+                                        "1"};
+  // Errors of every stage before the load: flags, the plan, workload files, outputs.
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--bogus-flag"}, "bogus-flag"},
+      {{"--profile", "wobbly"}, "unknown profile"},
+      {{"--header", "no colon here"}, "--header"},
+      {{"--data", "prompt_tokens=-3"}, "prompt_tokens"},
+      {{"--data", datasets + "empty.jsonl"}, "empty dataset"},
+      {{"--slo", "ttft=3"}, "--slo"},
+      {{"--output", scratch.file("r.txt")}, "unsupported format"},
+      {{"--output", "/nonexistent/dir/r.json"}, "cannot write"},
+  };
+  for (const auto& [flags, words] : cases) {
+    const auto result = run_to_exit(llmpace_binary(), with(run, flags));
+    INFO(flags.front() << ": " << result.stderr_text);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.stderr_text, Contains(words));
+  }
+  server.stop();
+  CHECK(server.connections() == 0);
+  CHECK(server.requests().empty());
 }
 
 TEST_CASE("an unreachable target measures nothing: exit 1") {
