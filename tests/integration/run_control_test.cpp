@@ -1,11 +1,13 @@
 // Run control and robustness: Ctrl-C still writes the report, a failing server's errors are
 // counted per kind while the run goes on, --max-seconds cancels in-flight requests, and secrets
-// stay out of reports, output and the process listing.
+// reach the server on every request yet stay out of reports, output and the process listing.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
 #include <iterator>
 
+#include "capture_server.hpp"
 #include "harness.hpp"
 #include "support/timing.hpp"
 
@@ -98,15 +100,70 @@ TEST_CASE("secrets never reach the report, the output or the process listing") {
   CHECK(benchmark.stderr_text().find(secret) == std::string::npos);
 }
 
-TEST_CASE("OPENAI_API_KEY is used when --api-key is not given and is not reported") {
+TEST_CASE("the API key and every --header reach the server on every request") {
+  CaptureServer server;
   ScratchDir scratch;
-  const auto result =
-      run_to_exit(llmpace_binary(),
-                  {"benchmark", "--target", "sim", "--max-requests", "2", "--data",
-                   "prompt_tokens=16,output_tokens=2", "--output", scratch.file("r.json")},
-                  std::chrono::seconds(60), {"OPENAI_API_KEY=env-secret-1234"});
+  const auto result = run_to_exit(
+      llmpace_binary(),
+      {"benchmark", "--target", server.url(), "--api-key", "sk-very-secret-4242", "--header",
+       "X-Tenant-Token: hdr-secret-7777", "--header", "X-Second:  two words ", "--max-requests",
+       "3", "--data", "prompt_tokens=16,output_tokens=2", "--tokenizer", "approx", "--quiet",
+       "--output", scratch.file("r.json")});
+  INFO(result.stderr_text);
   REQUIRE(result.exit_code == 0);
+  server.stop();
+  const auto requests = server.requests();
+  // Model discovery, then the three generation requests.
+  REQUIRE(requests.size() == 4);
+  CHECK(requests[0].target == "/v1/models");
+  for (const CapturedRequest& request : requests) {
+    INFO(request.method << " " << request.target);
+    CHECK(request.header("Authorization") == "Bearer sk-very-secret-4242");
+    CHECK(request.header("X-Tenant-Token") == "hdr-secret-7777");
+    CHECK(request.header("X-Second") == "two words");
+  }
+  CHECK(std::count_if(requests.begin(), requests.end(), [](const CapturedRequest& request) {
+          return request.method == "POST" && request.target == "/v1/chat/completions";
+        }) == 3);
+  CHECK(read_json_file(scratch.file("r.json"))["benchmarks"][0]["requests"]["successful"] == 3);
+}
+
+TEST_CASE("OPENAI_API_KEY is sent when --api-key is not given and is not reported") {
+  CaptureServer server;
+  ScratchDir scratch;
+  const auto result = run_to_exit(llmpace_binary(),
+                                  {"benchmark", "--target", server.url(), "--max-requests", "2",
+                                   "--data", "prompt_tokens=16,output_tokens=2", "--tokenizer",
+                                   "approx", "--output", scratch.file("r.json")},
+                                  std::chrono::seconds(60), {"OPENAI_API_KEY=env-secret-1234"});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  server.stop();
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);  // discovery and two requests
+  for (const CapturedRequest& request : requests) {
+    INFO(request.method << " " << request.target);
+    CHECK(request.header("Authorization") == "Bearer env-secret-1234");
+  }
   const auto report = read_json_file(scratch.file("r.json"));
   CHECK(report["run"]["api_key_set"] == true);
   CHECK(report.dump().find("env-secret-1234") == std::string::npos);
+  CHECK(result.stdout_text.find("env-secret-1234") == std::string::npos);
+  CHECK(result.stderr_text.find("env-secret-1234") == std::string::npos);
+}
+
+TEST_CASE("without a key no Authorization header is sent") {
+  CaptureServer server;
+  ScratchDir scratch;
+  const auto result =
+      run_to_exit(llmpace_binary(),
+                  {"benchmark", "--target", server.url(), "--max-requests", "1", "--data",
+                   "prompt_tokens=16,output_tokens=2", "--tokenizer", "approx", "--quiet"},
+                  std::chrono::seconds(60), {"OPENAI_API_KEY="});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  server.stop();
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 2);
+  for (const CapturedRequest& request : requests) CHECK_FALSE(request.header("Authorization"));
 }
