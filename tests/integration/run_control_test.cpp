@@ -1,11 +1,13 @@
-// Run control and robustness: Ctrl-C still writes the report, a failing server's errors are
-// counted per kind while the run goes on, --max-seconds cancels in-flight requests, and secrets
-// reach the server on every request yet stay out of reports, output and the process listing.
+// Run control and robustness: Ctrl-C cancels the requests in flight and still writes the report, a
+// failing server's errors are counted per kind while the run goes on, --max-seconds cancels
+// in-flight requests, and secrets reach the server on every request yet stay out of reports, output
+// and the process listing.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "capture_server.hpp"
 #include "harness.hpp"
@@ -21,15 +23,31 @@ std::string read_text(const std::string& path) {
   return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
+/// Polls the simulator's /metrics until it runs exactly `count` requests; false after 30 s.
+bool wait_for_running_requests(const SimProcess& sim, double count) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto running =
+        prometheus_value(http_get(sim.url, "/metrics"), "vllm:num_requests_running");
+    if (running && *running == count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // between polls, not a wait
+  }
+  return false;
+}
+
 }  // namespace
 
-TEST_CASE("SIGINT stops the run and the report is still written, marked interrupted") {
+TEST_CASE(
+    "SIGINT cancels the requests in flight and the report is still written, marked "
+    "interrupted") {
+  auto sim = start_sim_process({"--ttft-ms", "1", "--itl-ms", "5", "--jitter", "0"});
   ScratchDir scratch;
-  ChildProcess benchmark(llmpace_binary(),
-                         {"benchmark", "--target", "sim", "--profile", "concurrent", "--rate", "4",
-                          "--max-seconds", "120", "--data", "prompt_tokens=16,output_tokens=1000",
-                          "--sim-itl-ms", "5", "--output", scratch.file("r.json")});
-  REQUIRE(benchmark.wait_for_stderr_line("benchmark of", std::chrono::seconds(30)));
+  ChildProcess benchmark(
+      llmpace_binary(),
+      {"benchmark", "--target", sim.url, "--profile", "concurrent", "--rate", "4", "--max-seconds",
+       "120", "--data", "prompt_tokens=16,output_tokens=1000", "--output", scratch.file("r.json")});
+  // The signal comes once the server runs all four streams' first requests (5 s each).
+  REQUIRE(wait_for_running_requests(sim, 4));
   benchmark.send_signal(SIGINT);
   const auto exit_code = benchmark.wait_for_exit(std::chrono::seconds(30));
   INFO(benchmark.stderr_text());
@@ -38,11 +56,13 @@ TEST_CASE("SIGINT stops the run and the report is still written, marked interrup
   CHECK(report["interrupted"] == true);
   const auto& stage = report["benchmarks"][0];
   CHECK(stage["interrupted"] == true);
-  // Each request needs 5 s; whatever was in flight at the signal was cancelled, which makes it
-  // incomplete, never an error.
+  CHECK(stage["stop_reason"] == "signal");
+  // The four requests in flight were cancelled, which makes them incomplete, never errors.
   CHECK(stage["requests"]["successful"] == 0);
   CHECK(stage["requests"]["errored"] == 0);
-  CHECK(stage["requests"]["incomplete"].get<int>() <= 4);
+  CHECK(stage["requests"]["incomplete"] == 4);
+  // And the server saw them go: nothing is left running there.
+  CHECK(wait_for_running_requests(sim, 0));
 }
 
 TEST_CASE("the time limit ends the benchmark and counts cancelled requests as incomplete") {
