@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -79,7 +80,11 @@ nlohmann::json run_benchmark_report(const ScratchDir& scratch, std::vector<std::
   return read_json_file(scratch.file("r.json"));
 }
 
-std::string http_get(const std::string& base_url, const std::string& path) {
+namespace {
+
+/// One plain blocking HTTP/1.0 exchange with `base_url`: sends `request`, returns the body of a
+/// 200 answer, throws std::runtime_error otherwise.
+std::string http_exchange(const std::string& base_url, const std::string& request) {
   const auto colon = base_url.rfind(':');
   const auto port = static_cast<std::uint16_t>(std::stoi(base_url.substr(colon + 1)));
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -91,7 +96,6 @@ std::string http_get(const std::string& base_url, const std::string& path) {
     ::close(fd);
     throw std::runtime_error("cannot connect to " + base_url);
   }
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     ::close(fd);
@@ -108,9 +112,29 @@ std::string http_get(const std::string& base_url, const std::string& path) {
   const auto body = response.find("\r\n\r\n");
   if (response.rfind("HTTP/1.", 0) != 0 || response.substr(9, 3) != "200" ||
       body == std::string::npos) {
-    throw std::runtime_error("GET " + path + " failed: " + response.substr(0, 200));
+    throw std::runtime_error(request.substr(0, request.find("\r\n")) +
+                             " failed: " + response.substr(0, 200));
   }
   return response.substr(body + 4);
+}
+
+}  // namespace
+
+std::string http_get(const std::string& base_url, const std::string& path) {
+  return http_exchange(base_url, "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+}
+
+std::string http_post(const std::string& base_url, const std::string& path,
+                      const std::string& body) {
+  return http_exchange(base_url, "POST " + path +
+                                     " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                     "application/json\r\nContent-Length: " +
+                                     std::to_string(body.size()) + "\r\n\r\n" + body);
+}
+
+void stop_sim_process(SimProcess& sim) {
+  sim.process->send_signal(SIGTERM);
+  REQUIRE(sim.process->wait_for_exit(std::chrono::seconds(30)) == 0);
 }
 
 std::optional<double> prometheus_value(const std::string& metrics, const std::string& series) {

@@ -53,6 +53,13 @@ nlohmann::json run_benchmark_report(const ScratchDir& scratch, std::vector<std::
 /// exchange; returns the body, throws std::runtime_error unless the status is 200.
 std::string http_get(const std::string& base_url, const std::string& path);
 
+/// The same for a POST of the JSON `body`.
+std::string http_post(const std::string& base_url, const std::string& path,
+                      const std::string& body);
+
+/// Stops a simulator process with SIGTERM (so its trace is complete) and requires exit code 0.
+void stop_sim_process(SimProcess& sim);
+
 /// The value of the first sample of Prometheus text `metrics` whose line starts with `series`
 /// (a metric name, optionally with its opening brace), or nullopt.
 std::optional<double> prometheus_value(const std::string& metrics, const std::string& series);

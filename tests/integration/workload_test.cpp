@@ -190,18 +190,58 @@ TEST_CASE("a broken row is reported with its file and line and the run goes on")
 
 TEST_CASE("ShareGPT replies set each request's output length") {
   ScratchDir scratch;
+  // Replies of different lengths, so one max_tokens for all would not pass either.
+  const std::vector<std::string> replies = {
+      "Paris.", "The capital of France is Paris, and it has been for a very long time."};
+  {
+    nlohmann::json conversations = nlohmann::json::array();
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+      conversations.push_back(
+          {{"id", "c" + std::to_string(i)},
+           {"conversations",
+            {{{"from", "human"}, {"value", "Question number " + std::to_string(i) + "?"}},
+             {{"from", "gpt"}, {"value", replies[i]}}}}});
+    }
+    std::ofstream(scratch.file("sharegpt.json")) << conversations.dump();
+  }
+  // Without max_tokens this simulator would send 100 tokens; the replies are fewer.
+  auto sim = start_sim_process({"--default-output-tokens", "100", "--ttft-ms", "1", "--itl-ms", "1",
+                                "--trace", scratch.file("trace.jsonl")});
+  // Each reply counted as llmpace counts a reference output (no special tokens) by the server's
+  // own tokenizer.
+  std::multiset<std::int64_t> expected;
+  for (const std::string& reply : replies) {
+    const auto counted = nlohmann::json::parse(
+        http_post(sim.url, "/tokenize",
+                  nlohmann::json{{"prompt", reply}, {"add_special_tokens", false}}.dump()));
+    expected.insert(counted["count"].get<std::int64_t>());
+  }
+  REQUIRE(*expected.begin() < *expected.rbegin());
+  REQUIRE(*expected.rbegin() < 100);
   const auto result = run_to_exit(
-      llmpace_binary(), {"benchmark", "--target", "sim", "--profile", "synchronous",
-                         "--max-requests", "2", "--data", dataset("sharegpt.json"), "--output",
+      llmpace_binary(), {"benchmark", "--target", sim.url, "--profile", "synchronous",
+                         "--max-requests", "2", "--data", scratch.file("sharegpt.json"), "--output",
                          scratch.file("r.jsonl"), "--output", scratch.file("r.json")});
   INFO(result.stderr_text);
   REQUIRE(result.exit_code == 0);
+  stop_sim_process(sim);
   const auto report = read_json_file(scratch.file("r.json"));
-  CHECK(report["run"]["workload"]["output_tokens_from_reference"].get<int>() >= 2);
-  for (const auto& request : read_json_lines(scratch.file("r.jsonl"))) {
-    CHECK(request["finish_reason"] == "length");  // max_tokens came from the reply's length
-    CHECK(request["output_tokens"].get<int>() >= 1);
+  CHECK(report["run"]["workload"]["output_tokens_from_reference"] == 2);
+  // What the server generated is what each request asked for in max_tokens.
+  std::multiset<std::int64_t> generated;
+  for (const auto& line : read_json_lines(scratch.file("trace.jsonl"))) {
+    INFO(line.dump());
+    CHECK(line["outcome"] == "ok");
+    CHECK(line["finish_reason"] == "length");
+    generated.insert(line["output_tokens"].get<std::int64_t>());
   }
+  CHECK(generated == expected);
+  std::multiset<std::int64_t> received;
+  for (const auto& request : read_json_lines(scratch.file("r.jsonl"))) {
+    CHECK(request["finish_reason"] == "length");
+    received.insert(request["output_tokens"].get<std::int64_t>());
+  }
+  CHECK(received == expected);
 }
 
 TEST_CASE("replay sends each row at its timestamp with its own lengths") {
