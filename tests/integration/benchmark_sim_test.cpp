@@ -80,3 +80,50 @@ TEST_CASE("synchronous completions against `llmpace sim`") {
   CHECK(benchmark["metrics"]["output_tokens"]["p50"] == 8);
   CHECK(report["run"]["api"] == "completions");
 }
+
+TEST_CASE("goodput: the requests that meet --slo, over the successful and the errored ones") {
+  // Jittered delays spread TTFT and latency around the objectives; a third of requests fail.
+  auto sim = start_sim_process(
+      {"--ttft-ms", "20", "--itl-ms", "5", "--jitter", "0.3", "--fail-rate", "0.3", "--seed", "5"});
+  ScratchDir scratch;
+  const auto report = run_benchmark_report(
+      scratch, {"--target", sim.url, "--profile", "concurrent", "--rate", "2", "--max-requests",
+                "40", "--data", "prompt_tokens=16,output_tokens=8", "--slo",
+                "ttft_ms=20,latency_ms=58", "-q", "--output", scratch.file("r.jsonl")});
+  const auto& benchmark = report["benchmarks"][0];
+  const int successful = benchmark["requests"]["successful"];
+  const int errored = benchmark["requests"]["errored"];
+  REQUIRE(errored > 0);
+  REQUIRE(successful + errored == 40);
+  // Judge each logged request by hand.
+  int met = 0;
+  for (const auto& request : read_json_lines(scratch.file("r.jsonl"))) {
+    if (request["status"] != "successful") continue;
+    if (request["ttft_ms"].get<double>() <= 20 && request["latency_ms"].get<double>() <= 58) ++met;
+  }
+  REQUIRE(met > 0);           // the objectives divide the requests,
+  REQUIRE(met < successful);  // so a wrong rule would show
+  const auto& goodput = benchmark["goodput"];
+  INFO(goodput.dump());
+  CHECK(goodput["slo"] == "ttft_ms=20,latency_ms=58");
+  CHECK(goodput["requests_met"] == met);
+  CHECK(goodput["fraction"].get<double>() == Approx(static_cast<double>(met) / 40));
+  CHECK(goodput["requests_per_s"].get<double>() ==
+        Approx(met / benchmark["duration_s"].get<double>()));
+}
+
+TEST_CASE("goodput: itl_mean_ms and latency_ms objectives judge the token spacing and the end") {
+  // 30 ms to the first token, then 7 gaps of 5 ms: mean ITL 5 ms, latency about 65 ms.
+  auto sim = start_sim_process({"--ttft-ms", "30", "--itl-ms", "5", "--jitter", "0"});
+  ScratchDir scratch;
+  const auto met_with = [&](const std::string& slo) {
+    const auto report =
+        run_benchmark_report(scratch, {"--target", sim.url, "--max-requests", "5", "--data",
+                                       "prompt_tokens=16,output_tokens=8", "--slo", slo, "-q"});
+    return report["benchmarks"][0]["goodput"]["requests_met"].get<int>();
+  };
+  CHECK(met_with("itl_mean_ms=3") == 0);
+  CHECK(met_with("itl_mean_ms=10") == 5);  // below the TTFT: the spacing is what counts
+  CHECK(met_with("latency_ms=40") == 0);   // above the TTFT: the end is what counts
+  CHECK(met_with("latency_ms=1000") == 5);
+}
