@@ -141,17 +141,19 @@ TEST_CASE("fault http_500 fails every request with HTTP status 500", "[faults]")
   }
 }
 
-TEST_CASE("fault http_429 fails every request with HTTP status 429 and Retry-After 1", "[faults]") {
+TEST_CASE("fault http_429 fails every request as rate_limited, with HTTP 429 and Retry-After 1",
+          "[faults]") {
   const SimProcess sim = start_faulty_sim({"http_429:1"});
   ScratchDir scratch;
   const FaultRun run = run_benchmark(sim, scratch, 3, kExitNoneSucceeded);
-  require_all_errored(run, "http_status");
+  require_all_errored(run, "rate_limited");
   for (const json& request : run.requests) {
     CHECK(request["http_status"] == 429);
-    CHECK_THAT(request["error_message"].get<std::string>(), Contains("HTTP 429"));
+    CHECK_THAT(request["error_message"].get<std::string>(),
+               Contains("HTTP 429") && Contains("(Retry-After: 1)"));
     CHECK(request["token_chunk_ms"].empty());
   }
-  // The report keeps no headers: the Retry-After header is checked on the wire.
+  // The header itself, on the wire.
   const std::string head = raw_post_response_head(
       sim.url, "/v1/chat/completions",
       R"({"messages":[{"role":"user","content":"hi"}],"max_tokens":4,"stream":true})");
