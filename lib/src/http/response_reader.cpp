@@ -1,7 +1,5 @@
 #include "llmpace/http/response_reader.hpp"
 
-#include <fmt/format.h>
-
 #include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -24,6 +22,7 @@ bool is_interim(int status) { return status >= 100 && status < 200; }
 
 struct ResponseReader::Parser {
   bhttp::response_parser<bhttp::buffer_body> beast;
+  // Left uninitialised (new Parser, not make_unique): every byte is written before it is read.
   std::array<char, kBodyPieceBytes> body_piece;
 };
 
@@ -35,7 +34,7 @@ ResponseReader::ResponseReader(std::size_t header_limit_bytes)
 ResponseReader::~ResponseReader() = default;
 
 void ResponseReader::start_response() {
-  parser_ = std::make_unique<Parser>();
+  parser_.reset(new Parser);  // NOLINT: default-initialised, so the body piece is not zeroed
   parser_->beast.body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
   parser_->beast.header_limit(static_cast<std::uint32_t>(header_limit_bytes_));
   parser_->beast.eager(true);  // parse into the body in the same call as the head
