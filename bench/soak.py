@@ -28,7 +28,8 @@ whether it is flat:
   beyond it must stay within max(4 MiB, 10 % of the estimate), glibc's slack between these
   long-lived blocks and the short-lived buffers of each request (heaptrack finds nothing else
   held: docs/performance.md). The raw growth is printed too.
-  The simulator's RSS keeps nothing per finished request: its medians may differ by 4 MiB at most.
+- the simulator keeps nothing per finished request: its RSS medians may differ by 4 MiB at most,
+  its descriptor medians by 2.
 
 Counts that must add up (each failure is listed; the exit code is 1 if any):
 - the report: total = successful + errored + incomplete, the sum of errors_by_kind = errored,
@@ -46,7 +47,6 @@ Counts that must add up (each failure is listed; the exit code is 1 if any):
   --work-dir DIR keeps the report, request log, trace and console output there.
 """
 import argparse
-import bisect
 import collections
 import json
 import os
@@ -72,7 +72,7 @@ PROGRESS_SAMPLE_BYTES = 16  # RunShared keeps a TTFT and an ITL double per succe
 
 
 def malloc_chunk(size):
-    """Bytes glibc's malloc takes for a request of `size` bytes (64-bit: 8 of header, 16-aligned)."""
+    """Bytes glibc's malloc takes for `size` bytes (64-bit: 8 bytes of header, 16-aligned)."""
     return max(32, (size + 8 + 15) // 16 * 16)
 
 
@@ -263,8 +263,8 @@ def check_flatness(samples, planned, retained, failures):
     print("client RSS: first-quartile median %.1f MiB, last %.1f MiB: %+.1f MiB over %d requests "
           "(%.0f bytes per request)" % (mib(rss_first), mib(rss_last), mib(growth_kib),
                                         done_last - done_first, per_request))
-    print("  records kept for the report (estimated): %+.1f MiB; beyond them %+.1f MiB = %.0f bytes "
-          "per request (tolerance %.1f MiB) -> %s" %
+    print("  records kept for the report (estimated): %+.1f MiB; beyond them %+.1f MiB = %.0f "
+          "bytes per request (tolerance %.1f MiB) -> %s" %
           (mib(expected_kib), mib(residual_kib),
            residual_kib * 1024.0 / max(1.0, done_last - done_first), mib(tolerance_kib),
            "flat" if flat else "NOT FLAT"))
