@@ -1,14 +1,16 @@
 # The two commands of the quick start, each doing its own set-up on a fresh Debian 12 machine:
 #   make run    install dependencies, configure, build, then benchmark the built-in simulator
-#   make test   install dependencies, configure, build, then run the whole test suite
+#   make test   install dependencies, configure, build, then run the whole test suite (the fuzz
+#               targets' brief runs included: a second, clang-14 build in build-fuzz)
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 LLMPACE := $(BUILD_DIR)/apps/llmpace/llmpace
 RUN_ARGS ?= --target sim --profile concurrent --rate 8 --max-requests 200 \
             --data prompt_tokens=128,output_tokens=64
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build run test bench asan tsan format clean
+.PHONY: all deps configure build run test fuzz-build bench asan tsan fuzz format clean
 
 all: build
 
@@ -24,8 +26,15 @@ build: configure
 run: build
 	$(LLMPACE) benchmark $(RUN_ARGS)
 
-test: build
+# The main suite, then each fuzz target for a few seconds from its corpus (label fuzz): both pass.
+test: build fuzz-build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	@ctest --preset fuzz -j $(JOBS)
+
+# The libFuzzer targets (tests/fuzz) and the pure library, with clang-14, ASan and UBSan.
+fuzz-build: deps
+	@cmake --preset fuzz > /dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
 
 # Microbenchmarks (Google Benchmark); figures go to docs/performance.md.
 bench:
@@ -45,8 +54,15 @@ tsan: deps
 	@cmake --build --preset tsan -j $(JOBS)
 	@ctest --preset tsan -j $(JOBS)
 
+# Every fuzz target for FUZZ_SECONDS each, one after another, from its corpus into a scratch corpus
+# kept in build-fuzz/corpus-work/ (docs/development.md, "Fuzzing"); prints executions per target.
+fuzz: fuzz-build
+	@status=0; while read -r target; do \
+	  tests/fuzz/run_fuzz.sh build-fuzz "$$target" $(FUZZ_SECONDS) || status=1; \
+	done < build-fuzz/tests/fuzz/targets.txt; exit $$status
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	@rm -rf $(BUILD_DIR) build-asan build-tsan build-bench
+	@rm -rf $(BUILD_DIR) build-asan build-tsan build-bench build-fuzz

@@ -17,6 +17,7 @@ packages=(
   python3 python3-jsonschema  # reports checked against docs/report.schema.json (schema tests)
   prometheus  # promtool checks the simulator's /metrics (integration tests)
   libpcre2-dev libicu-dev libsentencepiece-dev  # local tokenizers: regexes, NFC, .model files
+  clang-14 libclang-rt-14-dev  # libFuzzer targets (fuzz preset; their brief runs are in make test)
 )
 # node runs the independent tokenizer implementations of the tokenizer agreement test
 # (docs/tokenizers.md); any node on PATH will do, Debian's when there is none.
