@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the starting seeds of the fuzz targets into OUT/<target>/, from tests/data (captured SSE
-streams, datasets, the golden report), scenarios/*.yaml and a few small hand-written inputs, each
+streams, datasets, the golden report), scenarios/*.yaml, the URLs of tests/unit/http/url_test.cpp
+and a few small hand-written inputs, each
 with the option bytes its target reads first (see the target's comment). The committed corpora in
 tests/fuzz/corpus/ are these seeds and what fuzzing found, minimised with -merge=1
 (docs/development.md, "Fuzzing"). The SentencePiece seeds are models trained with
@@ -14,6 +15,7 @@ Usage: tests/fuzz/make_seeds.py OUT
 """
 import json
 import pathlib
+import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -230,6 +232,12 @@ def main():
         write(out, "scenario_reader", path.name, path.read_bytes())
     for i, text in enumerate(SCENARIOS):
         write(out, "scenario_reader", f"hand-{i}", text)
+
+    url_test = (ROOT / "tests" / "unit" / "http" / "url_test.cpp").read_text()
+    urls = sorted(set(re.findall(r'"([A-Za-z][A-Za-z0-9+.-]*://[^"\\]*)"', url_test)))
+    urls += ["http://user:s3cret@host/", "https://[fe80::1%25eth0]:8443/a/v1?x=1", "http://h:0"]
+    for i, url in enumerate(urls):
+        write(out, "url", f"url-{i}", url)
 
 
 if __name__ == "__main__":
