@@ -3,11 +3,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
 #include <condition_variable>
+#include <chrono>
 #include <exception>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -242,6 +245,15 @@ asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor
 void SimServer::Impl::stop() {
   std::lock_guard lock{stop_mutex_};
   if (started_) {
+    // A response whose last bytes are already written may still wait for its completion handler
+    // (the client can have read everything and gone): let each loop run what is queued, so such a
+    // request ends as written, not as cut off by the stop. Bounded, for a loop that is stuck.
+    for (auto& io_thread : io_threads_) {
+      auto drained = std::make_shared<std::promise<void>>();
+      std::future<void> done = drained->get_future();
+      asio::post(io_thread->io, [drained] { drained->set_value(); });
+      done.wait_for(std::chrono::seconds(1));
+    }
     // Stopping the loops leaves every session suspended; destroying an io thread's io_context then
     // destroys them (closing their sockets) on this thread, in-flight streams included.
     for (auto& io_thread : io_threads_) io_thread->io.stop();
