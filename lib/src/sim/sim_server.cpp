@@ -245,14 +245,19 @@ asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor
 void SimServer::Impl::stop() {
   std::lock_guard lock{stop_mutex_};
   if (started_) {
-    // A response whose last bytes are already written may still wait for its completion handler
-    // (the client can have read everything and gone): let each loop run what is queued, so such a
-    // request ends as written, not as cut off by the stop. Bounded, for a loop that is stuck.
-    for (auto& io_thread : io_threads_) {
-      auto drained = std::make_shared<std::promise<void>>();
-      std::future<void> done = drained->get_future();
-      asio::post(io_thread->io, [drained] { drained->set_value(); });
-      done.wait_for(std::chrono::seconds(1));
+    // A response whose last bytes are already written may still wait for its completion (the
+    // client can have read everything and gone): a write's completion reaches the session
+    // coroutine through a few posted hops (socket, Beast's stream, the composed write). Let each
+    // loop run what is queued, a few rounds, so such a request ends as written, not as cut off by
+    // the stop. Bounded, for a loop that is stuck.
+    constexpr int kDrainRounds = 8;
+    for (int round = 0; round < kDrainRounds; ++round) {
+      for (auto& io_thread : io_threads_) {
+        auto drained = std::make_shared<std::promise<void>>();
+        std::future<void> done = drained->get_future();
+        asio::post(io_thread->io, [drained] { drained->set_value(); });
+        done.wait_for(std::chrono::seconds(1));
+      }
     }
     // Stopping the loops leaves every session suspended; destroying an io thread's io_context then
     // destroys them (closing their sockets) on this thread, in-flight streams included.
