@@ -1,6 +1,7 @@
 #include "llmpace/http/response_reader.hpp"
 
 #include <array>
+#include <string>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -79,6 +80,10 @@ std::size_t ResponseReader::feed(std::string_view bytes, TimePoint read_time,
     consumed += used;
     if (beast.is_header_done() && status_ == 0) {
       const int status = static_cast<int>(beast.get().result_int());
+      if (status < 100) {  // Beast takes any three digits; a status starts at 100 (RFC 9110 §15)
+        fail("invalid status code " + std::to_string(status));
+        return consumed;
+      }
       if (status == kSwitchingProtocols) {
         fail("the server switched protocols (HTTP 101)");
         return consumed;

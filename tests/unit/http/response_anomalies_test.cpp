@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "llmpace/http/connection.hpp"
+#include "llmpace/http/response_reader.hpp"
 #include "llmpace/http/url.hpp"
 #include "unit/http/exchange_runner.hpp"
 #include "unit/http/scripted_server.hpp"
@@ -200,4 +201,16 @@ TEST_CASE("Retry-After of a 429 is kept for the report") {
   CHECK(result.outcome.ok());
   CHECK(result.outcome.http_status == 429);
   CHECK(result.outcome.retry_after == "7");
+}
+
+TEST_CASE("a status below 100 is malformed, not an answer (found by fuzzing)") {
+  llmpace::http::ResponseReader reader;
+  std::string body;
+  const std::string response = "HTTP/1.1 056 Odd\r\nContent-Length: 2\r\n\r\nhi";
+  reader.feed(response, TimePoint{}, [&](std::string_view bytes, TimePoint) { body += bytes; });
+  CHECK(reader.done());
+  CHECK(reader.malformed());
+  CHECK(reader.status() == 0);
+  CHECK(body.empty());
+  CHECK(reader.error() == "invalid status code 56");
 }
