@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Adds to the seed corpus in the source tree (tests/fuzz/corpus/NAME) the inputs of the scratch
-# corpus (BUILD_DIR/corpus-work/NAME, grown by `make fuzz` or longer runs) that reach code the seed
-# corpus does not: libFuzzer's -merge=1 on edge coverage alone (-use_counters=0, so inputs that
-# only run a loop more often are left out), which keeps the corpus small. Nothing is removed.
+# Refreshes a seed corpus in the source tree (tests/fuzz/corpus/NAME) from the scratch corpus that
+# fuzzing grew (BUILD_DIR/corpus-work/NAME, by `make fuzz` or longer runs), keeping it small:
+#   1. the corpus itself, minimised on edge coverage alone (libFuzzer -merge=1 -use_counters=0:
+#      an input that only runs a loop more often adds nothing; the smaller of two equal inputs
+#      stays);
+#   2. plus the scratch inputs that reach edges it does not, cut to MAX_LEN bytes (default 512).
+# The result replaces the corpus; `git status tests/fuzz/corpus/NAME` shows what changed.
 #
-# Usage: tests/fuzz/update_corpus.sh BUILD_DIR NAME
-# Prints the corpus' size before and after.
+# Usage: tests/fuzz/update_corpus.sh BUILD_DIR NAME [MAX_LEN]
 set -euo pipefail
 
-if [[ $# -ne 2 ]]; then
-  echo "usage: $0 BUILD_DIR NAME" >&2
+if [[ $# -lt 2 || $# -gt 3 ]]; then
+  echo "usage: $0 BUILD_DIR NAME [MAX_LEN]" >&2
   exit 2
 fi
 build_dir=$1
 name=$2
+max_len=${3:-512}
 source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 binary="$build_dir/tests/fuzz/fuzz_$name"
 corpus="$source_dir/corpus/$name"
@@ -26,14 +29,19 @@ for path in "$binary" "$corpus" "$work"; do
 done
 
 size() {
-  echo "$(find "$corpus" -type f | wc -l) inputs," \
-    "$(find "$corpus" -type f -printf "%s\n" | awk "{ s += \$1 } END { print s + 0 }") bytes"
+  echo "$(find "$1" -type f | wc -l) inputs," \
+    "$(find "$1" -type f -printf "%s\n" | awk "{ s += \$1 } END { print s + 0 }") bytes"
 }
-before=$(size)
 log="$build_dir/fuzz-logs/$name.merge.log"
-mkdir -p "$(dirname "$log")"
-if ! "$binary" -merge=1 -use_counters=0 "$corpus" "$work" >"$log" 2>&1; then
+next="$build_dir/corpus-next/$name"
+rm -rf "$next"
+mkdir -p "$next" "$(dirname "$log")"
+if ! "$binary" -merge=1 -use_counters=0 "$next" "$corpus" >"$log" 2>&1 ||
+  ! "$binary" -merge=1 -use_counters=0 -max_len="$max_len" "$next" "$work" >>"$log" 2>&1; then
   tail -n 20 "$log" >&2
   exit 1
 fi
-echo "$name: corpus $before -> $(size)"
+before=$(size "$corpus")
+find "$corpus" -type f -delete
+cp "$next"/* "$corpus"/
+echo "$name: corpus $before -> $(size "$corpus")"
