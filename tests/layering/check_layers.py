@@ -25,6 +25,7 @@ LAYERS = [
     "tokenizer",
     "workload",
     "profile",
+    "telemetry",
     "report",
     "scenario",
     "http",

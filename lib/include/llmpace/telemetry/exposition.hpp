@@ -1,0 +1,92 @@
+// Exposition: one scrape of a Prometheus endpoint as parsed text — every sample with its labels,
+// the families its TYPE/HELP lines declared, and the lines that were skipped and why.
+//
+// parse_exposition() reads the Prometheus text format 0.0.4 and the OpenMetrics 1.0 text that
+// servers actually send (vLLM through prometheus_client, llama.cpp, dcgm-exporter, Go clients):
+// TYPE/HELP/UNIT lines, escaped label values, counters with and without `_total`, gauges,
+// histograms (`_bucket{le}`, `_sum`, `_count`), summaries, NaN/+Inf/-Inf, optional timestamps;
+// exemplars (` # {...} v`) are dropped. It is lenient where servers are sloppy and strict where a
+// wrong number would result: a line that cannot be read as a whole is skipped and listed with its
+// line number, never half-used. A body that is not Prometheus text at all (HTML, JSON, binary) is
+// an error. It never throws on any input other than through ExpositionError, and never crashes.
+//
+// Pure: no I/O, no global state; safe from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmpace::telemetry {
+
+enum class MetricType {
+  unknown,
+  counter,
+  gauge,
+  histogram,
+  gaugehistogram,
+  summary,
+  info,
+  stateset
+};
+
+/// "counter", "gauge", ..., "unknown" (as written on a TYPE line).
+std::string_view to_string(MetricType type);
+
+struct Label {
+  std::string name;
+  std::string value;  ///< unescaped (\\, \" and \n decoded)
+
+  friend bool operator==(const Label&, const Label&) = default;
+};
+
+struct Sample {
+  std::string name;  ///< the sample's full name, e.g. "vllm:e2e_request_latency_seconds_bucket"
+  std::vector<Label> labels;                 ///< in the order written
+  double value = 0.0;                        ///< NaN, +Inf and -Inf are kept as such
+  std::optional<std::int64_t> timestamp_ms;  ///< OpenMetrics seconds are converted to ms
+
+  /// The value of label `label_name`, or nullopt when the sample has no such label.
+  [[nodiscard]] std::optional<std::string_view> label(std::string_view label_name) const;
+};
+
+struct Family {
+  std::string name;  ///< as on the TYPE/HELP line (an OpenMetrics counter family has no "_total")
+  MetricType type = MetricType::unknown;
+  std::string help;  ///< unescaped; empty when no HELP line
+  std::string unit;  ///< OpenMetrics UNIT line; empty when none
+};
+
+struct SkippedLine {
+  std::size_t line_number = 0;  ///< 1-based
+  std::string reason;           ///< one line, e.g. "value \"abc\" is not a number"
+};
+
+struct Exposition {
+  std::vector<Family> families;  ///< in order of first mention
+  std::vector<Sample> samples;   ///< in order written
+  std::vector<SkippedLine> skipped;
+  bool openmetrics = false;  ///< ended with "# EOF"
+
+  /// The family a sample belongs to: its own name, or the name without a `_bucket`, `_sum`,
+  /// `_count`, `_total`, `_created`, `_gsum`, `_gcount` or `_info` suffix when that family was
+  /// declared with a matching type. nullptr when no family was declared for it.
+  [[nodiscard]] const Family* family_of(const Sample& sample) const;
+};
+
+/// The body is not Prometheus text (the message says what it looks like instead, one line).
+class ExpositionError : public std::runtime_error {
+ public:
+  explicit ExpositionError(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// Parses one scrape's body. Throws ExpositionError when the body is not Prometheus text: it looks
+/// like HTML or JSON, contains NUL bytes or invalid UTF-8 in a way no exposition has, or not one
+/// of its non-empty lines could be read (an empty body is a valid, empty exposition).
+Exposition parse_exposition(std::string_view body);
+
+}  // namespace llmpace::telemetry

@@ -1,0 +1,8 @@
+# One line per part of the module, so that each can be added on its own.
+set(MODULE_SOURCES)
+# Prometheus text parser:
+# list(APPEND MODULE_SOURCES exposition.cpp)
+# Vocabulary and summary:
+# list(APPEND MODULE_SOURCES readings.cpp telemetry_summary.cpp telemetry_json.cpp)
+# Diagnosis:
+# list(APPEND MODULE_SOURCES diagnosis.cpp)
