@@ -148,6 +148,36 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
                  "timeout_connect (docs/guidellm.md)")
       ->group("Target");
 
+  cli.add_option("--server-metrics", f.server_metrics,
+                 "Scrape the server's Prometheus metrics beside the load: auto (the target's "
+                 "/metrics when it answers), off, or a URL")
+      ->group("Telemetry");
+  cli.add_option("--gpu-metrics", options.gpu_metrics,
+                 "Scrape an NVIDIA dcgm-exporter URL (http://node:9400/metrics; repeatable)")
+      ->group("Telemetry");
+  cli.add_option("--scrape-interval", f.scrape_interval,
+                 "Seconds between scrapes (dcgm-exporter itself samples every 30 s by default)")
+      ->group("Telemetry");
+  cli.add_option("--metrics-header", options.metrics_headers,
+                 "Header \"Name: value\" for metrics endpoints on another host than the target "
+                 "(repeatable; the target's own headers go only to the target)")
+      ->group("Telemetry");
+  cli.add_option("--metrics-api-key", f.metrics_api_key,
+                 "Bearer token for metrics endpoints on another host than the target "
+                 "(default: $LLMPACE_METRICS_API_KEY)")
+      ->envname("LLMPACE_METRICS_API_KEY")
+      ->group("Telemetry");
+  cli.add_option("--settle-timeout", f.settle_timeout,
+                 "Between benchmarks, wait up to SECONDS for the server to be idle (no request "
+                 "running or waiting in its metrics)")
+      ->group("Telemetry");
+  cli.add_option("--settle-pause", f.settle_pause,
+                 "Between benchmarks, pause SECONDS when the server's metrics are not scraped")
+      ->group("Telemetry");
+  cli.add_flag("--stop-on-saturation", options.stop_on_saturation,
+               "End a benchmark early once the server is over-saturated (docs/diagnosis.md)")
+      ->group("Telemetry");
+
   cli.add_option("--sim-ttft-ms", f.sim_ttft_ms, "--target sim: time to first token, ms")
       ->group("Simulator");
   cli.add_option("--sim-itl-ms", f.sim_itl_ms, "--target sim: inter-token latency, ms")
@@ -182,6 +212,9 @@ GivenSettings gather_settings(const BenchmarkOptions& options) {
   if (options.insecure) flags.insecure = true;
   if (options.drain) flags.drain = true;
   if (options.quiet) flags.quiet = true;
+  if (!options.gpu_metrics.empty()) flags.gpu_metrics = options.gpu_metrics;
+  if (!options.metrics_headers.empty()) flags.metrics_header = options.metrics_headers;
+  if (options.stop_on_saturation) flags.stop_on_saturation = true;
 
   // GuideLLM's spellings, read as GuideLLM means them; our own flags win over them.
   if (!options.guidellm.outputs.empty() || !options.guidellm.output_dir.empty() ||

@@ -21,6 +21,9 @@ struct BenchmarkOptions {
   std::string scenario_path;    // --scenario FILE
   std::vector<std::string> headers;
   std::vector<std::string> outputs;
+  std::vector<std::string> gpu_metrics;
+  std::vector<std::string> metrics_headers;
+  bool stop_on_saturation = false;
   scenario::GuidellmFlags guidellm;  // --outputs, --output-dir, --backend-args (docs/guidellm.md)
   bool insecure = false;             // flags without a value: set only when given
   bool drain = false;

@@ -7,7 +7,8 @@
 namespace llmpace::app {
 namespace {
 
-constexpr std::array<std::string_view, 2> kSecretFlags = {"--api-key", "--header"};
+constexpr std::array<std::string_view, 4> kSecretFlags = {"--api-key", "--header",
+                                                          "--metrics-api-key", "--metrics-header"};
 
 void blank(char* text) { std::memset(text, '*', std::strlen(text)); }
 

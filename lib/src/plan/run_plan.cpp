@@ -29,17 +29,16 @@ std::string utc_now_iso8601() {
   return text;
 }
 
-http::Header parse_header(const std::string& text) {
+http::Header parse_header(const std::string& text, const char* key = "header") {
   const std::optional<scenario::HeaderParts> parts = scenario::split_header(text);
   if (!parts) {
-    throw SettingError("header", fmt::format("expected \"Name: value\", got '{}'", text));
+    throw SettingError(key, fmt::format("expected \"Name: value\", got '{}'", text));
   }
   std::string name(parts->name);
-  std::string value =
-      about_setting("header", [&] { return scenario::expand_references(parts->value); });
+  std::string value = about_setting(key, [&] { return scenario::expand_references(parts->value); });
   if (name.find_first_of(" \t\r\n") != std::string::npos ||
       value.find_first_of("\r\n") != std::string::npos) {
-    throw SettingError("header", fmt::format("invalid header name or value in '{}'", name));
+    throw SettingError(key, fmt::format("invalid header name or value in '{}'", name));
   }
   return {std::move(name), std::move(value)};
 }
@@ -138,6 +137,45 @@ profile::ProfileSettings profile_settings(const scenario::RunSettings& settings)
   return out;
 }
 
+Nanoseconds non_negative_seconds(double seconds, const char* key) {
+  if (!(seconds >= 0) || !std::isfinite(seconds) || seconds > 1e9) {
+    throw SettingError(key, "must be a number of seconds, 0 or more");
+  }
+  return from_seconds(seconds);
+}
+
+TelemetryPlan resolve_telemetry(const scenario::RunSettings& settings) {
+  TelemetryPlan out;
+  const std::string& server = *settings.server_metrics;
+  if (server == "off") {
+    out.server = TelemetryPlan::ServerSource::off;
+  } else if (server == "auto") {
+    out.server = TelemetryPlan::ServerSource::automatic;
+  } else {
+    out.server = TelemetryPlan::ServerSource::url;
+    out.server_url = about_setting("server_metrics", [&] { return http::parse_url(server); });
+  }
+  for (const std::string& url : settings.gpu_metrics.value_or(std::vector<std::string>{})) {
+    out.gpu_urls.push_back(about_setting("gpu_metrics", [&] { return http::parse_url(url); }));
+  }
+  out.interval = positive_seconds(*settings.scrape_interval, "scrape_interval");
+  if (out.interval < Milliseconds{100}) {
+    throw SettingError("scrape_interval", "must be at least 0.1 seconds");
+  }
+  for (const auto& header : settings.metrics_header.value_or(std::vector<std::string>{})) {
+    http::Header parsed = parse_header(header, "metrics_header");
+    out.headers.push_back(std::move(parsed));
+  }
+  if (settings.metrics_api_key) {
+    out.api_key = about_setting(
+        "metrics_api_key", [&] { return scenario::expand_references(*settings.metrics_api_key); });
+  }
+  out.settle_timeout = non_negative_seconds(*settings.settle_timeout, "settle_timeout");
+  out.settle_pause = non_negative_seconds(*settings.settle_pause, "settle_pause");
+  out.stop_on_saturation = *settings.stop_on_saturation;
+  return out;
+}
+
 workload::WorkloadSettings workload_settings(const scenario::RunSettings& settings) {
   workload::WorkloadSettings out;
   out.data = *settings.data;
@@ -167,11 +205,25 @@ nlohmann::json or_null(const auto& optional) {
   return optional ? nlohmann::json(*optional) : nlohmann::json();
 }
 
+std::string telemetry_source(const TelemetryPlan& telemetry) {
+  switch (telemetry.server) {
+    case TelemetryPlan::ServerSource::off:
+      return "off";
+    case TelemetryPlan::ServerSource::automatic:
+      return "auto";
+    case TelemetryPlan::ServerSource::url:
+      break;
+  }
+  return telemetry.server_url->to_string();
+}
+
 nlohmann::json make_run_config(const RunPlan& plan) {
   const scenario::RunSettings& settings = plan.settings;
   const profile::ProfileSpec& first = plan.profiles.benchmarks.front();
   nlohmann::json headers = nlohmann::json::array();
   for (const auto& header : plan.target.client.extra_headers) headers.push_back(header.name);
+  nlohmann::json gpu_urls = nlohmann::json::array();
+  for (const auto& url : plan.telemetry.gpu_urls) gpu_urls.push_back(url.to_string());
   nlohmann::json run = {
       {"target",
        plan.embedded_sim ? std::string(kSimTarget) : plan.target.client.base_url.to_string()},
@@ -200,6 +252,12 @@ nlohmann::json make_run_config(const RunPlan& plan) {
       {"api_key_set", !plan.target.client.api_key.empty()},
       {"insecure", *settings.insecure},
       {"request_timeout_s", *settings.request_timeout},
+      {"server_metrics", telemetry_source(plan.telemetry)},
+      {"gpu_metrics", gpu_urls},
+      {"scrape_interval_s", to_seconds(plan.telemetry.interval)},
+      {"settle_timeout_s", to_seconds(plan.telemetry.settle_timeout)},
+      {"settle_pause_s", to_seconds(plan.telemetry.settle_pause)},
+      {"stop_on_saturation", plan.telemetry.stop_on_saturation},
   };
   if (plan.embedded_sim) {
     run["simulator"] = {{"ttft_ms", *settings.sim_ttft_ms},
@@ -226,6 +284,7 @@ RunPlan resolve_run_plan(const scenario::RunSettings& given) {
   profiles.replay_offsets = plan.workload.replay_offsets;
   plan.profiles = profile::resolve_profile_plan(profiles);
   check_multi_turn(plan);
+  plan.telemetry = resolve_telemetry(settings);
 
   const std::int64_t threads = settings.threads.value_or(0);
   if (threads < 0 || threads > kMaxThreads) {

@@ -4,7 +4,7 @@
 
 namespace llmpace::scenario {
 
-const std::array<SettingField, 39> kRunSettingFields{{
+const std::array<SettingField, 47> kRunSettingFields{{
     {"target", &RunSettings::target},
     {"model", &RunSettings::model},
     {"api", &RunSettings::api},
@@ -40,6 +40,14 @@ const std::array<SettingField, 39> kRunSettingFields{{
     {"output", &RunSettings::output},
     {"slo", &RunSettings::slo},
     {"quiet", &RunSettings::quiet},
+    {"server_metrics", &RunSettings::server_metrics},
+    {"gpu_metrics", &RunSettings::gpu_metrics},
+    {"scrape_interval", &RunSettings::scrape_interval},
+    {"metrics_header", &RunSettings::metrics_header},
+    {"metrics_api_key", &RunSettings::metrics_api_key},
+    {"settle_timeout", &RunSettings::settle_timeout},
+    {"settle_pause", &RunSettings::settle_pause},
+    {"stop_on_saturation", &RunSettings::stop_on_saturation},
     {"sim_ttft_ms", &RunSettings::sim_ttft_ms},
     {"sim_itl_ms", &RunSettings::sim_itl_ms},
     {"sim_jitter", &RunSettings::sim_jitter},
@@ -65,6 +73,11 @@ RunSettings RunSettings::defaults() {
   settings.time_unit = "auto";
   settings.seed = 42;
   settings.quiet = false;
+  settings.server_metrics = "auto";
+  settings.scrape_interval = 1.0;
+  settings.settle_timeout = 60.0;
+  settings.settle_pause = 0.0;
+  settings.stop_on_saturation = false;
   settings.sim_ttft_ms = 50;
   settings.sim_itl_ms = 10;
   settings.sim_jitter = 0.05;

@@ -1,5 +1,6 @@
 #include "llmpace/scenario/scenario_writer.hpp"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "llmpace/scenario/references.hpp"
@@ -35,30 +36,42 @@ void emit(YAML::Emitter& out, const nlohmann::json& value) {
   }
 }
 
+/// Drops the headers of `headers` whose value is a literal secret, naming them in `omitted`.
+void drop_secret_headers(std::optional<std::vector<std::string>>& headers, std::string_view key,
+                         std::vector<std::string>& omitted) {
+  if (!headers) return;
+  std::vector<std::string> kept;
+  for (const std::string& header : *headers) {
+    const std::optional<HeaderParts> parts = split_header(header);
+    if (parts && is_secret_free(parts->value)) {
+      kept.push_back(header);
+    } else {
+      omitted.push_back(fmt::format("{} {}", key, parts ? parts->name : header));
+    }
+  }
+  if (kept.empty()) {
+    headers.reset();
+  } else {
+    headers = std::move(kept);
+  }
+}
+
+void drop_secret_key(std::optional<std::string>& key_value, std::string_view key,
+                     std::vector<std::string>& omitted) {
+  if (key_value && !is_secret_free(*key_value)) {
+    key_value.reset();
+    omitted.emplace_back(key);
+  }
+}
+
 }  // namespace
 
 SecretFreeSettings without_secrets(const RunSettings& settings) {
   SecretFreeSettings out{settings, {}};
-  if (out.settings.api_key && !is_secret_free(*out.settings.api_key)) {
-    out.settings.api_key.reset();
-    out.omitted.emplace_back("api_key");
-  }
-  if (out.settings.header) {
-    std::vector<std::string> kept;
-    for (const std::string& header : *out.settings.header) {
-      const std::optional<HeaderParts> parts = split_header(header);
-      if (parts && is_secret_free(parts->value)) {
-        kept.push_back(header);
-      } else {
-        out.omitted.push_back("header " + std::string(parts ? parts->name : header));
-      }
-    }
-    if (kept.empty()) {
-      out.settings.header.reset();
-    } else {
-      out.settings.header = std::move(kept);
-    }
-  }
+  drop_secret_key(out.settings.api_key, "api_key", out.omitted);
+  drop_secret_headers(out.settings.header, "header", out.omitted);
+  drop_secret_key(out.settings.metrics_api_key, "metrics_api_key", out.omitted);
+  drop_secret_headers(out.settings.metrics_header, "metrics_header", out.omitted);
   return out;
 }
 

@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "llmpace/core/time.hpp"
 #include "llmpace/engine/target.hpp"
+#include "llmpace/http/url.hpp"
 #include "llmpace/metrics/slo.hpp"
 #include "llmpace/profile/profile_plan.hpp"
 #include "llmpace/scenario/run_settings.hpp"
@@ -22,10 +24,26 @@
 
 namespace llmpace::plan {
 
+/// Scraping of the server's and the GPUs' metrics beside the load (docs/telemetry.md).
+struct TelemetryPlan {
+  enum class ServerSource { automatic, url, off };
+  ServerSource server = ServerSource::automatic;  // automatic: the target's /metrics if it answers
+  std::optional<http::Url> server_url;            // ServerSource::url
+  std::vector<http::Url> gpu_urls;                // dcgm-exporter endpoints
+  Nanoseconds interval = Seconds{1};
+  /// Sent to metrics endpoints on another origin than the target's (which get the target's).
+  std::vector<http::Header> headers;
+  std::string api_key;  // sent as a bearer token, like the target's; never reported
+  Nanoseconds settle_timeout = Seconds{60};  // longest wait for an idle server between benchmarks
+  Nanoseconds settle_pause{0};               // pause between benchmarks without server metrics
+  bool stop_on_saturation = false;
+};
+
 struct RunPlan {
   engine::Target target;
   profile::ProfilePlan profiles;
-  workload::WorkloadPlan workload;              // prompts are made from it once the target is up
+  workload::WorkloadPlan workload;  // prompts are made from it once the target is up
+  TelemetryPlan telemetry;
   std::optional<sim::SimOptions> embedded_sim;  // target "sim"
   std::vector<std::string> output_paths;
   /// Every setting as resolved (defaults filled in), references like ${env:X} unexpanded.

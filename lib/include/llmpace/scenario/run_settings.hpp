@@ -65,6 +65,15 @@ struct RunSettings {
   std::optional<std::vector<std::string>> output;
   std::optional<std::string> slo;  // "ttft_ms=200,tpot_ms=50"
   std::optional<bool> quiet;
+  // Telemetry (docs/telemetry.md).
+  std::optional<std::string> server_metrics;               // auto | off | URL
+  std::optional<std::vector<std::string>> gpu_metrics;     // dcgm-exporter URLs
+  std::optional<double> scrape_interval;                   // seconds
+  std::optional<std::vector<std::string>> metrics_header;  // "Name: value"; values may be secret
+  std::optional<std::string> metrics_api_key;              // secret, like api_key
+  std::optional<double> settle_timeout;  // seconds to wait for an idle server between benchmarks
+  std::optional<double> settle_pause;    // seconds to pause between benchmarks without metrics
+  std::optional<bool> stop_on_saturation;
   // The built-in simulator (target "sim").
   std::optional<double> sim_ttft_ms;
   std::optional<double> sim_itl_ms;
@@ -87,7 +96,7 @@ struct SettingField {
   SettingMember member;
 };
 
-extern const std::array<SettingField, 39> kRunSettingFields;
+extern const std::array<SettingField, 47> kRunSettingFields;
 
 /// The field of `key`, or null.
 const SettingField* find_setting(std::string_view key);
