@@ -3,43 +3,189 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <thread>
 
 #include "llmpace/core/version.hpp"
 #include "llmpace/engine/runner.hpp"
+#include "llmpace/engine/telemetry_scraper.hpp"
+#include "llmpace/http/tls_context.hpp"
 #include "llmpace/plan/host_info.hpp"
 #include "llmpace/plan/prompt_setup.hpp"
 #include "llmpace/profile/sweep.hpp"
 #include "llmpace/sim/sim_server.hpp"
+#include "llmpace/telemetry/telemetry_summary.hpp"
 
 namespace llmpace::plan {
 namespace {
 
+bool same_origin(const http::Url& a, const http::Url& b) {
+  return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
+}
+
+/// How to reach one metrics endpoint: the target's credentials on the target's origin only, the
+/// metrics header and token elsewhere; the target's TLS settings everywhere.
+engine::ScrapeEndpoint make_endpoint(const RunPlan& plan, telemetry::EndpointRole role,
+                                     http::Url url, bool optional) {
+  engine::ScrapeEndpoint endpoint;
+  endpoint.role = role;
+  endpoint.optional = optional;
+  const http::ClientOptions& target = plan.target.client;
+  endpoint.client.tls = target.tls;
+  endpoint.client.timeouts = target.timeouts;
+  endpoint.client.user_agent = target.user_agent;
+  endpoint.client.resolver = target.resolver;
+  if (same_origin(url, target.base_url)) {
+    endpoint.client.api_key = target.api_key;
+    endpoint.client.extra_headers = target.extra_headers;
+  } else {
+    endpoint.client.api_key = plan.telemetry.api_key;
+    endpoint.client.extra_headers = plan.telemetry.headers;
+  }
+  if (url.is_tls()) {
+    endpoint.tls_context = plan.target.client.base_url.is_tls()
+                               ? plan.target.tls_context
+                               : http::make_client_tls_context(target.tls);
+  }
+  endpoint.client.base_url = std::move(url);
+  return endpoint;
+}
+
+/// The scraper of the plan's metrics endpoints, started; null when there is none to scrape.
+/// `server_missing` says why the server's metrics are not scraped, when they are not.
+std::unique_ptr<engine::TelemetryScraper> start_scraper(const RunPlan& plan, bool embedded_preset,
+                                                        std::string& server_missing) {
+  const TelemetryPlan& telemetry = plan.telemetry;
+  engine::ScraperOptions options;
+  options.interval = telemetry.interval;
+  options.timeout = std::clamp<Nanoseconds>(telemetry.interval * 2, Seconds{2}, Seconds{10});
+  options.model_name = plan.target.model;
+  switch (telemetry.server) {
+    case TelemetryPlan::ServerSource::off:
+      server_missing = "not scraped: server_metrics is off";
+      break;
+    case TelemetryPlan::ServerSource::automatic: {
+      http::Url url = plan.target.client.base_url;
+      url.path_prefix += "/metrics";
+      options.endpoints.push_back(
+          make_endpoint(plan, telemetry::EndpointRole::server, std::move(url), true));
+      break;
+    }
+    case TelemetryPlan::ServerSource::url:
+      options.endpoints.push_back(
+          make_endpoint(plan, telemetry::EndpointRole::server, *telemetry.server_url, false));
+      break;
+  }
+  std::vector<http::Url> gpu_urls = telemetry.gpu_urls;
+  if (gpu_urls.empty() && embedded_preset) {
+    // The built-in simulator's engine presets serve dcgm-exporter's metrics beside vLLM's.
+    http::Url url = plan.target.client.base_url;
+    url.path_prefix += "/dcgm/metrics";
+    gpu_urls.push_back(std::move(url));
+  }
+  for (http::Url& url : gpu_urls) {
+    options.endpoints.push_back(
+        make_endpoint(plan, telemetry::EndpointRole::gpu, std::move(url), false));
+  }
+  if (options.endpoints.empty()) return nullptr;
+  auto scraper = std::make_unique<engine::TelemetryScraper>(std::move(options));
+  scraper->start();
+  return scraper;
+}
+
+/// Between two benchmarks: waits until the server has no request running or waiting (from its
+/// metrics), up to the settle timeout; without them, pauses for the settle pause.
+report::Settle settle(engine::TelemetryScraper* scraper, const TelemetryPlan& plan) {
+  report::Settle out;
+  const TimePoint start = SteadyClock::now();
+  if (scraper != nullptr && scraper->has_server()) {
+    for (;;) {
+      const std::optional<telemetry::ServerReading> reading = scraper->scrape_now();
+      const bool known = reading && (reading->requests_running || reading->requests_waiting);
+      if (!known) break;  // the server does not say: fall back to the pause
+      const double busy =
+          reading->requests_running.value_or(0) + reading->requests_waiting.value_or(0);
+      out.method = "server_idle";
+      if (busy <= 0) {
+        out.reached = true;
+        out.waited_s = to_seconds(SteadyClock::now() - start);
+        return out;
+      }
+      if (SteadyClock::now() - start >= plan.settle_timeout) {
+        out.waited_s = to_seconds(SteadyClock::now() - start);
+        out.busy_at_end = busy;
+        return out;
+      }
+      // Polling a remote server's state: nothing to await but its next answer.
+      std::this_thread::sleep_for(Milliseconds{250});
+    }
+  }
+  out.method = "pause";
+  std::this_thread::sleep_for(plan.settle_pause);
+  out.reached = true;
+  out.waited_s = to_seconds(SteadyClock::now() - start);
+  return out;
+}
+
+struct StageContext {
+  engine::Runner& runner;
+  const RunPlan& plan;
+  PlanObserver& observer;
+  engine::TelemetryScraper* scraper;  // null: nothing scraped
+  std::string server_missing;         // why the server's metrics are not scraped
+  report::Report& run_report;
+};
+
+/// Runs one benchmark (after settling when it is not the first) into the run's report.
+void run_stage(StageContext& context, const profile::ProfileSpec& spec) {
+  std::optional<report::Settle> settled;
+  if (!context.run_report.benchmarks.empty())
+    settled = settle(context.scraper, context.plan.telemetry);
+  if (context.scraper != nullptr) {
+    context.scraper->scrape_now();  // the baseline of the counter deltas
+    context.scraper->begin_capture();
+  }
+  metrics::BenchmarkResult result = context.runner.run(spec);
+  result.slo = context.plan.slo;
+  report::BenchmarkReport benchmark = report::make_benchmark_report(result);
+  benchmark.settle = settled;
+  if (context.scraper != nullptr) {
+    // The closing scrape makes the deltas cover the whole benchmark; skipped after Ctrl-C.
+    if (!context.runner.interrupted()) context.scraper->scrape_now();
+    telemetry::TelemetryCapture capture =
+        context.scraper->take_capture(result.start, to_seconds(result.end - result.start));
+    if (capture.server_missing_reason.empty())
+      capture.server_missing_reason = context.server_missing;
+    benchmark.telemetry = telemetry::summarise_telemetry(capture);
+  } else {
+    telemetry::TelemetrySummary none;
+    none.notes.push_back("server metrics: " + context.server_missing);
+    benchmark.telemetry = std::move(none);
+  }
+  context.run_report.benchmarks.push_back(std::move(benchmark));
+}
+
 /// Runs every benchmark of the plan into `run_report`, a sweep's rate stages once its first two
 /// stages have measured the rates; stops starting benchmarks once a signal interrupted one.
-void run_stages(engine::Runner& runner, const RunPlan& plan, PlanObserver& observer,
-                report::Report& run_report) {
-  const profile::ProfilePlan& profiles = plan.profiles;
-  auto run_stage = [&](const profile::ProfileSpec& spec) {
-    metrics::BenchmarkResult result = runner.run(spec);
-    result.slo = plan.slo;
-    run_report.benchmarks.push_back(report::make_benchmark_report(result));
-  };
+void run_stages(StageContext& context) {
+  const profile::ProfilePlan& profiles = context.plan.profiles;
+  engine::Runner& runner = context.runner;
   for (const auto& spec : profiles.benchmarks) {
     if (runner.interrupted()) return;
-    run_stage(spec);
+    run_stage(context, spec);
   }
   if (!profiles.sweep || runner.interrupted()) return;
   // GuideLLM's sweep: the rate stages lie between what synchronous and throughput achieved.
-  const double synchronous_rate = run_report.benchmarks[0].metrics.throughput.requests_per_s;
-  const double throughput_rate = run_report.benchmarks[1].metrics.throughput.requests_per_s;
+  const auto& benchmarks = context.run_report.benchmarks;
+  const double synchronous_rate = benchmarks[0].metrics.throughput.requests_per_s;
+  const double throughput_rate = benchmarks[1].metrics.throughput.requests_per_s;
   if (synchronous_rate <= 0 || throughput_rate <= 0) {
-    observer.on_note("sweep stopped: no request succeeded in its first stages", true);
+    context.observer.on_note("sweep stopped: no request succeeded in its first stages", true);
     return;
   }
   for (double rate :
        profile::sweep_rates(synchronous_rate, throughput_rate, profiles.sweep->benchmark_count)) {
     if (runner.interrupted()) return;
-    run_stage(profile::sweep_stage(profiles, rate));
+    run_stage(context, profile::sweep_stage(profiles, rate));
   }
 }
 
@@ -87,7 +233,11 @@ report::Report run_plan(RunPlan& plan, PlanObserver& observer) {
     observer.on_record(record, start, run_report.benchmarks.size());
   };
   engine::Runner runner(plan.target, prompts, options);
-  run_stages(runner, plan, observer, run_report);
+  std::string server_missing;
+  const std::unique_ptr<engine::TelemetryScraper> scraper =
+      start_scraper(plan, plan.embedded_sim && plan.embedded_sim->preset, server_missing);
+  StageContext context{runner, plan, observer, scraper.get(), server_missing, run_report};
+  run_stages(context);
   run_report.interrupted = runner.interrupted();
   if (simulator) simulator->stop();
   return run_report;

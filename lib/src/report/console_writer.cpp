@@ -11,6 +11,7 @@
 
 #include "llmpace/report/number_format.hpp"
 #include "llmpace/report/report_text.hpp"
+#include "llmpace/report/telemetry_text.hpp"
 
 namespace llmpace::report {
 namespace {
@@ -201,6 +202,32 @@ std::vector<std::string> run_note_lines(const Report& report) {
   return lines;
 }
 
+/// Lines about the server's and GPUs' metrics, per benchmark that had any, and why they are
+/// missing or partial.
+std::vector<std::string> telemetry_lines(const Report& report) {
+  std::vector<std::string> lines;
+  for (const BenchmarkReport& benchmark : report.benchmarks) {
+    const std::string prefix = fmt::format("  {}: ", benchmark_name(benchmark));
+    const std::string indent(prefix.size(), ' ');
+    std::vector<std::string> parts;
+    if (std::string line = server_telemetry_line(benchmark); !line.empty()) {
+      parts.push_back(std::move(line));
+    }
+    for (std::string& line : gpu_telemetry_lines(benchmark)) parts.push_back(std::move(line));
+    if (std::string line = ttft_comparison_line(benchmark); !line.empty()) {
+      parts.push_back(std::move(line));
+    }
+    if (std::string line = settle_line(benchmark); !line.empty()) parts.push_back(std::move(line));
+    if (benchmark.telemetry) {
+      for (const std::string& note : benchmark.telemetry->notes) parts.push_back(note);
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      lines.push_back(fmt::format("{}{}", i == 0 ? prefix : indent, parts[i]));
+    }
+  }
+  return lines;
+}
+
 bool any_interrupted(const Report& report) {
   return std::any_of(report.benchmarks.begin(), report.benchmarks.end(),
                      [](const BenchmarkReport& benchmark) { return benchmark.interrupted; });
@@ -246,6 +273,11 @@ std::string render_console(const Report& report) {
   if (!run_notes.empty()) {
     out += "\nHow the benchmarks ran:\n";
     for (const std::string& line : run_notes) out += line + "\n";
+  }
+  const std::vector<std::string> telemetry = telemetry_lines(report);
+  if (!telemetry.empty()) {
+    out += "\nServer and GPU metrics (docs/telemetry.md):\n";
+    for (const std::string& line : telemetry) out += line + "\n";
   }
   if (any_interrupted(report)) {
     out += fmt::format("\n{} interrupted: stopped by a signal before its own limits.\n",

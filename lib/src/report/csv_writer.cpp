@@ -62,6 +62,66 @@ void add_distribution(Row& row, std::string_view name, const metrics::Distributi
   }
 }
 
+std::string gauge_mean(const std::optional<telemetry::GaugeStats>& gauge) {
+  return gauge ? exact_number(gauge->mean) : "";
+}
+
+std::string gauge_max(const std::optional<telemetry::GaugeStats>& gauge) {
+  return gauge ? exact_number(gauge->max) : "";
+}
+
+/// The key figures of the server's and GPUs' metrics (docs/telemetry.md); empty cells where not
+/// scraped or not exposed. GPU columns are over every GPU: the mean of their utilisation and
+/// power means, the largest framebuffer use.
+void add_telemetry(Row& row, const BenchmarkReport& benchmark) {
+  const telemetry::TelemetrySummary* summary =
+      benchmark.telemetry ? &*benchmark.telemetry : nullptr;
+  const telemetry::ServerTelemetry* server =
+      summary && summary->server ? &*summary->server : nullptr;
+  const auto server_gauge = [&](auto member, bool mean) -> std::string {
+    if (server == nullptr) return "";
+    return mean ? gauge_mean(server->*member) : gauge_max(server->*member);
+  };
+  row.add("server_kv_cache_usage_mean",
+          server_gauge(&telemetry::ServerTelemetry::kv_cache_usage, true));
+  row.add("server_kv_cache_usage_max",
+          server_gauge(&telemetry::ServerTelemetry::kv_cache_usage, false));
+  row.add("server_requests_running_mean",
+          server_gauge(&telemetry::ServerTelemetry::requests_running, true));
+  row.add("server_requests_waiting_mean",
+          server_gauge(&telemetry::ServerTelemetry::requests_waiting, true));
+  row.add("server_requests_waiting_max",
+          server_gauge(&telemetry::ServerTelemetry::requests_waiting, false));
+  row.add("server_preemptions",
+          server && server->preemptions ? exact_number(server->preemptions->delta) : "");
+  row.add("server_generation_tokens_per_s", server && server->generation_tokens
+                                                ? exact_number(server->generation_tokens->per_s)
+                                                : "");
+  row.add("server_ttft_p50_ms", server && server->ttft && server->ttft->p50
+                                    ? exact_number(server->ttft->p50->value_ms)
+                                    : "");
+  row.add("server_kv_capacity_tokens", server ? exact_number(server->kv_capacity_tokens) : "");
+  std::optional<double> util_sum;
+  std::optional<double> power_sum;
+  std::optional<double> fb_max;
+  std::size_t util_count = 0;
+  for (const telemetry::GpuTelemetry& gpu :
+       summary ? summary->gpus : std::vector<telemetry::GpuTelemetry>{}) {
+    if (gpu.util_percent) {
+      util_sum = util_sum.value_or(0) + gpu.util_percent->mean;
+      ++util_count;
+    }
+    if (gpu.power_w) power_sum = power_sum.value_or(0) + gpu.power_w->mean;
+    if (gpu.fb_used_mib) fb_max = std::max(fb_max.value_or(0), gpu.fb_used_mib->max);
+  }
+  row.add("gpu_count", summary ? integer(summary->gpus.size()) : "");
+  row.add("gpu_util_percent_mean",
+          util_count > 0 ? exact_number(*util_sum / static_cast<double>(util_count)) : "");
+  row.add("gpu_fb_used_mib_max", exact_number(fb_max));
+  row.add("gpu_power_w_total_mean", exact_number(power_sum));
+  row.add("settle_s", benchmark.settle ? exact_number(benchmark.settle->waited_s) : "");
+}
+
 /// Benchmark `position` (1-based) of the run.
 Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t position) {
   const metrics::BenchmarkMetrics& m = benchmark.metrics;
@@ -103,6 +163,7 @@ Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t p
   for (const metrics::DistributionField& field : metrics::kDistributionFields) {
     add_distribution(row, field.name, m.*field.member);
   }
+  add_telemetry(row, benchmark);
   return row;
 }
 

@@ -227,6 +227,21 @@ std::optional<metrics::Goodput> read_goodput(const FieldReader& in, const json& 
   return goodput;
 }
 
+/// "settle" is absent from reports written before it existed, and null for a first benchmark.
+std::optional<Settle> read_settle(const FieldReader& in, const json& benchmark,
+                                  const std::string& parent) {
+  const auto found = benchmark.find("settle");
+  if (found == benchmark.end() || found->is_null()) return std::nullopt;
+  const std::string path = child_path(parent, "settle");
+  if (!found->is_object()) in.wrong_type(path, *found, "an object or null");
+  Settle settle;
+  settle.method = in.string(*found, path, "method");
+  settle.reached = in.boolean(*found, path, "reached");
+  settle.waited_s = in.number(*found, path, "waited_s");
+  settle.busy_at_end = in.number(*found, path, "busy_at_end");
+  return settle;
+}
+
 BenchmarkReport read_benchmark(const FieldReader& in, const json& object, const std::string& path) {
   BenchmarkReport benchmark;
   benchmark.profile = in.profile_kind(object, path, "profile");
@@ -235,6 +250,7 @@ BenchmarkReport read_benchmark(const FieldReader& in, const json& object, const 
   benchmark.interrupted = in.boolean(object, path, "interrupted");
   benchmark.stop_reason = in.string(object, path, "stop_reason");
   benchmark.workers = in.integer(object, path, "workers");
+  benchmark.settle = read_settle(in, object, path);
 
   metrics::BenchmarkMetrics& m = benchmark.metrics;
   m.client_limited = in.boolean(object, path, "client_limited");

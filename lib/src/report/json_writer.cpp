@@ -130,6 +130,14 @@ json summary_to_json(const metrics::DistributionSummary& summary) {
   return object;
 }
 
+json settle_to_json(const std::optional<Settle>& settle) {
+  if (!settle) return nullptr;
+  return {{"method", settle->method},
+          {"reached", settle->reached},
+          {"waited_s", settle->waited_s},
+          {"busy_at_end", settle->busy_at_end}};
+}
+
 json benchmark_to_json(const BenchmarkReport& benchmark) {
   const metrics::BenchmarkMetrics& m = benchmark.metrics;
   return {
@@ -150,7 +158,7 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"concurrency", {{"mean", m.concurrency.mean}, {"max", m.concurrency.max}}},
       {"timeline", timeline_to_json(m)},
       {"goodput", m.goodput ? goodput_to_json(*m.goodput) : json(nullptr)},
-      // Reserved for the server's own metrics scraped during the benchmark (a later version).
+      {"settle", settle_to_json(benchmark.settle)},
       {"telemetry", nullptr},
   };
 }

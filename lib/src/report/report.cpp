@@ -10,6 +10,8 @@ BenchmarkReport make_benchmark_report(const metrics::BenchmarkResult& result) {
       .stop_reason = std::string(metrics::to_string(result.stop_reason)),
       .workers = result.workers,
       .metrics = metrics::compute_metrics(result),
+      .settle = std::nullopt,
+      .telemetry = std::nullopt,
   };
 }
 

@@ -8,10 +8,21 @@
 
 #include "llmpace/core/profile_kind.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
+#include "llmpace/telemetry/telemetry_summary.hpp"
 
 namespace llmpace::report {
 
 inline constexpr int kSchemaVersion = 2;
+
+/// How the run waited, before a benchmark, for the server to finish the work of the one before
+/// (docs/telemetry.md "Between benchmarks").
+struct Settle {
+  std::string method;   // "server_idle" (its metrics showed no request running or waiting)
+                        // or "pause" (no such metrics: the settle pause)
+  bool reached = true;  // server_idle: it was idle before the settle timeout
+  double waited_s = 0.0;
+  double busy_at_end = 0;  // server_idle, not reached: requests running + waiting at the timeout
+};
 
 struct BenchmarkReport {
   ProfileKind profile = ProfileKind::synchronous;
@@ -20,6 +31,10 @@ struct BenchmarkReport {
   std::string stop_reason;  // metrics::to_string(StopReason)
   int workers = 1;
   metrics::BenchmarkMetrics metrics;
+  std::optional<Settle> settle;  // every benchmark but the first of a run
+  /// The server's and GPUs' metrics during the benchmark; absent in reports written before
+  /// telemetry existed.
+  std::optional<telemetry::TelemetrySummary> telemetry;
 };
 
 struct Report {
