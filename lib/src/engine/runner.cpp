@@ -107,6 +107,9 @@ class Coordinator {
         snapshot.elapsed_s > 0 ? static_cast<double>(snapshot.successful) / snapshot.elapsed_s : 0;
     snapshot.final = final;
     options_.on_progress(snapshot);
+    if (!final && options_.over_saturated && options_.over_saturated(snapshot)) {
+      stop(StopReason::over_saturated);
+    }
   }
 
   const profile::ProfileSpec& spec_;

@@ -220,6 +220,8 @@ std::string_view to_string(StopReason reason) {
       return "max_error_rate";
     case StopReason::signal:
       return "signal";
+    case StopReason::over_saturated:
+      return "over_saturated";
   }
   return "unknown";
 }

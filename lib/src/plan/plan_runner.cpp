@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "llmpace/core/version.hpp"
@@ -13,6 +14,7 @@
 #include "llmpace/plan/prompt_setup.hpp"
 #include "llmpace/profile/sweep.hpp"
 #include "llmpace/sim/sim_server.hpp"
+#include "llmpace/telemetry/saturation_detector.hpp"
 #include "llmpace/telemetry/telemetry_summary.hpp"
 
 namespace llmpace::plan {
@@ -126,6 +128,31 @@ report::Settle settle(engine::TelemetryScraper* scraper, const TelemetryPlan& pl
   return out;
 }
 
+/// --stop-on-saturation: a SaturationDetector per benchmark, fed the requests in flight at each
+/// progress tick (calling thread) and each request's TTFT as it ends (worker threads).
+class SaturationStop {
+ public:
+  void restart() {
+    const std::lock_guard lock(mutex_);
+    detector_ = telemetry::SaturationDetector{};
+  }
+  void on_record(const metrics::RequestRecord& record, TimePoint benchmark_start) {
+    if (!metrics::RequestRecord::is_set(record.first_token)) return;
+    const std::lock_guard lock(mutex_);
+    detector_.add_ttft(to_seconds(record.done - benchmark_start),
+                       to_ms(record.first_token - record.sent));
+  }
+  bool over_saturated(const metrics::ProgressSnapshot& snapshot) {
+    const std::lock_guard lock(mutex_);
+    detector_.add_load(snapshot.elapsed_s, static_cast<double>(snapshot.in_flight));
+    return detector_.check(snapshot.elapsed_s).over_saturated;
+  }
+
+ private:
+  std::mutex mutex_;
+  telemetry::SaturationDetector detector_;
+};
+
 struct StageContext {
   engine::Runner& runner;
   const RunPlan& plan;
@@ -221,15 +248,23 @@ report::Report run_plan(RunPlan& plan, PlanObserver& observer) {
   const std::size_t benchmark_count = plan.profiles.benchmark_count();
   engine::RunnerOptions options;
   options.threads = plan.threads;
+  SaturationStop saturation;
   options.on_start = [&](const profile::ProfileSpec& spec) {
+    saturation.restart();
     observer.on_benchmark_start(run_report.benchmarks.size(), benchmark_count, spec);
   };
+  if (plan.telemetry.stop_on_saturation) {
+    options.over_saturated = [&saturation](const metrics::ProgressSnapshot& snapshot) {
+      return saturation.over_saturated(snapshot);
+    };
+  }
   options.on_progress = [&](const metrics::ProgressSnapshot& snapshot) {
     observer.on_progress(snapshot);
   };
   options.on_record = [&](const metrics::RequestRecord& record, TimePoint start) {
     // On worker threads. The benchmark's position is stable while it runs:
     // run_report.benchmarks grows only between benchmarks.
+    if (plan.telemetry.stop_on_saturation) saturation.on_record(record, start);
     observer.on_record(record, start, run_report.benchmarks.size());
   };
   engine::Runner runner(plan.target, prompts, options);

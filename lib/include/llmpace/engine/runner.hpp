@@ -35,6 +35,9 @@ struct RunnerOptions {
   /// Called on the calling thread every progress_interval while a benchmark runs, and once with
   /// `final` set when it has ended.
   std::function<void(const metrics::ProgressSnapshot&)> on_progress;
+  /// Asked on the calling thread at every progress tick (with on_progress set); true ends the
+  /// benchmark with StopReason::over_saturated (--stop-on-saturation).
+  std::function<bool(const metrics::ProgressSnapshot&)> over_saturated;
   /// Called as each request ends, ON THE WORKER'S THREAD (several at once with threads > 1: the
   /// callee synchronises), with the benchmark's start. For streaming records to disk.
   std::function<void(const metrics::RequestRecord&, TimePoint benchmark_start)> on_record;

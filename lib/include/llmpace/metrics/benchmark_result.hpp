@@ -25,6 +25,7 @@ enum class StopReason : std::uint8_t {
   max_errors,      // errors reached max_errors
   max_error_rate,  // errored / finished passed max_error_rate
   signal,          // SIGINT / SIGTERM
+  over_saturated,  // --stop-on-saturation: the server's queue and TTFT kept growing
 };
 
 std::string_view to_string(StopReason reason);
