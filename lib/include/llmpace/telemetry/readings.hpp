@@ -6,6 +6,15 @@
 // onto one GpuReading per GPU. A field the endpoint does not expose stays empty (nullopt): the
 // report then says "not exposed", never 0. The table of names is in docs/telemetry.md.
 //
+// Each figure is read from the first of its candidate names that has a sample for the model, in
+// the order vllm: (current name, then the pre-0.10 one), kserve_vllm: (likewise), llamacpp:, so a
+// copy is never added to its original. Its series (one per engine, DP rank or pod) are summed;
+// kv_cache_usage, a fraction, is their mean weighted by each engine's KV capacity when
+// cache_config_info gives it for every engine. A figure with an impossible value in any of its
+// series (NaN, infinite, negative; a fraction above 1) is left empty rather than half-used, and so
+// is a histogram with a bucket series that lacks +Inf or decreases. Histograms of several series
+// are merged by `le` over the bounds they all have.
+//
 // Pure; safe from any thread.
 #pragma once
 
@@ -30,11 +39,16 @@ struct HistogramReading {
 
 /// Which family of names a server endpoint spoke.
 enum class ServerFlavor { unknown, vllm, vllm_legacy, kserve_vllm, llamacpp };
+/// "unknown", "vllm", "vllm_legacy", "kserve_vllm", "llamacpp".
 std::string_view to_string(ServerFlavor flavor);
+/// The inverse of to_string(ServerFlavor); nullopt for any other text.
+std::optional<ServerFlavor> parse_server_flavor(std::string_view text);
 
 /// An inference server's metrics at one scrape, summed over the engines (DP ranks) of the model
 /// that was asked for. Counters are cumulative since the server started.
 struct ServerReading {
+  /// vllm_legacy: vllm: names without kv_cache_usage_perc and inter_token_latency_seconds;
+  /// kserve_vllm: only kserve_vllm: names; unknown: none of the families.
   ServerFlavor flavor = ServerFlavor::unknown;
   std::optional<double> kv_cache_usage;  ///< 0..1 (vLLM's *_usage_perc is a fraction already)
   std::optional<double> requests_running;
@@ -59,7 +73,8 @@ struct ServerReading {
 
 /// One GPU at one scrape, in dcgm-exporter's units.
 struct GpuReading {
-  std::string gpu;                         ///< the "gpu" label: index on the node
+  std::string gpu;                         ///< the "gpu" label: index on the node; a MIG
+                                           ///< instance: "<gpu>/<GPU_I_ID>"
   std::string uuid;                        ///< the "UUID" label
   std::string model_name;                  ///< the "modelName" label, e.g. "NVIDIA H100 80GB HBM3"
   std::string hostname;                    ///< the "Hostname" label
@@ -78,7 +93,10 @@ struct GpuReading {
 /// differs are left out; samples without a model_name label are kept.
 ServerReading read_server_metrics(const Exposition& exposition, std::string_view model_name);
 
-/// One reading per GPU (by UUID, else by "gpu" label), in order of first appearance.
+/// One reading per GPU (by UUID, else by "gpu" and "Hostname" labels; a MIG instance, with a
+/// GPU_I_ID label, is one reading of its own), in order of first appearance. When a GPU has several
+/// series of one field (one per pod sharing it by time-slicing), the first is used: they repeat
+/// the device's value, and a sum would count it twice.
 std::vector<GpuReading> read_gpu_metrics(const Exposition& exposition);
 
 }  // namespace llmpace::telemetry

@@ -1,22 +1,27 @@
 // TelemetrySummary: what a benchmark's report says about the server and its GPUs, computed from a
 // TelemetryCapture by summarise_telemetry():
 // - gauges (KV usage, running, waiting, GPU utilisation, framebuffer, power, temperature):
-//   time-weighted mean (each reading holds until the next), max and p95 over the benchmark;
-// - counters (preemptions, prompt and generation tokens, prefix cache): the delta between the
-//   last scrape before the benchmark started (the baseline) and the last one of the benchmark,
-//   and that delta per second; a counter that went down (server restart) is reported as reset,
-//   never as a negative delta;
-// - histograms (TTFT, ITL, TPOT, e2e, queue time): the bucket-wise delta over the benchmark, turned
-//   into percentiles by linear interpolation inside the bucket (as PromQL's
+//   time-weighted mean, max and p95 over [0, benchmark_duration_s]: each reading holds until the
+//   next, the last until the end; the baseline (the last reading before the start, t_s < 0)
+//   holds from 0 until the first reading inside;
+// - counters (preemptions, prompt and generation tokens, prefix cache): the increase from the
+//   baseline (the last reading at t_s <= 0, else the first reading) to the last reading, and that
+//   increase per second of the part of the benchmark the two readings span; a counter that went
+//   down (server restart) is counted as PromQL's increase() counts it, from zero after the
+//   reset, and flagged reset, never a negative delta;
+// - histograms (TTFT, ITL, TPOT, e2e, queue time): the bucket-wise increase over the same span,
+//   turned into percentiles by linear interpolation inside the bucket (as PromQL's
 //   histogram_quantile), each with the bounds of its bucket so a reader knows its resolution;
-// - the KV capacity in tokens (cache_config_info) and the time series for charts.
-// Every figure is optional: absent means "not exposed" or "not scraped", never zero.
-// Definitions: docs/telemetry.md.
+// - the KV capacity in tokens (cache_config_info) and the time series for charts;
+// - notes on what is missing or partial, one line each.
+// Every figure is optional: absent means "not exposed" or "not scraped", never zero. No figure is
+// NaN, infinite or negative. Definitions: docs/telemetry.md#what-the-report-says.
 //
 // Plain data; pure functions; safe from any thread.
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,21 +39,28 @@ struct GaugeStats {
 
 struct CounterStats {
   double delta = 0.0;  ///< >= 0
-  double per_s = 0.0;  ///< delta / benchmark duration
-  bool reset = false;  ///< the counter went down during the benchmark: delta is from the reset on
+  /// delta / the seconds of [0, benchmark_duration_s] between the baseline and the last reading
+  /// (0 when they span none of it).
+  double per_s = 0.0;
+  /// The counter went down during the benchmark (server restart): delta adds what it counted
+  /// before the reset and its value after it, as PromQL's increase().
+  bool reset = false;
 };
 
 /// A quantile from histogram buckets: the interpolated value and the bucket it fell in.
 struct BucketQuantile {
   double value_ms = 0.0;
-  double bucket_low_ms = 0.0;   ///< lower bound of the bucket (0 for the first)
-  double bucket_high_ms = 0.0;  ///< upper bound; +Inf bucket: the value is its lower bound
+  double bucket_low_ms = 0.0;  ///< lower bound of the bucket (0 for the first)
+  /// Upper bound of the bucket; nullopt for the +Inf bucket, where value_ms is its lower bound
+  /// (the highest finite bound) and so only says "at least".
+  std::optional<double> bucket_high_ms;
 };
 
 struct HistogramStats {
-  double count = 0.0;  ///< observations during the benchmark
-  double mean_ms = 0.0;
-  std::optional<BucketQuantile> p50;
+  double count = 0.0;    ///< observations during the benchmark
+  double mean_ms = 0.0;  ///< increase of _sum / count; 0 when count is 0
+  bool reset = false;    ///< the histogram went down (server restart); counted as for counters
+  std::optional<BucketQuantile> p50;  ///< absent when count is 0
   std::optional<BucketQuantile> p90;
   std::optional<BucketQuantile> p99;
 };
@@ -61,17 +73,21 @@ struct ServerTelemetry {
   std::optional<CounterStats> preemptions;
   std::optional<CounterStats> prompt_tokens;
   std::optional<CounterStats> generation_tokens;
-  std::optional<double> prefix_cache_hit_rate;  ///< hits / queries over the benchmark, 0..1
+  /// vllm:num_requests_waiting_by_reason: time-weighted, by reason (capacity, deferred, ...).
+  std::map<std::string, GaugeStats> requests_waiting_by_reason;
+  std::optional<double> prefix_cache_hit_rate;  ///< hits / queries over the benchmark, 0..1;
+                                                ///< absent when no query was counted
   std::optional<HistogramStats> ttft;
   std::optional<HistogramStats> itl;
   std::optional<HistogramStats> tpot;
   std::optional<HistogramStats> e2e;
   std::optional<HistogramStats> queue_time;
-  std::optional<double> kv_capacity_tokens;
+  std::optional<double> kv_capacity_tokens;  ///< at the last reading that gave it
+  std::size_t readings = 0;                  ///< successful server scrapes used
 };
 
 struct GpuTelemetry {
-  std::string gpu;
+  std::string gpu;  ///< GpuReading's labels, from the GPU's first reading
   std::string uuid;
   std::string model_name;
   std::string hostname;
@@ -85,11 +101,14 @@ struct GpuTelemetry {
   std::optional<GaugeStats> power_w;
   std::optional<GaugeStats> temp_c;
   std::optional<GaugeStats> sm_clock_mhz;
+  std::size_t readings = 0;  ///< scrapes in which this GPU appeared
 };
 
-/// One point of the time series kept for charts (at most kMaxTelemetryPoints, evenly thinned).
+/// One point of the time series kept for charts (at most kMaxTelemetryPoints, evenly thinned,
+/// the first and last kept). A server scrape and the GPU scrape nearest to it (within half an
+/// interval) make one point; either part may be absent.
 struct TelemetryPoint {
-  double t_s = 0.0;  ///< benchmark clock
+  double t_s = 0.0;  ///< benchmark clock: negative for the baseline, beyond the duration after it
   std::optional<double> kv_cache_usage;
   std::optional<double> requests_running;
   std::optional<double> requests_waiting;
