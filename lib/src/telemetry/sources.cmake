@@ -1,7 +1,7 @@
 # One line per part of the module, so that each can be added on its own.
 set(MODULE_SOURCES)
 # Prometheus text parser:
-# list(APPEND MODULE_SOURCES exposition.cpp)
+list(APPEND MODULE_SOURCES exposition.cpp exposition_model.cpp exposition_lexing.cpp exposition_body.cpp)
 # Vocabulary and summary:
 # list(APPEND MODULE_SOURCES readings.cpp telemetry_summary.cpp telemetry_json.cpp)
 # Diagnosis:

@@ -5,12 +5,17 @@
 // servers actually send (vLLM through prometheus_client, llama.cpp, dcgm-exporter, Go clients):
 // TYPE/HELP/UNIT lines, escaped label values, counters with and without `_total`, gauges,
 // histograms (`_bucket{le}`, `_sum`, `_count`), summaries, NaN/+Inf/-Inf, optional timestamps;
-// exemplars (` # {...} v`) are dropped. It is lenient where servers are sloppy and strict where a
-// wrong number would result: a line that cannot be read as a whole is skipped and listed with its
-// line number, never half-used. A body that is not Prometheus text at all (HTML, JSON, binary) is
-// an error. It never throws on any input other than through ExpositionError, and never crashes.
+// exemplars (` # {...} v`) are read and dropped. It is lenient where servers are sloppy and strict
+// where a wrong number would result: a line that cannot be read as a whole is skipped and listed
+// with its line number, never half-used. A body that is not Prometheus text at all (HTML, JSON,
+// binary) is an error. It throws nothing but ExpositionError (and std::bad_alloc), and never
+// crashes. docs/telemetry.md, "Parsing /metrics", lists what is accepted, skipped and refused.
 //
-// Pure: no I/O, no global state; safe from any thread.
+// Timestamps: a body with a "# EOF" line is OpenMetrics, whose timestamps are seconds (converted
+// to ms); otherwise they are the 0.0.4 format's integer milliseconds.
+//
+// Pure: no I/O, no global state; safe from any thread. An Exposition is plain data that owns its
+// strings (nothing points into the body).
 #pragma once
 
 #include <cstddef>
@@ -83,6 +88,11 @@ class ExpositionError : public std::runtime_error {
  public:
   explicit ExpositionError(const std::string& message) : std::runtime_error(message) {}
 };
+
+/// Reads a sample value, or a numeric label value such as `le` or `quantile`, as Prometheus does
+/// (Go's strconv.ParseFloat without its hex and `_` forms): "1", "-2.5", "1e3", ".5", "+Inf",
+/// "-inf", "Infinity", "NaN" (any letter case). nullopt for anything else and for overflow.
+std::optional<double> parse_sample_value(std::string_view text);
 
 /// Parses one scrape's body. Throws ExpositionError when the body is not Prometheus text: it looks
 /// like HTML or JSON, contains NUL bytes or invalid UTF-8 in a way no exposition has, or not one
