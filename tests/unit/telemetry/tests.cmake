@@ -1,7 +1,7 @@
 # One line per part of the module, so that each can be added on its own.
 set(TEST_SOURCES)
 # Prometheus text parser:
-# list(APPEND TEST_SOURCES exposition_test.cpp)
+list(APPEND TEST_SOURCES exposition_test.cpp)
 # Vocabulary and summary:
 # list(APPEND TEST_SOURCES readings_test.cpp telemetry_summary_test.cpp)
 # Diagnosis:
