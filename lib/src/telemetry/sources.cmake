@@ -3,6 +3,7 @@ set(MODULE_SOURCES)
 # Prometheus text parser:
 list(APPEND MODULE_SOURCES exposition.cpp exposition_model.cpp exposition_lexing.cpp exposition_body.cpp)
 # Vocabulary and summary:
-# list(APPEND MODULE_SOURCES readings.cpp telemetry_summary.cpp telemetry_json.cpp)
+list(APPEND MODULE_SOURCES readings.cpp gpu_readings.cpp telemetry_summary.cpp series_stats.cpp telemetry_json.cpp
+  capture.cpp)
 # Diagnosis:
 # list(APPEND MODULE_SOURCES diagnosis.cpp)
