@@ -3,6 +3,7 @@ set(TEST_SOURCES)
 # Prometheus text parser:
 list(APPEND TEST_SOURCES exposition_test.cpp)
 # Vocabulary and summary:
-list(APPEND TEST_SOURCES readings_test.cpp telemetry_summary_test.cpp telemetry_json_test.cpp)
+list(APPEND TEST_SOURCES readings_test.cpp readings_text_test.cpp telemetry_summary_test.cpp
+  telemetry_json_test.cpp)
 # Diagnosis:
 # list(APPEND TEST_SOURCES diagnosis_test.cpp)
