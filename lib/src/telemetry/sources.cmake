@@ -6,4 +6,5 @@ list(APPEND MODULE_SOURCES exposition.cpp exposition_model.cpp exposition_lexing
 list(APPEND MODULE_SOURCES readings.cpp gpu_readings.cpp telemetry_summary.cpp series_stats.cpp telemetry_json.cpp
   capture.cpp)
 # Diagnosis:
-# list(APPEND MODULE_SOURCES diagnosis.cpp)
+list(APPEND MODULE_SOURCES trend.cpp diagnosis.cpp diagnosis_server_rules.cpp diagnosis_client_rules.cpp
+  sweep_diagnosis.cpp saturation_detector.cpp diagnosis_json.cpp)

@@ -6,4 +6,5 @@ list(APPEND TEST_SOURCES exposition_test.cpp)
 list(APPEND TEST_SOURCES readings_test.cpp readings_text_test.cpp telemetry_summary_test.cpp
   telemetry_json_test.cpp)
 # Diagnosis:
-# list(APPEND TEST_SOURCES diagnosis_test.cpp)
+list(APPEND TEST_SOURCES trend_test.cpp diagnosis_test.cpp sweep_diagnosis_test.cpp
+  saturation_detector_test.cpp diagnosis_json_test.cpp)
