@@ -125,7 +125,8 @@ struct TelemetrySummary {
   std::vector<GpuTelemetry> gpus;
   std::vector<TelemetryPoint> series;
   /// Why telemetry is missing or partial, one line each ("server metrics: GET /metrics answered
-  /// 404", "2 of 15 GPU scrapes failed (timeout)", "no kv_cache_usage exposed").
+  /// 404", "GPU metrics http://...:9400/metrics: 2 of 15 scrapes failed: timeout (first: ...)",
+  /// "server metrics (llamacpp): kv_cache_usage, ... not exposed"); docs/telemetry.md lists them.
   std::vector<std::string> notes;
 };
 
