@@ -103,11 +103,10 @@ struct TelemetryScraper::Impl {
     }
   }
 
-  /// The request target: the URL's path (and query), "/metrics" when it has none.
+  /// The request target below the endpoint's URL, which the connection puts in front (with its
+  /// query): nothing, or "/metrics" for a URL without a path.
   static std::string request_target(const http::Url& url) {
-    std::string target = url.request_target("");
-    if (target.empty() || target.front() == '?') target.insert(0, "/metrics");
-    return target;
+    return url.path_prefix.empty() ? "/metrics" : "";
   }
 
   asio::awaitable<ScrapeResult> async_scrape(Endpoint& endpoint, http::Connection& connection) {
@@ -169,6 +168,11 @@ struct TelemetryScraper::Impl {
       result.failure_kind = "not_prometheus";
       result.message =
           fmt::format("GET {}: {}", endpoint.display_url, one_line(error.what(), kMaxMessageChars));
+    } catch (const std::exception& error) {
+      // A reader bug must cost this scrape only, never the scraper's loop.
+      result.failure_kind = "other";
+      result.message = fmt::format("GET {}: reading the body failed: {}", endpoint.display_url,
+                                   one_line(error.what(), kMaxMessageChars));
     }
   }
 
@@ -218,18 +222,20 @@ struct TelemetryScraper::Impl {
     }
   }
 
+  /// One scrape of `endpoint` on a fresh connection, recorded. A member function, not a lambda:
+  /// a coroutine's parameters live in its frame, a lambda's captures do not.
+  asio::awaitable<void> async_scrape_once(Endpoint& endpoint) {
+    http::Connection connection(io.get_executor(), endpoint.spec.client, endpoint.spec.tls_context);
+    ScrapeResult result = co_await async_scrape(endpoint, connection);
+    record(endpoint, std::move(result));
+  }
+
   /// Scrapes every live endpoint at once on fresh connections; results are recorded. Blocks.
   void scrape_all_now() {
     std::vector<std::future<void>> done;
     for (Endpoint& endpoint : endpoints) {
       if (endpoint.dropped) continue;
-      auto scrape = [this, &endpoint]() -> asio::awaitable<void> {
-        http::Connection connection(io.get_executor(), endpoint.spec.client,
-                                    endpoint.spec.tls_context);
-        ScrapeResult result = co_await async_scrape(endpoint, connection);
-        record(endpoint, std::move(result));
-      };
-      done.push_back(asio::co_spawn(io, scrape(), asio::use_future));
+      done.push_back(asio::co_spawn(io, async_scrape_once(endpoint), asio::use_future));
     }
     // Every scrape ends within its own deadline; the margin covers a busy scheduler.
     for (auto& each : done) each.wait_for(options.timeout + Seconds{1});

@@ -13,6 +13,7 @@
 #include "llmpace/plan/host_info.hpp"
 #include "llmpace/plan/prompt_setup.hpp"
 #include "llmpace/profile/sweep.hpp"
+#include "llmpace/report/report_diagnosis.hpp"
 #include "llmpace/sim/sim_server.hpp"
 #include "llmpace/telemetry/saturation_detector.hpp"
 #include "llmpace/telemetry/telemetry_summary.hpp"
@@ -274,6 +275,7 @@ report::Report run_plan(RunPlan& plan, PlanObserver& observer) {
   StageContext context{runner, plan, observer, scraper.get(), server_missing, run_report};
   run_stages(context);
   run_report.interrupted = runner.interrupted();
+  report::diagnose_report(run_report, plan.slo);
   if (simulator) simulator->stop();
   return run_report;
 }

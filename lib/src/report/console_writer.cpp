@@ -129,6 +129,31 @@ std::string title_line(const Report& report) {
   return line;
 }
 
+/// What the incomplete requests measured before the stop (docs/metrics.md#incomplete-requests):
+/// a line for those that got a first token and one for those still waiting; none for either
+/// group when it is empty.
+std::vector<std::string> incomplete_figure_lines(const metrics::IncompleteFigures& incomplete) {
+  std::vector<std::string> lines;
+  if (incomplete.ttft_ms.count > 0) {
+    std::string line = fmt::format(
+        "{} got a first token: TTFT p50 {} / p99 {} ms", incomplete.with_first_token,
+        console_ms(incomplete.ttft_ms.p50), console_ms(incomplete.ttft_ms.p99));
+    if (incomplete.itl_ms.count > 0) {
+      fmt::format_to(std::back_inserter(line), "; ITL p50 {} / p99 {} ms ({} gaps)",
+                     console_ms(incomplete.itl_ms.p50), console_ms(incomplete.itl_ms.p99),
+                     incomplete.itl_ms.count);
+    }
+    lines.push_back(std::move(line));
+  }
+  if (incomplete.waited_ms.count > 0) {
+    lines.push_back(fmt::format(
+        "{} got no token: waited p50 {} / max {} ms by the stop (their TTFT is longer)",
+        incomplete.waited_ms.count, console_ms(incomplete.waited_ms.p50),
+        console_ms(incomplete.waited_ms.max)));
+  }
+  return lines;
+}
+
 /// Lines under the table for requests that did not succeed, one per benchmark that had any.
 std::vector<std::string> unfinished_lines(const Report& report) {
   std::vector<std::string> lines;
@@ -150,6 +175,9 @@ std::vector<std::string> unfinished_lines(const Report& report) {
       lines.push_back(fmt::format(
           "{}{}", kKindIndent,
           error_kind_text(benchmark.metrics, kind, kConsoleColumns - kKindIndent.size())));
+    }
+    for (const std::string& text : incomplete_figure_lines(benchmark.metrics.incomplete)) {
+      lines.push_back(fmt::format("{}{}", kKindIndent, text));
     }
   }
   return lines;
@@ -228,6 +256,30 @@ std::vector<std::string> telemetry_lines(const Report& report) {
   return lines;
 }
 
+/// The verdict of each benchmark that hit a wall (and of the first one when none did), then the
+/// sweep's, each with its remedy.
+std::vector<std::string> diagnosis_lines(const Report& report) {
+  std::vector<std::string> lines;
+  bool any_wall = false;
+  for (const BenchmarkReport& benchmark : report.benchmarks) {
+    if (!benchmark.diagnosis) continue;
+    const telemetry::Diagnosis& diagnosis = *benchmark.diagnosis;
+    if (diagnosis.wall == telemetry::Wall::headroom) continue;
+    any_wall = true;
+    lines.push_back(fmt::format("  {}: {}", benchmark_name(benchmark), diagnosis.verdict));
+    if (!diagnosis.remedy.empty()) lines.push_back(fmt::format("    remedy: {}", diagnosis.remedy));
+  }
+  if (!any_wall && report.benchmarks.size() == 1 && report.benchmarks.front().diagnosis) {
+    const BenchmarkReport& only = report.benchmarks.front();
+    lines.push_back(fmt::format("  {}: {}", benchmark_name(only), only.diagnosis->verdict));
+  } else if (!any_wall && report.benchmarks.size() > 1) {
+    lines.push_back("  no wall: every benchmark had headroom");
+  }
+  if (report.sweep_diagnosis)
+    lines.push_back(fmt::format("  sweep: {}", report.sweep_diagnosis->verdict));
+  return lines;
+}
+
 bool any_interrupted(const Report& report) {
   return std::any_of(report.benchmarks.begin(), report.benchmarks.end(),
                      [](const BenchmarkReport& benchmark) { return benchmark.interrupted; });
@@ -278,6 +330,11 @@ std::string render_console(const Report& report) {
   if (!telemetry.empty()) {
     out += "\nServer and GPU metrics (docs/telemetry.md):\n";
     for (const std::string& line : telemetry) out += line + "\n";
+  }
+  const std::vector<std::string> diagnosis = diagnosis_lines(report);
+  if (!diagnosis.empty()) {
+    out += "\nDiagnosis (docs/diagnosis.md):\n";
+    for (const std::string& line : diagnosis) out += line + "\n";
   }
   if (any_interrupted(report)) {
     out += fmt::format("\n{} interrupted: stopped by a signal before its own limits.\n",

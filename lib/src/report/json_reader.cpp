@@ -17,6 +17,8 @@
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/core/profile_kind.hpp"
+#include "llmpace/telemetry/diagnosis_json.hpp"
+#include "llmpace/telemetry/telemetry_json.hpp"
 
 namespace llmpace::report {
 namespace {
@@ -31,6 +33,17 @@ std::string child_path(const std::string& parent, std::string_view key) {
 class FieldReader {
  public:
   explicit FieldReader(std::string_view source) : source_(source) {}
+
+  /// Runs `read`, putting the source in front of the message of a ConfigError it throws (the
+  /// telemetry readers name the field only).
+  template <typename Read>
+  void with_source(Read read) const {
+    try {
+      read();
+    } catch (const ConfigError& error) {
+      throw ConfigError(fmt::format("{}: {}", source_, error.what()));
+    }
+  }
 
   [[noreturn]] void fail(const std::string& path, std::string_view problem) const {
     throw ConfigError(fmt::format("{}: field '{}' {}", source_, path, problem));
@@ -213,6 +226,25 @@ void read_error_examples(const FieldReader& in, const json& benchmark, const std
   }
 }
 
+/// "incomplete" is absent from reports written before it existed: their figures read as empty.
+metrics::IncompleteFigures read_incomplete(const FieldReader& in, const json& benchmark,
+                                           const std::string& parent) {
+  metrics::IncompleteFigures incomplete;
+  const auto found = benchmark.find("incomplete");
+  if (found == benchmark.end()) return incomplete;
+  const std::string path = child_path(parent, "incomplete");
+  if (!found->is_object()) in.wrong_type(path, *found, "an object");
+  incomplete.with_first_token = in.count(*found, path, "with_first_token");
+  const auto summary = [&](std::string_view key) {
+    return read_summary(in, in.object(*found, path, key), child_path(path, key));
+  };
+  incomplete.ttft_ms = summary("ttft_ms");
+  incomplete.itl_ms = summary("itl_ms");
+  incomplete.waited_ms = summary("waited_ms");
+  incomplete.token_chunks = summary("token_chunks");
+  return incomplete;
+}
+
 std::optional<metrics::Goodput> read_goodput(const FieldReader& in, const json& benchmark,
                                              const std::string& parent) {
   const std::string path = child_path(parent, "goodput");
@@ -251,6 +283,21 @@ BenchmarkReport read_benchmark(const FieldReader& in, const json& object, const 
   benchmark.stop_reason = in.string(object, path, "stop_reason");
   benchmark.workers = in.integer(object, path, "workers");
   benchmark.settle = read_settle(in, object, path);
+  // null in reports written before telemetry existed (the field was reserved).
+  if (const auto telemetry = object.find("telemetry");
+      telemetry != object.end() && !telemetry->is_null()) {
+    in.with_source([&] {
+      benchmark.telemetry =
+          telemetry::telemetry_from_json(*telemetry, child_path(path, "telemetry"));
+    });
+  }
+  if (const auto diagnosis = object.find("diagnosis");
+      diagnosis != object.end() && !diagnosis->is_null()) {
+    in.with_source([&] {
+      benchmark.diagnosis =
+          telemetry::diagnosis_from_json(*diagnosis, child_path(path, "diagnosis"));
+    });
+  }
 
   metrics::BenchmarkMetrics& m = benchmark.metrics;
   m.client_limited = in.boolean(object, path, "client_limited");
@@ -270,6 +317,7 @@ BenchmarkReport read_benchmark(const FieldReader& in, const json& object, const 
     m.*field.member = read_summary(in, in.object(distributions, metrics_path, field.name),
                                    child_path(metrics_path, field.name));
   }
+  m.incomplete = read_incomplete(in, object, path);
   m.throughput =
       read_throughput(in, in.object(object, path, "throughput"), child_path(path, "throughput"));
 
@@ -318,6 +366,12 @@ Report report_from_json(const json& document, std::string_view source) {
     const json& benchmark = benchmarks[i];
     if (!benchmark.is_object()) in.wrong_type(path, benchmark, "an object");
     report.benchmarks.push_back(read_benchmark(in, benchmark, path));
+  }
+  if (const auto diagnosis = document.find("diagnosis");
+      diagnosis != document.end() && !diagnosis->is_null()) {
+    in.with_source([&] {
+      report.sweep_diagnosis = telemetry::sweep_diagnosis_from_json(*diagnosis, "diagnosis");
+    });
   }
   return report;
 }

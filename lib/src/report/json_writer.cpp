@@ -1,5 +1,8 @@
 #include "llmpace/report/json_writer.hpp"
 
+#include "llmpace/telemetry/diagnosis_json.hpp"
+#include "llmpace/telemetry/telemetry_json.hpp"
+
 namespace llmpace::report {
 namespace {
 
@@ -46,6 +49,10 @@ json metric_definitions() {
       {"usage_problems",
        "measured requests whose server usage object was wrong, and the first problem; their "
        "output tokens were counted from chunks"},
+      {"incomplete",
+       "measured requests cancelled when the benchmark stopped: ttft_ms and itl_ms of those "
+       "that got a first token (pooled chunk gaps), waited_ms (sent -> stop) of those that got "
+       "none, a lower bound of their TTFT; never part of the distributions"},
       {"window",
        "warmup and cooldown requests are counted in requests.warmup / requests.cooldown and "
        "excluded from every other statistic"},
@@ -97,6 +104,16 @@ json usage_problems_to_json(const metrics::UsageProblems& problems) {
       {"requests", problems.requests},
       {"first_message",
        problems.first_message.empty() ? json(nullptr) : json(problems.first_message)},
+  };
+}
+
+json incomplete_to_json(const metrics::IncompleteFigures& incomplete) {
+  return {
+      {"with_first_token", incomplete.with_first_token},
+      {"ttft_ms", summary_to_json(incomplete.ttft_ms)},
+      {"itl_ms", summary_to_json(incomplete.itl_ms)},
+      {"waited_ms", summary_to_json(incomplete.waited_ms)},
+      {"token_chunks", summary_to_json(incomplete.token_chunks)},
   };
 }
 
@@ -154,12 +171,15 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"usage_problems", usage_problems_to_json(m.usage_problems)},
       {"output_tokens_source", m.output_tokens_source},
       {"metrics", distributions_to_json(m)},
+      {"incomplete", incomplete_to_json(m.incomplete)},
+      {"incomplete", incomplete_to_json(m.incomplete)},
       {"throughput", throughput_to_json(m.throughput)},
       {"concurrency", {{"mean", m.concurrency.mean}, {"max", m.concurrency.max}}},
       {"timeline", timeline_to_json(m)},
       {"goodput", m.goodput ? goodput_to_json(*m.goodput) : json(nullptr)},
       {"settle", settle_to_json(benchmark.settle)},
-      {"telemetry", nullptr},
+      {"telemetry",
+       benchmark.telemetry ? telemetry::telemetry_to_json(*benchmark.telemetry) : json(nullptr)},
   };
 }
 
@@ -178,6 +198,8 @@ json to_json(const Report& report) {
       {"host", report.host.is_null() ? json::object() : report.host},
       {"metric_definitions", metric_definitions()},
       {"benchmarks", std::move(benchmarks)},
+      {"diagnosis", report.sweep_diagnosis ? telemetry::diagnosis_to_json(*report.sweep_diagnosis)
+                                           : json(nullptr)},
   };
 }
 

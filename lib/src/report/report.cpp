@@ -12,6 +12,7 @@ BenchmarkReport make_benchmark_report(const metrics::BenchmarkResult& result) {
       .metrics = metrics::compute_metrics(result),
       .settle = std::nullopt,
       .telemetry = std::nullopt,
+      .diagnosis = std::nullopt,
   };
 }
 

@@ -13,6 +13,9 @@
 //   <distribution>_count, _mean, _stddev, _min, _max, _<percentile>
 //                                                every metrics::kDistributionFields entry, with
 //                                                every metrics::kPercentileFields entry
+//   incomplete_with_first_token, incomplete_ttft_ms_p50, _p99, incomplete_itl_ms_p50,
+//   incomplete_waited_ms_count, incomplete_waited_ms_p50
+//                                                what the incomplete requests measured
 // Booleans are `true`/`false`; numbers use the shortest text that reads back to the same double.
 // Empty cells mean "no value": a rate-less profile's rate, the goodput columns without an SLO, a
 // non-finite number, and every statistic but the count of an empty distribution (so a

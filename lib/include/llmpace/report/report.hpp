@@ -8,6 +8,7 @@
 
 #include "llmpace/core/profile_kind.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
+#include "llmpace/telemetry/diagnosis.hpp"
 #include "llmpace/telemetry/telemetry_summary.hpp"
 
 namespace llmpace::report {
@@ -35,6 +36,8 @@ struct BenchmarkReport {
   /// The server's and GPUs' metrics during the benchmark; absent in reports written before
   /// telemetry existed.
   std::optional<telemetry::TelemetrySummary> telemetry;
+  /// Which wall the server hit, if any (docs/diagnosis.md); absent in older reports.
+  std::optional<telemetry::Diagnosis> diagnosis;
 };
 
 struct Report {
@@ -48,6 +51,8 @@ struct Report {
   nlohmann::json host;
   std::vector<BenchmarkReport> benchmarks;
   bool interrupted = false;
+  /// Across the benchmarks of a sweep (or a list of rates): the knee and the first wall.
+  std::optional<telemetry::SweepDiagnosis> sweep_diagnosis;
 };
 
 /// Builds a BenchmarkReport from a raw result (computes its metrics).
