@@ -327,6 +327,8 @@ StepResult InferenceModel::step(double now_s) {
   for (const Scheduled& s : batch) {
     if (!s.decode) add_prefill_chunk(work, preset_, s.tokens, s.context);
   }
+  result.memory_s = memory_time_s(preset_, work);
+  result.compute_s = compute_time_s(preset_, work);
   result.end_s = now_s + step_s(preset_, work);
 
   // Apply the step: KV written (full prompt blocks cached); a request whose known tokens are all

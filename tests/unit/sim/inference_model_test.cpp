@@ -100,6 +100,13 @@ TEST_CASE("one request is a prefill step then decode steps priced by the rooflin
   CHECK(first.waiting == 0);
   CHECK(first.kv_blocks_used == 7);  // ceil(100 / 16)
   CHECK(first.end_s - first.start_s == Approx(prefill_step_s(fast(), 100, 0)));
+  // The step carries both roofline prices; it lasts the overhead plus the larger one.
+  StepWork prefill = weights_pass(fast());
+  add_prefill_chunk(prefill, fast(), 100, 0);
+  CHECK(first.memory_s == Approx(memory_time_s(fast(), prefill)));
+  CHECK(first.compute_s == Approx(compute_time_s(fast(), prefill)));
+  CHECK(first.end_s - first.start_s ==
+        Approx(fast().step_overhead_s + std::max(first.memory_s, first.compute_s)));
   REQUIRE(first.tokens.size() == 1);
   CHECK(first.tokens[0].request == id);
   CHECK(first.tokens[0].index == 0);

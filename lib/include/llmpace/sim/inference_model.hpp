@@ -98,6 +98,10 @@ struct StepResult {
   std::int64_t prefill_tokens = 0;
   std::int64_t decode_sequences = 0;
   std::int64_t kv_blocks_used = 0;
+  /// The roofline's two prices of the batch (roofline.hpp), before the step overhead: HBM time
+  /// and dense compute time at peak rates. end_s - start_s is the overhead plus the larger one.
+  double memory_s = 0.0;
+  double compute_s = 0.0;
 
   bool empty() const { return running == 0; }
 };
