@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "first_messages.hpp"
+#include "incomplete_samples.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
 
 namespace llmpace::metrics {
@@ -234,6 +235,7 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   metrics.requests.dropped = result.dropped;
 
   Samples samples;
+  IncompleteSamples incomplete;  // apart: never mixed into `samples`
   std::size_t with_usage = 0;
   double output_tokens = 0;
   double prompt_tokens = 0;
@@ -276,6 +278,7 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
       }
       case RequestStatus::incomplete:
         ++metrics.requests.incomplete;
+        incomplete.add(record);
         break;
       case RequestStatus::errored: {
         ++metrics.requests.errored;
@@ -304,6 +307,7 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
                            unqueued_lag.p99 > kClientLimitedDispatchLagP99Ms;
   metrics.output_tokens = summarize(std::move(samples.output_tokens));
   metrics.prompt_tokens = summarize(std::move(samples.prompt_tokens));
+  metrics.incomplete = std::move(incomplete).summarize();
 
   const auto successful = static_cast<double>(metrics.requests.successful);
   metrics.throughput.requests_per_s = per_second(successful, metrics.duration_s);

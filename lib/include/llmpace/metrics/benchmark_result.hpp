@@ -101,6 +101,19 @@ struct UsageProblems {
   std::string first_message;
 };
 
+/// What the measured incomplete requests (cancelled when the benchmark stopped) had measured by
+/// then, kept apart from the successful requests' distributions: a saturated server may finish
+/// no request in a short benchmark, yet first tokens and token gaps were seen
+/// (docs/metrics.md#incomplete-requests). Requests cancelled before they were sent add nothing.
+struct IncompleteFigures {
+  std::size_t with_first_token = 0;  // incomplete requests that got a first token
+  DistributionSummary ttft_ms;       // sent -> first token, those that got one
+  DistributionSummary itl_ms;        // every gap between their consecutive token chunks, pooled
+  /// sent -> stop, those sent that never got a first token: a lower bound of their TTFT.
+  DistributionSummary waited_ms;
+  DistributionSummary token_chunks;  // token chunks received per request, those with a first token
+};
+
 /// Statistics of one benchmark; definitions in docs/metrics.md. Every statistic covers the
 /// measured window only (warmup and cooldown requests are counted, nothing more). Distributions
 /// are over successful requests, except the lags (every request that was sent).
@@ -129,6 +142,7 @@ struct BenchmarkMetrics {
   DistributionSummary latency_from_scheduled_ms;  // scheduled -> done
   DistributionSummary output_tokens;              // per request
   DistributionSummary prompt_tokens;              // per request
+  IncompleteFigures incomplete;                   // never mixed into the distributions above
   Throughput throughput;
   Concurrency concurrency;
   double timeline_bucket_s = 0;  // length of each timeline bucket
