@@ -53,6 +53,96 @@ GpuPreset mistral_preset(std::string name, std::string description, std::int64_t
   return preset;  // vLLM's scheduler defaults and a 4 ms step overhead
 }
 
+// Llama-3.1-8B-Instruct's config.json (32 layers, 32 attention heads, 8 KV heads, head dim 128,
+// hidden 4096, ~8.03e9 parameters) in bf16: 16.06e9 bytes of weights, 128 KiB of KV per token.
+ModelShape llama_3_1_8b_bf16() {
+  ModelShape model;
+  model.layers = 32;
+  model.attention_heads = 32;
+  model.kv_heads = 8;
+  model.head_dim = 128;
+  model.kv_bytes_per_element = 2;
+  model.parameters = 8'030'000'000;
+  model.weight_bytes = 16'060'000'000;
+  return model;
+}
+
+// Llama-3.3-70B-Instruct's config.json (80 layers, 64 attention heads, 8 KV heads, head dim 128,
+// hidden 8192, ~70.55e9 parameters) in bf16: 141.1e9 bytes of weights, 320 KiB of KV per token.
+ModelShape llama_3_3_70b_bf16() {
+  ModelShape model;
+  model.layers = 80;
+  model.attention_heads = 64;
+  model.kv_heads = 8;
+  model.head_dim = 128;
+  model.kv_bytes_per_element = 2;
+  model.parameters = 70'550'000'000;
+  model.weight_bytes = 141'100'000'000;
+  return model;
+}
+
+// The compute wall: a small model on the GPU with the least compute per byte of bandwidth among
+// the common datacenter ones (A100: 312 TFLOP/s over 2.04 TB/s = 153 FLOP/B, against the H100's
+// 295). With 16 GB of weights read in 7.9 ms and 2 * 8.03e9 FLOPs per token costing 0.051 ms,
+// decode turns compute-bound above ~150 sequences at short contexts, while 72 - 16 - 2 = 54 GB
+// of KV cache (411,520 tokens) stays far from full. A100 SXM4 80GB datasheet: 2,039 GB/s HBM2e,
+// 312 TFLOP/s dense bf16, 400 W, 1410 MHz boost. vLLM's V1 defaults on an A100 (it keeps the
+// small ones there, vllm/engine/arg_utils.py, PR #17885): max_num_seqs 256,
+// max_num_batched_tokens 2048. A 2 ms step overhead: 32 layers under CUDA graphs.
+GpuPreset llama_8b_a100_preset() {
+  GpuPreset preset;
+  preset.name = "llama-3.1-8b-bf16-a100";
+  preset.description =
+      "Llama-3.1-8B, bf16 weights (16 GB), one A100 SXM 80GB: compute-bound at large batches";
+  preset.model = llama_3_1_8b_bf16();
+  preset.gpu.name = "A100 SXM 80GB";
+  preset.gpu.hbm_bytes = 80'000'000'000;
+  preset.gpu.hbm_bandwidth_bytes_per_s = 2.039e12;
+  preset.gpu.dense_flops_per_s = 312e12;
+  preset.gpu.gpu_memory_utilization = 0.9;
+  preset.gpu.activation_reserve_bytes = 2'000'000'000;
+  preset.gpu.product_name = "NVIDIA A100-SXM4-80GB";
+  preset.gpu.max_power_w = 400.0;
+  preset.gpu.idle_power_w = 40.0;
+  preset.gpu.max_sm_clock_mhz = 1410.0;
+  preset.gpu.idle_sm_clock_mhz = 210.0;
+  preset.max_num_seqs = 256;
+  preset.max_num_batched_tokens = 2048;
+  preset.step_overhead_s = 0.002;
+  return preset;
+}
+
+// The latency floor: a 70B model in bf16 does not fit one 80 GB H100 (141 GB of weights), nor an
+// H200 (141 GB), so it runs on one B200 (HGX B200, 1000 W: 180 GB HBM3e at 8 TB/s, 2.25 PFLOP/s
+// dense bf16). Every decode step reads 141.1 GB: 17.6 ms plus the 4 ms overhead, ~21.7 ms per
+// token even for a single request, and a 16k-token prompt takes ~1.2 s of prefill, while the
+// tensor cores idle (a batch-1 decode needs 0.06 ms of compute). KV cache: 162 - 141.1 - 3 =
+// 17.9 GB = 54,624 tokens (3e9 bytes of activations: an 8192-token pass through a 28672-wide MLP
+// is ~1 GB, plus CUDA graphs and workspaces). vLLM's V1 defaults for a >= 70 GiB GPU other than
+// an A100: max_num_seqs 1024, max_num_batched_tokens 8192. 1965 MHz boost clock (assumed).
+GpuPreset llama_70b_b200_preset() {
+  GpuPreset preset;
+  preset.name = "llama-3.3-70b-bf16-b200";
+  preset.description =
+      "Llama-3.3-70B, bf16 weights (141 GB), one B200 180GB: ~22 ms per token even alone";
+  preset.model = llama_3_3_70b_bf16();
+  preset.gpu.name = "B200 180GB";
+  preset.gpu.hbm_bytes = 180'000'000'000;
+  preset.gpu.hbm_bandwidth_bytes_per_s = 8e12;
+  preset.gpu.dense_flops_per_s = 2.25e15;
+  preset.gpu.gpu_memory_utilization = 0.9;
+  preset.gpu.activation_reserve_bytes = 3'000'000'000;
+  preset.gpu.product_name = "NVIDIA B200";
+  preset.gpu.max_power_w = 1000.0;
+  preset.gpu.idle_power_w = 100.0;
+  preset.gpu.max_sm_clock_mhz = 1965.0;
+  preset.gpu.idle_sm_clock_mhz = 345.0;
+  preset.max_num_seqs = 1024;
+  preset.max_num_batched_tokens = 8192;
+  preset.step_overhead_s = 0.004;
+  return preset;
+}
+
 // A made-up small model on a made-up GPU whose memory leaves exactly 4096 tokens of KV cache, so
 // that tests exhaust the budget with a handful of requests and every step takes about 2 ms.
 GpuPreset fast_preset() {
@@ -111,6 +201,8 @@ const std::vector<GpuPreset>& gpu_presets() {
       mistral_preset("mistral-small-24b-int4-h100",
                      "Mistral-Small-24B, INT4 weight-only (14 GB), one H100 SXM 80GB",
                      14'000'000'000),
+      llama_8b_a100_preset(),
+      llama_70b_b200_preset(),
       fast_preset(),
   };
   return presets;

@@ -61,13 +61,22 @@ void append_gauge(std::string& out, std::string_view name, std::string_view help
 
 std::int64_t whole_mib(std::int64_t bytes) { return bytes / kBytesPerMiB; }
 
+double share(double value) { return value > 0.0 ? std::min(value, 1.0) : 0.0; }  // NaN -> 0
+
 }  // namespace
 
 GpuActivity::GpuActivity(double window_s, double temp_time_constant_s)
     : window_s_(window_s > 0.0 ? window_s : kDefaultUtilWindowS),
       tau_s_(temp_time_constant_s > 0.0 ? temp_time_constant_s : kDefaultTempTimeConstantS) {}
 
-void GpuActivity::on_step(double start_s, double end_s) {
+GpuPowerModel gpu_power_model(const GpuSpec& gpu) {
+  GpuPowerModel model;
+  model.idle_w = gpu.idle_power_w;
+  model.max_w = gpu.max_power_w;
+  return model;
+}
+
+void GpuActivity::on_step(double start_s, double end_s, double tensor_share, double dram_share) {
   if (any_step_) start_s = std::max(start_s, last_end_s_);
   if (!(end_s > start_s)) return;  // also drops NaN
 
@@ -79,25 +88,42 @@ void GpuActivity::on_step(double start_s, double end_s) {
   load_at_last_end_ = relax(load_at_start, 1.0, end_s - start_s, tau_s_);
   any_step_ = true;
 
-  if (!intervals_.empty() && intervals_.back().end_s == start_s) {
-    intervals_.back().end_s = end_s;  // back-to-back steps: one interval
+  tensor_share = share(tensor_share);
+  dram_share = share(dram_share);
+  Interval* last = intervals_.empty() ? nullptr : &intervals_.back();
+  if (last != nullptr && last->end_s == start_s && last->tensor_share == tensor_share &&
+      last->dram_share == dram_share) {
+    last->end_s = end_s;  // back-to-back steps alike: one interval
   } else {
-    intervals_.push_back({start_s, end_s});
+    intervals_.push_back({start_s, end_s, tensor_share, dram_share});
   }
   // No later query (now_s >= start_s) can see what ended before start_s - window_s.
   const double horizon_s = start_s - window_s_;
   while (!intervals_.empty() && intervals_.front().end_s <= horizon_s) intervals_.pop_front();
 }
 
-double GpuActivity::utilisation(double now_s) const {
+template <class Weight>
+double GpuActivity::window_average(double now_s, Weight weight) const {
   const double from_s = now_s - window_s_;
-  double busy_s = 0.0;
+  double weighted_s = 0.0;
   for (const Interval& interval : intervals_) {
     if (interval.start_s >= now_s) break;
     const double overlap_s = std::min(interval.end_s, now_s) - std::max(interval.start_s, from_s);
-    if (overlap_s > 0.0) busy_s += overlap_s;
+    if (overlap_s > 0.0) weighted_s += overlap_s * weight(interval);
   }
-  return std::clamp(busy_s / window_s_, 0.0, 1.0);
+  return std::clamp(weighted_s / window_s_, 0.0, 1.0);
+}
+
+double GpuActivity::utilisation(double now_s) const {
+  return window_average(now_s, [](const Interval&) { return 1.0; });
+}
+
+double GpuActivity::tensor_active(double now_s) const {
+  return window_average(now_s, [](const Interval& interval) { return interval.tensor_share; });
+}
+
+double GpuActivity::dram_active(double now_s) const {
+  return window_average(now_s, [](const Interval& interval) { return interval.dram_share; });
 }
 
 double GpuActivity::thermal_load(double now_s) const {
@@ -117,6 +143,10 @@ GpuSample sample_gpu(const GpuPreset& preset, const GpuActivity& activity,
   GpuSample sample;
   sample.gpu_util_percent = 100.0 * utilisation;
   sample.gr_engine_active_ratio = utilisation;
+  sample.tensor_active_ratio = activity.tensor_active(now_s);
+  sample.dram_active_ratio = activity.dram_active(now_s);
+  sample.sm_clock_mhz =
+      utilisation > 0.0 ? preset.gpu.max_sm_clock_mhz : preset.gpu.idle_sm_clock_mhz;
   sample.power_w = model.idle_w + (model.max_w - model.idle_w) * utilisation;
   sample.temp_c = activity.temperature_c(now_s, model);
 
@@ -127,6 +157,11 @@ GpuSample sample_gpu(const GpuPreset& preset, const GpuActivity& activity,
   sample.fb_used_mib = std::min(whole_mib(used_bytes), total_mib);
   sample.fb_free_mib = total_mib - sample.fb_used_mib;
   return sample;
+}
+
+GpuSample sample_gpu(const GpuPreset& preset, const GpuActivity& activity,
+                     std::int64_t kv_bytes_in_use, double now_s) {
+  return sample_gpu(preset, activity, kv_bytes_in_use, now_s, gpu_power_model(preset.gpu));
 }
 
 std::string fake_gpu_uuid(int index) {
@@ -142,7 +177,10 @@ std::string render_dcgm_metrics(const GpuSample& sample, const DcgmLabels& label
   const std::string set = label_set(labels);
   const auto integer = [](double value) { return fmt::format("{}", std::llround(value)); };
   const auto floating = [](double value) { return fmt::format("{:f}", value); };
+  const auto ratio = [&floating](double value) { return floating(std::clamp(value, 0.0, 1.0)); };
   std::string out;
+  append_gauge(out, "DCGM_FI_DEV_SM_CLOCK", "SM clock frequency (in MHz).", set,
+               integer(sample.sm_clock_mhz));
   append_gauge(out, "DCGM_FI_DEV_GPU_TEMP", "GPU temperature (in C).", set, integer(sample.temp_c));
   append_gauge(out, "DCGM_FI_DEV_POWER_USAGE", "Power draw (in W).", set, floating(sample.power_w));
   append_gauge(out, "DCGM_FI_DEV_GPU_UTIL", "GPU utilization (in %).", set,
@@ -152,7 +190,13 @@ std::string render_dcgm_metrics(const GpuSample& sample, const DcgmLabels& label
   append_gauge(out, "DCGM_FI_DEV_FB_USED", "Framebuffer memory used (in MiB).", set,
                fmt::format("{}", sample.fb_used_mib));
   append_gauge(out, "DCGM_FI_PROF_GR_ENGINE_ACTIVE", "Ratio of time the graphics engine is active.",
-               set, floating(std::clamp(sample.gr_engine_active_ratio, 0.0, 1.0)));
+               set, ratio(sample.gr_engine_active_ratio));
+  append_gauge(out, "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE",
+               "Ratio of cycles the tensor (HMMA) pipe is active.", set,
+               ratio(sample.tensor_active_ratio));
+  append_gauge(out, "DCGM_FI_PROF_DRAM_ACTIVE",
+               "Ratio of cycles the device memory interface is active sending or receiving data.",
+               set, ratio(sample.dram_active_ratio));
   return out;
 }
 

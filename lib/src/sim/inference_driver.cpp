@@ -97,8 +97,12 @@ void InferenceDriver::start_step() {
 void InferenceDriver::finish_step(StepResult result) {
   const TimePoint ended = SteadyClock::now();
   {
+    // The roofline's compute and memory times of the batch, as shares of its priced duration
+    // (the jittered duration scales all three alike).
+    const double priced_s = result.end_s - result.start_s;
     const std::lock_guard lock{gpu_mutex_};
-    gpu_.on_step(result.start_s, to_seconds(ended - epoch_));
+    gpu_.on_step(result.start_s, to_seconds(ended - epoch_), result.compute_s / priced_s,
+                 result.memory_s / priced_s);
   }
   std::vector<std::pair<RequestId, InferenceEvent>> tokens;
   tokens.reserve(result.tokens.size());

@@ -86,7 +86,8 @@ class InferenceDriver {
   /// Drops the request of `ticket` if it is still queued or running.
   void abort(std::shared_ptr<InferenceTicket> ticket);
 
-  /// GPU telemetry now (utilisation over the last second, memory, power, temperature).
+  /// GPU telemetry now (utilisation, tensor and DRAM activity over the last second, SM clock,
+  /// memory, power, temperature), with the preset's own power model.
   GpuSnapshot snapshot() const;
 
   const GpuPreset& preset() const { return preset_; }

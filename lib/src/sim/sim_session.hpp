@@ -160,7 +160,9 @@ asio::awaitable<void> async_respond_dcgm(Stream& stream, const Request& request,
   }
   // Named first: g++ 12 miscompiles temporaries with destructors inside a co_await expression.
   const GpuSnapshot gpu = shared.inference->snapshot();
-  std::string body = render_dcgm_metrics(gpu.sample, DcgmLabels{});
+  DcgmLabels labels;
+  labels.model_name = shared.inference->preset().gpu.product_name;
+  std::string body = render_dcgm_metrics(gpu.sample, labels);
   co_await async_respond(stream, request, http::status::ok, kPrometheusContentType,
                          std::move(body));
 }

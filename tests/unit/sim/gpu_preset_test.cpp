@@ -34,6 +34,7 @@ TEST_CASE("presets are listed by unique names and found by name", "[preset]") {
     CHECK(p.max_num_batched_tokens >= p.max_num_seqs);
   }
   CHECK(names == std::set<std::string>{"mistral-small-24b-bf16-h100", "mistral-small-24b-int4-h100",
+                                       "llama-3.1-8b-bf16-a100", "llama-3.3-70b-bf16-b200",
                                        "fast"});
   CHECK(find_preset("h100") == nullptr);
   CHECK(find_preset("") == nullptr);

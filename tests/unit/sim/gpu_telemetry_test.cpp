@@ -171,7 +171,7 @@ TEST_CASE("rendered metrics follow the Prometheus text format of dcgm-exporter",
       labels_seen = match[2];
     }
   }
-  CHECK(values.size() == 6);
+  CHECK(values.size() == 9);
   CHECK(labels_seen ==
         "gpu=\"0\",UUID=\"" + fake_gpu_uuid(0) +
             "\",pci_bus_id=\"00000000:18:00.0\",device=\"nvidia0\",modelName=\"NVIDIA H100 80GB "
@@ -184,10 +184,74 @@ TEST_CASE("rendered metrics follow the Prometheus text format of dcgm-exporter",
   CHECK(std::stod(values["DCGM_FI_DEV_POWER_USAGE"]) == Approx(sample.power_w).margin(1e-6));
   CHECK(values["DCGM_FI_PROF_GR_ENGINE_ACTIVE"].size() == 8);  // "0.500000", as %f prints
   CHECK(std::stod(values["DCGM_FI_PROF_GR_ENGINE_ACTIVE"]) == Approx(0.5).margin(0.01));
+  CHECK(values["DCGM_FI_DEV_SM_CLOCK"] == "1980");  // busy within the window: boost clock
+  CHECK(values["DCGM_FI_PROF_PIPE_TENSOR_ACTIVE"] == "0.000000");  // half_busy gives no shares
+  CHECK(values["DCGM_FI_PROF_DRAM_ACTIVE"] == "0.000000");
+  CHECK(text.rfind("# HELP DCGM_FI_DEV_SM_CLOCK SM clock frequency (in MHz).\n", 0) == 0);
+  CHECK(text.find("# HELP DCGM_FI_PROF_PIPE_TENSOR_ACTIVE Ratio of cycles the tensor (HMMA) pipe "
+                  "is active.\n") != std::string::npos);
+  CHECK(text.find("# HELP DCGM_FI_PROF_DRAM_ACTIVE Ratio of cycles the device memory interface "
+                  "is active sending or receiving data.\n") != std::string::npos);
   CHECK(text.find("# HELP DCGM_FI_DEV_GPU_UTIL GPU utilization (in %).\n") != std::string::npos);
   CHECK(text.find("# HELP DCGM_FI_DEV_FB_USED Framebuffer memory used (in MiB).\n") !=
         std::string::npos);
 
   labels.pci_bus_id.clear();
   CHECK(render_dcgm_metrics(sample, labels).find("pci_bus_id") == std::string::npos);
+}
+
+TEST_CASE("tensor and DRAM activity average each step's shares over the window",
+          "[gpu_telemetry]") {
+  GpuActivity activity;  // 1 s window
+  // 0.0-0.4 s: a compute-bound step (tensor 0.9, DRAM 0.2); 0.4-0.8 s: memory-bound steps.
+  activity.on_step(0.0, 0.4, 0.9, 0.2);
+  for (double t = 0.4; t < 0.8 - 1e-9; t += 0.1) activity.on_step(t, t + 0.1, 0.05, 0.8);
+  CHECK(activity.utilisation(1.0) == Approx(0.8));
+  CHECK(activity.tensor_active(1.0) == Approx(0.4 * 0.9 + 0.4 * 0.05));
+  CHECK(activity.dram_active(1.0) == Approx(0.4 * 0.2 + 0.4 * 0.8));
+  // Only the part of a step inside the window counts.
+  CHECK(activity.tensor_active(1.2) == Approx(0.2 * 0.9 + 0.4 * 0.05));
+  CHECK(activity.tensor_active(2.0) == 0.0);
+  // Shares are clamped to 0..1, NaN counts as 0.
+  GpuActivity odd;
+  odd.on_step(0.0, 0.5, 3.0, std::nan(""));
+  CHECK(odd.tensor_active(1.0) == Approx(0.5));
+  CHECK(odd.dram_active(1.0) == 0.0);
+  // Back-to-back steps with other shares stay apart; alike ones may merge without changing sums.
+  GpuActivity alike;
+  for (int i = 0; i < 10; ++i) alike.on_step(i * 0.1, (i + 1) * 0.1, 0.5, 0.5);
+  CHECK(alike.tensor_active(1.0) == Approx(0.5));
+  CHECK(alike.dram_active(1.0) == Approx(0.5));
+}
+
+TEST_CASE("the sample follows the load: clock, shares and the preset's power model",
+          "[gpu_telemetry]") {
+  const GpuPreset* a100 = find_preset("llama-3.1-8b-bf16-a100");
+  REQUIRE(a100 != nullptr);
+  GpuActivity activity;
+  const GpuSample idle = sample_gpu(*a100, activity, 0, 10.0);
+  CHECK(idle.sm_clock_mhz == 210.0);
+  CHECK(idle.power_w == Approx(40.0));
+  CHECK(idle.tensor_active_ratio == 0.0);
+
+  activity.on_step(9.0, 10.0, 0.93, 0.38);  // a second of compute-bound steps
+  const GpuSample busy = sample_gpu(*a100, activity, 0, 10.0);
+  CHECK(busy.sm_clock_mhz == 1410.0);
+  CHECK(busy.gpu_util_percent == Approx(100.0));
+  CHECK(busy.tensor_active_ratio == Approx(0.93));
+  CHECK(busy.dram_active_ratio == Approx(0.38));
+  CHECK(busy.power_w == Approx(400.0));  // the A100's TDP, not the H100's
+  CHECK(gpu_power_model(a100->gpu).max_w == 400.0);
+  // An explicit power model still wins.
+  CHECK(sample_gpu(*a100, activity, 0, 10.0, GpuPowerModel{}).power_w == Approx(700.0));
+  // Back to idle clocks once the window holds no step.
+  CHECK(sample_gpu(*a100, activity, 0, 11.5).sm_clock_mhz == 210.0);
+
+  DcgmLabels labels;
+  labels.model_name = a100->gpu.product_name;
+  const std::string text = render_dcgm_metrics(busy, labels);
+  CHECK(text.find("modelName=\"NVIDIA A100-SXM4-80GB\"") != std::string::npos);
+  CHECK(text.find("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE{") != std::string::npos);
+  CHECK(text.find("} 0.930000\n") != std::string::npos);
+  CHECK(text.find("} 1410\n") != std::string::npos);
 }

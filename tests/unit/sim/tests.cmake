@@ -9,5 +9,6 @@ set(TEST_SOURCES
   sim_server_test.cpp
   sim_settings_test.cpp
   sim_timing_tls_test.cpp
-  sim_tokenizer_test.cpp)
+  sim_tokenizer_test.cpp
+  wall_presets_test.cpp)
 set(HAS_TIMING_TESTS TRUE)  # [timing] tests run alone (tests/CMakeLists.txt)

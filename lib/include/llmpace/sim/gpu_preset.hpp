@@ -14,6 +14,8 @@
 //   the memory as 80e9 bytes, which undercounts the real 80 GiB a little (conservative).
 // - vLLM defaults: gpu_memory_utilization 0.9, block_size 16, max_num_seqs 256,
 //   max_num_batched_tokens 8192 (the chunked-prefill token budget of one step).
+// - The Llama presets' sources (Llama-3.1-8B and Llama-3.3-70B config.json, A100 and B200
+//   datasheets, vLLM's per-GPU scheduler defaults) are next to them in gpu_preset.cpp.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,12 @@ struct GpuSpec {
   /// Memory vLLM's profiling run finds taken by other things than weights and KV cache: peak
   /// activations of a max_num_batched_tokens forward pass, CUDA graphs, cuBLAS/NCCL workspaces.
   std::int64_t activation_reserve_bytes = 0;
+  // What the simulated dcgm-exporter reports (gpu_telemetry.hpp); the defaults are an H100 SXM.
+  std::string product_name = "NVIDIA H100 80GB HBM3";  ///< the modelName label, as nvidia-smi
+  double max_power_w = 700.0;        ///< board power at full utilisation (the TDP)
+  double idle_power_w = 70.0;        ///< board power idle with a model loaded
+  double max_sm_clock_mhz = 1980.0;  ///< SM clock under load (the maximum boost clock)
+  double idle_sm_clock_mhz = 345.0;  ///< SM clock when idle
 };
 
 /// Everything the InferenceModel needs to know about one deployment.
@@ -81,8 +89,9 @@ std::int64_t kv_budget_blocks(const GpuPreset& preset);
 /// kv_bytes_per_token) rounded down to whole blocks (vLLM allocates whole blocks only).
 std::int64_t kv_budget_tokens(const GpuPreset& preset);
 
-/// The built-in presets, in a fixed order: mistral-small-24b-bf16-h100,
-/// mistral-small-24b-int4-h100, fast.
+/// The built-in presets, in a fixed order: mistral-small-24b-bf16-h100 (its KV cache is the
+/// wall), mistral-small-24b-int4-h100, llama-3.1-8b-bf16-a100 (compute-bound at large batches),
+/// llama-3.3-70b-bf16-b200 (slow even for one request), fast.
 const std::vector<GpuPreset>& gpu_presets();
 
 /// The preset called `name`, or nullptr.

@@ -9,10 +9,23 @@
 //   period during which one or more kernels was executing", NVML) is reported as that fraction in
 //   integer percent; DCGM_FI_PROF_GR_ENGINE_ACTIVE as the same fraction as a ratio 0..1 (on a real
 //   GPU it is a little lower: it counts the graphics/compute engine only).
-// - Power: idle_w + (max_w - idle_w) * utilisation. max_w = 700 W is the H100 SXM5 TDP (NVIDIA
-//   H100 datasheet, "Max thermal design power: up to 700W"); idle_w = 70 W is what nvidia-smi
-//   typically shows for an idle H100 SXM with a model loaded. Real LLM decode rarely reaches TDP,
-//   so the linear model overstates power at full utilisation.
+// - Tensor and DRAM activity: each step carries the two prices the roofline gave its batch
+//   (roofline.hpp): compute time (FLOPs at the peak dense rate) and memory time (HBM bytes at the
+//   peak bandwidth). During a step the tensor pipe is taken to be active for compute_s of it and
+//   the memory interface for memory_s (so tensor share = compute_s / step and DRAM share =
+//   memory_s / step; the step overhead is neither). DCGM_FI_PROF_PIPE_TENSOR_ACTIVE and
+//   DCGM_FI_PROF_DRAM_ACTIVE are those shares averaged over the window like the utilisation: a
+//   compute-bound batch (prefill, or decode at a large batch on a modest-FLOPS GPU) reads a high
+//   tensor share, a memory-bound one (decode at a small batch) a high DRAM share and a tensor
+//   share near 0. Peak rates make both optimistic (real kernels need longer at lower activity).
+// - SM clock: the GPU's maximum boost clock (GpuSpec::max_sm_clock_mhz) when it was busy at any
+//   time in the window, else its idle clock (GpuSpec::idle_sm_clock_mhz). Real GPUs boost within
+//   milliseconds of work arriving and may drop a little below the maximum under a power cap.
+// - Power: idle_w + (max_w - idle_w) * utilisation, the preset's GpuSpec::idle_power_w and
+//   max_power_w. For the H100 SXM5, max_w = 700 W is its TDP (NVIDIA H100 datasheet, "Max
+//   thermal design power: up to 700W"); idle_w = 70 W is what nvidia-smi typically shows for an
+//   idle H100 SXM with a model loaded (10% of the TDP; the other GPUs use the same 10%). Real LLM
+//   decode rarely reaches TDP, so the linear model overstates power at full utilisation.
 // - Temperature: idle_temp_c + full_load_temp_rise_c * load, where load is the busy signal (1
 //   inside a step, 0 outside) through a first-order lag with time constant 30 s, the order of a
 //   heatsink's thermal time constant. A steady duty cycle u settles at idle + rise * u, i.e. the
@@ -50,20 +63,31 @@ struct GpuPowerModel {
   double full_load_temp_rise_c = 40.0;  ///< steady-state rise at utilisation 1
 };
 
-/// When the simulated GPU was busy. Steps are recorded in time order; an interval that starts
-/// before the previous one ended is clipped to start at that end, and an empty one is ignored.
+/// The power model of `gpu`: its idle and maximum power, the default temperatures.
+GpuPowerModel gpu_power_model(const GpuSpec& gpu);
+
+/// When the simulated GPU was busy, and how much of that its tensor pipe and its memory
+/// interface were. Steps are recorded in time order; an interval that starts before the previous
+/// one ended is clipped to start at that end, and an empty one is ignored.
 class GpuActivity {
  public:
   explicit GpuActivity(double window_s = kDefaultUtilWindowS,
                        double temp_time_constant_s = kDefaultTempTimeConstantS);
 
   /// Records that the GPU was busy from start_s to end_s (seconds on the caller's clock; end_s
-  /// may lie ahead of the clock when the step's duration is known in advance).
-  void on_step(double start_s, double end_s);
+  /// may lie ahead of the clock when the step's duration is known in advance), with its tensor
+  /// pipe active for the fraction tensor_share of that time and its memory interface for
+  /// dram_share (each clamped to 0..1; NaN counts as 0).
+  void on_step(double start_s, double end_s, double tensor_share = 0.0, double dram_share = 0.0);
 
   /// Busy fraction of [now_s - window_s, now_s], 0..1; steps straddling either edge count only
   /// their part inside. Exact for any now_s at or after the start of the latest step.
   double utilisation(double now_s) const;
+  /// The tensor pipe's active fraction of the same window: each step's share weighted by its
+  /// part inside the window.
+  double tensor_active(double now_s) const;
+  /// The memory interface's active fraction of the same window, weighted likewise.
+  double dram_active(double now_s) const;
 
   /// The busy signal through the first-order lag at now_s, 0..1 (0 before any step).
   double thermal_load(double now_s) const;
@@ -78,7 +102,13 @@ class GpuActivity {
   struct Interval {
     double start_s;
     double end_s;
+    double tensor_share;
+    double dram_share;
   };
+
+  /// Sum over the intervals of their part inside the window times weight(interval), / window.
+  template <class Weight>
+  double window_average(double now_s, Weight weight) const;
 
   double window_s_;
   double tau_s_;
@@ -94,6 +124,9 @@ class GpuActivity {
 struct GpuSample {
   double gpu_util_percent = 0.0;        ///< 0..100; rendered rounded to an integer
   double gr_engine_active_ratio = 0.0;  ///< 0..1
+  double tensor_active_ratio = 0.0;     ///< 0..1
+  double dram_active_ratio = 0.0;       ///< 0..1
+  double sm_clock_mhz = 0.0;            ///< rendered rounded to an integer
   std::int64_t fb_used_mib = 0;
   std::int64_t fb_free_mib = 0;
   double power_w = 0.0;
@@ -101,9 +134,12 @@ struct GpuSample {
 };
 
 /// The readings of the preset's GPU at now_s with kv_bytes_in_use of KV cache allocated
-/// (negative counts as zero).
+/// (negative counts as zero), power and temperature from `model`.
 GpuSample sample_gpu(const GpuPreset& preset, const GpuActivity& activity,
-                     std::int64_t kv_bytes_in_use, double now_s, const GpuPowerModel& model = {});
+                     std::int64_t kv_bytes_in_use, double now_s, const GpuPowerModel& model);
+/// The same with the preset's own power model, gpu_power_model(preset.gpu).
+GpuSample sample_gpu(const GpuPreset& preset, const GpuActivity& activity,
+                     std::int64_t kv_bytes_in_use, double now_s);
 
 /// A deterministic, well-formed fake GPU UUID for GPU `index`: "GPU-" then 8-4-4-4-12 lowercase
 /// hex digits, as nvidia-smi -L prints them.
@@ -123,9 +159,10 @@ struct DcgmLabels {
 /// The Prometheus text format (0.0.4) of dcgm-exporter: for each metric a "# HELP" line (the
 /// exporter's default-counters.csv / dcp-metrics-included.csv help text), a "# TYPE" line and
 /// one sample NAME{gpu,UUID,pci_bus_id,device,modelName,Hostname} VALUE, in the exporter's order:
-/// DCGM_FI_DEV_GPU_TEMP, DCGM_FI_DEV_POWER_USAGE, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_DEV_FB_FREE,
-/// DCGM_FI_DEV_FB_USED, DCGM_FI_PROF_GR_ENGINE_ACTIVE. Integer fields print as integers and
-/// floating-point ones with six decimals ("%f"), as the exporter does. Ends with a newline.
+/// DCGM_FI_DEV_SM_CLOCK, DCGM_FI_DEV_GPU_TEMP, DCGM_FI_DEV_POWER_USAGE, DCGM_FI_DEV_GPU_UTIL,
+/// DCGM_FI_DEV_FB_FREE, DCGM_FI_DEV_FB_USED, DCGM_FI_PROF_GR_ENGINE_ACTIVE,
+/// DCGM_FI_PROF_PIPE_TENSOR_ACTIVE, DCGM_FI_PROF_DRAM_ACTIVE. Integer fields print as integers
+/// and floating-point ones with six decimals ("%f"), as the exporter does. Ends with a newline.
 std::string render_dcgm_metrics(const GpuSample& sample, const DcgmLabels& labels = {});
 
 }  // namespace llmpace::sim
