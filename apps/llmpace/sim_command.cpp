@@ -161,9 +161,13 @@ Command add_sim_command(CLI::App& parent) {
   cli->add_option("--trace", s.trace_file,
                   "Write one JSON line per request with CLOCK_MONOTONIC arrival, queue exit "
                   "and token send times (ground truth)");
+  cli->add_option("--metrics-flavor", s.metrics_flavor,
+                  "Whose /metrics to serve: vllm (current names), vllm-legacy (vLLM < 0.10: "
+                  "vllm:gpu_cache_usage_perc, vllm:time_per_output_token_seconds) or llamacpp "
+                  "(llama-server's llamacpp: metrics)")
+      ->default_str(std::string{sim::to_string(defaults.metrics_flavor)});
   cli->add_flag("--legacy-metric-names", flags->legacy_metric_names,
-                "Expose vllm:gpu_cache_usage_perc and vllm:time_per_output_token_seconds "
-                "(vLLM < 0.10) instead of their new names");
+                "Same as --metrics-flavor vllm-legacy");
   cli->add_option("--dcgm-port", s.dcgm_port,
                   "Also serve DCGM-exporter GPU metrics on this port's /metrics (needs "
                   "--preset; 0 picks a free port)");

@@ -70,6 +70,10 @@ void InferenceDriver::abort(std::shared_ptr<InferenceTicket> ticket) {
 void InferenceDriver::start_step() {
   const TimePoint started = SteadyClock::now();
   StepResult result = model_.step(to_seconds(started - epoch_));
+  if (!result.empty()) {
+    ++steps_total_;
+    busy_slots_total_ += result.running;
+  }
   publish_gauges();
   if (result.empty()) {
     stepping_ = false;
@@ -136,8 +140,8 @@ void InferenceDriver::deliver(const std::vector<std::pair<RequestId, InferenceEv
 }
 
 void InferenceDriver::publish_gauges() {
-  const std::int64_t kv_bytes =
-      model_.kv_blocks_used() * preset_.block_size_tokens * kv_bytes_per_token(preset_.model);
+  const std::int64_t kv_tokens = model_.kv_blocks_used() * preset_.block_size_tokens;
+  const std::int64_t kv_bytes = kv_tokens * kv_bytes_per_token(preset_.model);
   {
     const std::lock_guard lock{gpu_mutex_};
     kv_bytes_in_use_ = kv_bytes;
@@ -147,7 +151,10 @@ void InferenceDriver::publish_gauges() {
                                  .kv_cache_usage = model_.kv_usage_fraction(),
                                  .preemptions_total = model_.preemptions_total(),
                                  .prefix_cache_queries_total = model_.prefix_cache_queries_total(),
-                                 .prefix_cache_hits_total = model_.prefix_cache_hits_total()});
+                                 .prefix_cache_hits_total = model_.prefix_cache_hits_total(),
+                                 .kv_cache_tokens = kv_tokens,
+                                 .steps_total = steps_total_,
+                                 .busy_slots_total = busy_slots_total_});
 }
 
 GpuSnapshot InferenceDriver::snapshot() const {

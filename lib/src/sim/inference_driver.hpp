@@ -114,6 +114,8 @@ class InferenceDriver {
   InferenceModel model_;
   std::unordered_map<RequestId, std::shared_ptr<InferenceTicket>> tickets_;
   bool stepping_ = false;
+  std::int64_t steps_total_ = 0;       // non-empty steps run
+  std::int64_t busy_slots_total_ = 0;  // sum of their running requests
   Rng rng_;
 
   mutable std::mutex gpu_mutex_;  // guards gpu_ and kv_bytes_in_use_

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <iterator>
+#include <utility>
 
 namespace llmpace::sim {
 namespace {
@@ -65,6 +67,26 @@ double load(const std::atomic<std::int64_t>& value) {
   return static_cast<double>(value.load(std::memory_order_relaxed));
 }
 
+// vLLM's CacheConfig.metrics_info(): every field as Python's str() prints it, plus engine, in
+// alphabetical order as its multiprocess Prometheus collector sorts them. Only the fields the
+// simulator knows are given; a real vLLM adds the rest of its CacheConfig (which varies by
+// version) and, with the same values, these.
+void append_cache_config_info(std::string& out, const CacheConfigInfo& config) {
+  const auto python_bool = [](bool value) { return value ? "True" : "False"; };
+  append_header(out, "vllm:cache_config_info", "gauge", "Information of the LLMEngine CacheConfig");
+  fmt::format_to(
+      std::back_inserter(out),
+      "vllm:cache_config_info{{block_size=\"{}\",cache_dtype=\"{}\",enable_prefix_caching=\"{}\","
+      "engine=\"0\",gpu_memory_utilization=\"{}\",is_attention_free=\"False\","
+      "kv_cache_size_tokens=\"{}\",num_gpu_blocks=\"{}\",num_gpu_blocks_override=\"{}\","
+      "prefix_caching_hash_algo=\"sha256\",sliding_window=\"None\"}} 1.0\n",
+      config.block_size, escape_label(config.cache_dtype),
+      python_bool(config.enable_prefix_caching), prom_number(config.gpu_memory_utilization),
+      config.num_gpu_blocks * config.block_size, config.num_gpu_blocks,
+      config.num_gpu_blocks_override > 0 ? std::to_string(config.num_gpu_blocks_override)
+                                         : std::string{"None"});
+}
+
 }  // namespace
 
 AtomicHistogram::AtomicHistogram(std::span<const double> upper_bounds)
@@ -102,8 +124,40 @@ void AtomicHistogram::render(std::string& out, std::string_view name,
                  prom_number(sum_.load(std::memory_order_relaxed)));
 }
 
-SimMetrics::SimMetrics(std::int64_t max_model_len)
-    : ttft_(kTtftBucketsSeconds),
+std::string_view to_string(MetricsFlavor flavor) {
+  switch (flavor) {
+    case MetricsFlavor::vllm:
+      return "vllm";
+    case MetricsFlavor::vllm_legacy:
+      return "vllm-legacy";
+    case MetricsFlavor::llamacpp:
+      return "llamacpp";
+  }
+  return "vllm";
+}
+
+std::optional<MetricsFlavor> parse_metrics_flavor(std::string_view name) {
+  for (const MetricsFlavor flavor :
+       {MetricsFlavor::vllm, MetricsFlavor::vllm_legacy, MetricsFlavor::llamacpp}) {
+    if (to_string(flavor) == name) return flavor;
+  }
+  return std::nullopt;
+}
+
+CacheConfigInfo cache_config_info(const GpuPreset& preset) {
+  CacheConfigInfo info;
+  info.block_size = preset.block_size_tokens;
+  info.num_gpu_blocks = kv_budget_blocks(preset);
+  info.num_gpu_blocks_override = preset.num_gpu_blocks_override;
+  info.gpu_memory_utilization = preset.gpu.gpu_memory_utilization;
+  info.cache_dtype = preset.model.kv_bytes_per_element == 1 ? "fp8" : "auto";
+  info.enable_prefix_caching = true;
+  return info;
+}
+
+SimMetrics::SimMetrics(std::int64_t max_model_len, std::optional<CacheConfigInfo> cache_config)
+    : cache_config_(std::move(cache_config)),
+      ttft_(kTtftBucketsSeconds),
       itl_(kItlBucketsSeconds),
       e2e_(kRequestBucketsSeconds),
       queue_(kRequestBucketsSeconds),
@@ -135,6 +189,16 @@ void SimMetrics::on_request_succeeded(const ServedRequest& request) {
   }
   prompt_tokens_hist_.observe(static_cast<double>(request.prompt_tokens));
   generation_tokens_hist_.observe(static_cast<double>(request.generation_tokens));
+
+  using Milliseconds = std::chrono::duration<double, std::milli>;
+  const double prompt_ms = Milliseconds(first - request.scheduled).count();
+  const double generation_ms = Milliseconds(last - first).count();
+  prompt_ms_total_.fetch_add(prompt_ms, std::memory_order_relaxed);
+  generation_ms_total_.fetch_add(generation_ms, std::memory_order_relaxed);
+  bucket_prompt_tokens_.fetch_add(request.prompt_tokens, std::memory_order_relaxed);
+  bucket_prompt_ms_.fetch_add(prompt_ms, std::memory_order_relaxed);
+  bucket_generation_tokens_.fetch_add(request.generation_tokens, std::memory_order_relaxed);
+  bucket_generation_ms_.fetch_add(generation_ms, std::memory_order_relaxed);
 }
 
 void SimMetrics::set_inference_gauges(const InferenceGauges& gauges) {
@@ -144,6 +208,9 @@ void SimMetrics::set_inference_gauges(const InferenceGauges& gauges) {
   preemptions_.store(gauges.preemptions_total, std::memory_order_relaxed);
   prefix_queries_.store(gauges.prefix_cache_queries_total, std::memory_order_relaxed);
   prefix_hits_.store(gauges.prefix_cache_hits_total, std::memory_order_relaxed);
+  kv_tokens_.store(gauges.kv_cache_tokens, std::memory_order_relaxed);
+  steps_.store(gauges.steps_total, std::memory_order_relaxed);
+  busy_slots_.store(gauges.busy_slots_total, std::memory_order_relaxed);
   inference_attached_.store(true, std::memory_order_relaxed);
 }
 
@@ -153,8 +220,12 @@ std::int64_t SimMetrics::running() const {
              : in_flight_.load(std::memory_order_relaxed);
 }
 
-std::string SimMetrics::render_prometheus(std::string_view model_name, MetricNames names) const {
-  const bool legacy = names == MetricNames::legacy;
+std::string SimMetrics::render_prometheus(std::string_view model_name, MetricsFlavor flavor) const {
+  if (flavor == MetricsFlavor::llamacpp) return render_llamacpp();
+  return render_vllm(model_name, flavor == MetricsFlavor::vllm_legacy);
+}
+
+std::string SimMetrics::render_vllm(std::string_view model_name, bool legacy) const {
   const std::string labels =
       fmt::format("engine=\"0\",model_name=\"{}\"", escape_label(model_name));
   std::string out;
@@ -175,8 +246,23 @@ std::string SimMetrics::render_prometheus(std::string_view model_name, MetricNam
          static_cast<double>(running()));
   metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.",
          load(waiting_));
+  if (!legacy) {
+    // Every simulated waiting request waits for capacity (KV blocks, a batch slot, the token
+    // budget); nothing is deferred by a LoRA budget or a KV transfer.
+    append_header(out, "vllm:num_requests_waiting_by_reason", "gauge",
+                  "Number of waiting requests by reason. Reason labels: 'capacity' = waiting for "
+                  "scheduling capacity; 'deferred' = deferred by transient constraints (LoRA "
+                  "budget, KV transfer, blocked status). Sum of all reasons equals "
+                  "vllm:num_requests_waiting.");
+    for (const auto& [reason, value] :
+         {std::pair{"capacity", load(waiting_)}, std::pair{"deferred", 0.0}}) {
+      fmt::format_to(it, "vllm:num_requests_waiting_by_reason{{{},reason=\"{}\"}} {}\n", labels,
+                     reason, prom_number(value));
+    }
+  }
   metric(legacy ? "vllm:gpu_cache_usage_perc" : "vllm:kv_cache_usage_perc", "gauge",
          "KV-cache usage. 1 means 100 percent usage.", kv_cache_usage());
+  if (cache_config_) append_cache_config_info(out, *cache_config_);
   metric("vllm:num_preemptions_total", "counter",
          "Cumulative number of preemption from the engine.", load(preemptions_));
   metric("vllm:prefix_cache_queries_total", "counter",

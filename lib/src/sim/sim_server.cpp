@@ -3,12 +3,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <future>
 #include <mutex>
@@ -109,7 +109,9 @@ class SimServer::Impl {
 
   SimOptions options_;
   const std::int64_t max_model_len_ = effective_max_model_len(options_);
-  SimMetrics metrics_{max_model_len_};
+  SimMetrics metrics_{max_model_len_, options_.preset
+                                          ? std::optional{cache_config_info(*options_.preset)}
+                                          : std::nullopt};
   const FaultPlan faults_{options_.faults, options_.seed};
   std::atomic<std::uint64_t> next_request_number_{0};
   // Declared before io_threads_ so that sessions, destroyed with their io threads, still find them.
@@ -201,7 +203,7 @@ asio::awaitable<void> SimServer::Impl::async_accept_loop(tcp::acceptor& acceptor
   std::size_t next = 0;
   const auto start_session = [&](tcp::socket socket, IoThread& io_thread) {
     beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);  // every token leaves when it is due
+    socket.set_option(tcp::no_delay(true), ignored);    // every token leaves when it is due
     enable_receive_timestamps(socket.native_handle());  // true arrival times (receive_time.hpp)
     // A failed session (reset, TLS error, write timeout) concerns its client only.
     const auto ignore_failure = [](const std::exception_ptr&) {};

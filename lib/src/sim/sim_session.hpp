@@ -231,7 +231,7 @@ asio::awaitable<AfterResponse> async_route(Stream& stream, const Request& reques
     if (!is_get) co_return co_await not_allowed();
     co_return co_await respond(
         http::status::ok, kPrometheusContentType,
-        shared.metrics.render_prometheus(shared.options.model, shared.options.metric_names));
+        shared.metrics.render_prometheus(shared.options.model, shared.options.metrics_flavor));
   }
   if (path == "/dcgm/metrics") {
     if (!is_get) co_return co_await not_allowed();

@@ -137,6 +137,30 @@ std::optional<GpuPreset> resolve_preset(const SimSettings& settings,
   return preset;
 }
 
+MetricsFlavor resolve_metrics_flavor(const SimSettings& settings, MetricsFlavor flavor) {
+  std::optional<MetricsFlavor> named;
+  if (settings.metrics_flavor) {
+    named = parse_metrics_flavor(*settings.metrics_flavor);
+    if (!named) {
+      throw SettingError(
+          "metrics_flavor",
+          fmt::format("must be vllm, vllm-legacy or llamacpp, got '{}'", *settings.metrics_flavor));
+    }
+  }
+  if (settings.legacy_metric_names) {
+    // true is the old spelling of vllm-legacy; false means any flavour but that one.
+    const bool legacy = *settings.legacy_metric_names;
+    if (named && legacy != (*named == MetricsFlavor::vllm_legacy)) {
+      throw SettingError("", fmt::format("{{legacy_metric_names}} and {{metrics_flavor}} {} "
+                                         "disagree",
+                                         to_string(*named)));
+    }
+    if (legacy) return MetricsFlavor::vllm_legacy;
+    return named.value_or(MetricsFlavor::vllm);
+  }
+  return named.value_or(flavor);
+}
+
 }  // namespace
 
 SimOptions resolve_sim_options(const SimSettings& settings, SimOptions defaults) {
@@ -169,10 +193,7 @@ SimOptions resolve_sim_options(const SimSettings& settings, SimOptions defaults)
       options.faults.push_back(parse_fault_spec(fault));
     }
   }
-  if (settings.legacy_metric_names) {
-    options.metric_names =
-        *settings.legacy_metric_names ? MetricNames::legacy : MetricNames::current;
-  }
+  options.metrics_flavor = resolve_metrics_flavor(settings, options.metrics_flavor);
   if (settings.trace_file) options.trace_file = *settings.trace_file;
   if (settings.tls_cert_file) options.tls_cert_file = *settings.tls_cert_file;
   if (settings.tls_key_file) options.tls_key_file = *settings.tls_key_file;

@@ -5,6 +5,7 @@ set(MODULE_SOURCES
   inference_driver.cpp
   inference_model.cpp
   latency_model.cpp
+  llamacpp_metrics.cpp
   receive_time.cpp
   roofline.cpp
   serve_until_signal.cpp

@@ -97,7 +97,7 @@ TEST_CASE("metrics render vLLM names in the Prometheus text format") {
   CHECK(text.find("vllm:gpu_cache_usage_perc") == std::string::npos);
   CHECK(metrics.requests_succeeded() == 1);
 
-  const std::string legacy = metrics.render_prometheus("my-model", MetricNames::legacy);
+  const std::string legacy = metrics.render_prometheus("my-model", MetricsFlavor::vllm_legacy);
   CHECK(legacy.find("vllm:gpu_cache_usage_perc{") != std::string::npos);
   CHECK(legacy.find("vllm:time_per_output_token_seconds_count{") != std::string::npos);
   CHECK(legacy.find("vllm:kv_cache_usage_perc") == std::string::npos);

@@ -307,7 +307,7 @@ TEST_CASE("a preset serves through the shared inference model with its metrics")
   SimOptions options = fast_options();
   options.preset = *find_preset("fast");
   options.max_model_len = 1'000'000;
-  options.metric_names = MetricNames::legacy;
+  options.metrics_flavor = MetricsFlavor::vllm_legacy;
   SimServer server{options};
   server.start();
   CHECK(server.max_model_len() == 4096);  // capped at the KV budget
@@ -339,9 +339,64 @@ TEST_CASE("a preset serves through the shared inference model with its metrics")
   // The chat prompt: 3 words in the template.
   CHECK_THAT(metrics, Catch::Contains("vllm:prefix_cache_queries_total" + labels + " 11.0\n"));
 
+  // The legacy flavour keeps vLLM's cache info but has no waiting-by-reason gauge.
+  CHECK_THAT(metrics, Catch::Contains("vllm:cache_config_info{block_size=\"16\","));
+  CHECK_THAT(metrics, Catch::Contains("num_gpu_blocks=\"256\""));
+  CHECK(metrics.find("num_requests_waiting_by_reason") == std::string::npos);
+
   const auto gpu = client.get("/dcgm/metrics");
   CHECK(gpu.status == 200);
   CHECK_THAT(gpu.body, Catch::Contains("DCGM_FI_DEV_FB_USED{"));
+  CHECK_THAT(gpu.body, Catch::Contains("DCGM_FI_DEV_SM_CLOCK{"));
+  CHECK_THAT(gpu.body, Catch::Contains("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE{"));
+  CHECK_THAT(gpu.body, Catch::Contains("DCGM_FI_PROF_DRAM_ACTIVE{"));
+  CHECK_THAT(gpu.body, Catch::Contains(",modelName=\"NVIDIA H100 80GB HBM3\","));
+}
+
+TEST_CASE("the llama.cpp flavour serves llamacpp: metrics that follow the requests") {
+  SimOptions options = fast_options();
+  options.preset = *find_preset("fast");
+  options.metrics_flavor = MetricsFlavor::llamacpp;
+  SimServer server{options};
+  server.start();
+  TestClient client{server.port()};
+  const auto before = client.get("/metrics");
+  CHECK(before.status == 200);
+  CHECK(before.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
+  CHECK(before.body.find("vllm:") == std::string::npos);
+  CHECK_THAT(before.body, Catch::Contains("llamacpp:tokens_predicted_total 0\n"));
+  CHECK_THAT(before.body, Catch::Contains("llamacpp:n_decode_total 0\n"));
+
+  client.post("/v1/completions", R"({"prompt":"a b c","max_tokens":4,"stream":true})");
+  client.post("/v1/completions", R"({"prompt":"d","max_tokens":3})");
+  const std::string after = client.get("/metrics").body;
+  CHECK_THAT(after, Catch::Contains("llamacpp:prompt_tokens_total 6\n"));  // BOS + words
+  CHECK_THAT(after, Catch::Contains("llamacpp:tokens_predicted_total 7\n"));
+  CHECK_THAT(after, Catch::Contains("llamacpp:requests_processing 0\n"));
+  CHECK_THAT(after, Catch::Contains("llamacpp:kv_cache_usage_ratio 0\n"));
+  // One step per token, and a lone request is the only busy slot of each.
+  CHECK_THAT(after, Catch::Contains("llamacpp:n_decode_total 7\n"));
+  CHECK_THAT(after, Catch::Contains("llamacpp:n_busy_slots_per_decode 1\n"));
+  CHECK(after.find("llamacpp:predicted_tokens_seconds 0\n") == std::string::npos);
+}
+
+TEST_CASE("the vLLM flavour with a preset adds cache config and waiting by reason") {
+  SimOptions options = fast_options();
+  options.preset = *find_preset("fast");
+  SimServer server{options};
+  server.start();
+  TestClient client{server.port()};
+  const std::string metrics = client.get("/metrics").body;
+  CHECK_THAT(metrics,
+             Catch::Contains("vllm:cache_config_info{block_size=\"16\",cache_dtype=\"auto\","
+                             "enable_prefix_caching=\"True\",engine=\"0\","
+                             "gpu_memory_utilization=\"1.0\","));
+  CHECK_THAT(metrics, Catch::Contains("kv_cache_size_tokens=\"4096\",num_gpu_blocks=\"256\""));
+  const std::string labels = R"({engine="0",model_name="sim-model",reason=)";
+  CHECK_THAT(metrics, Catch::Contains("vllm:num_requests_waiting_by_reason" + labels +
+                                      "\"capacity\"} 0.0\n"));
+  CHECK_THAT(metrics, Catch::Contains("vllm:num_requests_waiting_by_reason" + labels +
+                                      "\"deferred\"} 0.0\n"));
 }
 
 TEST_CASE("without a preset there is no GPU to report") {

@@ -55,7 +55,7 @@ TEST_CASE("no settings resolve to the defaults given") {
   CHECK(plain.seed == expected.seed);
   CHECK_FALSE(plain.preset.has_value());
   CHECK(plain.faults.empty());
-  CHECK(plain.metric_names == MetricNames::current);
+  CHECK(plain.metrics_flavor == MetricsFlavor::vllm);
 
   SimOptions defaults;
   defaults.port = 8000;
@@ -104,7 +104,7 @@ TEST_CASE("every setting overrides its default") {
   CHECK(o.faults[0].kind == FaultKind::http_429);
   CHECK(o.faults[0].probability == 0.2);
   CHECK(o.faults[1].kind == FaultKind::stall);
-  CHECK(o.metric_names == MetricNames::legacy);
+  CHECK(o.metrics_flavor == MetricsFlavor::vllm_legacy);
   CHECK(o.trace_file == "t.jsonl");
   CHECK(o.tls_cert_file == "c.pem");
   CHECK(o.tls_key_file == "k.pem");
@@ -113,8 +113,8 @@ TEST_CASE("every setting overrides its default") {
   SimSettings current;
   current.legacy_metric_names = false;
   SimOptions legacy_default;
-  legacy_default.metric_names = MetricNames::legacy;
-  CHECK(resolve_sim_options(current, legacy_default).metric_names == MetricNames::current);
+  legacy_default.metrics_flavor = MetricsFlavor::vllm_legacy;
+  CHECK(resolve_sim_options(current, legacy_default).metrics_flavor == MetricsFlavor::vllm);
 }
 
 TEST_CASE("a preset with engine params, then the vLLM-named overrides") {
@@ -277,6 +277,39 @@ TEST_CASE("settings that need another name both in the message, with no key") {
   const SettingError half = resolve_error(tls);
   CHECK(half.setting().empty());
   CHECK(half.message() == "{tls_cert_file} and {tls_key_file} must be given together");
+}
+
+TEST_CASE("the metrics flavour by name, and the legacy flag as its alias") {
+  SimSettings s;
+  for (const auto& [name, flavor] : {std::pair{"vllm", MetricsFlavor::vllm},
+                                     std::pair{"vllm-legacy", MetricsFlavor::vllm_legacy},
+                                     std::pair{"llamacpp", MetricsFlavor::llamacpp}}) {
+    s.metrics_flavor = name;
+    CHECK(resolve_sim_options(s).metrics_flavor == flavor);
+  }
+  s.metrics_flavor = "vllm_legacy";
+  check_error(s, "metrics_flavor", "must be vllm, vllm-legacy or llamacpp, got 'vllm_legacy'");
+
+  // The old flag: true is vllm-legacy; false is anything else; a contradiction is refused.
+  SimSettings legacy;
+  legacy.legacy_metric_names = true;
+  CHECK(resolve_sim_options(legacy).metrics_flavor == MetricsFlavor::vllm_legacy);
+  legacy.metrics_flavor = "vllm-legacy";
+  CHECK(resolve_sim_options(legacy).metrics_flavor == MetricsFlavor::vllm_legacy);
+  legacy.metrics_flavor = "llamacpp";
+  const SettingError clash = resolve_error(legacy);
+  CHECK(clash.setting().empty());
+  CHECK(clash.message() == "{legacy_metric_names} and {metrics_flavor} llamacpp disagree");
+  legacy.legacy_metric_names = false;
+  CHECK(resolve_sim_options(legacy).metrics_flavor == MetricsFlavor::llamacpp);
+  legacy.metrics_flavor = "vllm-legacy";
+  CHECK(resolve_error(legacy).setting().empty());
+
+  // Unset, the defaults' flavour stays.
+  SimOptions llamacpp_default;
+  llamacpp_default.metrics_flavor = MetricsFlavor::llamacpp;
+  CHECK(resolve_sim_options(SimSettings{}, llamacpp_default).metrics_flavor ==
+        MetricsFlavor::llamacpp);
 }
 
 TEST_CASE("faults: each spec and the plan as a whole are errors about faults") {

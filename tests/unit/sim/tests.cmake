@@ -3,6 +3,7 @@ set(TEST_SOURCES
   gpu_preset_test.cpp
   gpu_telemetry_test.cpp
   inference_model_test.cpp
+  metrics_flavor_test.cpp
   sim_model_test.cpp
   sim_request_test.cpp
   sim_response_test.cpp

@@ -49,7 +49,7 @@ struct SimOptions {
   double fail_rate = 0.0;         // fraction of generation requests answered with HTTP 500
   std::vector<FaultSpec> faults;  // --fault KIND:PROB
   std::string trace_file;         // --trace: one JSON line per request (trace_writer.hpp)
-  MetricNames metric_names = MetricNames::current;  // --legacy-metric-names
+  MetricsFlavor metrics_flavor = MetricsFlavor::vllm;  // --metrics-flavor
   /// A second listener serving the DCGM exporter's /metrics (presets only); 0 picks one.
   std::optional<std::uint16_t> dcgm_port;
   unsigned threads = 1;

@@ -57,6 +57,10 @@ struct SimSettings {
 
   // Faults and outputs.
   std::vector<std::string> faults;  ///< "KIND:PROB"; non-empty replaces the defaults' faults
+  /// "vllm", "vllm-legacy" or "llamacpp" (parse_metrics_flavor).
+  std::optional<std::string> metrics_flavor;
+  /// true: the "vllm-legacy" flavour (the older spelling of metrics_flavor); false: "vllm", or
+  /// metrics_flavor when that is set to another flavour than vllm-legacy. A clash is an error.
   std::optional<bool> legacy_metric_names;
   std::optional<std::string> trace_file;  ///< "": no trace
   std::optional<std::string> tls_cert_file;
