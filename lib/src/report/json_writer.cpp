@@ -172,7 +172,6 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"output_tokens_source", m.output_tokens_source},
       {"metrics", distributions_to_json(m)},
       {"incomplete", incomplete_to_json(m.incomplete)},
-      {"incomplete", incomplete_to_json(m.incomplete)},
       {"throughput", throughput_to_json(m.throughput)},
       {"concurrency", {{"mean", m.concurrency.mean}, {"max", m.concurrency.max}}},
       {"timeline", timeline_to_json(m)},
@@ -180,6 +179,8 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"settle", settle_to_json(benchmark.settle)},
       {"telemetry",
        benchmark.telemetry ? telemetry::telemetry_to_json(*benchmark.telemetry) : json(nullptr)},
+      {"diagnosis",
+       benchmark.diagnosis ? telemetry::diagnosis_to_json(*benchmark.diagnosis) : json(nullptr)},
   };
 }
 
