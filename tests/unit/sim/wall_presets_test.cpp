@@ -118,23 +118,25 @@ TEST_CASE("the compute-wall preset: decode turns compute-bound as the batch grow
   CHECK(decode_step_s(p, 64, 64 * 192) < 1.2 * decode_step_s(p, 1, 192));
   CHECK(decode_step_s(p, 256, 256 * 192) > 1.5 * decode_step_s(p, 1, 192));
 
-  // The workload of docs/simulator.md: 512-token prompts, 128 output tokens. At 256 clients the
-  // GPU is busy computing, TPOT is ~7x the single-client one and the KV cache is far from full.
-  const LoopStats alone = closed_loop(p, 1, 512, 128, 20.0, 10.0);
-  const LoopStats full = closed_loop(p, 256, 512, 128, 60.0, 30.0);
-  INFO("1 client: itl " << alone.mean_itl_s * 1e3 << " ms; 256 clients: itl "
-                        << full.mean_itl_s * 1e3 << " ms, tensor " << full.tensor_share << ", dram "
+  // The workload of docs/simulator.md: 256-token prompts, 128 output tokens. At 256 clients the
+  // GPU is busy computing, TPOT is ~4x the single-client one and the KV cache is far from full.
+  const LoopStats alone = closed_loop(p, 1, 256, 128, 20.0, 10.0);
+  const LoopStats half = closed_loop(p, 64, 256, 128, 60.0, 30.0);
+  const LoopStats full = closed_loop(p, 256, 256, 128, 60.0, 30.0);
+  INFO("itl: 1 client " << alone.mean_itl_s * 1e3 << " ms, 64 clients " << half.mean_itl_s * 1e3
+                        << " ms, 256 clients " << full.mean_itl_s * 1e3
+                        << " ms; 256 clients: tensor " << full.tensor_share << ", dram "
                         << full.dram_share << ", kv " << full.kv_usage);
   CHECK(alone.mean_itl_s == Approx(0.0099).margin(0.0005));
   CHECK(alone.tensor_share < 0.05);
   CHECK(full.tensor_share >= 0.9);
-  CHECK(full.mean_itl_s > 4.0 * alone.mean_itl_s);
-  CHECK(full.kv_usage_max < 0.5);
+  CHECK(full.dram_share < 0.5);
+  CHECK(full.kv_usage_max < 0.3);
   CHECK(full.waiting == 0.0);  // nothing queues: 256 = max_num_seqs
   // TPOT rises with the batch: the slope a sweep measures.
-  const LoopStats half = closed_loop(p, 64, 512, 128, 60.0, 30.0);
-  CHECK(half.mean_itl_s > 1.5 * alone.mean_itl_s);
+  CHECK(half.mean_itl_s > 1.4 * alone.mean_itl_s);
   CHECK(full.mean_itl_s > 2.0 * half.mean_itl_s);
+  CHECK(full.mean_itl_s > 3.5 * alone.mean_itl_s);
 }
 
 TEST_CASE("the latency-floor preset: slow for a single request while the tensor cores idle",
