@@ -300,18 +300,19 @@ void Parser::read_label_set(std::string_view line, std::size_t& at, std::vector<
     } else {
       fail(fmt::format("label name expected, found {}", quote_for_message(line.substr(at))));
     }
-    const std::string shown = quote_for_message(label_name.raw);
+    // Quoted for a message only when one is needed: this loop is the hot path.
+    const auto shown = [&] { return quote_for_message(label_name.raw); };
     at = skip_blanks(line, at);
     if (at == line.size() || line[at] != '=')
-      fail(fmt::format("'=' expected after label {}", shown));
+      fail(fmt::format("'=' expected after label {}", shown()));
     at = skip_blanks(line, at + 1);
     if (at == line.size() || line[at] != '"') {
-      fail(fmt::format("value of label {} is not in double quotes", shown));
+      fail(fmt::format("value of label {} is not in double quotes", shown()));
     }
     const std::optional<Quoted> value = scan_quoted(line, at);
-    if (!value) fail(fmt::format("value of label {} not closed", shown));
+    if (!value) fail(fmt::format("value of label {} not closed", shown()));
     if (!lexing::is_valid_utf8(value->raw)) {
-      fail(fmt::format("value of label {} is not valid UTF-8", shown));
+      fail(fmt::format("value of label {} is not valid UTF-8", shown()));
     }
     labels.push_back(LabelView{label_name, *value});
     at = skip_blanks(line, at);
@@ -321,7 +322,7 @@ void Parser::read_label_set(std::string_view line, std::size_t& at, std::vector<
     if (line[at] == ',') {
       ++at;
     } else if (line[at] != '}' && line[at] != '"' && !has_class(line[at], lexing::kLabelStart)) {
-      fail(fmt::format("',' or '}}' expected after the value of label {}, found {}", shown,
+      fail(fmt::format("',' or '}}' expected after the value of label {}, found {}", shown(),
                        quote_for_message(line.substr(at))));
     }
   }
