@@ -183,14 +183,14 @@ void Parser::read_metadata(std::string_view keyword, std::string_view line, std:
   if (!lexing::is_valid_utf8(text)) fail(fmt::format("{} text is not valid UTF-8", keyword));
 
   if (keyword == "TYPE") {
-    if (text.empty()) fail(fmt::format("TYPE line of \"{}\" without a type", name));
+    if (text.empty()) fail(fmt::format("TYPE line of {} without a type", quote_for_message(name)));
     const std::optional<MetricType> type = metric_type_from(text);
     if (!type) fail(fmt::format("unknown metric type {}", quote_for_message(text)));
     const std::size_t index = family_index(std::move(name));
     Family& family = out_.families[index];
     if (type_declared_[index] && family.type != *type) {
-      fail(fmt::format("TYPE of \"{}\" repeated as {} (first {})", family.name, to_string(*type),
-                       to_string(family.type)));
+      fail(fmt::format("TYPE of {} repeated as {} (first {})", quote_for_message(family.name),
+                       to_string(*type), to_string(family.type)));
     }
     family.type = *type;
     type_declared_[index] = true;
@@ -206,7 +206,8 @@ void Parser::read_metadata(std::string_view keyword, std::string_view line, std:
   Family& family = out_.families[index];
   std::string& field = keyword == "HELP" ? family.help : family.unit;
   if (!field.empty() && field != value) {
-    fail(fmt::format("{} of \"{}\" repeated with a different text", keyword, family.name));
+    fail(fmt::format("{} of {} repeated with a different text", keyword,
+                     quote_for_message(family.name)));
   }
   field = std::move(value);
 }

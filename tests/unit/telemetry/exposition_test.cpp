@@ -629,3 +629,24 @@ TEST_CASE("llama.cpp /metrics: current names, and the 2024 ones with the KV cach
 
 }  // namespace
 }  // namespace llmpace::telemetry
+
+namespace llmpace::telemetry {
+namespace {
+
+// Inputs the fuzz target (tests/fuzz/fuzz_prometheus_text.cpp) found.
+TEST_CASE("fuzz regressions: a reason is one line even when a name holds an escaped newline",
+          "[exposition]") {
+  // A quoted family name decodes "\n" to a newline; the reason once wrote it raw.
+  const Exposition e = parse_exposition(
+      "a 1\n# TYPE \"b\\n\"\n# TYPE c gauge\n# TYPE \"c\" counter\n# HELP \"d\\n\" x\n"
+      "# HELP \"d\\n\" y\n");
+  REQUIRE(skipped_line_numbers(e) == std::vector<std::size_t>{2, 4, 6});
+  for (const SkippedLine& line : e.skipped) {
+    INFO(line.reason);
+    CHECK(line.reason.find('\n') == std::string::npos);
+  }
+  CHECK(e.skipped[0].reason == "TYPE line of \"b\\n\" without a type");
+}
+
+}  // namespace
+}  // namespace llmpace::telemetry
