@@ -135,9 +135,9 @@ std::string title_line(const Report& report) {
 std::vector<std::string> incomplete_figure_lines(const metrics::IncompleteFigures& incomplete) {
   std::vector<std::string> lines;
   if (incomplete.ttft_ms.count > 0) {
-    std::string line = fmt::format(
-        "{} got a first token: TTFT p50 {} / p99 {} ms", incomplete.with_first_token,
-        console_ms(incomplete.ttft_ms.p50), console_ms(incomplete.ttft_ms.p99));
+    std::string line =
+        fmt::format("{} got a first token: TTFT p50 {} / p99 {} ms", incomplete.with_first_token,
+                    console_ms(incomplete.ttft_ms.p50), console_ms(incomplete.ttft_ms.p99));
     if (incomplete.itl_ms.count > 0) {
       fmt::format_to(std::back_inserter(line), "; ITL p50 {} / p99 {} ms ({} gaps)",
                      console_ms(incomplete.itl_ms.p50), console_ms(incomplete.itl_ms.p99),
@@ -146,10 +146,10 @@ std::vector<std::string> incomplete_figure_lines(const metrics::IncompleteFigure
     lines.push_back(std::move(line));
   }
   if (incomplete.waited_ms.count > 0) {
-    lines.push_back(fmt::format(
-        "{} got no token: waited p50 {} / max {} ms by the stop (their TTFT is longer)",
-        incomplete.waited_ms.count, console_ms(incomplete.waited_ms.p50),
-        console_ms(incomplete.waited_ms.max)));
+    lines.push_back(
+        fmt::format("{} got no token: waited p50 {} / max {} ms by the stop (their TTFT is longer)",
+                    incomplete.waited_ms.count, console_ms(incomplete.waited_ms.p50),
+                    console_ms(incomplete.waited_ms.max)));
   }
   return lines;
 }

@@ -62,6 +62,21 @@ void add_distribution(Row& row, std::string_view name, const metrics::Distributi
   }
 }
 
+/// The key figures of the incomplete requests (docs/metrics.md#incomplete-requests); a statistic
+/// of an empty distribution is an empty cell.
+void add_incomplete(Row& row, const metrics::IncompleteFigures& incomplete) {
+  const auto statistic = [&](std::string_view name, const metrics::DistributionSummary& summary,
+                             double value) {
+    row.add(fmt::format("incomplete_{}", name), summary.count == 0 ? "" : exact_number(value));
+  };
+  row.add("incomplete_with_first_token", integer(incomplete.with_first_token));
+  statistic("ttft_ms_p50", incomplete.ttft_ms, incomplete.ttft_ms.p50);
+  statistic("ttft_ms_p99", incomplete.ttft_ms, incomplete.ttft_ms.p99);
+  statistic("itl_ms_p50", incomplete.itl_ms, incomplete.itl_ms.p50);
+  row.add("incomplete_waited_ms_count", integer(incomplete.waited_ms.count));
+  statistic("waited_ms_p50", incomplete.waited_ms, incomplete.waited_ms.p50);
+}
+
 std::string gauge_mean(const std::optional<telemetry::GaugeStats>& gauge) {
   return gauge ? exact_number(gauge->mean) : "";
 }
@@ -163,6 +178,7 @@ Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t p
   for (const metrics::DistributionField& field : metrics::kDistributionFields) {
     add_distribution(row, field.name, m.*field.member);
   }
+  add_incomplete(row, m.incomplete);
   add_telemetry(row, benchmark);
   return row;
 }

@@ -116,7 +116,11 @@ TEST_CASE("csv: column names are unique, snake_case, and cover every distributio
   CHECK(header.at(0) == "llmpace_version");
   CHECK(header.at(4) == "benchmark");
   const std::size_t per_distribution = 5 + llmpace::metrics::kPercentileFields.size();
-  CHECK(header.size() == 33 + llmpace::metrics::kDistributionFields.size() * per_distribution);
+  constexpr std::size_t kIncompleteColumns = 6;  // incomplete_with_first_token ...
+  constexpr std::size_t kTelemetryColumns = 14;  // server_kv_cache_usage_mean ... settle_s
+  CHECK(header.size() == 33 + llmpace::metrics::kDistributionFields.size() * per_distribution +
+                             kIncompleteColumns + kTelemetryColumns);
+  CHECK(names.count("incomplete_ttft_ms_p50") == 1);
   for (const auto& field : llmpace::metrics::kDistributionFields) {
     const std::string name(field.name);
     for (const char* statistic : {"count", "mean", "stddev", "min", "max"}) {

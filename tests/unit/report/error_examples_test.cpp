@@ -44,11 +44,14 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-/// The lines of the console listing error kinds: indented by four, under their benchmark's line.
+/// The lines of the console listing error kinds: indented by four, under their benchmark's line,
+/// starting with the kind's name (the incomplete requests' lines start with a count).
 std::vector<std::string> kind_lines(const std::string& text) {
   std::vector<std::string> found;
   for (const std::string& line : lines_of(text)) {
-    if (line.size() > 4 && line.rfind("    ", 0) == 0 && line[4] != ' ') found.push_back(line);
+    if (line.size() > 4 && line.rfind("    ", 0) == 0 && line[4] >= 'a' && line[4] <= 'z') {
+      found.push_back(line);
+    }
   }
   return found;
 }
