@@ -90,7 +90,17 @@ void InferenceDriver::start_step() {
   const double factor =
       jitter_ > 0.0 ? std::max(0.0, 1.0 + jitter_ * std::clamp(standard_normal(rng_), -3.0, 3.0))
                     : 1.0;
-  const Nanoseconds duration = from_seconds((result.end_s - result.start_s) * factor);
+  const double priced_s = result.end_s - result.start_s;
+  const Nanoseconds duration = from_seconds(priced_s * factor);
+  {
+    // Recorded now with its planned end, so that a scrape during a long step sees it running; a
+    // late timer then shows as idle time before the next step, as a slow CPU idles a GPU. The
+    // roofline's compute and memory times count as shares of the priced duration (the jitter
+    // scales all three alike).
+    const std::lock_guard lock{gpu_mutex_};
+    gpu_.on_step(result.start_s, result.start_s + to_seconds(duration), result.compute_s / priced_s,
+                 result.memory_s / priced_s);
+  }
   step_timer_->expires_at(started + duration);
   step_timer_->async_wait(
       [this, result = std::move(result)](boost::system::error_code error) mutable {
@@ -100,14 +110,6 @@ void InferenceDriver::start_step() {
 
 void InferenceDriver::finish_step(StepResult result) {
   const TimePoint ended = SteadyClock::now();
-  {
-    // The roofline's compute and memory times of the batch, as shares of its priced duration
-    // (the jittered duration scales all three alike).
-    const double priced_s = result.end_s - result.start_s;
-    const std::lock_guard lock{gpu_mutex_};
-    gpu_.on_step(result.start_s, to_seconds(ended - epoch_), result.compute_s / priced_s,
-                 result.memory_s / priced_s);
-  }
   std::vector<std::pair<RequestId, InferenceEvent>> tokens;
   tokens.reserve(result.tokens.size());
   for (const TokenEvent& token : result.tokens) {
