@@ -75,7 +75,7 @@ struct Exposition {
   std::vector<Family> families;  ///< in order of first mention
   std::vector<Sample> samples;   ///< in order written
   std::vector<SkippedLine> skipped;
-  bool openmetrics = false;  ///< ended with "# EOF"
+  bool openmetrics = false;  ///< a line is "# EOF" (lines after it are skipped)
 
   /// The family a sample belongs to: its own name, or the name without a `_bucket`, `_sum`,
   /// `_count`, `_total`, `_created`, `_gsum`, `_gcount` or `_info` suffix when that family was
@@ -94,9 +94,11 @@ class ExpositionError : public std::runtime_error {
 /// "-inf", "Infinity", "NaN" (any letter case). nullopt for anything else and for overflow.
 std::optional<double> parse_sample_value(std::string_view text);
 
-/// Parses one scrape's body. Throws ExpositionError when the body is not Prometheus text: it looks
-/// like HTML or JSON, contains NUL bytes or invalid UTF-8 in a way no exposition has, or not one
-/// of its non-empty lines could be read (an empty body is a valid, empty exposition).
+/// Parses one scrape's body. Throws ExpositionError when the body is not Prometheus text: it starts
+/// with '<' (HTML, XML) or is gzip-compressed, holds a NUL byte in a line that does not start with
+/// '#', or no sample or TYPE/HELP/UNIT line of it could be read while some line could not (JSON,
+/// binary data, a plain-text error page). An empty body, or one of comments only, is a valid, empty
+/// exposition.
 Exposition parse_exposition(std::string_view body);
 
 }  // namespace llmpace::telemetry
