@@ -32,18 +32,36 @@ std::vector<double> bucket_counts_at(const HistogramReading& histogram,
 
 std::optional<GaugeStats> gauge_stats(const std::vector<TimedValue>& readings, double duration_s) {
   const double end = std::max(0.0, duration_s);
-  const std::size_t first = baseline_index(readings);
   struct Held {
     double value;
     double seconds;
   };
   std::vector<Held> held;
-  for (std::size_t i = first; i < readings.size() && readings[i].t_s <= end; ++i) {
-    const double from = std::max(readings[i].t_s, 0.0);
-    const double to = i + 1 < readings.size() && readings[i + 1].t_s <= end
-                          ? std::max(readings[i + 1].t_s, 0.0)
-                          : end;
-    held.push_back({readings[i].value, std::max(0.0, to - from)});
+  // A reading describes the time since the one before it (DCGM's utilisation is "over the past
+  // sample period"; a queue seen at t has been building since): reading i inside (0, D] holds
+  // over (t[i-1], t[i]], the first one from 0, and the last one also on to D, since the closing
+  // scrape after the end sees the requests already cancelled. Without a reading inside, the
+  // first one after the end stands in for the window, else the baseline.
+  const auto inside = [end](const TimedValue& reading) {
+    return reading.t_s > 0.0 && reading.t_s <= end;
+  };
+  const auto first_inside = std::find_if(readings.begin(), readings.end(), inside);
+  if (first_inside == readings.end()) {
+    const auto after_end = std::find_if(readings.begin(), readings.end(),
+                                        [end](const TimedValue& r) { return r.t_s > end; });
+    if (after_end != readings.end()) {
+      held.push_back({after_end->value, end});
+    } else if (!readings.empty()) {
+      held.push_back({readings.back().value, end});
+    }
+  } else {
+    double covered_to = 0.0;
+    for (auto it = first_inside; it != readings.end() && inside(*it); ++it) {
+      const bool last_inside = std::next(it) == readings.end() || !inside(*std::next(it));
+      const double to = last_inside ? end : it->t_s;
+      held.push_back({it->value, std::max(0.0, to - covered_to)});
+      covered_to = std::max(covered_to, to);
+    }
   }
   if (held.empty()) return std::nullopt;
 

@@ -80,36 +80,38 @@ TEST_CASE("summary: a gauge is weighted by the time each reading holds", "[summa
   TelemetryCapture capture;
   capture.benchmark_duration_s = 10;
   capture.server = {running_at(-0.5, 0), running_at(2, 10), running_at(6, 4),
-                    running_at(12, 100)};  // after the end: not in the gauge
+                    running_at(12, 100)};  // the baseline and a reading after the end: unused
   const TelemetrySummary summary = summarise_telemetry(capture);
   REQUIRE(summary.server);
   REQUIRE(summary.server->requests_running);
   const auto& running = *summary.server->requests_running;
-  // 0 over [0, 2), 10 over [2, 6), 4 over [6, 10].
-  CHECK(running.mean == Approx((0 * 2 + 10 * 4 + 4 * 4) / 10.0));
+  // Each reading describes the time since the one before: 10 over [0, 2], 4 over (2, 6] and,
+  // the last inside, on to 10.
+  CHECK(running.mean == Approx((10 * 2 + 4 * 8) / 10.0));
   CHECK(running.max == 10);
-  CHECK(running.p95 == 10);  // 0 and 4 together hold 6 s of 10, less than 95 %
-  CHECK(running.readings == 3);
+  CHECK(running.p95 == 10);  // 4 holds 8 s of 10, less than 95 %
+  CHECK(running.readings == 2);
 }
 
 TEST_CASE("summary: p95 is the value held at least 95 % of the time", "[summary]") {
   TelemetryCapture capture;
   capture.benchmark_duration_s = 100;
-  capture.server = {running_at(-1, 1), running_at(96, 50), running_at(97, 1)};
+  capture.server = {running_at(-1, 7), running_at(1, 1), running_at(96, 1), running_at(97, 50),
+                    running_at(98, 1)};
   const TelemetrySummary summarised = summarise_telemetry(capture);
   const auto& running = *summarised.server->requests_running;
-  CHECK(running.p95 == 1);  // 1 holds 99 s of 100
+  CHECK(running.p95 == 1);  // 50 holds (96, 97], 1 the other 99 s of 100
   CHECK(running.max == 50);
   CHECK(running.mean == Approx((1 * 99 + 50 * 1) / 100.0));
 }
 
-TEST_CASE("summary: without a baseline the gauge covers the time from its first reading",
+TEST_CASE("summary: without a baseline the gauge still covers the window from 0",
           "[summary]") {
   TelemetryCapture capture;
   capture.benchmark_duration_s = 10;
   capture.server = {running_at(2, 8), running_at(6, 0)};
   const TelemetrySummary summary = summarise_telemetry(capture);
-  CHECK(summary.server->requests_running->mean == Approx((8 * 4 + 0 * 4) / 8.0));
+  CHECK(summary.server->requests_running->mean == Approx((8 * 2 + 0 * 8) / 10.0));
   CHECK(contains(summary.notes, "no scrape before the start"));
   CHECK(contains(summary.notes, "at 2.0 s"));
 }
@@ -348,15 +350,15 @@ TEST_CASE("summary: GPUs, framebuffer total and share", "[summary]") {
   const auto& a = summary.gpus[0];
   CHECK(a.uuid == "GPU-a");
   CHECK(a.readings == 2);
-  CHECK(a.util_percent->mean == Approx(50));  // 0 for 5 s, 100 for 5 s
+  CHECK(a.util_percent->mean == Approx(100));  // the baseline is idle time: 100 % from 0 on
   CHECK(a.util_percent->max == 100);
   CHECK(a.fb_total_mib == 80000);
   CHECK(a.fb_used_mib->max == 60000);
   CHECK(a.fb_used_fraction->max == Approx(0.75));
-  CHECK(a.fb_used_fraction->mean == Approx((1000.0 / 80000 + 0.75) / 2));
+  CHECK(a.fb_used_fraction->mean == Approx(0.75));
   CHECK_FALSE(a.tensor_active);  // not exposed: absent
   CHECK(summary.gpus[1].uuid == "GPU-b");
-  CHECK(summary.gpus[1].util_percent->mean == Approx(25));
+  CHECK(summary.gpus[1].util_percent->mean == Approx(50));
   CHECK_FALSE(summary.server);
   REQUIRE(summary.series.size() == 2);
   CHECK(summary.series[1].gpu_util_percent == Approx(75));

@@ -1,9 +1,9 @@
 // TelemetrySummary: what a benchmark's report says about the server and its GPUs, computed from a
 // TelemetryCapture by summarise_telemetry():
 // - gauges (KV usage, running, waiting, GPU utilisation, framebuffer, power, temperature):
-//   time-weighted mean, max and p95 over [0, benchmark_duration_s]: each reading holds until the
-//   next, the last until the end; the baseline (the last reading before the start, t_s < 0)
-//   holds from 0 until the first reading inside;
+//   time-weighted mean, max and p95 over [0, benchmark_duration_s]: each reading inside describes
+//   the time since the one before it (from 0 for the first; the last also holds on to the end);
+//   without a reading inside, the first after the end stands in, else the baseline;
 // - counters (preemptions, prompt and generation tokens, prefix cache): the increase from the
 //   baseline (the last reading at t_s <= 0, else the first reading) to the last reading, and that
 //   increase per second of the part of the benchmark the two readings span; a counter that went
