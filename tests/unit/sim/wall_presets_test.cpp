@@ -137,6 +137,22 @@ TEST_CASE("the compute-wall preset: decode turns compute-bound as the batch grow
   CHECK(half.mean_itl_s > 1.4 * alone.mean_itl_s);
   CHECK(full.mean_itl_s > 2.0 * half.mean_itl_s);
   CHECK(full.mean_itl_s > 3.5 * alone.mean_itl_s);
+
+  // The prefill-heavy form, which needs only 64 clients: 2048-token prompts and 64 output tokens.
+  // Every step then carries prefill chunks, so decodes wait for compute: TPOT grows with the
+  // number of clients while the tensor cores stay busy.
+  const LoopStats prefill_alone = closed_loop(p, 1, 2048, 64, 20.0, 10.0);
+  const LoopStats prefill_16 = closed_loop(p, 16, 2048, 64, 40.0, 20.0);
+  const LoopStats prefill_64 = closed_loop(p, 64, 2048, 64, 40.0, 20.0);
+  INFO("prefill-heavy itl: 1 client "
+       << prefill_alone.mean_itl_s * 1e3 << " ms, 16 clients " << prefill_16.mean_itl_s * 1e3
+       << " ms, 64 clients " << prefill_64.mean_itl_s * 1e3 << " ms, tensor "
+       << prefill_64.tensor_share << ", kv " << prefill_64.kv_usage_max);
+  CHECK(prefill_64.tensor_share >= 0.95);
+  CHECK(prefill_64.kv_usage_max < 0.4);
+  CHECK(prefill_16.mean_itl_s > 2.0 * prefill_alone.mean_itl_s);
+  CHECK(prefill_64.mean_itl_s > 2.5 * prefill_16.mean_itl_s);
+  CHECK(prefill_alone.median_ttft_s == Approx(0.111).margin(0.005));  // one 2048-token chunk
 }
 
 TEST_CASE("the latency-floor preset: slow for a single request while the tensor cores idle",
