@@ -224,6 +224,10 @@ std::optional<UnloadedReference> unloaded_reference_of(std::span<const Diagnosis
     }
   }
   if (chosen == nullptr) return std::nullopt;
+  if (chosen->profile != ProfileKind::synchronous &&
+      chosen->metrics->concurrency.mean > kUnloadedConcurrencyMax) {
+    return std::nullopt;
+  }
   const BenchmarkMetrics& m = *chosen->metrics;
   return UnloadedReference{m.ttft_ms.p50, m.tpot_ms.count > 0 ? m.tpot_ms.p50 : 0.0};
 }

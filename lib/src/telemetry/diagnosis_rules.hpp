@@ -13,12 +13,15 @@
 
 namespace llmpace::telemetry::detail {
 
-/// The GPUs' compute activity: DCGM_FI_PROF_GR_ENGINE_ACTIVE where exposed (as a percentage),
-/// else DCGM_FI_DEV_GPU_UTIL; the mean over the benchmark, averaged over the GPUs.
+/// The GPUs' compute activity: DCGM_FI_PROF_PIPE_TENSOR_ACTIVE where every GPU exposes it, else
+/// DCGM_FI_PROF_GR_ENGINE_ACTIVE where exposed (as a percentage), else DCGM_FI_DEV_GPU_UTIL; the
+/// mean over the benchmark, averaged over the GPUs; with the bounds that apply to that source.
 struct GpuActivity {
   double percent = 0.0;
   std::size_t gpus = 0;
   std::string_view source;
+  double wall_percent = kComputeWallGpuPercent;  ///< at or above: the compute wall's activity
+  double low_percent = kKvWallGpuLowPercent;     ///< below: compute is not what ran out
 };
 
 /// What every rule reads. References into the DiagnosisInput, which outlives the Context.

@@ -2,6 +2,7 @@
 // (docs/diagnosis.md), and the helpers every rule shares.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "diagnosis_rules.hpp"
@@ -11,6 +12,17 @@ namespace llmpace::telemetry::detail {
 
 std::optional<GpuActivity> gpu_activity_of(const TelemetrySummary* telemetry) {
   if (telemetry == nullptr) return std::nullopt;
+  const bool tensor_everywhere =
+      !telemetry->gpus.empty() &&
+      std::all_of(telemetry->gpus.begin(), telemetry->gpus.end(),
+                  [](const GpuTelemetry& gpu) { return gpu.tensor_active.has_value(); });
+  if (tensor_everywhere) {
+    double tensor_sum = 0.0;
+    for (const GpuTelemetry& gpu : telemetry->gpus) tensor_sum += gpu.tensor_active->mean * 100.0;
+    return GpuActivity{tensor_sum / static_cast<double>(telemetry->gpus.size()),
+                       telemetry->gpus.size(), "PIPE_TENSOR_ACTIVE", kComputeWallTensorPercent,
+                       kKvWallTensorLowPercent};
+  }
   double sum = 0.0;
   std::size_t engine = 0;
   std::size_t util = 0;
@@ -86,18 +98,18 @@ RuleOutcome kv_cache_rule(const Context& c) {
   bool compute_first = false;
   std::string gpu_clause = " (GPU activity not scraped)";
   if (c.gpu) {
-    compute_first = c.gpu->percent >= kComputeWallGpuPercent;
+    compute_first = c.gpu->percent >= c.gpu->wall_percent;
     if (compute_first) {
       parts.push_back(fmt::format("{} >= {}: the compute wall comes first", describe(*c.gpu),
-                                  percent(kComputeWallGpuPercent)));
-    } else if (c.gpu->percent >= kKvWallGpuLowPercent) {
+                                  percent(c.gpu->wall_percent)));
+    } else if (c.gpu->percent >= c.gpu->low_percent) {
       parts.push_back(fmt::format("{} >= {}: compute is near its limit too", describe(*c.gpu),
-                                  percent(kKvWallGpuLowPercent)));
+                                  percent(c.gpu->low_percent)));
       gpu_clause = fmt::format(" while GPU activity averaged {}, near its compute limit too",
                                percent(c.gpu->percent));
     } else {
       parts.push_back(fmt::format("{} < {}: memory, not compute, ran out", describe(*c.gpu),
-                                  percent(kKvWallGpuLowPercent)));
+                                  percent(c.gpu->low_percent)));
       gpu_clause = fmt::format(" while GPU activity averaged {}", percent(c.gpu->percent));
     }
   } else {
@@ -142,9 +154,9 @@ RuleOutcome compute_rule(const Context& c) {
         fmt::format("one request at a time: no batch to saturate compute ({})", describe(*c.gpu)));
     return decided(kWall, false, parts);
   }
-  const bool busy = c.gpu->percent >= kComputeWallGpuPercent;
-  parts.push_back(fmt::format("{} {} {}", describe(*c.gpu), busy ? ">=" : "<",
-                              percent(kComputeWallGpuPercent)));
+  const bool busy = c.gpu->percent >= c.gpu->wall_percent;
+  parts.push_back(
+      fmt::format("{} {} {}", describe(*c.gpu), busy ? ">=" : "<", percent(c.gpu->wall_percent)));
   bool tpot_grew = true;
   std::string tpot_clause;
   if (!c.input.unloaded || c.input.unloaded->tpot_p50_ms <= 0) {

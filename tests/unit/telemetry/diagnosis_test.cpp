@@ -404,4 +404,27 @@ TEST_CASE("diagnosis: the unloaded reference is the synchronous benchmark, else 
   nothing.ttft_ms = {};
   const std::vector<DiagnosisInput> none{input_for(nothing)};
   CHECK_FALSE(unloaded_reference_of(none));
+  // A loaded benchmark is no reference, not even for itself.
+  const std::vector<DiagnosisInput> loaded_only{input_for(high)};
+  CHECK_FALSE(unloaded_reference_of(loaded_only));
+}
+
+TEST_CASE("diagnosis: the tensor pipes' activity decides where every GPU exposes it") {
+  // GR_ENGINE_ACTIVE reads ~100 % under any load; the tensor pipes tell memory from compute.
+  const BenchmarkMetrics m = healthy_metrics(300);
+  const auto with_tensor = [](double kv, double waiting, double tensor_fraction) {
+    TelemetrySummary summary = make_telemetry(kv, waiting, 99);
+    for (auto& gpu : summary.gpus)
+      gpu.tensor_active =
+          llmpace::telemetry::test::gauge(tensor_fraction, tensor_fraction, tensor_fraction);
+    return summary;
+  };
+  const TelemetrySummary kv_wall = with_tensor(0.99, 250, 0.06);
+  const Diagnosis kv = diagnose_benchmark(input_for(m, &kv_wall));
+  CHECK(kv.wall == Wall::kv_cache);
+  CHECK_THAT(evidence_of(kv, Wall::kv_cache), Contains("PIPE_TENSOR_ACTIVE") && Contains("< 50 %"));
+  const TelemetrySummary compute_wall = with_tensor(0.2, 0, 0.80);
+  CHECK(diagnose_benchmark(input_for(m, &compute_wall)).wall == Wall::compute);
+  const TelemetrySummary just_below = with_tensor(0.2, 0, 0.7999);
+  CHECK(diagnose_benchmark(input_for(m, &just_below)).wall == Wall::headroom);
 }

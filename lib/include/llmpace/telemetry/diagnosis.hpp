@@ -52,6 +52,12 @@ inline constexpr double kKvWallGpuLowPercent = 80.0;
 inline constexpr double kKvWallTtftTailFactor = 5.0;
 /// Compute wall: GPU activity (mean over the benchmark and the GPUs) at least this, percent.
 inline constexpr double kComputeWallGpuPercent = 95.0;
+/// The same two bounds when the activity is the tensor pipes' (DCGM_FI_PROF_PIPE_TENSOR_ACTIVE),
+/// which is preferred where exposed: a kernel runs all the time under any load, so GPU_UTIL and
+/// GR_ENGINE_ACTIVE read ~100 % at a KV wall too, while the tensor pipes are busy only when the
+/// work is compute-bound (prefill, large decode batches).
+inline constexpr double kComputeWallTensorPercent = 80.0;
+inline constexpr double kKvWallTensorLowPercent = 50.0;
 /// Compute wall: TPOT p50 at least this many times the unloaded TPOT p50 (when there is one).
 inline constexpr double kComputeWallTpotGrowth = 1.5;
 /// Over-saturation: the queue or in-flight series must rise by at least this many requests
@@ -101,8 +107,12 @@ struct Diagnosis {
 /// Diagnoses one benchmark. Throws std::invalid_argument when input.metrics is null.
 Diagnosis diagnose_benchmark(const DiagnosisInput& input);
 
+/// A benchmark with at most this many requests in flight on average can stand for "unloaded".
+inline constexpr double kUnloadedConcurrencyMax = 2.0;
+
 /// The unloaded reference of a run: its synchronous benchmark (the first), else the benchmark
-/// with the lowest mean concurrency; only one with a TTFT sample counts. nullopt when none has.
+/// with the lowest mean concurrency if that is at most kUnloadedConcurrencyMax (a loaded
+/// benchmark is no reference for itself); only one with a TTFT sample counts. nullopt otherwise.
 std::optional<UnloadedReference> unloaded_reference_of(std::span<const DiagnosisInput> inputs);
 
 // --- Sweep --------------------------------------------------------------------------------------
