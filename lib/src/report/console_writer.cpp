@@ -272,7 +272,9 @@ std::vector<std::string> diagnosis_lines(const Report& report) {
   if (!any_wall && report.benchmarks.size() == 1 && report.benchmarks.front().diagnosis) {
     const BenchmarkReport& only = report.benchmarks.front();
     lines.push_back(fmt::format("  {}: {}", benchmark_name(only), only.diagnosis->verdict));
-  } else if (!any_wall && report.benchmarks.size() > 1) {
+  } else if (!any_wall && report.benchmarks.size() > 1 &&
+             std::any_of(report.benchmarks.begin(), report.benchmarks.end(),
+                         [](const BenchmarkReport& b) { return b.diagnosis.has_value(); })) {
     lines.push_back("  no wall: every benchmark had headroom");
   }
   if (report.sweep_diagnosis)
