@@ -97,9 +97,22 @@ TEST_CASE("html report of a sweep rendered and screenshotted by headless Chromiu
   REQUIRE(rendered.exit_code == 0);
   const std::string page = read_text(html);
   CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
-  CHECK(count_of(page, "<svg") == 5);
-  CHECK(count_of(page, "<tbody>") == 1);
-  CHECK(count_of(page.substr(page.find("<tbody>")), "<tr>") == 4);
+  // The client's five charts, and the server's KV usage and requests running and waiting (the
+  // simulator serves /metrics; without a preset it serves no DCGM figures, so no GPU chart).
+  CHECK(count_of(page, "<svg") == 5 + 2);
+  CHECK(page.find("<title>KV-cache usage over time</title>") != std::string::npos);
+  CHECK(page.find("<title>Requests running and waiting over time</title>") != std::string::npos);
+  const std::size_t benchmarks_at = page.find("<h2>Benchmarks</h2>");
+  REQUIRE(benchmarks_at != std::string::npos);
+  const std::string benchmarks =
+      page.substr(benchmarks_at, page.find("</section>", benchmarks_at) - benchmarks_at);
+  CHECK(count_of(benchmarks, "<tbody>") == 1);
+  CHECK(count_of(benchmarks.substr(benchmarks.find("<tbody>")), "<tr>") == 4);
+  // The diagnosis before the table (a badge per benchmark), the server's figures after it.
+  CHECK(page.find("<h2>Diagnosis</h2>") < benchmarks_at);
+  CHECK(count_of(page, "<span class=\"wall ") >= 4);
+  CHECK(page.find("<h2>Server and GPU</h2>") > benchmarks_at);
+  CHECK(page.find("<h3>Server</h3>") != std::string::npos);
   for (const char* profile : {"synchronous", "throughput", "constant"}) {
     CHECK(page.find(std::string("<td class=\"l\">") + profile + "</td>") != std::string::npos);
   }

@@ -1,5 +1,7 @@
 // HTML report: header, summary cards, the benchmark table with notes, five inline SVG charts and
-// a footer, styled by one inline <style>. Every text that comes from a report is escaped.
+// a footer, styled by one inline <style>; the Diagnosis and Server and GPU sections come from
+// html_diagnosis.cpp and html_telemetry.cpp (html_sections.hpp). Every text that comes from a
+// report is escaped.
 #include "llmpace/report/html_writer.hpp"
 
 #include <fmt/format.h>
@@ -10,6 +12,7 @@
 #include <limits>
 #include <optional>
 
+#include "html_sections.hpp"
 #include "llmpace/core/version.hpp"
 #include "llmpace/report/number_format.hpp"
 #include "llmpace/report/report_text.hpp"
@@ -109,11 +112,7 @@ bool has_samples(const DistributionSummary& summary) { return summary.count > 0;
 
 // ---- runs -------------------------------------------------------------------------------------
 
-struct Run {
-  std::string label;  // as shown; "run N" for an unnamed run of a comparison
-  const Report* report = nullptr;
-  std::size_t index = 0;
-};
+using Run = html::PageRun;  // label as shown: "run N" for an unnamed run of a comparison
 
 std::vector<Run> name_runs(const std::vector<LabelledReport>& runs) {
   std::vector<Run> named;
@@ -784,16 +783,18 @@ std::string render_html(const std::vector<LabelledReport>& labelled_runs) {
                  "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                  "<meta name=\"generator\" content=\"llmpace {}\">\n<title>{}</title>\n"
-                 "<style>{}</style>\n</head>\n<body>\n<main>\n",
-                 xml_escape(kVersion), xml_escape(page_title(runs)), kStyle);
+                 "<style>{}{}</style>\n</head>\n<body>\n<main>\n",
+                 xml_escape(kVersion), xml_escape(page_title(runs)), kStyle, html::kSectionsStyle);
   if (runs.empty()) {
     out += "<h1>llmpace report</h1>\n<p>No runs.</p>\n";
   } else {
     append_header(out, runs);
     if (any_benchmark(runs)) {
       append_summary(out, runs);
+      html::append_diagnosis_section(out, runs);
       append_table(out, runs);
       append_charts(out, runs);
+      html::append_telemetry_section(out, runs);
     } else {
       out += "<p>No benchmarks ran.</p>\n";
     }

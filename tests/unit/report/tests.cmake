@@ -3,4 +3,5 @@ set(TEST_SOURCES report_test.cpp json_writer_test.cpp console_writer_test.cpp pr
     json_reader_test.cpp compare_test.cpp svg_chart_test.cpp html_writer_test.cpp
     number_format_test.cpp report_text_test.cpp)
 list(APPEND TEST_SOURCES error_examples_test.cpp)
+list(APPEND TEST_SOURCES html_telemetry_test.cpp)
 list(APPEND TEST_SOURCES incomplete_report_test.cpp)

@@ -1,5 +1,6 @@
 // HTML writer: one self-contained, offline page for one run or a comparison of several: header,
-// summary cards, the per-benchmark table and charts drawn as inline SVG (svg_chart). Nothing in
+// summary cards, the diagnosis, the per-benchmark table, charts drawn as inline SVG (svg_chart),
+// and the server's and GPUs' telemetry with its own charts. Nothing in
 // it refers to anything outside the file (no URL, no script, no font, no @import), so it reads
 // the same with JavaScript off, from a file:// URL, and printed.
 //
@@ -19,6 +20,15 @@ namespace llmpace::report {
 inline constexpr std::array<std::string_view, 5> kHtmlChartTitles{
     "TTFT vs request rate", "ITL vs request rate",   "Output throughput vs request rate",
     "Latency distribution", "Concurrency over time",
+};
+
+/// The "Server and GPU" section's chart titles, in page order: a page has each one whose figure
+/// some benchmark's telemetry series has, and none without telemetry.
+inline constexpr std::array<std::string_view, 4> kHtmlTelemetryChartTitles{
+    "KV-cache usage over time",
+    "Requests running and waiting over time",
+    "GPU utilisation over time",
+    "GPU power over time",
 };
 
 /// One run: that run's report (its label, if any, shown as its name). Several runs: a
