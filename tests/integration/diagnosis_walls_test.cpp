@@ -39,7 +39,7 @@ const std::vector<std::string> kLongPrompts300 = {
 
 }  // namespace
 
-TEST_CASE("bf16 at 300 long streams hits the KV-cache wall; INT4 under the same load does not",
+TEST_CASE("bf16 at 300 long streams hits the KV-cache wall, INT4 under the same load does not",
           "[diagnosis][walls]") {
   ScratchDir scratch;
   std::vector<std::string> bf16{"--sim-preset", "mistral-small-24b-bf16-h100"};

@@ -138,8 +138,9 @@ TEST_CASE("the API key and every --header reach the server on every request") {
   REQUIRE(result.exit_code == 0);
   server.stop();
   const auto requests = server.requests();
-  // Model discovery, then the three generation requests.
-  REQUIRE(requests.size() == 4);
+  // Model discovery, the probe of its /metrics (--server-metrics auto; a 404 drops it), then the
+  // three generation requests.
+  REQUIRE(requests.size() == 5);
   CHECK(requests[0].target == "/v1/models");
   for (const CapturedRequest& request : requests) {
     INFO(request.method << " " << request.target);
@@ -166,7 +167,7 @@ TEST_CASE("OPENAI_API_KEY is sent when --api-key is not given and is not reporte
   REQUIRE(result.exit_code == 0);
   server.stop();
   const auto requests = server.requests();
-  REQUIRE(requests.size() == 3);  // discovery and two requests
+  REQUIRE(requests.size() == 4);  // discovery, the /metrics probe and two requests
   for (const CapturedRequest& request : requests) {
     INFO(request.method << " " << request.target);
     CHECK(request.header("Authorization") == "Bearer env-secret-1234");
@@ -191,6 +192,6 @@ TEST_CASE("without a key no Authorization header is sent") {
   REQUIRE(result.exit_code == 0);
   server.stop();
   const auto requests = server.requests();
-  REQUIRE(requests.size() == 2);
+  REQUIRE(requests.size() == 3);  // discovery, the /metrics probe and one request
   for (const CapturedRequest& request : requests) CHECK_FALSE(request.header("Authorization"));
 }

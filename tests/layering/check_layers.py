@@ -165,9 +165,9 @@ def self_test():
          ["lib/include/llmpace/http/connection.hpp:2: 'http' includes llmpace/metrics/record.hpp, "
           "but it may include only core"]),
         ("a module without a layer",
-         {**clean, "lib/src/telemetry/scrape.cpp": '#include "llmpace/core/time.hpp"\n'},
-         "core metrics report telemetry",
-         ["module 'telemetry' has no layer"]),
+         {**clean, "lib/src/cluster/merge.cpp": '#include "llmpace/core/time.hpp"\n'},
+         "core metrics report cluster",
+         ["module 'cluster' has no layer"]),
         ("a network module below a pure one", clean, "core report",
          ["module 'metrics' is not in LLMPACE_PURE_MODULES but sits below pure modules"]),
     ]

@@ -8,7 +8,7 @@
 
 using namespace llmpace::scenario;
 
-TEST_CASE("literal secrets are left out and named; references are kept") {
+TEST_CASE("literal secrets are left out and named, references are kept") {
   RunSettings settings;
   settings.api_key = "sk-literal";
   settings.header = std::vector<std::string>{"Authorization: Bearer ${env:TOKEN}",

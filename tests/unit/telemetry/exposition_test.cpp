@@ -155,7 +155,7 @@ TEST_CASE("summary: quantiles, _sum and _count", "[exposition]") {
   CHECK(e.family_of(one(e, "go_gc_duration_seconds_sum"))->type == MetricType::summary);
 }
 
-TEST_CASE("special values: every spelling of NaN and the infinities Go reads; underflow is 0",
+TEST_CASE("special values: every spelling of NaN and the infinities Go reads, underflow is 0",
           "[exposition]") {
   const Exposition e = parse_fixture("special_values.txt");
   CHECK(e.skipped.empty());
@@ -275,7 +275,7 @@ TEST_CASE("whitespace: CRLF, blank lines, trailing and leading blanks, tabs, spa
   CHECK(e.samples.back().timestamp_ms == 1712345678901);
 }
 
-TEST_CASE("comments are ignored; '#' without a blank makes a comment; HELP may have no text",
+TEST_CASE("comments are ignored, '#' without a blank makes a comment, HELP may have no text",
           "[exposition]") {
   const Exposition e = parse_fixture("comments.txt");
   CHECK(e.skipped.empty());
@@ -418,7 +418,7 @@ TEST_CASE("bad lines: what the good lines around them read", "[exposition]") {
   }
 }
 
-TEST_CASE("text after # EOF is skipped line by line; # EOFblah is a comment", "[exposition]") {
+TEST_CASE("text after # EOF is skipped line by line, # EOFblah is a comment", "[exposition]") {
   const Exposition e = parse_exposition("a 1\n# EOFblah\nb 2\n# EOF\nc 3\n\n# x\n");
   CHECK(e.openmetrics);
   CHECK(e.samples.size() == 2);

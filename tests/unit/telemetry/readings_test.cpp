@@ -231,7 +231,7 @@ TEST_CASE("readings: the model filter keeps the model's samples and those withou
   CHECK(none.model_names == std::vector<std::string>{"a", "b"});
 }
 
-TEST_CASE("readings: two engines (DP ranks) are summed; KV usage is their weighted mean",
+TEST_CASE("readings: two engines (DP ranks) are summed, KV usage is their weighted mean",
           "[readings]") {
   ExpositionBuilder out;
   out.add("vllm:num_requests_running", kEngine0, 3);
@@ -389,7 +389,7 @@ TEST_CASE("readings: DCGM, two GPUs", "[readings]") {
   CHECK(gpus[1].fb_used_mib == 1000);
 }
 
-TEST_CASE("readings: DCGM, pods sharing a GPU are one GPU; odd values dropped", "[readings]") {
+TEST_CASE("readings: DCGM, pods sharing a GPU are one GPU, odd values dropped", "[readings]") {
   ExpositionBuilder out;
   std::vector<Label> pod_a = dcgm_labels("0", "GPU-aaaa");
   pod_a.push_back({"pod", "a"});
@@ -408,7 +408,7 @@ TEST_CASE("readings: DCGM, pods sharing a GPU are one GPU; odd values dropped", 
   CHECK_FALSE(gpus[0].dram_active);
 }
 
-TEST_CASE("readings: DCGM without UUID is keyed by gpu and host; MIG instances apart",
+TEST_CASE("readings: DCGM without UUID is keyed by gpu and host, MIG instances apart",
           "[readings]") {
   ExpositionBuilder out;
   out.add("DCGM_FI_DEV_GPU_TEMP", {{"gpu", "0"}, {"Hostname", "a"}}, 50);
