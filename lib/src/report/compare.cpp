@@ -22,32 +22,55 @@ using nlohmann::json;
 // ---------------------------------------------------------------------------------------------
 // Key metrics
 
-enum class Style { requests_per_s, tokens_per_s, ms, count, fraction };
+enum class Style { requests_per_s, tokens_per_s, ms, count, fraction, percent };
 
 struct KeyMetric {
   std::string_view name;   // report CSV column name
   std::string_view label;  // console
   Style style;
-  std::optional<double> (*value)(const metrics::BenchmarkMetrics&);
+  std::optional<double> (*value)(const BenchmarkReport&);
+  bool only_when_present = false;  // a row shows it only when one of its runs has a value
 };
 
 /// A statistic of a distribution; none when it has no samples.
 template <metrics::DistributionSummary metrics::BenchmarkMetrics::*Distribution,
           double metrics::DistributionSummary::*Statistic>
-std::optional<double> statistic(const metrics::BenchmarkMetrics& m) {
-  const metrics::DistributionSummary& summary = m.*Distribution;
+std::optional<double> statistic(const BenchmarkReport& benchmark) {
+  const metrics::DistributionSummary& summary = benchmark.metrics.*Distribution;
   if (summary.count == 0) return std::nullopt;
   return summary.*Statistic;
 }
 
+using B = BenchmarkReport;
 using M = metrics::BenchmarkMetrics;
 using S = metrics::DistributionSummary;
 
-constexpr std::array<KeyMetric, 13> kKeyMetrics{{
+const telemetry::ServerTelemetry* server_of(const B& b) {
+  return b.telemetry && b.telemetry->server ? &*b.telemetry->server : nullptr;
+}
+
+/// Over every GPU of the benchmark: `combine` of each GPU's figure; none when no GPU has it.
+template <typename Figure, typename Combine>
+std::optional<double> over_gpus(const B& b, Figure figure, Combine combine) {
+  if (!b.telemetry) return std::nullopt;
+  std::optional<double> result;
+  for (const telemetry::GpuTelemetry& gpu : b.telemetry->gpus) {
+    if (const std::optional<double> value = figure(gpu)) {
+      result = result ? combine(*result, *value) : *value;
+    }
+  }
+  return result;
+}
+
+double sum(double a, double b) { return a + b; }
+
+// The footprint rows (the bf16-vs-INT4 GPU memory story) follow the client's figures; each is
+// shown only when a run of the row scraped it.
+constexpr std::array<KeyMetric, 19> kKeyMetrics{{
     {"requests_per_s", "requests_per_s", Style::requests_per_s,
-     [](const M& m) -> std::optional<double> { return m.throughput.requests_per_s; }},
+     [](const B& b) -> std::optional<double> { return b.metrics.throughput.requests_per_s; }},
     {"output_tokens_per_s", "output_tokens_per_s", Style::tokens_per_s,
-     [](const M& m) -> std::optional<double> { return m.throughput.output_tokens_per_s; }},
+     [](const B& b) -> std::optional<double> { return b.metrics.throughput.output_tokens_per_s; }},
     {"ttft_ms_p50", "ttft_ms p50", Style::ms, &statistic<&M::ttft_ms, &S::p50>},
     {"ttft_ms_p99", "ttft_ms p99", Style::ms, &statistic<&M::ttft_ms, &S::p99>},
     {"itl_ms_p50", "itl_ms p50", Style::ms, &statistic<&M::itl_ms, &S::p50>},
@@ -58,15 +81,72 @@ constexpr std::array<KeyMetric, 13> kKeyMetrics{{
     {"latency_ms_p50", "latency_ms p50", Style::ms, &statistic<&M::latency_ms, &S::p50>},
     {"latency_ms_p99", "latency_ms p99", Style::ms, &statistic<&M::latency_ms, &S::p99>},
     {"requests_errored", "requests_errored", Style::count,
-     [](const M& m) -> std::optional<double> { return static_cast<double>(m.requests.errored); }},
-    {"goodput_fraction", "goodput_fraction", Style::fraction,
-     [](const M& m) -> std::optional<double> {
-       if (!m.goodput) return std::nullopt;
-       return m.goodput->fraction;
+     [](const B& b) -> std::optional<double> {
+       return static_cast<double>(b.metrics.requests.errored);
      }},
+    {"goodput_fraction", "goodput_fraction", Style::fraction,
+     [](const B& b) -> std::optional<double> {
+       if (!b.metrics.goodput) return std::nullopt;
+       return b.metrics.goodput->fraction;
+     },
+     true},
+    {"server_kv_cache_usage_max", "server KV usage max", Style::fraction,
+     [](const B& b) -> std::optional<double> {
+       const auto* server = server_of(b);
+       if (server == nullptr || !server->kv_cache_usage) return std::nullopt;
+       return server->kv_cache_usage->max;
+     },
+     true},
+    {"server_kv_capacity_tokens", "server KV tokens", Style::count,
+     [](const B& b) -> std::optional<double> {
+       const auto* server = server_of(b);
+       return server != nullptr ? server->kv_capacity_tokens : std::nullopt;
+     },
+     true},
+    {"server_generation_tokens_per_s", "server output tok/s", Style::tokens_per_s,
+     [](const B& b) -> std::optional<double> {
+       const auto* server = server_of(b);
+       if (server == nullptr || !server->generation_tokens) return std::nullopt;
+       return server->generation_tokens->per_s;
+     },
+     true},
+    {"gpu_fb_used_mib_max", "GPU memory MiB max", Style::count,
+     [](const B& b) -> std::optional<double> {
+       return over_gpus(
+           b,
+           [](const telemetry::GpuTelemetry& gpu) -> std::optional<double> {
+             return gpu.fb_used_mib ? std::optional(gpu.fb_used_mib->max) : std::nullopt;
+           },
+           sum);
+     },
+     true},
+    {"gpu_util_percent_mean", "GPU util % mean", Style::percent,
+     [](const B& b) -> std::optional<double> {
+       // The mean over the GPUs of each one's time-weighted mean.
+       std::size_t gpus = 0;
+       const std::optional<double> total = over_gpus(
+           b,
+           [&gpus](const telemetry::GpuTelemetry& gpu) -> std::optional<double> {
+             if (!gpu.util_percent) return std::nullopt;
+             ++gpus;
+             return gpu.util_percent->mean;
+           },
+           sum);
+       if (!total || gpus == 0) return std::nullopt;
+       return *total / static_cast<double>(gpus);
+     },
+     true},
+    {"gpu_power_w_mean", "GPU power W mean", Style::count,
+     [](const B& b) -> std::optional<double> {
+       return over_gpus(
+           b,
+           [](const telemetry::GpuTelemetry& gpu) -> std::optional<double> {
+             return gpu.power_w ? std::optional(gpu.power_w->mean) : std::nullopt;
+           },
+           sum);
+     },
+     true},
 }};
-
-constexpr std::string_view kGoodputMetric = "goodput_fraction";
 
 // ---------------------------------------------------------------------------------------------
 // Matching
@@ -125,13 +205,13 @@ void fill_metrics(BenchmarkComparison& row, const std::vector<LabelledReport>& r
     MetricComparison metric;
     metric.name = key.name;
     metric.label = key.label;
-    bool any_goodput = false;
     for (std::size_t run = 0; run < runs.size(); ++run) {
       const BenchmarkReport* benchmark = benchmark_of(run);
-      metric.values.push_back(benchmark ? finite(key.value(benchmark->metrics)) : std::nullopt);
-      any_goodput = any_goodput || (benchmark && benchmark->metrics.goodput);
+      metric.values.push_back(benchmark ? finite(key.value(*benchmark)) : std::nullopt);
     }
-    if (key.name == kGoodputMetric && !any_goodput) continue;
+    const bool any_value = std::any_of(metric.values.begin(), metric.values.end(),
+                                       [](const std::optional<double>& value) { return value; });
+    if (key.only_when_present && !any_value) continue;
     const std::optional<double> baseline = metric.values.front();
     for (const std::optional<double>& value : metric.values) {
       const bool defined = value && baseline && *baseline != 0;
@@ -176,6 +256,8 @@ std::string format_value(Style style, const std::optional<double>& value) {
       return format_fixed(*value, 0);
     case Style::fraction:
       return format_fixed(*value, 3);
+    case Style::percent:
+      return format_fixed(*value, 1);
   }
   return std::string(kAbsent);
 }

@@ -346,3 +346,38 @@ TEST_CASE("compare: nothing to compare", "[compare]") {
         "benchmark,profile,rate,metric,run,value,ratio_to_baseline\n");
   CHECK(compare_to_json(empty_runs).at("benchmarks") == json::array());
 }
+
+TEST_CASE("compare: the GPU and KV footprints stand side by side when the runs scraped them",
+          "[compare]") {
+  // bf16 against INT4 on one GPU each: weights take 48 GB against 14 GB.
+  const auto with_footprint = [](double fb_used_mib, double kv_capacity_tokens) {
+    BenchmarkReport run = benchmark(ProfileKind::concurrent, 32, 100);
+    llmpace::telemetry::TelemetrySummary summary;
+    llmpace::telemetry::ServerTelemetry server;
+    server.kv_capacity_tokens = kv_capacity_tokens;
+    server.kv_cache_usage = llmpace::telemetry::GaugeStats{.mean = 0.5, .max = 0.9, .p95 = 0.9};
+    summary.server = server;
+    llmpace::telemetry::GpuTelemetry gpu;
+    gpu.fb_used_mib =
+        llmpace::telemetry::GaugeStats{.mean = fb_used_mib, .max = fb_used_mib, .p95 = fb_used_mib};
+    gpu.util_percent = llmpace::telemetry::GaugeStats{.mean = 80, .max = 99, .p95 = 99};
+    summary.gpus = {gpu, gpu};  // two GPUs: memory and power add up, utilisation averages
+    run.telemetry = summary;
+    return run;
+  };
+  const std::vector<LabelledReport> runs{{"bf16", report_of({with_footprint(70000, 134272)})},
+                                         {"int4", report_of({with_footprint(35000, 341792)})}};
+  const Comparison comparison = compare_reports(runs);
+  REQUIRE(comparison.benchmarks.size() == 1);
+  const MetricComparison& memory = metric(comparison.benchmarks[0], "gpu_fb_used_mib_max");
+  CHECK(memory.values == std::vector<std::optional<double>>{140000, 70000});
+  CHECK(memory.ratios[1] == 0.5);
+  CHECK(metric(comparison.benchmarks[0], "server_kv_capacity_tokens").values[1] == 341792);
+  CHECK(metric(comparison.benchmarks[0], "gpu_util_percent_mean").values[0] == 80);
+  CHECK_FALSE(has_metric(comparison.benchmarks[0], "gpu_power_w_mean"));  // nobody exposed it
+  const std::string console = render_compare_console(comparison);
+  CHECK_THAT(console, Contains("GPU memory MiB max") && Contains("server KV tokens"));
+  check_width(console);
+  // Runs without telemetry show none of these rows.
+  CHECK_FALSE(has_metric(compare_reports(sample_runs()).benchmarks[0], "gpu_fb_used_mib_max"));
+}

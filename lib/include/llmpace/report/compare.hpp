@@ -13,7 +13,11 @@
 //
 // Key metrics, in this order and named as the report CSV's columns: requests_per_s,
 // output_tokens_per_s, ttft_ms p50/p99, itl_ms p50/p99, itl_mean_ms p50, tpot_ms p50/p99,
-// latency_ms p50/p99, requests_errored, and goodput_fraction when a run of the row has goodput.
+// latency_ms p50/p99, requests_errored, and goodput_fraction when a run of the row has goodput;
+// then the footprint from the server's and GPUs' metrics, each when a run of the row has it:
+// server_kv_cache_usage_max, server_kv_capacity_tokens, server_generation_tokens_per_s,
+// gpu_fb_used_mib_max (summed over the GPUs), gpu_util_percent_mean (mean over the GPUs),
+// gpu_power_w_mean (summed over the GPUs).
 // A value is missing for a run without the benchmark, for an empty distribution (count 0) and
 // for a non-finite number; a ratio is missing when either value is, or the baseline's is 0.
 //
