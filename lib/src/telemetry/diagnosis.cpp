@@ -22,9 +22,9 @@ using detail::kv_cache_rule;
 using detail::latency_floor_rule;
 using detail::ms;
 using detail::num;
+using detail::over_saturation_rule;
 using detail::percent;
 using detail::percent_of_fraction;
-using detail::over_saturation_rule;
 using detail::RuleOutcome;
 using metrics::BenchmarkMetrics;
 
@@ -35,10 +35,21 @@ constexpr std::string_view kClientOnlyPrefix = "client data only: ";
 std::string headroom_verdict(const Context& c) {
   const BenchmarkMetrics& m = c.m;
   if (m.requests.successful == 0) {
+    // What the incomplete requests measured is all there is (docs/metrics.md#incomplete-requests).
+    const metrics::IncompleteFigures& incomplete = m.incomplete;
+    std::string measured;
+    if (incomplete.ttft_ms.count > 0) {
+      measured += fmt::format("; {} got a first token (TTFT p50 {})", incomplete.with_first_token,
+                              ms(incomplete.ttft_ms.p50));
+    }
+    if (incomplete.waited_ms.count > 0) {
+      measured += fmt::format("; {} got none in {} (p50)", incomplete.waited_ms.count,
+                              ms(incomplete.waited_ms.p50));
+    }
     return fmt::format(
-        "no wall identified, but no request succeeded ({} incomplete, {} errored): "
-        "the figures are too thin to judge",
-        m.requests.incomplete, m.requests.errored);
+        "no wall identified, but no request succeeded ({} incomplete, {} errored){}: "
+        "too little to judge; a longer benchmark or a lower load would tell",
+        m.requests.incomplete, m.requests.errored, measured);
   }
   std::vector<std::string> parts;
   if (c.server != nullptr && c.server->kv_cache_usage) {

@@ -123,12 +123,16 @@ RuleOutcome kv_cache_rule(const Context& c) {
                     preemptions.delta > 0 ? ": the cache evicted running requests" : ""));
     if (preemptions.delta > 0) extra += fmt::format(", {} preemptions", num(preemptions.delta));
   }
-  if (c.input.unloaded && c.input.unloaded->ttft_p50_ms > 0 && c.m.ttft_ms.count > 0) {
-    const double factor = c.m.ttft_ms.p99 / c.input.unloaded->ttft_p50_ms;
+  // Without a successful request, the TTFT of the incomplete ones that got a first token.
+  const bool from_incomplete = c.m.ttft_ms.count == 0 && c.m.incomplete.ttft_ms.count > 0;
+  const metrics::DistributionSummary& ttft = from_incomplete ? c.m.incomplete.ttft_ms : c.m.ttft_ms;
+  if (c.input.unloaded && c.input.unloaded->ttft_p50_ms > 0 && ttft.count > 0) {
+    const double factor = ttft.p99 / c.input.unloaded->ttft_p50_ms;
     const bool far = factor >= kKvWallTtftTailFactor;
-    parts.push_back(fmt::format("TTFT p99 {} is {}x the unloaded TTFT p50 {} ({} {}x)",
-                                ms(c.m.ttft_ms.p99), num(factor), ms(c.input.unloaded->ttft_p50_ms),
-                                far ? ">=" : "<", num(kKvWallTtftTailFactor)));
+    parts.push_back(fmt::format("TTFT p99 {}{} is {}x the unloaded TTFT p50 {} ({} {}x)",
+                                ms(ttft.p99), from_incomplete ? " (incomplete requests)" : "",
+                                num(factor), ms(c.input.unloaded->ttft_p50_ms), far ? ">=" : "<",
+                                num(kKvWallTtftTailFactor)));
     if (far) extra += fmt::format("; TTFT p99 {}x the unloaded p50", num(factor));
   }
   if (c.server->queue_time && c.server->queue_time->p90) {

@@ -319,6 +319,25 @@ TEST_CASE("diagnosis: headroom") {
     none.tpot_ms = {};
     CHECK_THAT(diagnose_benchmark(input_for(none)).verdict,
                Contains("no request succeeded (300 incomplete, 0 errored)"));
+    // What the incomplete requests measured is in the verdict.
+    none.incomplete.with_first_token = 32;
+    none.incomplete.ttft_ms = llmpace::telemetry::test::distribution(3759, 6638, 32);
+    none.incomplete.waited_ms = llmpace::telemetry::test::distribution(14820, 14837, 268);
+    CHECK_THAT(diagnose_benchmark(input_for(none)).verdict,
+               Contains("; 32 got a first token (TTFT p50 3759 ms); 268 got none in 14820 ms"));
+  }
+  SECTION("without a successful request the KV wall's TTFT tail comes from incomplete ones") {
+    BenchmarkMetrics none = m;
+    none.requests.successful = 0;
+    none.ttft_ms = {};
+    none.incomplete.ttft_ms = llmpace::telemetry::test::distribution(3000, 6000, 32);
+    const TelemetrySummary full = make_telemetry(0.99, 250, 40);
+    DiagnosisInput input = input_for(none, &full);
+    input.unloaded = UnloadedReference{200, 20};
+    const Diagnosis diagnosis = diagnose_benchmark(input);
+    CHECK(diagnosis.wall == Wall::kv_cache);
+    CHECK_THAT(evidence_of(diagnosis, Wall::kv_cache),
+               Contains("TTFT p99 6000 ms (incomplete requests) is 30x the unloaded"));
   }
 }
 
