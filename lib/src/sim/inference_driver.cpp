@@ -156,7 +156,9 @@ void InferenceDriver::publish_gauges() {
                                  .prefix_cache_hits_total = model_.prefix_cache_hits_total(),
                                  .kv_cache_tokens = kv_tokens,
                                  .steps_total = steps_total_,
-                                 .busy_slots_total = busy_slots_total_});
+                                 .busy_slots_total = busy_slots_total_,
+                                 .prompt_tokens_total = model_.prompt_tokens_total(),
+                                 .generation_tokens_total = model_.generation_tokens_total()});
 }
 
 GpuSnapshot InferenceDriver::snapshot() const {

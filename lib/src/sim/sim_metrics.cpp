@@ -208,10 +208,24 @@ void SimMetrics::set_inference_gauges(const InferenceGauges& gauges) {
   preemptions_.store(gauges.preemptions_total, std::memory_order_relaxed);
   prefix_queries_.store(gauges.prefix_cache_queries_total, std::memory_order_relaxed);
   prefix_hits_.store(gauges.prefix_cache_hits_total, std::memory_order_relaxed);
+  inference_prompt_tokens_.store(gauges.prompt_tokens_total, std::memory_order_relaxed);
+  inference_generation_tokens_.store(gauges.generation_tokens_total, std::memory_order_relaxed);
   kv_tokens_.store(gauges.kv_cache_tokens, std::memory_order_relaxed);
   steps_.store(gauges.steps_total, std::memory_order_relaxed);
   busy_slots_.store(gauges.busy_slots_total, std::memory_order_relaxed);
   inference_attached_.store(true, std::memory_order_relaxed);
+}
+
+std::int64_t SimMetrics::prompt_tokens_counter() const {
+  return inference_attached_.load(std::memory_order_relaxed)
+             ? inference_prompt_tokens_.load(std::memory_order_relaxed)
+             : prompt_tokens_.load(std::memory_order_relaxed);
+}
+
+std::int64_t SimMetrics::generation_tokens_counter() const {
+  return inference_attached_.load(std::memory_order_relaxed)
+             ? inference_generation_tokens_.load(std::memory_order_relaxed)
+             : generation_tokens_.load(std::memory_order_relaxed);
 }
 
 std::int64_t SimMetrics::running() const {
@@ -270,9 +284,9 @@ std::string SimMetrics::render_vllm(std::string_view model_name, bool legacy) co
   metric("vllm:prefix_cache_hits_total", "counter",
          "Prefix cache hits, in terms of number of cached tokens.", load(prefix_hits_));
   metric("vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.",
-         load(prompt_tokens_));
+         static_cast<double>(prompt_tokens_counter()));
   metric("vllm:generation_tokens_total", "counter", "Number of generation tokens processed.",
-         load(generation_tokens_));
+         static_cast<double>(generation_tokens_counter()));
 
   append_header(out, "vllm:request_success_total", "counter",
                 "Count of successfully processed requests.");

@@ -177,7 +177,9 @@ TEST_CASE("llama.cpp metrics follow the served requests and the engine", "[metri
                                 .kv_cache_usage = 0.25,
                                 .kv_cache_tokens = 1024,
                                 .steps_total = 10,
-                                .busy_slots_total = 35});
+                                .busy_slots_total = 35,
+                                .prompt_tokens_total = 1000,
+                                .generation_tokens_total = 40});
   const std::string text = metrics.render_prometheus("m", MetricsFlavor::llamacpp);
   std::map<std::string, std::string> value;
   for (const auto& [name, number] : samples(text)) value[name] = number;
@@ -204,9 +206,14 @@ TEST_CASE("llama.cpp metrics follow the served requests and the engine", "[metri
   const std::string third = metrics.render_prometheus("m", MetricsFlavor::llamacpp);
   CHECK(std::stod(samples(third)[6].second) == Approx(50 / 0.09).epsilon(1e-5));
   CHECK(std::stod(samples(third)[7].second) == Approx(2 / 0.02).epsilon(1e-5));
-  // A vLLM scrape in between does not touch them.
-  CHECK_THAT(metrics.render_prometheus("m"),
-             Catch::Contains("vllm:prompt_tokens_total{engine=\"0\",model_name=\"m\"} 450.0\n"));
+  // A vLLM scrape in between does not touch them. vLLM counts its token totals per engine step
+  // (also for requests still running), llama.cpp when a request ends.
+  const std::string vllm = metrics.render_prometheus("m");
+  CHECK_THAT(vllm,
+             Catch::Contains("vllm:prompt_tokens_total{engine=\"0\",model_name=\"m\"} 1000.0\n"));
+  CHECK_THAT(vllm,
+             Catch::Contains("vllm:generation_tokens_total{engine=\"0\",model_name=\"m\"} 40.0\n"));
+  CHECK(samples(metrics.render_prometheus("m", MetricsFlavor::llamacpp))[0].second == "450");
 }
 
 TEST_CASE("llama.cpp values print as a C++ stream prints a double", "[metrics]") {

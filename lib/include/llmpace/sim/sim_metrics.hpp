@@ -16,7 +16,8 @@
 //   with a GPU preset.
 // - counters vllm:prompt_tokens_total, vllm:generation_tokens_total,
 //   vllm:request_success_total{finished_reason}, vllm:num_preemptions_total,
-//   vllm:prefix_cache_queries_total and vllm:prefix_cache_hits_total (in tokens).
+//   vllm:prefix_cache_queries_total and vllm:prefix_cache_hits_total (in tokens). With an
+//   inference model the token counters count per step, as vLLM's do; without one, per success.
 // - histograms (vLLM's buckets) vllm:time_to_first_token_seconds,
 //   vllm:inter_token_latency_seconds (one observation per gap between two tokens),
 //   vllm:e2e_request_latency_seconds, vllm:request_queue_time_seconds,
@@ -118,6 +119,10 @@ struct InferenceGauges {
   std::int64_t kv_cache_tokens = 0;             ///< tokens in the KV blocks in use
   std::int64_t steps_total = 0;                 ///< model steps run (llama.cpp: decode calls)
   std::int64_t busy_slots_total = 0;            ///< sum over those steps of requests running
+  /// Counted per step, as vLLM counts them: prompt tokens of each first prefill, and every output
+  /// token when it is sampled (also of requests that never finish).
+  std::int64_t prompt_tokens_total = 0;
+  std::int64_t generation_tokens_total = 0;
 };
 
 class SimMetrics {
@@ -148,6 +153,12 @@ class SimMetrics {
                                               MetricsFlavor flavor = MetricsFlavor::vllm) const;
 
  private:
+  /// vllm:prompt_tokens_total and vllm:generation_tokens_total: per step from the inference model
+  /// once attached (as vLLM counts them), else from successful requests. llama.cpp counts at the
+  /// end of a request, so its flavour keeps prompt_tokens_ and generation_tokens_.
+  [[nodiscard]] std::int64_t prompt_tokens_counter() const;
+  [[nodiscard]] std::int64_t generation_tokens_counter() const;
+
   [[nodiscard]] std::string render_vllm(std::string_view model_name, bool legacy) const;
   [[nodiscard]] std::string render_llamacpp() const;  // llamacpp_metrics.cpp
 
@@ -163,8 +174,12 @@ class SimMetrics {
   std::atomic<std::int64_t> kv_tokens_{0};
   std::atomic<std::int64_t> steps_{0};
   std::atomic<std::int64_t> busy_slots_{0};
+  /// Prompt and output tokens: of successful requests (the simple model), or per step from the
+  /// inference model once attached (see the two accessors in the .cpp).
   std::atomic<std::int64_t> prompt_tokens_{0};
   std::atomic<std::int64_t> generation_tokens_{0};
+  std::atomic<std::int64_t> inference_prompt_tokens_{0};
+  std::atomic<std::int64_t> inference_generation_tokens_{0};
   std::array<std::atomic<std::int64_t>, 2> success_by_reason_{};  // indexed by FinishReason
   AtomicHistogram ttft_;
   AtomicHistogram itl_;
