@@ -13,6 +13,7 @@
 #include "llmpace/report/csv_writer.hpp"
 #include "llmpace/report/number_format.hpp"
 #include "llmpace/report/report_text.hpp"
+#include "llmpace/report/telemetry_text.hpp"
 
 namespace llmpace::report {
 namespace {
@@ -48,21 +49,6 @@ using S = metrics::DistributionSummary;
 const telemetry::ServerTelemetry* server_of(const B& b) {
   return b.telemetry && b.telemetry->server ? &*b.telemetry->server : nullptr;
 }
-
-/// Over every GPU of the benchmark: `combine` of each GPU's figure; none when no GPU has it.
-template <typename Figure, typename Combine>
-std::optional<double> over_gpus(const B& b, Figure figure, Combine combine) {
-  if (!b.telemetry) return std::nullopt;
-  std::optional<double> result;
-  for (const telemetry::GpuTelemetry& gpu : b.telemetry->gpus) {
-    if (const std::optional<double> value = figure(gpu)) {
-      result = result ? combine(*result, *value) : *value;
-    }
-  }
-  return result;
-}
-
-double sum(double a, double b) { return a + b; }
 
 // The footprint rows (the bf16-vs-INT4 GPU memory story) follow the client's figures; each is
 // shown only when a run of the row scraped it.
@@ -111,41 +97,11 @@ constexpr std::array<KeyMetric, 19> kKeyMetrics{{
      },
      true},
     {"gpu_fb_used_mib_max", "GPU memory MiB max", Style::count,
-     [](const B& b) -> std::optional<double> {
-       return over_gpus(
-           b,
-           [](const telemetry::GpuTelemetry& gpu) -> std::optional<double> {
-             return gpu.fb_used_mib ? std::optional(gpu.fb_used_mib->max) : std::nullopt;
-           },
-           sum);
-     },
-     true},
+     [](const B& b) { return gpu_totals(b).fb_used_mib_max; }, true},
     {"gpu_util_percent_mean", "GPU util % mean", Style::percent,
-     [](const B& b) -> std::optional<double> {
-       // The mean over the GPUs of each one's time-weighted mean.
-       std::size_t gpus = 0;
-       const std::optional<double> total = over_gpus(
-           b,
-           [&gpus](const telemetry::GpuTelemetry& gpu) -> std::optional<double> {
-             if (!gpu.util_percent) return std::nullopt;
-             ++gpus;
-             return gpu.util_percent->mean;
-           },
-           sum);
-       if (!total || gpus == 0) return std::nullopt;
-       return *total / static_cast<double>(gpus);
-     },
-     true},
+     [](const B& b) { return gpu_totals(b).util_percent_mean; }, true},
     {"gpu_power_w_mean", "GPU power W mean", Style::count,
-     [](const B& b) -> std::optional<double> {
-       return over_gpus(
-           b,
-           [](const telemetry::GpuTelemetry& gpu) -> std::optional<double> {
-             return gpu.power_w ? std::optional(gpu.power_w->mean) : std::nullopt;
-           },
-           sum);
-     },
-     true},
+     [](const B& b) { return gpu_totals(b).power_w_mean; }, true},
 }};
 
 // ---------------------------------------------------------------------------------------------

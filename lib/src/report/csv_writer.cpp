@@ -12,6 +12,7 @@
 
 #include "llmpace/report/number_format.hpp"
 #include "llmpace/report/report_text.hpp"
+#include "llmpace/report/telemetry_text.hpp"
 
 namespace llmpace::report {
 namespace {
@@ -86,8 +87,7 @@ std::string gauge_max(const std::optional<telemetry::GaugeStats>& gauge) {
 }
 
 /// The key figures of the server's and GPUs' metrics (docs/telemetry.md); empty cells where not
-/// scraped or not exposed. GPU columns are over every GPU: the mean of their utilisation and
-/// power means, the largest framebuffer use.
+/// scraped or not exposed. GPU columns are over every GPU (gpu_totals()).
 void add_telemetry(Row& row, const BenchmarkReport& benchmark) {
   const telemetry::TelemetrySummary* summary =
       benchmark.telemetry ? &*benchmark.telemetry : nullptr;
@@ -116,24 +116,11 @@ void add_telemetry(Row& row, const BenchmarkReport& benchmark) {
                                     ? exact_number(server->ttft->p50->value_ms)
                                     : "");
   row.add("server_kv_capacity_tokens", server ? exact_number(server->kv_capacity_tokens) : "");
-  std::optional<double> util_sum;
-  std::optional<double> power_sum;
-  std::optional<double> fb_max;
-  std::size_t util_count = 0;
-  for (const telemetry::GpuTelemetry& gpu :
-       summary ? summary->gpus : std::vector<telemetry::GpuTelemetry>{}) {
-    if (gpu.util_percent) {
-      util_sum = util_sum.value_or(0) + gpu.util_percent->mean;
-      ++util_count;
-    }
-    if (gpu.power_w) power_sum = power_sum.value_or(0) + gpu.power_w->mean;
-    if (gpu.fb_used_mib) fb_max = std::max(fb_max.value_or(0), gpu.fb_used_mib->max);
-  }
+  const GpuTotals gpus = gpu_totals(benchmark);
   row.add("gpu_count", summary ? integer(summary->gpus.size()) : "");
-  row.add("gpu_util_percent_mean",
-          util_count > 0 ? exact_number(*util_sum / static_cast<double>(util_count)) : "");
-  row.add("gpu_fb_used_mib_max", exact_number(fb_max));
-  row.add("gpu_power_w_total_mean", exact_number(power_sum));
+  row.add("gpu_util_percent_mean", exact_number(gpus.util_percent_mean));
+  row.add("gpu_fb_used_mib_max", exact_number(gpus.fb_used_mib_max));
+  row.add("gpu_power_w_total_mean", exact_number(gpus.power_w_mean));
   row.add("settle_s", benchmark.settle ? exact_number(benchmark.settle->waited_s) : "");
 }
 

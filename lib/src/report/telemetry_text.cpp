@@ -22,6 +22,24 @@ void append(std::string& line, const std::string& part) {
 
 }  // namespace
 
+GpuTotals gpu_totals(const BenchmarkReport& benchmark) {
+  GpuTotals totals;
+  if (!benchmark.telemetry) return totals;
+  std::size_t util_gpus = 0;
+  for (const telemetry::GpuTelemetry& gpu : benchmark.telemetry->gpus) {
+    if (gpu.fb_used_mib) {
+      totals.fb_used_mib_max = totals.fb_used_mib_max.value_or(0) + gpu.fb_used_mib->max;
+    }
+    if (gpu.power_w) totals.power_w_mean = totals.power_w_mean.value_or(0) + gpu.power_w->mean;
+    if (gpu.util_percent) {
+      totals.util_percent_mean = totals.util_percent_mean.value_or(0) + gpu.util_percent->mean;
+      ++util_gpus;
+    }
+  }
+  if (util_gpus > 0) *totals.util_percent_mean /= static_cast<double>(util_gpus);
+  return totals;
+}
+
 std::string server_telemetry_line(const BenchmarkReport& benchmark) {
   if (!benchmark.telemetry || !benchmark.telemetry->server) return {};
   const telemetry::ServerTelemetry& server = *benchmark.telemetry->server;

@@ -4,12 +4,23 @@
 // Pure; safe from any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "llmpace/report/report.hpp"
 
 namespace llmpace::report {
+
+/// A benchmark's GPUs taken together, as the CSV and `report compare` show them: framebuffer
+/// (each GPU's max) and power (each GPU's mean) summed over the GPUs — what the model occupies
+/// and draws — and utilisation the mean of the GPUs' means. Each absent when no GPU has it.
+struct GpuTotals {
+  std::optional<double> fb_used_mib_max;
+  std::optional<double> util_percent_mean;
+  std::optional<double> power_w_mean;
+};
+GpuTotals gpu_totals(const BenchmarkReport& benchmark);
 
 /// "KV 97.2 % mean, 100 % max; running 212, waiting 88 (mean); 14 preemptions; server 3210
 /// gen tok/s" — the server's figures during the benchmark; empty when none was scraped.
