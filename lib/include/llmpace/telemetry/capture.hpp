@@ -19,8 +19,9 @@ namespace llmpace::telemetry {
 enum class EndpointRole { server, gpu };
 std::string_view to_string(EndpointRole role);
 
-/// How scraping one endpoint went. Failure kinds: "connect", "timeout", "http_status",
-/// "not_prometheus" (the body is not Prometheus text), "tls", "other".
+/// How scraping one endpoint went. Failure kinds: the HTTP client's ErrorKind names ("connect",
+/// "dns", "request_timeout", "header_timeout", "tls", ...), "http_status", "not_prometheus" (the
+/// body is not Prometheus text), "too_large" and "other" (engine/telemetry_scraper.cpp).
 struct EndpointStatus {
   EndpointRole role = EndpointRole::server;
   std::string url;          ///< without user info or query string
