@@ -11,6 +11,13 @@
 #include "llmpace/core/error.hpp"
 
 namespace llmpace::tokenizer::detail {
+namespace {
+
+/// Text every usable model encodes: letters, digits, punctuation, whitespace and non-ASCII.
+constexpr std::string_view kEncodeProbe =
+    "Hello world! The fast server streams 12345 tokens.\n\tÉté 東京 🙂";
+
+}  // namespace
 
 SentencePieceTokenizer::SentencePieceTokenizer(std::string_view model, std::string file_name)
     : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()),
@@ -32,6 +39,15 @@ SentencePieceTokenizer::SentencePieceTokenizer(std::string_view model, std::stri
     }
     throw ConfigError(fmt::format("not a usable SentencePiece model ({})", status.ToString()));
   }
+  // Some models load and then cannot encode at all: a normalizer that leaves characters the model
+  // never consumes ("all normalized characters are not consumed"; found by fuzzing). Found here,
+  // such a model is a ConfigError before any load is sent, not a failure in the middle of a run.
+  std::vector<int> probe_pieces;
+  status = processor_->Encode(kEncodeProbe, &probe_pieces);
+  if (!status.ok()) {
+    throw ConfigError(fmt::format("not a usable SentencePiece model (it cannot encode text: {})",
+                                  status.ToString()));
+  }
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
@@ -40,7 +56,10 @@ std::vector<TokenId> SentencePieceTokenizer::encode(std::string_view text,
                                                     bool add_special_tokens) const {
   std::vector<int> pieces;
   const sentencepiece::util::Status status = processor_->Encode(text, &pieces);
-  if (!status.ok()) throw std::runtime_error("SentencePiece encode: " + status.ToString());
+  if (!status.ok()) {
+    throw ConfigError(fmt::format("{}: SentencePiece cannot encode the text ({})", file_name_,
+                                  status.ToString()));
+  }
   std::vector<TokenId> ids;
   ids.reserve(pieces.size() + 1);
   if (add_special_tokens && processor_->bos_id() >= 0) ids.push_back(processor_->bos_id());
