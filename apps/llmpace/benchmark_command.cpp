@@ -6,7 +6,6 @@
 // --max-requests --data --output-path --random-seed --outputs --output-dir --backend-args), with
 // clearer aliases (--profile, --output, --seed).
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <map>
@@ -15,12 +14,11 @@
 
 #include "benchmark_options.hpp"
 #include "command.hpp"
+#include "console_observer.hpp"
 #include "llmpace/core/error.hpp"
 #include "llmpace/plan/plan_runner.hpp"
 #include "llmpace/plan/run_plan.hpp"
 #include "llmpace/report/console_writer.hpp"
-#include "llmpace/report/progress_display.hpp"
-#include "llmpace/report/request_log.hpp"
 #include "output_files.hpp"
 
 namespace llmpace::app {
@@ -46,61 +44,6 @@ std::string error_summary(const report::Report& run_report) {
   }
   return text.empty() ? "no request completed" : text;
 }
-
-/// The console side of a run: start lines, the progress display, notes, and the .jsonl request
-/// logs written as requests end (so a crash or Ctrl-C loses nothing done).
-class ConsoleObserver final : public plan::PlanObserver {
- public:
-  explicit ConsoleObserver(const plan::RunPlan& plan)
-      : plan_(plan),
-        progress_(stderr, report::choose_progress_mode(plan.quiet, isatty(STDERR_FILENO) == 1)) {
-    for (const auto& path : plan.output_paths) {
-      if (output_format(path, true) == OutputFormat::jsonl) {
-        request_logs_.push_back(std::make_unique<report::RequestLogWriter>(path));
-      }
-    }
-  }
-
-  void on_note(std::string_view text, bool warning) override {
-    if (warning) {
-      fmt::print(stderr, "llmpace: warning: {}\n", text);
-    } else if (!plan_.quiet) {
-      fmt::print(stderr, "llmpace: note: {}\n", text);
-    }
-  }
-
-  void on_benchmark_start(std::size_t index, std::size_t count,
-                          const profile::ProfileSpec& spec) override {
-    const std::string stage = count > 1 ? fmt::format("[{}/{}] ", index + 1, count) : "";
-    label_ = stage + profile::describe(spec);
-    if (plan_.quiet) return;
-    fmt::print(stderr, "llmpace: {} benchmark of '{}' at {} ({} per benchmark, {} threads)\n",
-               label_, plan_.target.model, plan_.target_description,
-               plan_.profiles.limits_description, plan_.threads);
-  }
-
-  void on_progress(const metrics::ProgressSnapshot& snapshot) override {
-    progress_.update(label_, snapshot);
-  }
-
-  void on_record(const metrics::RequestRecord& record, TimePoint start,
-                 std::size_t benchmark_index) override {
-    for (auto& log : request_logs_) log->append(record, start, benchmark_index);  // it locks
-  }
-
-  void finish_progress() { progress_.finish(); }
-
-  /// Closes the request logs. RunError if a line of one could not be written.
-  void close_logs() {
-    for (auto& log : request_logs_) log->close();
-  }
-
- private:
-  const plan::RunPlan& plan_;
-  report::ProgressDisplay progress_;
-  std::string label_;  // the running benchmark's, e.g. "[3/10] constant 4.5 req/s"
-  std::vector<std::unique_ptr<report::RequestLogWriter>> request_logs_;
-};
 
 int run_benchmark(const BenchmarkOptions& options) {
   const GivenSettings given = gather_settings(options);  // ConfigError on a bad file
