@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dashboard_model  # noqa: E402
 from live_stack import Prometheus, Stack, StackError  # noqa: E402
