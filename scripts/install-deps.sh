@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages llmpace needs to build, test and run, and the npm packages of the
-# tokenizer agreement test. Idempotent: packages that are already installed are skipped, apt is not
-# touched at all when nothing is missing, nor npm when tests/tokenizer_reference/node_modules is
+# tokenizer agreement test and the k8s/ checks. Idempotent: packages that are already installed are
+# skipped, apt is not touched at all when nothing is missing, nor npm when a test's node_modules is
 # there.
 #
 # Usage: scripts/install-deps.sh [--with-bench]
@@ -18,6 +18,7 @@ packages=(
   prometheus  # promtool checks the simulator's /metrics (integration tests)
   libpcre2-dev libicu-dev libsentencepiece-dev  # local tokenizers: regexes, NFC, .model files
   clang-14 libclang-rt-14-dev  # libFuzzer targets (fuzz preset; their brief runs are in make test)
+  yamllint python3-yaml  # k8s/ checks (tests/k8s; kubectl, not in Debian 12, must be on PATH)
 )
 # node runs the independent tokenizer implementations of the tokenizer agreement test
 # (docs/tokenizers.md); any node on PATH will do, Debian's when there is none.
@@ -46,10 +47,13 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The npm packages of the tokenizer agreement test, exactly as its package-lock.json pins them.
-# Skipped where the tests are not there (the Containerfile copies this script alone to build).
-reference_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/tokenizer_reference"
-if [[ -f "$reference_dir/package-lock.json" && ! -d "$reference_dir/node_modules" ]]; then
-  echo "install-deps: npm ci in tests/tokenizer_reference"
-  (cd "$reference_dir" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# The npm packages of the tokenizer agreement test and of the k8s/ schema checks, exactly as
+# their package-lock.json pin them. Skipped where the tests are not there (the Containerfile
+# copies this script alone to build).
+for test_dir in tokenizer_reference k8s; do
+  reference_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/$test_dir"
+  if [[ -f "$reference_dir/package-lock.json" && ! -d "$reference_dir/node_modules" ]]; then
+    echo "install-deps: npm ci in tests/$test_dir"
+    (cd "$reference_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
