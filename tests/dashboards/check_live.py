@@ -208,8 +208,11 @@ def main():
             sims = {variant: stack.start_sim(f"sim-{variant}", args.llmpace, preset, model)
                     for variant, (model, preset, _) in VARIANTS.items()}
             pushgateway_port = stack.start_on_free_port(
+                # Debian's Pushgateway keeps its groups in /var/lib/prometheus/pushgateway.data
+                # unless told otherwise: in memory only, so no run sees another's results.
                 "pushgateway", lambda port: [args.pushgateway,
-                                             f"--web.listen-address=127.0.0.1:{port}"],
+                                             f"--web.listen-address=127.0.0.1:{port}",
+                                             "--persistence.file="],
                 "/-/ready")
             config_path = os.path.join(scratch, "prometheus.yml")
             with open(config_path, "w", encoding="utf-8") as f:
