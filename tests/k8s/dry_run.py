@@ -1,0 +1,285 @@
+"""The Job's, CronJob's and Tekton Task's command lines, run by the real llmpace with --dry-run
+in a directory laid out as the pod's volumes would be (check_k8s.py commands)."""
+import base64
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+from manifests import (OVERLAYS, Failures, build_all, container, cronjob_pod, find, job_pod)
+from tekton_rules import REFERENCE
+
+# --- commands --------------------------------------------------------------------------------
+
+def make_ca(directory):
+    """A real PEM CA certificate (openssl), standing in for OpenShift's service CA."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("openssl is not on PATH (it makes a test CA)")
+    cert = os.path.join(directory, "service-ca.crt")
+    key = os.path.join(directory, "service-ca.key")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=test-service-ca", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    with open(cert, encoding="utf-8") as file:
+        return file.read()
+
+
+class Sandbox:
+    """A directory laid out as a pod's container sees its volumes; paths of the pod rewritten
+    into it."""
+
+    def __init__(self, directory, objects, mounts, volumes, provided):
+        self.root = directory
+        self.mount_paths = sorted({m["mountPath"] for m in mounts}, key=len, reverse=True)
+        pattern = "|".join(re.escape(p) for p in self.mount_paths)
+        self.pattern = re.compile(r"(?<![A-Za-z0-9_./-])(" + pattern + r")(?![A-Za-z0-9_.-])")
+        by_name = {v["name"]: v for v in volumes}
+        for mount in mounts:
+            target = self.path(mount["mountPath"])
+            os.makedirs(target, exist_ok=True)
+            volume = by_name[mount["name"]]
+            for name, text in self.volume_files(volume, objects, provided).items():
+                destination = os.path.join(target, name)
+                os.makedirs(os.path.dirname(destination), exist_ok=True)
+                with open(destination, "w", encoding="utf-8") as file:
+                    file.write(text)
+
+    def path(self, pod_path):
+        return os.path.join(self.root, pod_path.lstrip("/"))
+
+    def rewrite(self, text):
+        return self.pattern.sub(lambda m: self.path(m.group(1)), text)
+
+    def volume_files(self, volume, objects, provided):
+        def config_map(ref):
+            found = find(objects, "ConfigMap", ref["name"])
+            if found is None:
+                data = provided.get(("ConfigMap", ref["name"]))
+                if data is None:
+                    if ref.get("optional"):
+                        return {}
+                    raise RuntimeError(f"no ConfigMap {ref['name']} for the pod")
+            else:
+                data = found.get("data", {})
+            return pick(data, ref.get("items"))
+
+        def secret(ref, name):
+            found = find(objects, "Secret", name)
+            if found is not None and found.get("type") != "kubernetes.io/service-account-token":
+                data = {k: base64.b64decode(v).decode() for k, v in found.get("data", {}).items()}
+                data.update(found.get("stringData", {}))
+            else:
+                data = provided.get(("Secret", name))
+                if data is None:
+                    raise RuntimeError(f"no Secret {name} for the pod")
+            return pick(data, ref.get("items"))
+
+        def pick(data, items):
+            if items is None:
+                return dict(data)
+            return {item["path"]: data[item["key"]] for item in items}
+
+        files = {}
+        if "configMap" in volume:
+            files.update(config_map(volume["configMap"]))
+        elif "secret" in volume:
+            files.update(secret(volume["secret"], volume["secret"]["secretName"]))
+        elif "projected" in volume:
+            for source in volume["projected"]["sources"]:
+                if "configMap" in source:
+                    files.update(config_map(source["configMap"]))
+                elif "secret" in source:
+                    files.update(secret(source["secret"], source["secret"]["name"]))
+        return {name: self.rewrite(text) for name, text in files.items()}
+
+
+def container_env(entry, objects):
+    env = {}
+    for source in entry.get("envFrom", []):
+        ref = source.get("configMapRef")
+        if ref is None:
+            raise RuntimeError(f"envFrom {source}: only ConfigMaps are expected")
+        found = find(objects, "ConfigMap", ref["name"])
+        if found is None:
+            raise RuntimeError(f"envFrom: no ConfigMap {ref['name']}")
+        env.update(found.get("data", {}))
+    for variable in entry.get("env", []):
+        if "value" not in variable:
+            raise RuntimeError(f"env {variable['name']}: only literal values are expected")
+        env[variable["name"]] = variable["value"]
+    return env
+
+
+def run_dry(failures, where, llmpace, argv, env, cwd, expect_in_output):
+    command = [llmpace] + argv[1:] + ["--dry-run"]
+    done = subprocess.run(command, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+                          cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    output = done.stdout + done.stderr
+    if not failures.expect(done.returncode == 0, f"{where}: `{' '.join(command)}` exited "
+                           f"{done.returncode}:\n{output.strip()}"):
+        return output
+    for text in expect_in_output:
+        failures.expect(text in output, f"{where}: the dry run does not mention {text}:\n{output}")
+    print(f"ok: {where}: {' '.join(argv)}")
+    return output
+
+
+def pod_command(failures, where, llmpace, pod, objects, provided, scratch):
+    entry = container(pod, "llmpace")
+    sandbox = Sandbox(os.path.join(scratch, re.sub(r"\W", "-", where)), objects,
+                      entry.get("volumeMounts", []), pod.get("volumes", []), provided)
+    env = {k: sandbox.rewrite(v) for k, v in container_env(entry, objects).items()}
+    argv = [sandbox.rewrite(a) for a in entry["command"] + entry["args"]]
+    expected = [env[k] for k in sorted(env) if k.endswith(("_URL", "_MODEL"))]
+    run_dry(failures, where, llmpace, argv, env, sandbox.root, expected)
+
+
+TEKTON_PATHS = {"workspaces.results.path": "/workspace/results"}
+
+
+def tekton_substitute(text, params, step_paths):
+    def one(match):
+        kind, rest = match.group(1), match.group(2)
+        if kind == "params":
+            return params[rest]
+        if f"{kind}.{rest}" in TEKTON_PATHS:
+            return TEKTON_PATHS[f"{kind}.{rest}"]
+        if kind == "results":
+            return f"/tekton/results/{rest.split('.')[0]}"
+        if kind == "steps":
+            return step_paths[rest]
+        raise RuntimeError(f"$({kind}.{rest}) in the Task")
+    return REFERENCE.sub(one, text)
+
+
+def tekton_run(failures, llmpace, task, objects, provided, scratch, params, fake_run=None):
+    """Runs the Task's steps in order: scripts with sh, the llmpace step with --dry-run.
+    Returns (exit code of the last step, results)."""
+    spec = task["spec"]
+    values = {p["name"]: p.get("default", "") for p in spec["params"]}
+    values.update(params)
+    template = spec.get("stepTemplate", {})
+    label = ",".join(f"{k}={v}" for k, v in params.items()) or "defaults"
+    where = f"tekton: Task {task['metadata']['name']} ({label})"
+    step_paths = {f"step-{s['name']}.exitCode.path": f"/tekton/steps/step-{s['name']}/exitCode"
+                  for s in spec["steps"]}
+    mounts = {m["mountPath"]: m for s in spec["steps"]
+              for m in template.get("volumeMounts", []) + s.get("volumeMounts", [])}
+    mounts = list(mounts.values()) + [
+        {"name": "workspace-results", "mountPath": "/workspace/results"},
+        {"name": "tekton-results", "mountPath": "/tekton/results"},
+        {"name": "tekton-steps", "mountPath": "/tekton/steps"}]
+    volumes = spec.get("volumes", []) + [{"name": n, "emptyDir": {}} for n in
+                                         ("workspace-results", "tekton-results", "tekton-steps")]
+    # The suite-files emptyDir is filled by the prepare step, as in the pod.
+    sandbox = Sandbox(os.path.join(scratch, re.sub(r"\W", "-", where)), objects, mounts,
+                      volumes, provided)
+    code = 0
+    dry_run_output = ""
+    for step in spec["steps"]:
+        env = {v["name"]: sandbox.rewrite(tekton_substitute(v["value"], values, step_paths))
+               for v in template.get("env", []) + step.get("env", [])}
+        if step.get("script"):
+            script = sandbox.rewrite(tekton_substitute(step["script"], values, step_paths))
+            done = subprocess.run(["sh", "-c", script], env={"PATH": os.environ["PATH"], **env},
+                                  cwd=sandbox.root, capture_output=True, text=True, timeout=60,
+                                  check=False)
+            code = done.returncode
+            if code != 0 and step["name"] != spec["steps"][-1]["name"]:
+                failures.add(f"{where}: step {step['name']} exited {code}: {done.stderr}")
+                return code, {}
+        else:
+            argv = [sandbox.rewrite(tekton_substitute(a, values, step_paths))
+                    for a in step["command"] + step["args"]]
+            expected = [env[k] for k in sorted(env) if k.endswith(("_URL", "_MODEL"))]
+            dry_run_output = run_dry(failures, f"{where}: step {step['name']}", llmpace, argv,
+                                     env, sandbox.root, expected)
+            exit_code = fake_run[0] if fake_run else 0
+            if fake_run:  # what a real run would have left behind
+                suite_dir = sandbox.path(f"/workspace/results/{values['suite']}")
+                os.makedirs(os.path.join(suite_dir, fake_run[1]))
+                with open(os.path.join(suite_dir, fake_run[1], "compare-chat.txt"), "w",
+                          encoding="utf-8") as file:
+                    file.write("metric  bf16  int4\n" * 1000)
+                os.symlink(fake_run[1], os.path.join(suite_dir, "latest"))
+            path = sandbox.path(step_paths[f"step-{step['name']}.exitCode.path"])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as file:
+                file.write(str(exit_code))
+    results = {"(dry run)": dry_run_output}
+    for result in spec.get("results", []):
+        path = sandbox.path(f"/tekton/results/{result['name']}")
+        with open(path, encoding="utf-8") as file:
+            results[result["name"]] = file.read()
+    prepared = sandbox.path(f"/etc/llmpace/suites/{values['suite']}.yaml")
+    with open(prepared, encoding="utf-8") as file:
+        results["(prepared suite)"] = file.read()
+    return code, results
+
+
+def check_commands(root, llmpace):
+    failures = Failures()
+    if not failures.expect(os.access(llmpace, os.X_OK), f"{llmpace} is not an executable"):
+        return failures.exit_code("command lines")
+    try:
+        built = build_all(root)
+    except RuntimeError as error:
+        failures.add(str(error))
+        return failures.exit_code("command lines")
+    with tempfile.TemporaryDirectory() as scratch:
+        ca = make_ca(scratch)
+        # What the cluster provides: OpenShift's service CA in every namespace, and the token a
+        # service-account-token Secret is filled with.
+        provided = {("ConfigMap", "openshift-service-ca.crt"): {"service-ca.crt": ca},
+                    ("Secret", "llmpace-api-token"): {"token": "test-token"}}
+        for name in OVERLAYS:
+            objects = built[name]
+            for kind, object_name_, pod_of in (("Job", "llmpace-run", job_pod),
+                                               ("CronJob", "llmpace-nightly", cronjob_pod)):
+                obj = find(objects, kind, object_name_)
+                try:
+                    pod_command(failures, f"{name}: {kind} {object_name_}", llmpace, pod_of(obj),
+                                objects, provided, scratch)
+                except (RuntimeError, KeyError) as error:
+                    failures.add(f"{name}: {kind}: {error!r}")
+        task = find(built["tekton"], "Task", "llmpace-suite-run")
+        objects = built["demo"] + built["tekton"]  # the Task uses an overlay's ConfigMaps
+        try:
+            _, results = tekton_run(failures, llmpace, task, objects, provided, scratch, {})
+            failures.expect(results.get("(dry run)", "").count("4 benchmarks") == 2,
+                            "tekton: with the suite's rates, not 4 benchmarks per variant")
+            code, results = tekton_run(
+                failures, llmpace, task, objects, provided, scratch,
+                {"rates": "2,4", "max-seconds": "7",
+                 "bf16-url": "https://bf16.example.svc:8443",
+                 "int4-url": "https://int4.example.svc:8443"},
+                fake_run=(3, "20990101T000000Z"))
+            prepared = results.get("(prepared suite)", "")
+            failures.expect("rate: [2,4]" in prepared and "max_seconds: 7" in prepared
+                            and "rate: [1, 16" not in prepared,
+                            f"tekton: rates and max-seconds not put in the suite:\n{prepared}")
+            failures.expect(results.get("(dry run)", "").count("2 benchmarks") == 2,
+                            "tekton: rates=2,4 did not make 2 benchmarks per variant")
+            failures.expect(code == 3, f"tekton: the report step exited {code}, not the run's 3")
+            failures.expect(results.get("exit-code") == "3"
+                            and results.get("run") == "mistral-small-24b/20990101T000000Z"
+                            and 0 < len(results.get("headline", "")) <= 3000,
+                            f"tekton: results {[(k, v[:80]) for k, v in results.items()]}")
+            size = sum(len(v.encode()) for k, v in results.items() if not k.startswith("("))
+            failures.expect(size < 4096, f"tekton: results of {size} bytes, over Tekton's 4 KB")
+            # A parameter that is no list of numbers stops the Task before llmpace runs.
+            for bad in ({"rates": "1;touch /tmp/x"}, {"max-seconds": "7 8"}):
+                quiet = Failures.__new__(Failures)
+                quiet.messages = []
+                quiet.add = quiet.messages.append
+                code, _ = tekton_run(quiet, llmpace, task, objects, provided, scratch, bad)
+                failures.expect(code == 2 and len(quiet.messages) == 1
+                                and "step prepare exited 2" in quiet.messages[0],
+                                f"tekton: {bad} was not refused by the prepare step: {quiet.messages}")
+        except (RuntimeError, KeyError, OSError) as error:
+            failures.add(f"tekton: {error!r}")
+    return failures.exit_code("the Job's, CronJob's and Tekton Task's command lines parse")
+
+
