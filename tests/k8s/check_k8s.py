@@ -160,6 +160,9 @@ def check_build(root):
         failures.expect(args[:5] == ["sim", "--host", "0.0.0.0", "--port", "8080"]
                         and preset in args and "--dcgm-port" in args,
                         f"demo: {predictor} runs {args}")
+        failures.expect(deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+                        == job_pod(find(demo, "Job", "llmpace-run"))["containers"][0]["image"],
+                        f"demo: {predictor} runs another image than the Job")
         targets = find(demo, "ConfigMap", "llmpace-targets")["data"]
         failures.expect(targets[f"LLMPACE_{quantization.upper()}_URL"]
                         == f"http://{predictor}:8080", f"demo: the Job's {quantization} URL")
