@@ -244,6 +244,13 @@ def check_commands(root, llmpace):
                                 objects, provided, scratch)
                 except (RuntimeError, KeyError) as error:
                     failures.add(f"{name}: {kind}: {error!r}")
+        # The suites no pod runs: as they are, from scenarios/suites/.
+        for suite in ("demo-sim",):
+            path = os.path.join(root, "scenarios/suites", f"{suite}.yaml")
+            run_dry(failures, f"scenarios/suites/{suite}.yaml", llmpace,
+                    ["llmpace", "suite", "run", path, "--output-dir",
+                     os.path.join(scratch, suite)], {}, scratch,
+                    [f"suite {suite} ", "bf16/chat: ", "int4/chat: "])
         task = find(built["tekton"], "Task", "llmpace-suite-run")
         objects = built["demo"] + built["tekton"]  # the Task uses an overlay's ConfigMaps
         try:

@@ -4,7 +4,8 @@
 # tests/k8s/package-lock.json and installed by scripts/install-deps.sh; the grafana-operator's
 # CRD schemas in tests/k8s/schemas/; Tekton's rules in check_k8s.py), every pod template is held
 # to OpenShift's restricted-v2 SCC, and the Job's, CronJob's and Tekton Task's command lines run
-# through the real binary with --dry-run. A missing kubectl, node, node_modules or yamllint
+# through the real binary with --dry-run (and scenarios/suites/demo-sim.yaml, which no pod
+# runs). A missing kubectl, node, node_modules or yamllint
 # fails these tests, never skips them.
 set(LLMPACE_K8S_CHECK "${CMAKE_CURRENT_SOURCE_DIR}/k8s/check_k8s.py")
 add_test(NAME "k8s: every kustomization builds, with the objects docs/kubernetes.md describes"
