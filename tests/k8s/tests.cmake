@@ -2,11 +2,10 @@
 # No API server runs here: the kustomizations are built with kubectl, every object is validated
 # against its schema (npm kubernetes-models and @kubernetes-models/prometheus-operator, pinned in
 # tests/k8s/package-lock.json and installed by scripts/install-deps.sh; the grafana-operator's
-# CRD schemas in tests/k8s/schemas/; Tekton's rules in check_k8s.py), every pod template is held
-# to OpenShift's restricted-v2 SCC, and the Job's, CronJob's and Tekton Task's command lines run
-# through the real binary with --dry-run (and scenarios/suites/demo-sim.yaml, which no pod
-# runs). A missing kubectl, node, node_modules or yamllint
-# fails these tests, never skips them.
+# CRD schemas in tests/k8s/schemas/; Tekton's rules in tekton_rules.py), every pod template is
+# held to OpenShift's restricted-v2 SCC, and the Job's, CronJob's and Tekton Task's command lines
+# run through the real binary with --dry-run (and scenarios/suites/demo-sim.yaml, which no pod
+# runs). A missing kubectl, node, node_modules or yamllint fails these tests, never skips them.
 set(LLMPACE_K8S_CHECK "${CMAKE_CURRENT_SOURCE_DIR}/k8s/check_k8s.py")
 add_test(NAME "k8s: every kustomization builds, with the objects docs/kubernetes.md describes"
   COMMAND "${PYTHON3}" "${LLMPACE_K8S_CHECK}" build "${PROJECT_SOURCE_DIR}")
