@@ -18,5 +18,6 @@ Command add_benchmark_command(CLI::App& parent);
 Command add_sim_command(CLI::App& parent);
 Command add_report_command(CLI::App& parent);
 Command add_tokenize_command(CLI::App& parent);
+Command add_suite_command(CLI::App& parent);
 
 }  // namespace llmpace::app

@@ -18,8 +18,9 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   cli.footer("Run 'llmpace COMMAND --help' for the options of a command.");
 
-  const std::array commands{app::add_benchmark_command(cli), app::add_sim_command(cli),
-                            app::add_report_command(cli), app::add_tokenize_command(cli)};
+  const std::array commands{app::add_benchmark_command(cli), app::add_suite_command(cli),
+                            app::add_sim_command(cli), app::add_report_command(cli),
+                            app::add_tokenize_command(cli)};
 
   try {
     cli.parse(argc, argv);

@@ -28,6 +28,7 @@ LAYERS = [
     "telemetry",
     "report",
     "scenario",
+    "suite",
     "http",
     "engine",
     "sim",

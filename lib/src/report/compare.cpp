@@ -377,6 +377,12 @@ json json_number(const std::optional<double>& value) { return value ? json(*valu
 
 }  // namespace
 
+std::vector<std::string_view> key_metric_names() {
+  std::vector<std::string_view> names;
+  for (const KeyMetric& key : kKeyMetrics) names.push_back(key.name);
+  return names;
+}
+
 Comparison compare_reports(const std::vector<LabelledReport>& runs) {
   Comparison comparison;
   std::vector<RowKey> row_keys_of_rows;

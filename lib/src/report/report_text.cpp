@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <vector>
 
 #include "llmpace/core/utf8.hpp"
@@ -45,6 +46,18 @@ std::string error_kinds_text(const metrics::BenchmarkMetrics& metrics) {
     fmt::format_to(std::back_inserter(text), "{} {}", kind, count);
   }
   return text;
+}
+
+std::string run_errors_text(const Report& report) {
+  std::map<std::string, std::size_t> errors;
+  for (const auto& benchmark : report.benchmarks) {
+    for (const auto& [kind, count] : benchmark.metrics.errors_by_kind) errors[kind] += count;
+  }
+  std::string text;
+  for (const auto& [kind, count] : errors) {
+    fmt::format_to(std::back_inserter(text), "{}{} {}", text.empty() ? "" : ", ", count, kind);
+  }
+  return text.empty() ? "no request completed" : text;
 }
 
 std::string one_line(std::string_view text, std::size_t max_columns) {

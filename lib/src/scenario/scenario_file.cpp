@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "llmpace/core/error.hpp"
@@ -60,8 +61,11 @@ bool looks_like_guidellm(const YAML::Node& root) {
   return false;
 }
 
-void read_llmpace_scenario(const YamlReader& reader, const YAML::Node& root, ScenarioFile& file) {
-  for (const auto& entry : root) {
+}  // namespace
+
+void read_llmpace_settings(const YamlReader& reader, const YAML::Node& map, RunSettings& settings,
+                           std::map<std::string, int, std::less<>>& lines) {
+  for (const auto& entry : map) {
     const std::string key = normalized_key(entry.first.Scalar());
     const SettingField* field = find_setting(key);
     if (field == nullptr) {
@@ -72,12 +76,21 @@ void read_llmpace_scenario(const YamlReader& reader, const YAML::Node& root, Sce
                       : fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", key, suggestion));
     }
     if (entry.second.IsNull()) continue;  // "key:" with no value leaves the setting unset
-    reader.read_setting(file.settings, *field, entry.second, entry.first);
-    file.lines[key] = reader.line(entry.first);
+    reader.read_setting(settings, *field, entry.second, entry.first);
+    lines[key] = reader.line(entry.first);
   }
 }
 
-}  // namespace
+void check_settings_utf8(const RunSettings& settings,
+                         const std::function<std::string(std::string_view)>& origin) {
+  // A setting must be UTF-8 to go into a report's run.scenario (JSON). Raw bytes are not the only
+  // way to break that: yaml-cpp writes its \_ and \N escapes as the single bytes 0xA0 and 0x85.
+  const nlohmann::json json = settings_to_json(settings);
+  for (const auto& [key, value] : json.items()) {
+    if (!all_utf8(value))
+      throw ConfigError(fmt::format("{}: {}: not valid UTF-8", origin(key), key));
+  }
+}
 
 std::string ScenarioFile::origin(std::string_view key) const {
   const auto found = lines.find(key);
@@ -101,16 +114,9 @@ ScenarioFile parse_scenario(std::string_view text, const std::string& path) {
     file.dialect = ScenarioDialect::guidellm;
     read_guidellm_scenario(reader, root, file);
   } else {
-    read_llmpace_scenario(reader, root, file);
+    read_llmpace_settings(reader, root, file.settings, file.lines);
   }
-  // A setting must be UTF-8 to go into a report's run.scenario (JSON). Raw bytes are not the only
-  // way to break that: yaml-cpp writes its \_ and \N escapes as the single bytes 0xA0 and 0x85.
-  const nlohmann::json settings = settings_to_json(file.settings);
-  for (const auto& [key, value] : settings.items()) {
-    if (!all_utf8(value)) {
-      throw ConfigError(fmt::format("{}: {}: not valid UTF-8", file.origin(key), key));
-    }
-  }
+  check_settings_utf8(file.settings, [&file](std::string_view key) { return file.origin(key); });
   return file;
 }
 

@@ -7,6 +7,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +60,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate nearest to `key`, when near enough to be a likely typo; else empty.
 std::string_view nearest_key(std::string_view key, const std::vector<std::string_view>& candidates);
+
+/// Reads a mapping of llmpace settings (keys as scenario files spell them) into `settings`,
+/// recording each key's line in `lines` (scenario_file.cpp). ConfigError on an unknown key.
+void read_llmpace_settings(const YamlReader& reader, const YAML::Node& map, RunSettings& settings,
+                           std::map<std::string, int, std::less<>>& lines);
+
+/// Throws ConfigError ("ORIGIN: KEY: not valid UTF-8") for a setting that is not valid UTF-8.
+void check_settings_utf8(const RunSettings& settings,
+                         const std::function<std::string(std::string_view)>& origin);
 
 /// Reads a GuideLLM-dialect file's top-level mapping into `file` (guidellm_scenario.cpp).
 void read_guidellm_scenario(const YamlReader& reader, const YAML::Node& root, ScenarioFile& file);

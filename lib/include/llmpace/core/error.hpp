@@ -14,6 +14,7 @@ namespace llmpace {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRunFailed = 1;
 inline constexpr int kExitConfigError = 2;
+inline constexpr int kExitRegression = 3;  // llmpace suite run --baseline: a metric regressed
 inline constexpr int kExitInterrupted = 130;
 
 class ConfigError : public std::runtime_error {

@@ -39,6 +39,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "llmpace/report/labelled_report.hpp"
@@ -83,6 +84,9 @@ struct Comparison {
   std::vector<ComparedRun> runs;  // the baseline first
   std::vector<BenchmarkComparison> benchmarks;
 };
+
+/// The key metrics' names, in order ("requests_per_s", "ttft_ms_p50", ...).
+std::vector<std::string_view> key_metric_names();
 
 /// Lines up the benchmarks of `runs` (the first is the baseline) and computes the key metrics.
 Comparison compare_reports(const std::vector<LabelledReport>& runs);

@@ -20,6 +20,10 @@ std::string benchmark_name(const BenchmarkReport& benchmark);
 /// "http_status 2, idle_timeout 1" (kinds in name order); empty when nothing errored.
 std::string error_kinds_text(const metrics::BenchmarkMetrics& metrics);
 
+/// Why a run measured nothing, over all its benchmarks: "8 connect, 2 http_status" (counts first,
+/// kinds in name order), or "no request completed" when nothing errored either.
+std::string run_errors_text(const Report& report);
+
 /// `text` as one line of at most `max_columns` code points, for a terminal or a table: every run
 /// of white space, control characters (newlines, tabs, terminal escapes) and invisible direction
 /// marks becomes one space, the ends are trimmed, malformed UTF-8 becomes U+FFFD, and a longer
