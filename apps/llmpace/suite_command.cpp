@@ -119,10 +119,14 @@ void print_dry_run(const scenario::SuiteFile& suite, const std::vector<PlannedJo
   }
   for (const PlannedJob& planned : jobs) {
     const plan::RunPlan& plan = planned.plan;
-    fmt::print("  {}/{}: {} model '{}', {} benchmark{} ({} per benchmark)\n", planned.job.variant,
-               planned.job.scenario, plan.target_description,
-               plan.target.model.empty() ? "(asked of the server)" : plan.target.model,
-               plan.profiles.benchmarks.size(), plan.profiles.benchmarks.size() == 1 ? "" : "s",
+    const scenario::RunSettings& settings = plan.settings;
+    std::string target = plan.target_description;
+    if (plan.embedded_sim && settings.sim_preset)
+      target += " (preset " + *settings.sim_preset + ")";
+    fmt::print("  {}/{}: {}{} against {}, model {}, {} per benchmark\n", planned.job.variant,
+               planned.job.scenario, settings.profile.value_or("?"),
+               settings.rate ? " " + *settings.rate : "", target,
+               plan.target.model.empty() ? "asked of the server" : "'" + plan.target.model + "'",
                plan.profiles.limits_description);
   }
 }

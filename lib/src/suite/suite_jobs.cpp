@@ -48,7 +48,15 @@ void expand_locations(SuiteJob& job) {
   for (const std::string_view key : kExpandedKeys) {
     if (key == "gpu_metrics") {
       if (!settings.gpu_metrics) continue;
-      for (std::string& url : *settings.gpu_metrics) url = expand(job, key, url);
+      // An entry that expands to nothing is dropped: an overlay without a DCGM exporter sets
+      // its variable empty rather than keeping a second copy of the suite.
+      std::vector<std::string> urls;
+      for (const std::string& url : *settings.gpu_metrics) {
+        std::string expanded = expand(job, key, url);
+        if (!expanded.empty()) urls.push_back(std::move(expanded));
+      }
+      settings.gpu_metrics = std::move(urls);
+      if (settings.gpu_metrics->empty()) settings.gpu_metrics.reset();
       continue;
     }
     std::optional<std::string>& value = key == "target"    ? settings.target

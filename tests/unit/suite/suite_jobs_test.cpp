@@ -87,3 +87,20 @@ TEST_CASE("suite jobs: a reference that cannot be expanded names the variant's l
                                  Catch::Contains("LLMPACE_TEST_SUITE_URL"));
   }
 }
+
+TEST_CASE("suite jobs: a gpu_metrics reference that expands to nothing is dropped") {
+  ::setenv("LLMPACE_TEST_SUITE_URL", "http://bf16:8080", 1);
+  ::setenv("LLMPACE_TEST_DCGM_A", "http://dcgm-a:9400/metrics", 1);
+  ::setenv("LLMPACE_TEST_DCGM_B", "", 1);
+  const auto suite = scenario::parse_suite(
+      "suite: s\nscenarios: [a.yaml]\n"
+      "variants:\n"
+      "  - {name: x, target: sim, gpu_metrics: ['${env:LLMPACE_TEST_DCGM_A}', "
+      "'${env:LLMPACE_TEST_DCGM_B}']}\n"
+      "  - {name: y, target: sim, gpu_metrics: ['${env:LLMPACE_TEST_DCGM_B}']}\n",
+      "s.yaml");
+  const auto jobs = plan_suite_jobs(suite, {scenario_files()[0]}, {});
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0].settings.gpu_metrics == std::vector<std::string>{"http://dcgm-a:9400/metrics"});
+  CHECK_FALSE(jobs[1].settings.gpu_metrics.has_value());
+}
