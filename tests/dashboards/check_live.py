@@ -12,7 +12,8 @@ labelled as OpenShift's monitoring labels them:
   `exported_pod`/`exported_namespace`;
 - the Pushgateway without honor_labels, as OpenShift's user-workload Prometheus does, so pushed
   series arrive with `exported_job` (checked).
-Then load through both simulators with the results pushed to the Pushgateway, and every variable's
+Then `llmpace suite run` of one 4-second scenario against both simulators (variants bf16 and int4,
+GPU metrics scraped) pushes its results to the Pushgateway, and every variable's
 label_values query and every panel target's expr, with the variables substituted as Grafana does
 (All = every value), evaluated through /api/v1/query until each returns at least one series with
 a finite value (deadline 30 s). Where the result is per model or per variant, every model or
@@ -47,6 +48,7 @@ FOOTPRINT_BYTES = {"bf16": (40e9, 60e9), "int4": (10e9, 25e9)}
 VALUE_CHECKS = {
     ("bf16-vs-int4.json", "GPU memory used"): (
         "model_name", {VARIANTS[v][0]: r for v, r in FOOTPRINT_BYTES.items()}),
+    ("bf16-vs-int4.json", "GPU memory footprint, latest run"): ("variant", FOOTPRINT_BYTES),
 }
 QUERY_DEADLINE_S = 30
 
@@ -86,31 +88,50 @@ def is_pushed(text):
     return "llmpace_" in text
 
 
-def run_load(stack, llmpace, sims, pushgateway_port, push):
-    """One short concurrent benchmark per variant, both at once, each pushing its results (with
-    push). Returns {variant: pushed variant label}."""
-    pushed = {}
-    runs = []
+SCENARIO = """\
+# Short enough for a test: 4 concurrent streams for 4 s.
+profile: concurrent
+rate: 4
+max_seconds: 4
+data:
+  prompt_tokens: 256
+  output_tokens: 32
+"""
+SUITE = "dashboards"
+
+
+def suite_file(sims):
+    """A suite of one scenario against the two simulators, each with its GPU metrics."""
+    lines = [f"suite: {SUITE}", "description: the dashboards' live test", "scenarios:",
+             "  - chat.yaml", "variants:"]
     for variant, (model, _, _) in VARIANTS.items():
         http_port, dcgm_port = sims[variant]
-        argv = [llmpace, "benchmark", "--target", f"http://127.0.0.1:{http_port}",
-                "--model", model, "--profile", "concurrent", "--rate", "4",
-                "--max-seconds", "4", "--data", "prompt_tokens=256,output_tokens=32",
-                "--gpu-metrics", f"http://127.0.0.1:{dcgm_port}/metrics", "--quiet",
-                "--output", os.path.join(stack.scratch, f"{variant}.json")]
-        if push:
-            argv += ["--push-gateway", f"http://127.0.0.1:{pushgateway_port}"]
-        runs.append((variant, stack.start(f"benchmark-{variant}", argv)))
-        pushed[variant] = model  # `benchmark` pushes the model name as the variant
-    for variant, process in runs:
-        try:
-            code = process.wait(timeout=60)
-        except subprocess.TimeoutExpired as error:
-            raise StackError(f"benchmark {variant} still running after 60 s") from error
-        if code != 0:
-            raise StackError(f"benchmark {variant} exited with {code}:\n"
-                             f"{stack.log_tail('benchmark-' + variant)}")
-    return pushed
+        lines += [f"  - name: {variant}", f"    labels: {{quantization: {variant}}}",
+                  f"    target: http://127.0.0.1:{http_port}", f"    model: {model}",
+                  f"    gpu_metrics: [http://127.0.0.1:{dcgm_port}/metrics]"]
+    return "\n".join(lines) + "\n"
+
+
+def run_load(stack, llmpace, sims, pushgateway_port, push):
+    """`llmpace suite run` of one short scenario against both simulators, pushing its results
+    (with push). Returns the scenario's name."""
+    with open(os.path.join(stack.scratch, "chat.yaml"), "w", encoding="utf-8") as f:
+        f.write(SCENARIO)
+    suite_path = os.path.join(stack.scratch, "suite.yaml")
+    with open(suite_path, "w", encoding="utf-8") as f:
+        f.write(suite_file(sims))
+    argv = [llmpace, "suite", "run", suite_path, "--quiet",
+            "--output-dir", os.path.join(stack.scratch, "results")]
+    if push:
+        argv += ["--push-gateway", f"http://127.0.0.1:{pushgateway_port}"]
+    process = stack.start("suite-run", argv)
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired as error:
+        raise StackError("llmpace suite run still running after 60 s") from error
+    if code != 0:
+        raise StackError(f"llmpace suite run exited with {code}:\n{stack.log_tail('suite-run')}")
+    return "chat"
 
 
 def resolve_variables(prometheus, dashboard, expected_sets, push):
@@ -194,7 +215,7 @@ def main():
     parser.add_argument("--prometheus", required=True)
     parser.add_argument("--pushgateway", required=True)
     parser.add_argument("dashboards", nargs="+")
-    # Until `llmpace benchmark --push-gateway` exists: load without pushing, and check only the
+    # Until `llmpace suite run --push-gateway` exists: load without pushing, and check only the
     # panels of vLLM and DCGM series.
     parser.add_argument("--without-pushed-results", action="store_true")
     args = parser.parse_args()
@@ -228,12 +249,10 @@ def main():
             print(f"simulators, Pushgateway and Prometheus up after "
                   f"{time.monotonic() - started:.1f} s", flush=True)
 
-            pushed = run_load(stack, args.llmpace, sims, pushgateway_port, push)
-            print(f"load and pushes done after {time.monotonic() - started:.1f} s", flush=True)
-            expected_sets = {"model_name": set(MODELS), "variant": set(pushed.values())}
-            value_checks = dict(VALUE_CHECKS)
-            value_checks[("bf16-vs-int4.json", "GPU memory footprint, latest run")] = (
-                "variant", {pushed[v]: r for v, r in FOOTPRINT_BYTES.items()})
+            scenario = run_load(stack, args.llmpace, sims, pushgateway_port, push)
+            print(f"suite run done after {time.monotonic() - started:.1f} s", flush=True)
+            expected_sets = {"model_name": set(MODELS), "variant": set(VARIANTS),
+                             "suite": {SUITE}, "scenario": {scenario}}
 
             # The pushed series must have come through as OpenShift keeps them.
             if push:
@@ -246,7 +265,7 @@ def main():
 
             def all_answer():
                 last["problems"], last["count"] = check_dashboards(
-                    prometheus, dashboards, expected_sets, value_checks, push)
+                    prometheus, dashboards, expected_sets, VALUE_CHECKS, push)
                 return not last["problems"]
 
             try:
