@@ -10,6 +10,9 @@ find_package(nlohmann_json 3.11 REQUIRED CONFIG)
 find_package(fmt 9 REQUIRED CONFIG)
 find_package(simdjson REQUIRED CONFIG)
 find_package(yaml-cpp REQUIRED CONFIG)  # scenario files (libyaml-cpp-dev)
+# prometheus-cpp-dev (1.0.1): the metrics model and text format (core) and the --metrics-port
+# server (pull, on civetweb). Its push library (libcurl) is not linked: docs/prometheus.md says why.
+find_package(prometheus-cpp REQUIRED CONFIG)  # no version file in the package
 if(LLMPACE_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED CONFIG)
 endif()

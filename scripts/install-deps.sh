@@ -16,6 +16,8 @@ packages=(
   chromium  # headless screenshots of the HTML report (integration tests)
   python3 python3-jsonschema  # reports checked against docs/report.schema.json (schema tests)
   prometheus  # promtool checks the simulator's /metrics (integration tests)
+  prometheus-cpp-dev  # --push-gateway, --metrics-port: its core and pull libraries (docs/prometheus.md)
+  prometheus-pushgateway  # the push integration tests push to a real Pushgateway
   libpcre2-dev libicu-dev libsentencepiece-dev  # local tokenizers: regexes, NFC, .model files
   clang-14 libclang-rt-14-dev  # libFuzzer targets (fuzz preset; their brief runs are in make test)
   yamllint python3-yaml  # k8s/ checks (tests/k8s; kubectl, not in Debian 12, must be on PATH)

@@ -33,6 +33,7 @@ LAYERS = [
     "engine",
     "sim",
     "plan",
+    "prom",
 ]
 
 # Narrower than their layer: these modules may include only the modules listed (and their own).

@@ -204,7 +204,7 @@ struct Connection::Impl {
     if (!request.request_id.empty()) message.set("X-Request-Id", request.request_id);
     for (const Header& header : options.extra_headers) message.set(header.name, header.value);
     if (!request.body.empty()) {
-      message.set(bhttp::field::content_type, "application/json");
+      message.set(bhttp::field::content_type, request.content_type);
       message.body() = request.body;
     }
     message.keep_alive(true);

@@ -29,7 +29,8 @@ namespace llmpace::http {
 struct HttpRequest {
   std::string method = "POST";
   std::string target;  // path below the base URL's prefix, e.g. "/v1/chat/completions"
-  std::string body;    // sent with Content-Type: application/json when not empty
+  std::string body;    // sent with Content-Type `content_type` when not empty
+  std::string content_type = "application/json";
   std::string accept = "application/json";
   std::string request_id{};  // sent as X-Request-Id when not empty
 };
