@@ -10,15 +10,20 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "benchmark_options.hpp"
 #include "command.hpp"
 #include "console_observer.hpp"
 #include "llmpace/core/error.hpp"
+#include "llmpace/plan/observer_list.hpp"
 #include "llmpace/plan/plan_runner.hpp"
 #include "llmpace/plan/run_plan.hpp"
+#include "llmpace/prom/live_metrics.hpp"
+#include "llmpace/prom/push.hpp"
 #include "llmpace/report/console_writer.hpp"
+#include "llmpace/report/report_text.hpp"
 #include "output_files.hpp"
 
 namespace llmpace::app {
@@ -33,16 +38,19 @@ std::size_t successful_requests(const report::Report& run_report) {
   return total;
 }
 
-std::string error_summary(const report::Report& run_report) {
-  std::map<std::string, std::size_t> errors;
-  for (const auto& benchmark : run_report.benchmarks) {
-    for (const auto& [kind, count] : benchmark.metrics.errors_by_kind) errors[kind] += count;
+/// Pushes the report to --push-gateway; a failure is a warning (the report files are written).
+void push_to_gateway(const http::Url& gateway, const plan::RunPlan& plan,
+                     const std::string& scenario_path, const report::Report& run_report) {
+  const prom::Grouping grouping = prom::adhoc_grouping(plan.target.model, scenario_path);
+  prom::RunInfo info;
+  info.model = plan.target.model;
+  try {
+    const prom::PushResult pushed =
+        prom::push_report(gateway, grouping, run_report, info, prom::unix_time_now());
+    if (!plan.quiet) fmt::print(stderr, "llmpace: pushed to {}\n", pushed.url);
+  } catch (const RunError& error) {
+    fmt::print(stderr, "llmpace: warning: {}\n", error.what());
   }
-  std::string text;
-  for (const auto& [kind, count] : errors) {
-    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", count, kind);
-  }
-  return text.empty() ? "no request completed" : text;
 }
 
 int run_benchmark(const BenchmarkOptions& options) {
@@ -54,16 +62,37 @@ int run_benchmark(const BenchmarkOptions& options) {
     throw ConfigError(given.describe(error));
   }
   ensure_outputs_writable(plan.output_paths, /*allow_request_log=*/true);
+  std::optional<http::Url> gateway;
+  if (!options.push_gateway.empty()) {
+    try {
+      gateway = prom::parse_push_gateway(options.push_gateway);
+    } catch (const ConfigError& error) {
+      throw ConfigError(fmt::format("--push-gateway: {}", error.what()));
+    }
+  }
+  std::optional<prom::LiveMetrics> live;
+  if (options.metrics_port) {
+    try {
+      live.emplace().start(options.metrics_address, *options.metrics_port);
+    } catch (const ConfigError& error) {
+      throw ConfigError(fmt::format("--metrics-port: {}", error.what()));
+    }
+    if (!plan.quiet) fmt::print(stderr, "llmpace: live metrics on {}\n", live->url());
+    live->begin_run(prom::adhoc_grouping("", options.scenario_path), plan);
+  }
 
   ConsoleObserver observer(plan);
-  const report::Report run_report = plan::run_plan(plan, observer);
+  plan::ObserverList observers{&observer, live ? &*live : nullptr};
+  const report::Report run_report = plan::run_plan(plan, observers);
   observer.finish_progress();
+  if (live) live->end_run();
 
   fmt::print("{}", report::render_console(run_report));
   for (const auto& path : plan.output_paths) {
     write_report_file(path, run_report);
     if (!plan.quiet) fmt::print(stderr, "llmpace: report written to {}\n", path);
   }
+  if (gateway) push_to_gateway(*gateway, plan, options.scenario_path, run_report);
   // Last, so that a failed request log never costs the other reports.
   observer.close_logs();
 
@@ -72,7 +101,7 @@ int run_benchmark(const BenchmarkOptions& options) {
     return kExitInterrupted;
   }
   if (successful_requests(run_report) == 0) {
-    throw RunError(fmt::format("no request succeeded ({})", error_summary(run_report)));
+    throw RunError(fmt::format("no request succeeded ({})", report::run_errors_text(run_report)));
   }
   return kExitOk;
 }

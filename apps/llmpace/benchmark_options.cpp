@@ -178,6 +178,21 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
                "End a benchmark early once the server is over-saturated (docs/diagnosis.md)")
       ->group("Telemetry");
 
+  cli.add_option("--push-gateway", options.push_gateway,
+                 "After the report files are written, push the report's figures to this "
+                 "Prometheus Pushgateway URL (job llmpace, suite adhoc, variant = the model, "
+                 "scenario = the --scenario file's stem; docs/prometheus.md)")
+      ->group("Prometheus");
+  cli.add_option("--metrics-port", options.metrics_port,
+                 "Serve the running benchmark's live metrics on GET /metrics at this port (0: "
+                 "any free port, printed on stderr)")
+      ->check(CLI::Range(0, 65535))
+      ->group("Prometheus");
+  cli.add_option("--metrics-address", options.metrics_address,
+                 "IP address the --metrics-port server listens on")
+      ->capture_default_str()
+      ->group("Prometheus");
+
   cli.add_option("--sim-ttft-ms", f.sim_ttft_ms, "--target sim: time to first token, ms")
       ->group("Simulator");
   cli.add_option("--sim-itl-ms", f.sim_itl_ms, "--target sim: inter-token latency, ms")

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,10 @@ struct BenchmarkOptions {
   bool insecure = false;             // flags without a value: set only when given
   bool drain = false;
   bool quiet = false;
+  // Prometheus (docs/prometheus.md): not run settings, so not scenario-file keys.
+  std::string push_gateway;                   // --push-gateway URL
+  std::optional<std::uint16_t> metrics_port;  // --metrics-port PORT (0: an ephemeral port)
+  std::string metrics_address = "0.0.0.0";    // --metrics-address
 };
 
 void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options);
