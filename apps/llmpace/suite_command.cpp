@@ -25,8 +25,12 @@
 #include "console_observer.hpp"
 #include "llmpace/core/error.hpp"
 #include "llmpace/core/setting_error.hpp"
+#include "llmpace/plan/observer_list.hpp"
 #include "llmpace/plan/plan_runner.hpp"
 #include "llmpace/plan/run_plan.hpp"
+#include "llmpace/prom/grouping.hpp"
+#include "llmpace/prom/live_metrics.hpp"
+#include "llmpace/prom/push.hpp"
 #include "llmpace/report/compare.hpp"
 #include "llmpace/report/html_writer.hpp"
 #include "llmpace/report/json_reader.hpp"
@@ -49,8 +53,17 @@ struct SuiteFlags {
   std::string output_dir = "results";
   std::string baseline;  // a run directory, or "previous"
   suite::SuiteSelection selection;
+  std::string push_gateway;  // a Pushgateway URL: each run's report is pushed there
+  std::optional<std::uint16_t> metrics_port;  // live metrics while the suite runs
+  std::string metrics_address{prom::kDefaultMetricsAddress};
   bool dry_run = false;
   bool quiet = false;
+};
+
+/// Where the results go besides the files, set up before the first run.
+struct Exports {
+  std::optional<http::Url> gateway;
+  std::optional<prom::LiveMetrics> live;
 };
 
 /// The report formats every run writes; the request log is streamed while it runs.
@@ -151,8 +164,48 @@ void check_baseline(const scenario::SuiteFile& suite, const fs::path& baseline_d
   }
 }
 
+/// Pushes one run's report; a failure is a warning (its files are written).
+void push(const scenario::SuiteFile& suite, const PlannedJob& planned,
+          const prom::Grouping& grouping, const report::Report& run_report,
+          const http::Url& gateway) {
+  prom::RunInfo info;
+  info.model = planned.plan.target.model;
+  info.labels = suite.variants.at(planned.job.variant_index).labels;
+  try {
+    const prom::PushResult pushed =
+        prom::push_report(gateway, grouping, run_report, info, prom::unix_time_now());
+    if (!planned.plan.quiet) fmt::print(stderr, "llmpace: pushed to {}\n", pushed.url);
+  } catch (const std::exception& error) {  // RunError (gateway), ConfigError (labels)
+    fmt::print(stderr, "llmpace: warning: {}\n", error.what());
+  }
+}
+
+/// The --push-gateway URL, checked. Throws ConfigError.
+std::optional<http::Url> gateway_of(const SuiteFlags& flags) {
+  if (flags.push_gateway.empty()) return std::nullopt;
+  try {
+    return prom::parse_push_gateway(flags.push_gateway);
+  } catch (const ConfigError& error) {
+    throw ConfigError(fmt::format("--push-gateway: {}", error.what()));
+  }
+}
+
+/// Checks --push-gateway and starts --metrics-port, before the first run. Throws ConfigError.
+void start_exports(const SuiteFlags& flags, Exports& exports) {
+  exports.gateway = gateway_of(flags);
+  if (flags.metrics_port) {
+    try {
+      exports.live.emplace().start(flags.metrics_address, *flags.metrics_port);
+    } catch (const ConfigError& error) {
+      throw ConfigError(fmt::format("--metrics-port: {}", error.what()));
+    }
+    if (!flags.quiet) fmt::print(stderr, "llmpace: live metrics on {}\n", exports.live->url());
+  }
+}
+
 /// Runs one planned job, writing its reports. Failures become the outcome's status, never throws.
-suite::JobOutcome run_job(PlannedJob& planned, const fs::path& run_dir) {
+suite::JobOutcome run_job(const scenario::SuiteFile& suite, PlannedJob& planned,
+                          const fs::path& run_dir, Exports& exports) {
   suite::JobOutcome outcome;
   outcome.variant = planned.job.variant;
   outcome.scenario = planned.job.scenario;
@@ -160,13 +213,18 @@ suite::JobOutcome run_job(PlannedJob& planned, const fs::path& run_dir) {
   try {
     fs::create_directories(run_dir / outcome.variant);
     ConsoleObserver observer(planned.plan, name + " ");
-    report::Report run_report = plan::run_plan(planned.plan, observer);
+    const prom::Grouping grouping{suite.name, outcome.variant, outcome.scenario};
+    if (exports.live) exports.live->begin_run(grouping, planned.plan);
+    plan::ObserverList observers{&observer, exports.live ? &*exports.live : nullptr};
+    report::Report run_report = plan::run_plan(planned.plan, observers);
     observer.finish_progress();
+    if (exports.live) exports.live->end_run();
     for (const std::string& path : planned.plan.output_paths) {
       write_report_file(path, run_report);
       outcome.files.push_back(fs::relative(path, run_dir).string());
     }
     observer.close_logs();
+    if (exports.gateway) push(suite, planned, grouping, run_report, *exports.gateway);
     std::size_t successful = 0;
     for (const auto& benchmark : run_report.benchmarks) {
       successful += benchmark.metrics.requests.successful;
@@ -240,10 +298,13 @@ int run_suite(const SuiteFlags& flags) {
       suite::plan_suite_jobs(suite, scenario_files, flags.selection), planned_dir, flags.quiet);
 
   if (flags.dry_run) {
+    (void)gateway_of(flags);
     print_dry_run(suite, jobs, planned_dir, flags,
                   baseline_directory(flags, suite_dir, planned_dir));
     return kExitOk;
   }
+  Exports exports;
+  start_exports(flags, exports);
 
   const fs::path run_dir = suite::make_run_directory(suite_dir, started);
   if (run_dir != planned_dir)
@@ -265,7 +326,7 @@ int run_suite(const SuiteFlags& flags) {
       outcomes.push_back(std::move(not_run));
       continue;
     }
-    suite::JobOutcome outcome = run_job(planned, run_dir);
+    suite::JobOutcome outcome = run_job(suite, planned, run_dir, exports);
     if (outcome.status == suite::JobStatus::interrupted) run.interrupted = true;
     if (outcome.report && !flags.baseline.empty()) {
       if (baseline) {
@@ -307,6 +368,13 @@ Command add_suite_command(CLI::App& parent) {
                   "the suite's tolerances exit with 3");
   run->add_option("--variant", flags->selection.variants, "Run only this variant (repeatable)");
   run->add_option("--scenario", flags->selection.scenarios, "Run only this scenario (repeatable)");
+  run->add_option("--push-gateway", flags->push_gateway,
+                  "Push each run's results to this Prometheus Pushgateway (docs/prometheus.md)");
+  run->add_option("--metrics-port", flags->metrics_port,
+                  "Serve the running benchmark's live metrics on this port's /metrics");
+  run->add_option("--metrics-address", flags->metrics_address,
+                  "Address for --metrics-port (an IPv4 literal)")
+      ->capture_default_str();
   run->add_flag("--dry-run", flags->dry_run,
                 "Read and resolve everything, print the runs, send nothing");
   run->add_flag("--quiet", flags->quiet, "No progress display and no notes");
