@@ -48,7 +48,6 @@ FOOTPRINT_BYTES = {"bf16": (40e9, 60e9), "int4": (10e9, 25e9)}
 VALUE_CHECKS = {
     ("bf16-vs-int4.json", "GPU memory used"): (
         "model_name", {VARIANTS[v][0]: r for v, r in FOOTPRINT_BYTES.items()}),
-    ("bf16-vs-int4.json", "GPU memory footprint, latest run"): ("variant", FOOTPRINT_BYTES),
 }
 QUERY_DEADLINE_S = 30
 
@@ -83,11 +82,6 @@ def prometheus_config(sims, pushgateway_port):
     }
 
 
-def is_pushed(text):
-    """Whether a query reads llmpace's pushed results."""
-    return "llmpace_" in text
-
-
 SCENARIO = """\
 # Short enough for a test: 4 concurrent streams for 4 s.
 profile: concurrent
@@ -112,36 +106,56 @@ def suite_file(sims):
     return "\n".join(lines) + "\n"
 
 
-def run_load(stack, llmpace, sims, pushgateway_port, push):
-    """`llmpace suite run` of one short scenario against both simulators, pushing its results
-    (with push). Returns the scenario's name."""
-    with open(os.path.join(stack.scratch, "chat.yaml"), "w", encoding="utf-8") as f:
-        f.write(SCENARIO)
-    suite_path = os.path.join(stack.scratch, "suite.yaml")
-    with open(suite_path, "w", encoding="utf-8") as f:
-        f.write(suite_file(sims))
-    argv = [llmpace, "suite", "run", suite_path, "--quiet",
-            "--output-dir", os.path.join(stack.scratch, "results")]
-    if push:
-        argv += ["--push-gateway", f"http://127.0.0.1:{pushgateway_port}"]
-    process = stack.start("suite-run", argv)
+def wait_for(stack, name, process):
     try:
         code = process.wait(timeout=60)
     except subprocess.TimeoutExpired as error:
-        raise StackError("llmpace suite run still running after 60 s") from error
+        raise StackError(f"{name} still running after 60 s") from error
     if code != 0:
-        raise StackError(f"llmpace suite run exited with {code}:\n{stack.log_tail('suite-run')}")
-    return "chat"
+        raise StackError(f"{name} exited with {code}:\n{stack.log_tail(name)}")
 
 
-def resolve_variables(prometheus, dashboard, expected_sets, push):
-    """Each variable as Grafana resolves it (All where it offers All), or raises StackError.
-    Without push, the variables of pushed results are left unresolved."""
+def run_load(stack, llmpace, sims, pushgateway_port, load):
+    """One short scenario against both simulators, its results pushed to the Pushgateway: by
+    `llmpace suite run` (load "suite"), or by one `llmpace benchmark --scenario` per variant at
+    once (load "benchmark"). Returns the labels the pushed series must carry: {label: {value}}
+    and the variant label of each variant."""
+    scenario_path = os.path.join(stack.scratch, "chat.yaml")
+    with open(scenario_path, "w", encoding="utf-8") as f:
+        f.write(SCENARIO)
+    push = ["--push-gateway", f"http://127.0.0.1:{pushgateway_port}"]
+    if load == "suite":
+        suite_path = os.path.join(stack.scratch, "suite.yaml")
+        with open(suite_path, "w", encoding="utf-8") as f:
+            f.write(suite_file(sims))
+        wait_for(stack, "suite-run", stack.start("suite-run", [
+            llmpace, "suite", "run", suite_path, "--quiet",
+            "--output-dir", os.path.join(stack.scratch, "results")] + push))
+        variant_labels = {variant: variant for variant in VARIANTS}
+        suite = SUITE
+    else:
+        runs = []
+        for variant, (model, _, _) in VARIANTS.items():
+            http_port, dcgm_port = sims[variant]
+            runs.append((f"benchmark-{variant}", stack.start(f"benchmark-{variant}", [
+                llmpace, "benchmark", "--scenario", scenario_path,
+                "--target", f"http://127.0.0.1:{http_port}", "--model", model,
+                "--gpu-metrics", f"http://127.0.0.1:{dcgm_port}/metrics", "--quiet",
+                "--output", os.path.join(stack.scratch, f"{variant}.json")] + push)))
+        for name, process in runs:
+            wait_for(stack, name, process)
+        # `benchmark` pushes suite "adhoc" and the model as the variant.
+        variant_labels = {variant: model for variant, (model, _, _) in VARIANTS.items()}
+        suite = "adhoc"
+    return {"suite": {suite}, "scenario": {"chat"},
+            "variant": set(variant_labels.values())}, variant_labels
+
+
+def resolve_variables(prometheus, dashboard, expected_sets):
+    """Each variable as Grafana resolves it (All where it offers All), or raises StackError."""
     values = {}
     for variable in dashboard_model.variables(dashboard):
         name = variable["name"]
-        if not push and is_pushed(dashboard_model.variable_query(variable)):
-            continue
         if variable.get("type") == "custom":
             values[name] = dashboard_model.static_values(dashboard)[name]
         if variable.get("type") != "query":
@@ -182,21 +196,18 @@ def target_problem(prometheus, expr, expected_sets, value_check):
     return None
 
 
-def check_dashboards(prometheus, dashboards, expected_sets, value_checks, push):
-    """(problems, count of targets) over every dashboard, as of now; without push, the targets
-    of pushed results are left out."""
+def check_dashboards(prometheus, dashboards, expected_sets, value_checks):
+    """(problems, count of targets) over every dashboard, as of now."""
     problems = []
     count = 0
     for stem, dashboard in dashboards:
         try:
-            values = resolve_variables(prometheus, dashboard, expected_sets, push)
+            values = resolve_variables(prometheus, dashboard, expected_sets)
         except StackError as error:
             problems.append(f"{stem}: {error}")
             continue
         for panel in dashboard_model.query_panels(dashboard):
             for target in panel.get("targets", []):
-                if not push and is_pushed(target["expr"]):
-                    continue
                 count += 1
                 expr, unknown = dashboard_model.interpolate(target["expr"], values)
                 check = value_checks.get((stem, panel.get("title")))
@@ -215,11 +226,10 @@ def main():
     parser.add_argument("--prometheus", required=True)
     parser.add_argument("--pushgateway", required=True)
     parser.add_argument("dashboards", nargs="+")
-    # Until `llmpace suite run --push-gateway` exists: load without pushing, and check only the
-    # panels of vLLM and DCGM series.
-    parser.add_argument("--without-pushed-results", action="store_true")
+    parser.add_argument("--load", choices=("suite", "benchmark"), default="suite",
+                        help="what runs the load and pushes the results: `llmpace suite run` "
+                             "(default) or `llmpace benchmark --scenario`, one per variant")
     args = parser.parse_args()
-    push = not args.without_pushed_results
     dashboards = [(os.path.basename(p), dashboard_model.load(p)) for p in args.dashboards]
     started = time.monotonic()
 
@@ -249,23 +259,26 @@ def main():
             print(f"simulators, Pushgateway and Prometheus up after "
                   f"{time.monotonic() - started:.1f} s", flush=True)
 
-            scenario = run_load(stack, args.llmpace, sims, pushgateway_port, push)
-            print(f"suite run done after {time.monotonic() - started:.1f} s", flush=True)
-            expected_sets = {"model_name": set(MODELS), "variant": set(VARIANTS),
-                             "suite": {SUITE}, "scenario": {scenario}}
+            pushed_sets, variant_labels = run_load(stack, args.llmpace, sims, pushgateway_port,
+                                                   args.load)
+            print(f"{args.load} load and pushes done after {time.monotonic() - started:.1f} s",
+                  flush=True)
+            expected_sets = dict(pushed_sets, model_name=set(MODELS))
+            value_checks = dict(VALUE_CHECKS)
+            value_checks[("bf16-vs-int4.json", "GPU memory footprint, latest run")] = (
+                "variant", {variant_labels[v]: r for v, r in FOOTPRINT_BYTES.items()})
 
             # The pushed series must have come through as OpenShift keeps them.
-            if push:
-                stack.wait_until("pushed series with exported_job", lambda: prometheus.query(
-                    'llmpace_run_info{exported_job="llmpace"}'), 15)
-                if prometheus.query('llmpace_run_info{job="llmpace"}'):
-                    raise StackError("pushed series kept job=llmpace: honor_labels is not off")
+            stack.wait_until("pushed series with exported_job", lambda: prometheus.query(
+                'llmpace_run_info{exported_job="llmpace"}'), 15)
+            if prometheus.query('llmpace_run_info{job="llmpace"}'):
+                raise StackError("pushed series kept job=llmpace: honor_labels is not off")
 
             last = {}
 
             def all_answer():
                 last["problems"], last["count"] = check_dashboards(
-                    prometheus, dashboards, expected_sets, VALUE_CHECKS, push)
+                    prometheus, dashboards, expected_sets, value_checks)
                 return not last["problems"]
 
             try:

@@ -42,7 +42,7 @@ add_test(NAME "dashboards: every panel query returns data from a Prometheus scra
   COMMAND "${PYTHON3}" "${LLMPACE_DASHBOARDS_TESTS_DIR}/check_live.py"
     --llmpace "$<TARGET_FILE:llmpace>" --prometheus "${LLMPACE_PROMETHEUS}"
     --pushgateway "${LLMPACE_PUSHGATEWAY}" ${LLMPACE_DASHBOARDS}
-    --without-pushed-results)  # until `llmpace suite run --push-gateway` lands
+    --load benchmark)  # until `llmpace suite run --push-gateway` lands
 set_tests_properties(
   "dashboards: every panel query returns data from a Prometheus scraping the simulators and the Pushgateway"
   PROPERTIES LABELS integration TIMEOUT 120)
