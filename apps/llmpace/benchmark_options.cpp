@@ -189,7 +189,7 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
       ->check(CLI::Range(0, 65535))
       ->group("Prometheus");
   cli.add_option("--metrics-address", options.metrics_address,
-                 "IP address the --metrics-port server listens on")
+                 "IPv4 address the --metrics-port server listens on (0.0.0.0: every interface)")
       ->capture_default_str()
       ->group("Prometheus");
 
