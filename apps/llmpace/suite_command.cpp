@@ -136,9 +136,10 @@ void print_dry_run(const scenario::SuiteFile& suite, const std::vector<PlannedJo
     std::string target = plan.target_description;
     if (plan.embedded_sim && settings.sim_preset)
       target += " (preset " + *settings.sim_preset + ")";
-    fmt::print("  {}/{}: {}{} against {}, model {}, {} per benchmark\n", planned.job.variant,
-               planned.job.scenario, settings.profile.value_or("?"),
-               settings.rate ? " " + *settings.rate : "", target,
+    const std::size_t count = plan.profiles.benchmarks.size();
+    fmt::print("  {}/{}: {}{} ({} benchmark{}) against {}, model {}, {} per benchmark\n",
+               planned.job.variant, planned.job.scenario, settings.profile.value_or("?"),
+               settings.rate ? " " + *settings.rate : "", count, count == 1 ? "" : "s", target,
                plan.target.model.empty() ? "asked of the server" : "'" + plan.target.model + "'",
                plan.profiles.limits_description);
   }
