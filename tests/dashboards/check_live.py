@@ -48,6 +48,7 @@ FOOTPRINT_BYTES = {"bf16": (40e9, 60e9), "int4": (10e9, 25e9)}
 VALUE_CHECKS = {
     ("bf16-vs-int4.json", "GPU memory used"): (
         "model_name", {VARIANTS[v][0]: r for v, r in FOOTPRINT_BYTES.items()}),
+    ("bf16-vs-int4.json", "GPU memory footprint, latest run"): ("variant", FOOTPRINT_BYTES),
 }
 QUERY_DEADLINE_S = 30
 
@@ -115,40 +116,19 @@ def wait_for(stack, name, process):
         raise StackError(f"{name} exited with {code}:\n{stack.log_tail(name)}")
 
 
-def run_load(stack, llmpace, sims, pushgateway_port, load):
-    """One short scenario against both simulators, its results pushed to the Pushgateway: by
-    `llmpace suite run` (load "suite"), or by one `llmpace benchmark --scenario` per variant at
-    once (load "benchmark"). Returns the labels the pushed series must carry: {label: {value}}
-    and the variant label of each variant."""
-    scenario_path = os.path.join(stack.scratch, "chat.yaml")
-    with open(scenario_path, "w", encoding="utf-8") as f:
+def run_load(stack, llmpace, sims, pushgateway_port):
+    """`llmpace suite run` of one short scenario against both simulators, its results pushed to
+    the Pushgateway. Returns the labels the pushed series must carry: {label: {value}}."""
+    with open(os.path.join(stack.scratch, "chat.yaml"), "w", encoding="utf-8") as f:
         f.write(SCENARIO)
-    push = ["--push-gateway", f"http://127.0.0.1:{pushgateway_port}"]
-    if load == "suite":
-        suite_path = os.path.join(stack.scratch, "suite.yaml")
-        with open(suite_path, "w", encoding="utf-8") as f:
-            f.write(suite_file(sims))
-        wait_for(stack, "suite-run", stack.start("suite-run", [
-            llmpace, "suite", "run", suite_path, "--quiet",
-            "--output-dir", os.path.join(stack.scratch, "results")] + push))
-        variant_labels = {variant: variant for variant in VARIANTS}
-        suite = SUITE
-    else:
-        runs = []
-        for variant, (model, _, _) in VARIANTS.items():
-            http_port, dcgm_port = sims[variant]
-            runs.append((f"benchmark-{variant}", stack.start(f"benchmark-{variant}", [
-                llmpace, "benchmark", "--scenario", scenario_path,
-                "--target", f"http://127.0.0.1:{http_port}", "--model", model,
-                "--gpu-metrics", f"http://127.0.0.1:{dcgm_port}/metrics", "--quiet",
-                "--output", os.path.join(stack.scratch, f"{variant}.json")] + push)))
-        for name, process in runs:
-            wait_for(stack, name, process)
-        # `benchmark` pushes suite "adhoc" and the model as the variant.
-        variant_labels = {variant: model for variant, (model, _, _) in VARIANTS.items()}
-        suite = "adhoc"
-    return {"suite": {suite}, "scenario": {"chat"},
-            "variant": set(variant_labels.values())}, variant_labels
+    suite_path = os.path.join(stack.scratch, "suite.yaml")
+    with open(suite_path, "w", encoding="utf-8") as f:
+        f.write(suite_file(sims))
+    wait_for(stack, "suite-run", stack.start("suite-run", [
+        llmpace, "suite", "run", suite_path, "--quiet",
+        "--output-dir", os.path.join(stack.scratch, "results"),
+        "--push-gateway", f"http://127.0.0.1:{pushgateway_port}"]))
+    return {"suite": {SUITE}, "scenario": {"chat"}, "variant": set(VARIANTS)}
 
 
 def resolve_variables(prometheus, dashboard, expected_sets):
@@ -226,9 +206,6 @@ def main():
     parser.add_argument("--prometheus", required=True)
     parser.add_argument("--pushgateway", required=True)
     parser.add_argument("dashboards", nargs="+")
-    parser.add_argument("--load", choices=("suite", "benchmark"), default="suite",
-                        help="what runs the load and pushes the results: `llmpace suite run` "
-                             "(default) or `llmpace benchmark --scenario`, one per variant")
     args = parser.parse_args()
     dashboards = [(os.path.basename(p), dashboard_model.load(p)) for p in args.dashboards]
     started = time.monotonic()
@@ -259,14 +236,10 @@ def main():
             print(f"simulators, Pushgateway and Prometheus up after "
                   f"{time.monotonic() - started:.1f} s", flush=True)
 
-            pushed_sets, variant_labels = run_load(stack, args.llmpace, sims, pushgateway_port,
-                                                   args.load)
-            print(f"{args.load} load and pushes done after {time.monotonic() - started:.1f} s",
+            expected_sets = dict(run_load(stack, args.llmpace, sims, pushgateway_port),
+                                 model_name=set(MODELS))
+            print(f"suite run and pushes done after {time.monotonic() - started:.1f} s",
                   flush=True)
-            expected_sets = dict(pushed_sets, model_name=set(MODELS))
-            value_checks = dict(VALUE_CHECKS)
-            value_checks[("bf16-vs-int4.json", "GPU memory footprint, latest run")] = (
-                "variant", {variant_labels[v]: r for v, r in FOOTPRINT_BYTES.items()})
 
             # The pushed series must have come through as OpenShift keeps them.
             stack.wait_until("pushed series with exported_job", lambda: prometheus.query(
@@ -278,7 +251,7 @@ def main():
 
             def all_answer():
                 last["problems"], last["count"] = check_dashboards(
-                    prometheus, dashboards, expected_sets, value_checks)
+                    prometheus, dashboards, expected_sets, VALUE_CHECKS)
                 return not last["problems"]
 
             try:

@@ -36,13 +36,12 @@ set_tests_properties("dashboards: every panel is well formed and its PromQL pars
   PROPERTIES LABELS integration TIMEOUT 60)
 
 # Two simulators (bf16 and INT4 presets, DCGM endpoints), a Pushgateway and a Prometheus on
-# 127.0.0.1, load with pushed results, then every panel query through Prometheus's HTTP API
-# returns data (about 15 s).
+# 127.0.0.1, a suite run against both pushing its results, then every panel query through
+# Prometheus's HTTP API returns data (about 15 s).
 add_test(NAME "dashboards: every panel query returns data from a Prometheus scraping the simulators and the Pushgateway"
   COMMAND "${PYTHON3}" "${LLMPACE_DASHBOARDS_TESTS_DIR}/check_live.py"
     --llmpace "$<TARGET_FILE:llmpace>" --prometheus "${LLMPACE_PROMETHEUS}"
-    --pushgateway "${LLMPACE_PUSHGATEWAY}" ${LLMPACE_DASHBOARDS}
-    --load benchmark)  # until `llmpace suite run --push-gateway` lands
+    --pushgateway "${LLMPACE_PUSHGATEWAY}" ${LLMPACE_DASHBOARDS})
 set_tests_properties(
   "dashboards: every panel query returns data from a Prometheus scraping the simulators and the Pushgateway"
   PROPERTIES LABELS integration TIMEOUT 120)
