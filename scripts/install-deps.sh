@@ -4,28 +4,36 @@
 # skipped, apt is not touched at all when nothing is missing, nor npm when a test's node_modules is
 # there.
 #
-# Usage: scripts/install-deps.sh [--with-bench]
+# Usage: scripts/install-deps.sh [--with-bench | --build-only]
 #   --with-bench  also install Google Benchmark (for the microbenchmarks in bench/)
+#   --build-only  only what compiling llmpace needs: no test tools, no npm (the
+#                 Containerfile's build stage)
 set -euo pipefail
 
-packages=(
-  build-essential cmake pkg-config git ca-certificates
-  libboost1.81-dev libboost-url1.81-dev libssl-dev openssl
-  libcli11-dev nlohmann-json3-dev libfmt-dev libsimdjson-dev catch2
+packages=(  # what compiling llmpace needs (--build-only installs only these)
+  build-essential cmake pkg-config
+  libboost1.81-dev libboost-url1.81-dev libssl-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libsimdjson-dev
   libyaml-cpp-dev  # scenario files
+  prometheus-cpp-dev  # --push-gateway, --metrics-port: its core and pull libraries (docs/prometheus.md)
+  libpcre2-dev libicu-dev libsentencepiece-dev  # local tokenizers: regexes, NFC, .model files
+)
+test_packages=(  # tests and development
+  git ca-certificates openssl catch2
   chromium  # headless screenshots of the HTML report (integration tests)
   python3 python3-jsonschema  # reports checked against docs/report.schema.json (schema tests)
   prometheus  # promtool checks the simulator's /metrics (integration tests)
-  prometheus-cpp-dev  # --push-gateway, --metrics-port: its core and pull libraries (docs/prometheus.md)
   prometheus-pushgateway  # the push integration tests push to a real Pushgateway
-  libpcre2-dev libicu-dev libsentencepiece-dev  # local tokenizers: regexes, NFC, .model files
   clang-14 libclang-rt-14-dev  # libFuzzer targets (fuzz preset; their brief runs are in make test)
   yamllint python3-yaml  # k8s/ checks (tests/k8s; kubectl, not in Debian 12, must be on PATH)
 )
 # node runs the independent tokenizer implementations of the tokenizer agreement test
 # (docs/tokenizers.md); any node on PATH will do, Debian's when there is none.
 if ! command -v node >/dev/null 2>&1; then
-  packages+=(nodejs npm)
+  test_packages+=(nodejs npm)
+fi
+if [[ "${1:-}" != "--build-only" ]]; then
+  packages+=("${test_packages[@]}")
 fi
 if [[ "${1:-}" == "--with-bench" ]]; then
   packages+=(libbenchmark-dev)
@@ -54,7 +62,8 @@ fi
 # copies this script alone to build).
 for test_dir in tokenizer_reference k8s; do
   reference_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/$test_dir"
-  if [[ -f "$reference_dir/package-lock.json" && ! -d "$reference_dir/node_modules" ]]; then
+  if [[ "${1:-}" != "--build-only" && -f "$reference_dir/package-lock.json"
+        && ! -d "$reference_dir/node_modules" ]]; then
     echo "install-deps: npm ci in tests/$test_dir"
     (cd "$reference_dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
