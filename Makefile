@@ -11,6 +11,7 @@ RUN_ARGS ?= --target sim --profile concurrent --rate 8 --max-requests 200 \
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps configure build run test fuzz-build bench asan tsan fuzz format clean
+.PHONY: image image-test
 
 all: build
 
@@ -60,6 +61,16 @@ fuzz: fuzz-build
 	@status=0; while read -r target; do \
 	  tests/fuzz/run_fuzz.sh build-fuzz "$$target" $(FUZZ_SECONDS) || status=1; \
 	done < build-fuzz/tests/fuzz/targets.txt; exit $$status
+
+# The container image with podman, no registry needed: local debian:12 base images from mmdebstrap,
+# then llmpace:latest (scripts/build-image.sh installs and configures podman; docs/kubernetes.md).
+image:
+	@scripts/build-image.sh
+
+# The image run as OpenShift runs it (arbitrary UID, read-only root): simulator containers and a
+# benchmark container on 127.0.0.1 (tests/image/run_image_test.sh). Not part of `make test`.
+image-test: image
+	@tests/image/run_image_test.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
