@@ -234,7 +234,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "--metrics-port serves live counters during the run that end equal to the report's "
+    "live metrics on --metrics-port count during the run and end equal to the report's "
     "totals") {
   ScratchDir scratch;
   SilentListener hanging_gateway;  // holds the run after its report is written
