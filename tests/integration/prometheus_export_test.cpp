@@ -325,3 +325,47 @@ TEST_CASE(
              Contains("llmpace: warning: push to " + hanging_gateway.url() + "/metrics/job/"));
   CHECK(read_json_file(scratch.file("r.json")) == report);
 }
+
+TEST_CASE(
+    "after a suite run of two simulator variants, PromQL returns each variant's TTFT p99 and "
+    "output tok/s from its report, with the variant's labels") {
+  ScratchDir scratch;
+  const PrometheusStack stack = start_prometheus_stack(scratch);
+  const std::string data = std::string(LLMPACE_TEST_DATA_DIR) + "/suites";
+  const auto run =
+      run_to_exit(llmpace_binary(),
+                  {"suite", "run", data + "/two-sims.yaml", "--output-dir", scratch.file("results"),
+                   "--quiet", "--push-gateway", stack.pushgateway_url},
+                  std::chrono::seconds(240));
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == 0);
+  const std::string run_dir = scratch.file("results") + "/two-sims/latest";
+
+  const auto has_two = [](const nlohmann::json& result) { return result.size() == 2; };
+  const auto ttft = query_until(
+      stack, "llmpace_ttft_seconds{suite=\"two-sims\",scenario=\"short\",quantile=\"0.99\"}",
+      has_two);
+  const auto output =
+      query_until(stack, "llmpace_output_tokens_per_second{suite=\"two-sims\"}", has_two);
+  for (const std::string variant : {"bf16", "int4"}) {
+    const auto report = read_json_file(run_dir + "/" + variant + "/short.json");
+    const auto& benchmark = report.at("benchmarks").at(0);
+    const auto pick = [&variant](const nlohmann::json& result) {
+      for (const auto& series : result) {
+        if (series.at("metric").at("variant") == variant) return series;
+      }
+      FAIL("no series of variant " << variant << " in " << result.dump());
+      return nlohmann::json();
+    };
+    CHECK(same_figure(value_of(pick(ttft)),
+                      benchmark.at("metrics").at("ttft_ms").at("p99").get<double>() / 1000));
+    CHECK(same_figure(value_of(pick(output)),
+                      benchmark.at("throughput").at("output_tokens_per_s").get<double>()));
+    CHECK(pick(ttft).at("metric").at("benchmark") == "1");
+    // The variant's labels ride on llmpace_run_info.
+    const auto info =
+        query_until(stack, "llmpace_run_info{suite=\"two-sims\",variant=\"" + variant + "\"}",
+                    [](const nlohmann::json& result) { return result.size() == 1; });
+    CHECK(info.at(0).at("metric").at("quantization") == variant);
+  }
+}
