@@ -11,14 +11,14 @@
 #   DEBIAN_MIRROR (default http://deb.debian.org/debian), DEBIAN_SECURITY_MIRROR
 #   (default http://deb.debian.org/debian-security).
 #
-# Installs what it needs itself (Debian 12 packages: podman, runc, mmdebstrap, netavark; apt is
-# not touched when they are there). When a container cannot start with podman's configuration as
-# it is, it writes /etc/containers/containers.conf.d/50-llmpace.conf with only the two keys podman
-# needs on these VMs, runtime = "runc" (crun refuses the hybrid cgroup set-up) and
-# default_ulimits = [] (podman's default open-files limit cannot be set), and tries again; the
-# drop-in overrides /etc/containers/containers.conf without editing it. Runs as root (mmdebstrap
-# --mode=root, and the images go to root's podman storage): started as another user, it runs
-# itself again with sudo.
+# Installs what it needs itself (Debian 12 packages: podman, runc, mmdebstrap, netavark,
+# aardvark-dns, iptables; apt is not touched when they are there). When a container cannot start
+# with podman's configuration as it is, it writes /etc/containers/containers.conf.d/50-llmpace.conf
+# with only the two keys podman needs on these VMs, runtime = "runc" (crun refuses the hybrid
+# cgroup set-up) and default_ulimits = [] (podman's default open-files limit cannot be set), and
+# tries again; the drop-in overrides /etc/containers/containers.conf without editing it. Runs as
+# root (mmdebstrap --mode=root, and the images go to root's podman storage): started as another
+# user, it runs itself again with sudo.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,9 +48,9 @@ step_done() {
   echo "build-image: ... $((SECONDS - step_started)) s"
 }
 
-# 1. The tools: podman with runc, and netavark as its network stack (podman needs one, though
-#    the build and the image test use the host's network).
-packages=(podman runc mmdebstrap netavark)
+# 1. The tools: podman with runc; netavark, aardvark-dns and iptables for podman's default bridge
+#    network (the build and the image test use the host's network, `podman run` does not).
+packages=(podman runc mmdebstrap netavark aardvark-dns iptables)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
