@@ -49,14 +49,15 @@ OutputFormat output_format(const std::string& path, bool allow_request_log) {
 void ensure_outputs_writable(const std::vector<std::string>& paths, bool allow_request_log) {
   for (const auto& path : paths) {
     output_format(path, allow_request_log);
-    const bool existed = fs::exists(path);
+    std::error_code error;  // a directory we may not read is "cannot write there", not a throw
+    const bool existed = fs::exists(path, error);
     {
       std::ofstream probe(path, std::ios::app);
       if (!probe) {
         throw ConfigError(fmt::format("--output '{}': cannot write there", path));
       }
     }
-    if (!existed) fs::remove(path);
+    if (!existed) fs::remove(path, error);
   }
 }
 

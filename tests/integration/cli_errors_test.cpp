@@ -1,6 +1,7 @@
 // Bad input gets one clear line and exit code 2 (configuration) or 1 (nothing measured), before
 // any load is sent, and never a stack trace.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "capture_server.hpp"
 #include "harness.hpp"
@@ -79,6 +80,17 @@ TEST_CASE("other bad flags are configuration errors") {
   check_one_line_error(
       run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--header", "no colon here"})), 2,
       "--header");
+}
+
+TEST_CASE("an output path whose directory cannot be looked at is a configuration error") {
+  // A symbolic link to itself: looking the path up fails with ELOOP, as a directory the user may
+  // not search fails with EACCES (root, who runs these tests, may search any). It used to escape
+  // as "internal error: filesystem error".
+  ScratchDir scratch;
+  std::filesystem::create_symlink("loop", scratch.file("loop"));
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), with(kSmallSimRun, {"--output", scratch.file("loop/r.json")})),
+      2, "cannot write there");
 }
 
 TEST_CASE("a configuration error sends nothing: the server sees no connection at all") {
