@@ -120,12 +120,16 @@ ScenarioFile parse_scenario(std::string_view text, const std::string& path) {
   return file;
 }
 
-ScenarioFile read_scenario_file(const std::string& path) {
+std::string read_file_text(const std::string& path, std::string_view what) {
   std::ifstream stream(path, std::ios::binary);
-  if (!stream) throw ConfigError(fmt::format("{}: cannot read the scenario file", path));
+  if (!stream) throw ConfigError(fmt::format("{}: cannot read the {} file", path, what));
   std::ostringstream text;
   text << stream.rdbuf();
-  return parse_scenario(text.str(), path);
+  return text.str();
+}
+
+ScenarioFile read_scenario_file(const std::string& path) {
+  return parse_scenario(read_file_text(path, "scenario"), path);
 }
 
 }  // namespace llmpace::scenario

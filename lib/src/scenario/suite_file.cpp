@@ -5,9 +5,7 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "llmpace/core/error.hpp"
 #include "llmpace/report/compare.hpp"
@@ -333,11 +331,7 @@ SuiteFile parse_suite(std::string_view text, const std::string& path) {
 }
 
 SuiteFile read_suite_file(const std::string& path) {
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) throw ConfigError(fmt::format("{}: cannot read the suite file", path));
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return parse_suite(text.str(), path);
+  return parse_suite(read_file_text(path, "suite"), path);
 }
 
 }  // namespace llmpace::scenario

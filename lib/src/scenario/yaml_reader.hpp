@@ -61,6 +61,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 /// The candidate nearest to `key`, when near enough to be a likely typo; else empty.
 std::string_view nearest_key(std::string_view key, const std::vector<std::string_view>& candidates);
 
+/// The whole content of the file at `path`. Throws ConfigError "PATH: cannot read the WHAT file".
+std::string read_file_text(const std::string& path, std::string_view what);
+
 /// Reads a mapping of llmpace settings (keys as scenario files spell them) into `settings`,
 /// recording each key's line in `lines` (scenario_file.cpp). ConfigError on an unknown key.
 void read_llmpace_settings(const YamlReader& reader, const YAML::Node& map, RunSettings& settings,
