@@ -7,13 +7,10 @@
 #include <filesystem>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/core/prometheus_label.hpp"
 
 namespace llmpace::prom {
 namespace {
-
-constexpr std::array<std::string_view, 14> kReservedLabels{
-    "job",       "instance", "suite",    "variant", "scenario", "model", "llmpace_version",
-    "benchmark", "profile",  "quantile", "outcome", "kind",     "wall",  "le"};
 
 bool is_plain(std::string_view value) {
   if (value.empty()) return false;
@@ -43,16 +40,6 @@ std::string grouping_path(const Grouping& grouping) {
                      path_pair("scenario", grouping.scenario));
 }
 
-bool is_label_name(std::string_view name) {
-  if (name.empty() || name.starts_with("__")) return false;
-  const auto letter = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  };
-  if (!letter(name.front())) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
-}
-
 void check_info_labels(const std::map<std::string, std::string>& labels) {
   for (const auto& [name, value] : labels) {
     if (!is_label_name(name)) {
@@ -61,7 +48,7 @@ void check_info_labels(const std::map<std::string, std::string>& labels) {
           "digit or '__')",
           name));
     }
-    if (std::find(kReservedLabels.begin(), kReservedLabels.end(), name) != kReservedLabels.end()) {
+    if (is_reserved_label(name)) {
       throw ConfigError(fmt::format(
           "label '{}': the pushed series use this label already (docs/prometheus.md)", name));
     }

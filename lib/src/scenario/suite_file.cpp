@@ -8,6 +8,7 @@
 #include <set>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/core/prometheus_label.hpp"
 #include "llmpace/report/compare.hpp"
 #include "llmpace/scenario/references.hpp"
 #include "yaml_reader.hpp"
@@ -17,13 +18,6 @@ namespace {
 
 constexpr std::size_t kMaxNameLength = 63;  // a DNS label, a Kubernetes label value
 
-/// Labels llmpace itself puts on the series it exports (docs/prometheus.md): a variant's labels
-/// may not take them.
-const std::set<std::string, std::less<>> kReservedLabels = {
-    "job",      "instance", "exported_job", "exported_instance", "suite",    "variant",
-    "scenario", "model",    "benchmark",    "profile",           "quantile", "outcome",
-    "kind",     "wall",     "le",           "llmpace_version"};
-
 /// Headers whose values are credentials: a suite must give them as references.
 const std::set<std::string, std::less<>> kCredentialHeaders = {
     "authorization", "proxy-authorization", "x-api-key", "api-key", "cookie"};
@@ -32,16 +26,6 @@ std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   return out;
-}
-
-bool is_label_name(std::string_view name) {
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
-  for (const char c : name) {
-    const bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    if (!ok) return false;
-  }
-  return name.substr(0, 2) != "__";
 }
 
 class SuiteReader {
@@ -232,7 +216,7 @@ class SuiteReader {
         reader_.fail(reader_.line(label.first),
                      fmt::format("labels: \"{}\" is not a Prometheus label name", key));
       }
-      if (kReservedLabels.contains(key)) {
+      if (is_reserved_label(key)) {
         reader_.fail(reader_.line(label.first),
                      fmt::format("labels: \"{}\" is a label llmpace sets itself", key));
       }

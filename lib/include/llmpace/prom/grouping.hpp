@@ -44,9 +44,6 @@ Grouping adhoc_grouping(std::string_view model, std::string_view scenario_path);
 /// in base64url without padding>" ("=" for an empty value), so no value can break the path.
 std::string grouping_path(const Grouping& grouping);
 
-/// True for a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*) not starting with "__".
-bool is_label_name(std::string_view name);
-
 /// Throws ConfigError ("label 'x': ...", one line) when a name of `labels` is not a label name or
 /// is one the pushed series already use (job, instance, suite, variant, scenario, model,
 /// llmpace_version, benchmark, profile, quantile, outcome, kind, wall, le).
