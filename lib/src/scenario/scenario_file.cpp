@@ -99,12 +99,7 @@ std::string ScenarioFile::origin(std::string_view key) const {
 
 ScenarioFile parse_scenario(std::string_view text, const std::string& path) {
   const YamlReader reader(path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& error) {
-    reader.fail(error.mark.line >= 0 ? error.mark.line + 1 : 0, error.msg);
-  }
+  const YAML::Node root = reader.load(text);
   if (!root.IsMap()) {
     reader.fail(reader.line(root), "expected a mapping of settings (key: value lines)");
   }

@@ -101,10 +101,7 @@ class SuiteReader {
 
   /// What a suite may not hold: outputs (the suite writes its own files) and literal secrets.
   void check_block(const SettingsBlock& block) const {
-    const auto line_of = [&block](std::string_view key) {
-      const auto found = block.lines.find(key);
-      return found == block.lines.end() ? 0 : found->second;
-    };
+    const auto line_of = [&block](std::string_view key) { return block.line(key); };
     if (block.settings.output) {
       reader_.fail(line_of("output"),
                    "output: a suite writes its own reports (DIR/SUITE/TIME/VARIANT/SCENARIO.*); "
@@ -277,6 +274,11 @@ class SuiteReader {
 
 }  // namespace
 
+int SettingsBlock::line(std::string_view key) const {
+  const auto found = lines.find(key);
+  return found == lines.end() ? 0 : found->second;
+}
+
 std::string SuiteFile::at(int line) const {
   return line > 0 ? fmt::format("{}:{}", path, line) : path;
 }
@@ -293,20 +295,13 @@ bool is_suite_name(std::string_view name) {
 
 SuiteFile parse_suite(std::string_view text, const std::string& path) {
   const YamlReader reader(path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& error) {
-    reader.fail(error.mark.line >= 0 ? error.mark.line + 1 : 0, error.msg);
-  }
+  const YAML::Node root = reader.load(text);
   SuiteFile suite;
   suite.path = path;
   SuiteReader(reader, suite).read(root);
   const auto check = [&suite](const SettingsBlock& block) {
-    check_settings_utf8(block.settings, [&](std::string_view key) {
-      const auto found = block.lines.find(key);
-      return suite.at(found == block.lines.end() ? 0 : found->second);
-    });
+    check_settings_utf8(block.settings,
+                        [&](std::string_view key) { return suite.at(block.line(key)); });
   };
   check(suite.settings);
   for (const auto& entry : suite.scenarios) check(entry.overrides);

@@ -38,6 +38,14 @@ void YamlReader::fail(int line, std::string_view message) const {
   throw ConfigError(fmt::format("{}:{}: {}", path_, line, message));
 }
 
+YAML::Node YamlReader::load(std::string_view text) const {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& error) {
+    fail(error.mark.line >= 0 ? error.mark.line + 1 : 0, error.msg);
+  }
+}
+
 std::string YamlReader::scalar(const YAML::Node& value, std::string_view key,
                                const YAML::Node& at) const {
   if (!value.IsScalar()) {

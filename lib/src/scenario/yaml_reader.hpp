@@ -24,6 +24,8 @@ class YamlReader {
   /// The 1-based line of `node`, or of `fallback` when `node` has no position (a null value).
   [[nodiscard]] int line(const YAML::Node& node, const YAML::Node& fallback = {}) const;
   [[noreturn]] void fail(int line, std::string_view message) const;
+  /// Parses `text` as YAML; a syntax error fails with its line.
+  [[nodiscard]] YAML::Node load(std::string_view text) const;
 
   // Each reads `value`, the value of setting `key` whose key node is `at`.
   [[nodiscard]] std::string scalar(const YAML::Node& value, std::string_view key,

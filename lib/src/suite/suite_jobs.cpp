@@ -29,10 +29,7 @@ void apply(SuiteJob& job, const RunSettings& top,
 
 std::function<std::string(std::string_view)> block_origin(const scenario::SuiteFile& suite,
                                                           const scenario::SettingsBlock& block) {
-  return [&suite, &block](std::string_view key) {
-    const auto found = block.lines.find(key);
-    return suite.at(found == block.lines.end() ? 0 : found->second);
-  };
+  return [&suite, &block](std::string_view key) { return suite.at(block.line(key)); };
 }
 
 std::string expand(const SuiteJob& job, std::string_view key, const std::string& value) {

@@ -35,6 +35,9 @@ namespace llmpace::scenario {
 struct SettingsBlock {
   RunSettings settings;
   std::map<std::string, int, std::less<>> lines;
+
+  /// The line `key` came from, or 0 when the block did not set it.
+  [[nodiscard]] int line(std::string_view key) const;
 };
 
 struct SuiteScenario {
