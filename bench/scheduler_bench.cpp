@@ -45,6 +45,7 @@
 #include <exception>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -65,6 +66,9 @@
 #include "llmpace/sim/sim_options.hpp"
 #include "llmpace/sim/sim_server.hpp"
 #include "llmpace/workload/synthetic_data.hpp"
+#include "llmpace/workload/synthetic_prompts.hpp"
+#include "llmpace/workload/token_counter.hpp"
+#include "llmpace/workload/word_calibration.hpp"
 
 namespace {
 
@@ -346,10 +350,16 @@ int run(const Flags& flags) {
   target.client.base_url = http::parse_url(fmt::format("http://127.0.0.1:{}", sim.port()));
   target.api = openai::ApiKind::chat_completions;
   target.model = sim_options.model;
+  // Prompt lengths need not be exact here: words counted by the approximate counter, as
+  // `--tokenizer approx` makes them (no tokenizer call).
+  workload::ApproxTokenCounter approx_counter;
+  workload::SyntheticDataSpec workload_spec;
+  workload_spec.prompt = workload::fixed_length(flags.prompt_tokens);
+  workload_spec.output = workload::fixed_length(flags.output_tokens);
   engine::Runner runner(
       target,
-      workload::SyntheticPromptSource(
-          {.prompt_tokens = flags.prompt_tokens, .output_tokens = flags.output_tokens}, 42),
+      std::make_shared<workload::SyntheticPromptSource>(
+          workload_spec, 42, workload::calibrate_words(approx_counter, workload::PromptForm::chat)),
       runner_options);
 
   // The figures mean something only on an otherwise idle machine: say how busy it is.
