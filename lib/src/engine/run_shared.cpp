@@ -1,6 +1,5 @@
 #include "run_shared.hpp"
 
-#include <algorithm>
 #include <optional>
 
 namespace llmpace::engine {
@@ -8,11 +7,10 @@ namespace {
 
 using metrics::RequestStatus;
 
-std::optional<double> median_of(std::vector<double> values) {
-  if (values.empty()) return std::nullopt;
-  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
-  std::nth_element(values.begin(), middle, values.end());
-  return *middle;
+/// The median of `histogram` (type 7, within its relative error), or nothing when it is empty.
+std::optional<double> median_of(const metrics::LogHistogram& histogram) {
+  if (histogram.count() == 0) return std::nullopt;
+  return histogram.quantile(0.5);
 }
 
 }  // namespace
@@ -22,13 +20,19 @@ void RunShared::on_finished(const metrics::RequestRecord& record) {
     case RequestStatus::successful: {
       successful_.fetch_add(1, std::memory_order_relaxed);
       const auto& tokens = record.token_chunk_times;
-      const std::lock_guard lock(samples_mutex_);
-      if (record.has_first_token())
-        ttft_ms_samples_.push_back(to_ms(record.first_token - record.sent));
-      if (tokens.size() >= 2) {
-        itl_ms_samples_.push_back(to_ms(tokens.back() - tokens.front()) /
-                                  static_cast<double>(tokens.size() - 1));
+      std::optional<double> ttft_ms;
+      std::optional<double> itl_ms;
+      if (record.has_first_token() && metrics::RequestRecord::is_set(record.sent)) {
+        ttft_ms = to_ms(record.first_token - record.sent);
       }
+      if (tokens.size() >= 2) {
+        itl_ms = to_ms(tokens.back() - tokens.front()) / static_cast<double>(tokens.size() - 1);
+      }
+      // Steady-clock spans are never negative; were one, the display would skip it rather than
+      // the histogram's refusal ending the run.
+      const std::lock_guard lock(samples_mutex_);
+      if (ttft_ms && *ttft_ms >= 0) ttft_ms_.record(*ttft_ms);
+      if (itl_ms && *itl_ms >= 0) itl_ms_.record(*itl_ms);
       break;
     }
     case RequestStatus::incomplete:
@@ -64,15 +68,9 @@ metrics::ProgressSnapshot RunShared::snapshot() {
   const std::uint64_t finished =
       snapshot.successful + snapshot.errored + incomplete_.load(std::memory_order_relaxed);
   snapshot.in_flight = snapshot.started > finished ? snapshot.started - finished : 0;
-  std::vector<double> ttft_ms;
-  std::vector<double> itl_ms;
-  {
-    const std::lock_guard lock(samples_mutex_);
-    ttft_ms = ttft_ms_samples_;
-    itl_ms = itl_ms_samples_;
-  }
-  snapshot.ttft_p50_ms = median_of(std::move(ttft_ms));
-  snapshot.itl_p50_ms = median_of(std::move(itl_ms));
+  const std::lock_guard lock(samples_mutex_);
+  snapshot.ttft_p50_ms = median_of(ttft_ms_);
+  snapshot.itl_p50_ms = median_of(itl_ms_);
   return snapshot;
 }
 

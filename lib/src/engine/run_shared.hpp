@@ -1,7 +1,9 @@
 // RunShared: what the coordinator and the workers of one benchmark share.
 //
 // Counters are relaxed atomics: they feed the progress display and the error limits, and order
-// nothing else. The progress samples sit behind a mutex (one short lock per finished request).
+// nothing else. The progress medians come from two LogHistograms (0.1 % relative error) behind a
+// mutex: one short lock per finished request (O(1)) and per tick (O(buckets), which do not grow
+// with the request count), and memory that does not grow with the run's length.
 //
 // Lifetime: owned by the coordinator (Runner::run's stack) and outlives every worker thread.
 // Thread affinity: any thread; `request_stop` must be safe to call from any thread.
@@ -11,11 +13,11 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <vector>
 
 #include "llmpace/core/time.hpp"
 #include "llmpace/engine/target.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
+#include "llmpace/metrics/log_histogram.hpp"
 #include "llmpace/metrics/progress_snapshot.hpp"
 #include "llmpace/profile/profile_spec.hpp"
 
@@ -65,8 +67,8 @@ class RunShared {
   std::atomic<bool> error_stop_requested_{false};
 
   std::mutex samples_mutex_;
-  std::vector<double> ttft_ms_samples_;  // guarded by samples_mutex_
-  std::vector<double> itl_ms_samples_;   // per-request mean ITL; guarded by samples_mutex_
+  metrics::LogHistogram ttft_ms_;  // guarded by samples_mutex_
+  metrics::LogHistogram itl_ms_;   // per-request mean ITL; guarded by samples_mutex_
 };
 
 }  // namespace llmpace::engine

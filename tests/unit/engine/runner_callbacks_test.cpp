@@ -3,11 +3,13 @@
 // interval and once more, final, at the end.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "llmpace/metrics/summary.hpp"
 #include "unit/engine/engine_fixture.hpp"
 
 using llmpace::ProfileKind;
@@ -98,6 +100,13 @@ TEST_CASE("on_start, on_record and on_progress fire as documented") {
   CHECK(*last.ttft_p50_ms > 0);
   REQUIRE(last.itl_p50_ms);
   CHECK(*last.itl_p50_ms >= 4.0);  // the simulator's 5 ms between tokens, give or take
+  // The final medians are the exact (type 7) medians of the records within 2^-10.
+  std::vector<double> ttfts_ms;
+  for (const RequestRecord& record : result.records)
+    ttfts_ms.push_back(llmpace::to_ms(record.first_token - record.sent));
+  std::sort(ttfts_ms.begin(), ttfts_ms.end());
+  const double exact_ms = llmpace::metrics::percentile_of_sorted(ttfts_ms, 50);
+  CHECK(std::abs(*last.ttft_p50_ms - exact_ms) <= exact_ms / 1024);
 }
 
 TEST_CASE("no callbacks set: a benchmark runs without them") {
