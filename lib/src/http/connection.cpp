@@ -11,9 +11,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <optional>
+#include <span>
 
-#include "llmpace/core/version.hpp"
+#include "deadline_watch.hpp"
 #include "llmpace/http/endpoint_cache.hpp"
+#include "llmpace/http/request_text.hpp"
 #include "llmpace/http/response_reader.hpp"
 #include "tls_failure.hpp"
 
@@ -28,7 +30,17 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kReadBytes = 16 * 1024;  // most SSE reads are far smaller
+constexpr std::size_t kTlsReadBytes = 16 * 1024;  // a TLS record's plaintext at most
+
+/// Plain TCP reads go to one buffer per thread, taking everything the kernel has up to this size;
+/// only the bytes the reader leaves (a line cut in two) are copied to the connection's own
+/// buffer, so a connection waiting for its next chunk holds no read buffer.
+constexpr std::size_t kPlainReadBytes = 64 * 1024;
+
+std::span<char> thread_read_buffer() {
+  thread_local const std::unique_ptr<char[]> buffer(new char[kPlainReadBytes]);
+  return {buffer.get(), kPlainReadBytes};
+}
 
 /// A failure of one step: which error kind it is and a message for the report.
 struct StepFailure {
@@ -73,7 +85,8 @@ struct Connection::Impl {
         tls_context(std::move(tls_context_in)),
         endpoint_cache(endpoints_in ? std::move(endpoints_in)
                                     : std::make_shared<EndpointCache>(executor, options.base_url,
-                                                                      options.resolver)) {}
+                                                                      options.resolver)),
+        watch(executor) {}
 
   asio::any_io_executor executor;
   ClientOptions options;
@@ -82,7 +95,9 @@ struct Connection::Impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   std::optional<asio::steady_timer> resolve_wait;  // set while waiting for the endpoints
-  beast::flat_buffer read_buffer;  // bytes read past the previous response (keep-alive)
+  beast::flat_buffer read_buffer;  // bytes a read left unconsumed (a line cut in two)
+  DeadlineWatch watch;             // the limits of a plain TCP exchange
+  std::string request_text;        // the request being sent (reused: no allocation per request)
   bool cancelled = false;
 
   beast::tcp_stream& lowest_layer() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
@@ -150,7 +165,12 @@ struct Connection::Impl {
           fmt::format("cannot connect to {}: {}", url.to_string(), connect_error.message())};
     }
     plain->socket().set_option(tcp::no_delay(true));
-    if (!url.is_tls()) co_return std::nullopt;
+    if (!url.is_tls()) {
+      // Reads and writes of a plain exchange are tried first and waited for only when the socket
+      // would block (async_exchange_plain).
+      plain->socket().non_blocking(true);
+      co_return std::nullopt;
+    }
 
     tls.emplace(std::move(*plain), *tls_context);
     plain.reset();
@@ -188,96 +208,47 @@ struct Connection::Impl {
     co_return std::nullopt;
   }
 
-  bhttp::request<bhttp::string_body> build_request(const HttpRequest& request) const {
-    bhttp::request<bhttp::string_body> message;
-    message.method_string(request.method);
-    message.target(options.base_url.request_target(request.target));
-    message.version(11);
-    message.set(bhttp::field::host, options.base_url.host_header());
-    message.set(bhttp::field::user_agent, options.user_agent.empty()
-                                              ? fmt::format("llmpace/{}", kVersion)
-                                              : options.user_agent);
-    message.set(bhttp::field::accept, request.accept);
-    if (!options.api_key.empty()) {
-      message.set(bhttp::field::authorization, "Bearer " + options.api_key);
-    }
-    if (!request.request_id.empty()) message.set("X-Request-Id", request.request_id);
-    for (const Header& header : options.extra_headers) message.set(header.name, header.value);
-    if (!request.body.empty()) {
-      message.set(bhttp::field::content_type, request.content_type);
-      message.body() = request.body;
-    }
-    message.keep_alive(true);
-    message.prepare_payload();
-    return message;
-  }
-
-  /// One attempt on the current (open) connection. `received_any` tells the caller whether a
-  /// retry on a fresh connection is safe.
-  ///
-  /// The socket is read directly and the bytes fed to a ResponseReader, so every read counts: the
-  /// idle deadline restarts at each one, headers included (a head that trickles in is not a
-  /// timeout while it keeps coming), and first_byte is the first byte of the final response.
-  template <class Stream>
-  asio::awaitable<ExchangeOutcome> async_exchange_on(
-      Stream& stream, const bhttp::request<bhttp::string_body>& message, const BodyHandler& on_body,
-      TimePoint deadline, bool& received_any) {
-    ExchangeOutcome outcome;
-    beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
-    const Nanoseconds idle = options.timeouts.idle;
-
-    outcome.sent = SteadyClock::now();
-    // Writing is bounded by the idle deadline too: a server that does not read is silent.
-    bool total_governs = deadline <= outcome.sent + idle;
-    lowest.expires_at(earlier(deadline, outcome.sent + idle));
-    auto [write_error, bytes_written] = co_await bhttp::async_write(stream, message, kUseTuple);
-    (void)bytes_written;
-    if (write_error) {
-      co_return fail(outcome, write_error,
-                     total_governs ? ErrorKind::request_timeout : ErrorKind::header_timeout,
-                     "writing the request");
-    }
-
+  /// Where the response of one attempt has got: what its reads brought and what failed.
+  struct Reading {
     ResponseReader reader;
-    const ResponseReader::BodySink on_body_piece = [&](std::string_view bytes, TimePoint time) {
-      on_body(reader.status(), bytes, time);
-    };
-    while (!reader.done()) {
-      const TimePoint idle_deadline = SteadyClock::now() + idle;
-      total_governs = deadline <= idle_deadline;
-      lowest.expires_at(earlier(deadline, idle_deadline));
-      auto [read_error, bytes_read] =
-          co_await stream.async_read_some(read_buffer.prepare(kReadBytes), kUseTuple);
-      const TimePoint read_time = SteadyClock::now();
-      if (read_error && is_closed_by_peer(read_error) && !cancelled) {
-        // The end of the connection ends a close-delimited body; anything else was cut short.
-        reader.feed_end_of_stream();
-        break;
+    ExchangeOutcome outcome;
+    bool received_any = false;  // a byte of any response arrived (a retry is no longer safe)
+  };
+
+  /// Feeds the bytes of one read to the reader, after any bytes an earlier read left unconsumed,
+  /// and keeps what it leaves in read_buffer.
+  void feed(Reading& reading, std::string_view bytes, TimePoint read_time,
+            const ResponseReader::BodySink& on_body_piece) {
+    reading.received_any = true;
+    reading.outcome.last_read = read_time;
+    ResponseReader& reader = reading.reader;
+    if (read_buffer.size() == 0) {
+      const std::size_t consumed = reader.feed(bytes, read_time, on_body_piece);
+      if (consumed < bytes.size()) {
+        const std::string_view rest = bytes.substr(consumed);
+        read_buffer.commit(asio::buffer_copy(read_buffer.prepare(rest.size()),
+                                             asio::buffer(rest.data(), rest.size())));
       }
-      if (read_error) {
-        outcome.first_byte = reader.first_byte();
-        outcome.http_status = reader.status();
-        const ErrorKind timeout_kind =
-            total_governs
-                ? ErrorKind::request_timeout
-                : (reader.header_done() ? ErrorKind::idle_timeout : ErrorKind::header_timeout);
-        co_return fail(
-            outcome, read_error, timeout_kind,
-            reader.header_done() ? "reading the response body" : "reading the response headers");
-      }
-      read_buffer.commit(bytes_read);
-      received_any = true;
-      outcome.last_read = read_time;
+    } else {
+      read_buffer.commit(asio::buffer_copy(read_buffer.prepare(bytes.size()),
+                                           asio::buffer(bytes.data(), bytes.size())));
       const auto unread = static_cast<const char*>(read_buffer.data().data());
       read_buffer.consume(
           reader.feed(std::string_view(unread, read_buffer.size()), read_time, on_body_piece));
-      if (reader.header_done() && outcome.http_status == 0) {
-        outcome.http_status = reader.status();
-        outcome.retry_after = reader.header("Retry-After");
-        outcome.location = reader.header("Location");
-        outcome.content_type = reader.header("Content-Type");
-      }
     }
+    ExchangeOutcome& outcome = reading.outcome;
+    if (reader.header_done() && outcome.http_status == 0) {
+      outcome.http_status = reader.status();
+      outcome.retry_after = reader.header("Retry-After");
+      outcome.location = reader.header("Location");
+      outcome.content_type = reader.header("Content-Type");
+    }
+  }
+
+  /// The outcome of an attempt whose reads ended (the response is done, failed or cut off).
+  ExchangeOutcome finish(Reading& reading) {
+    ResponseReader& reader = reading.reader;
+    ExchangeOutcome& outcome = reading.outcome;
     outcome.first_byte = reader.first_byte();
     outcome.http_status = reader.status();
     if (reader.failed()) {
@@ -296,16 +267,157 @@ struct Connection::Impl {
       } else {
         outcome.error = ErrorKind::connection_closed;
         outcome.error_message = fmt::format("connection closed by the server {}", reader.error());
-        if (!tls && !received_any) {
+        if (!tls && !reading.received_any) {
           // A TLS server closes on a plain request without a word; say what it may be.
           outcome.error_message += "; if it speaks TLS here, use https://";
         }
       }
-      co_return outcome;
+      return std::move(outcome);
     }
     // Bytes after the end of the response belong to no request of ours: never reuse them.
     if (!reader.keep_alive() || read_buffer.size() > 0) close();
-    co_return outcome;
+    return std::move(outcome);
+  }
+
+  /// A read or write that failed: the outcome for `step`, with the timeout kind that applies.
+  ExchangeOutcome fail_reading(Reading& reading, const error_code& error, bool total_governs,
+                               bool writing) {
+    ExchangeOutcome& outcome = reading.outcome;
+    const ResponseReader& reader = reading.reader;
+    if (writing) {
+      fail(outcome, error, total_governs ? ErrorKind::request_timeout : ErrorKind::header_timeout,
+           "writing the request");
+      return std::move(outcome);
+    }
+    outcome.first_byte = reader.first_byte();
+    outcome.http_status = reader.status();
+    const ErrorKind timeout_kind =
+        total_governs
+            ? ErrorKind::request_timeout
+            : (reader.header_done() ? ErrorKind::idle_timeout : ErrorKind::header_timeout);
+    fail(outcome, error, timeout_kind,
+         reader.header_done() ? "reading the response body" : "reading the response headers");
+    return std::move(outcome);
+  }
+
+  /// One attempt on the current plain TCP connection, reactor style: wait until the socket is
+  /// readable, then take everything the kernel has in one read into the thread's buffer. The
+  /// limits are one DeadlineWatch per exchange (a read moves the idle deadline, nothing more).
+  ///
+  /// Every read counts: the idle deadline restarts at each one, headers included (a head that
+  /// trickles in is not a timeout while it keeps coming), and first_byte is the first byte of the
+  /// final response.
+  asio::awaitable<ExchangeOutcome> async_exchange_plain(TimePoint deadline,
+                                                        const BodyHandler& on_body,
+                                                        bool& received_any) {
+    tcp::socket& socket = plain->socket();
+    Reading reading;
+    const ResponseReader::BodySink on_body_piece = [&](std::string_view bytes, TimePoint time) {
+      on_body(reading.reader.status(), bytes, time);
+    };
+    reading.outcome.sent = SteadyClock::now();
+    watch.start(socket, deadline, options.timeouts.idle);
+    struct StopWatch {
+      DeadlineWatch& watch;
+      ~StopWatch() { watch.stop(); }
+    } const stop_watch{watch};
+
+    // Writing is bounded by the idle limit too: a server that does not read is silent.
+    error_code error;
+    std::string_view unsent = request_text;
+    while (!unsent.empty()) {
+      const std::size_t written = socket.write_some(asio::buffer(unsent), error);
+      if (error == asio::error::would_block) {
+        auto [wait_error] = co_await socket.async_wait(tcp::socket::wait_write, kUseTuple);
+        if (watch.expired()) wait_error = beast::error::timeout;
+        if (wait_error) {
+          co_return fail_reading(reading, wait_error, watch.total_deadline_passed(), true);
+        }
+        continue;
+      }
+      if (error) co_return fail_reading(reading, error, false, true);
+      unsent.remove_prefix(written);
+    }
+    watch.touch(SteadyClock::now());
+
+    const std::span<char> buffer = thread_read_buffer();
+    bool drained = true;  // nothing can have arrived yet: wait before the first read
+    while (!reading.reader.done()) {
+      if (drained) {
+        auto [wait_error] = co_await socket.async_wait(tcp::socket::wait_read, kUseTuple);
+        if (watch.expired()) wait_error = beast::error::timeout;
+        if (wait_error) {
+          received_any = reading.received_any;
+          co_return fail_reading(reading, wait_error, watch.total_deadline_passed(), false);
+        }
+      }
+      const std::size_t bytes_read =
+          socket.read_some(asio::buffer(buffer.data(), buffer.size()), error);
+      if (error == asio::error::would_block) {
+        drained = true;
+        continue;
+      }
+      const TimePoint read_time = SteadyClock::now();
+      if (error && is_closed_by_peer(error)) {
+        // The end of the connection ends a close-delimited body; anything else was cut short.
+        reading.reader.feed_end_of_stream();
+        break;
+      }
+      if (error) {
+        received_any = reading.received_any;
+        co_return fail_reading(reading, error, false, false);
+      }
+      watch.touch(read_time);
+      feed(reading, std::string_view(buffer.data(), bytes_read), read_time, on_body_piece);
+      // A read that did not fill the buffer took all the kernel had.
+      drained = bytes_read < buffer.size();
+    }
+    received_any = reading.received_any;
+    co_return finish(reading);
+  }
+
+  /// One attempt on the current TLS connection: Beast's stream timeouts bound each operation.
+  asio::awaitable<ExchangeOutcome> async_exchange_tls(TimePoint deadline,
+                                                      const BodyHandler& on_body,
+                                                      bool& received_any) {
+    beast::ssl_stream<beast::tcp_stream>& stream = *tls;
+    beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
+    const Nanoseconds idle = options.timeouts.idle;
+    Reading reading;
+    const ResponseReader::BodySink on_body_piece = [&](std::string_view bytes, TimePoint time) {
+      on_body(reading.reader.status(), bytes, time);
+    };
+
+    reading.outcome.sent = SteadyClock::now();
+    // Writing is bounded by the idle limit too: a server that does not read is silent.
+    bool total_governs = deadline <= reading.outcome.sent + idle;
+    lowest.expires_at(earlier(deadline, reading.outcome.sent + idle));
+    auto [write_error, bytes_written] =
+        co_await asio::async_write(stream, asio::buffer(request_text), kUseTuple);
+    (void)bytes_written;
+    if (write_error) co_return fail_reading(reading, write_error, total_governs, true);
+
+    while (!reading.reader.done()) {
+      const TimePoint idle_deadline = SteadyClock::now() + idle;
+      total_governs = deadline <= idle_deadline;
+      lowest.expires_at(earlier(deadline, idle_deadline));
+      std::array<char, kTlsReadBytes> buffer;
+      auto [read_error, bytes_read] =
+          co_await stream.async_read_some(asio::buffer(buffer), kUseTuple);
+      const TimePoint read_time = SteadyClock::now();
+      if (read_error && is_closed_by_peer(read_error) && !cancelled) {
+        // The end of the connection ends a close-delimited body; anything else was cut short.
+        reading.reader.feed_end_of_stream();
+        break;
+      }
+      if (read_error) {
+        received_any = reading.received_any;
+        co_return fail_reading(reading, read_error, total_governs, false);
+      }
+      feed(reading, std::string_view(buffer.data(), bytes_read), read_time, on_body_piece);
+    }
+    received_any = reading.received_any;
+    co_return finish(reading);
   }
 
   /// Bytes the server sent while the connection sat idle answer no request we made: a connection
@@ -366,7 +478,7 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
                                                             TimePoint deadline) {
   Impl& impl = *impl_;
   impl.cancelled = false;
-  const auto message = impl.build_request(request);
+  render_request(impl.options, request, impl.request_text);
   for (int attempt = 0;; ++attempt) {
     const bool reused = impl.is_open() && !impl.has_unsolicited_bytes();
     if (!reused) {
@@ -387,11 +499,9 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
     // (Not a ?: expression: g++ 12 miscompiles co_await inside a conditional operator.)
     ExchangeOutcome outcome;
     if (impl.tls) {
-      outcome =
-          co_await impl.async_exchange_on(*impl.tls, message, on_body, deadline, received_any);
+      outcome = co_await impl.async_exchange_tls(deadline, on_body, received_any);
     } else {
-      outcome =
-          co_await impl.async_exchange_on(*impl.plain, message, on_body, deadline, received_any);
+      outcome = co_await impl.async_exchange_plain(deadline, on_body, received_any);
     }
     // A server may close an idle keep-alive connection just as we reuse it; nothing was
     // processed, so one retry on a fresh connection is safe and not a request failure.

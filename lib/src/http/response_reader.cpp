@@ -1,11 +1,11 @@
 #include "llmpace/http/response_reader.hpp"
 
 #include <array>
-#include <string>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <string>
 
 namespace llmpace::http {
 

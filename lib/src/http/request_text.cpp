@@ -1,0 +1,97 @@
+#include "llmpace/http/request_text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string_view>
+#include <vector>
+
+#include "llmpace/core/version.hpp"
+
+namespace llmpace::http {
+namespace {
+
+bool same_name(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+/// The header lines of one request, in order; set() replaces a line of the same name in place.
+class HeaderLines {
+ public:
+  void set(std::string_view name, std::string_view value) {
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (same_name(lines_[i].name, name)) {
+        lines_[i] = {name, value};
+        return;
+      }
+    }
+    for (Line& line : overflow_) {
+      if (same_name(line.name, name)) {
+        line = {name, value};
+        return;
+      }
+    }
+    if (size_ < lines_.size()) {
+      lines_[size_++] = {name, value};
+    } else {
+      overflow_.push_back({name, value});
+    }
+  }
+
+  void append_to(std::string& out) const {
+    for (std::size_t i = 0; i < size_; ++i) append_line(out, lines_[i]);
+    for (const Line& line : overflow_) append_line(out, line);
+  }
+
+ private:
+  struct Line {
+    std::string_view name;
+    std::string_view value;
+  };
+
+  static void append_line(std::string& out, const Line& line) {
+    out.append(line.name).append(": ").append(line.value).append("\r\n");
+  }
+
+  std::array<Line, 16> lines_{};
+  std::size_t size_ = 0;
+  std::vector<Line> overflow_;  // more --header entries than fit inline (rare)
+};
+
+}  // namespace
+
+void render_request(const ClientOptions& options, const HttpRequest& request, std::string& out) {
+  static const std::string default_user_agent = fmt::format("llmpace/{}", kVersion);
+  const std::string target = options.base_url.request_target(request.target);
+  const std::string host = options.base_url.host_header();
+  std::string authorization;
+  HeaderLines headers;
+  headers.set("Host", host);
+  headers.set("User-Agent", options.user_agent.empty() ? std::string_view(default_user_agent)
+                                                       : std::string_view(options.user_agent));
+  headers.set("Accept", request.accept);
+  if (!options.api_key.empty()) {
+    authorization = "Bearer " + options.api_key;
+    headers.set("Authorization", authorization);
+  }
+  if (!request.request_id.empty()) headers.set("X-Request-Id", request.request_id);
+  for (const Header& header : options.extra_headers) {
+    if (!same_name(header.name, "Content-Length")) headers.set(header.name, header.value);
+  }
+  if (!request.body.empty()) headers.set("Content-Type", request.content_type);
+
+  out.clear();
+  out.append(request.method).append(" ").append(target).append(" HTTP/1.1\r\n");
+  headers.append_to(out);
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", request.body.size());
+  }
+  out.append("\r\n").append(request.body);
+}
+
+}  // namespace llmpace::http
