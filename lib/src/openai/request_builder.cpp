@@ -2,7 +2,11 @@
 
 namespace llmpace::openai {
 
-std::string build_request_body(ApiKind api, const GenerationRequest& request) {
+namespace {
+
+/// The general form: a JSON document built field by field. extra_body may replace any field in
+/// place or add new ones, which only a document can do.
+std::string build_with_extra_body(ApiKind api, const GenerationRequest& request) {
   // ordered_json keeps the fields in the order written: bodies read well in logs and --dry-run.
   nlohmann::ordered_json body;
   body["model"] = request.model;
@@ -27,10 +31,50 @@ std::string build_request_body(ApiKind api, const GenerationRequest& request) {
     // Without a length there is nothing to run to, so ignore_eos would only run to the context end.
     if (request.ignore_eos) body["ignore_eos"] = true;
   }
-  if (request.extra_body.is_object()) {
-    for (const auto& [key, value] : request.extra_body.items()) body[key] = value;
-  }
+  for (const auto& [key, value] : request.extra_body.items()) body[key] = value;
   return body.dump();
+}
+
+/// A JSON string, escaped as nlohmann::json escapes it (and throwing as it does on invalid UTF-8).
+void append_json_string(std::string& out, const std::string& text) {
+  out += nlohmann::json(text).dump();
+}
+
+}  // namespace
+
+std::string build_request_body(ApiKind api, const GenerationRequest& request) {
+  if (request.extra_body.is_object() && !request.extra_body.empty()) {
+    return build_with_extra_body(api, request);
+  }
+  // Without extra_body the text is written directly, byte for byte what the document would dump:
+  // a request is built per request sent, and the document costs dozens of allocations.
+  std::string body;
+  body.reserve(request.prompt.size() + request.model.size() + 224);
+  body += R"({"model":)";
+  append_json_string(body, request.model);
+  if (api == ApiKind::chat_completions && request.messages.is_array()) {
+    body += R"(,"messages":)";
+    body += request.messages.dump();
+  } else if (api == ApiKind::chat_completions) {
+    body += R"(,"messages":[{"role":"user","content":)";
+    append_json_string(body, request.prompt);
+    body += "}]";
+  } else {
+    body += R"(,"prompt":)";
+    append_json_string(body, request.prompt);
+  }
+  body += request.stream ? R"(,"stream":true)" : R"(,"stream":false)";
+  // The usage chunk gives exact token counts; servers reject stream_options without stream.
+  if (request.stream) body += R"(,"stream_options":{"include_usage":true})";
+  if (request.max_output_tokens) {
+    const std::string tokens = std::to_string(*request.max_output_tokens);
+    if (api == ApiKind::chat_completions) body += R"(,"max_completion_tokens":)" + tokens;
+    body += R"(,"max_tokens":)" + tokens;
+    // Without a length there is nothing to run to, so ignore_eos would only run to the context end.
+    if (request.ignore_eos) body += R"(,"ignore_eos":true)";
+  }
+  body += '}';
+  return body;
 }
 
 std::optional<std::string> first_model_id(std::string_view models_response_body) {

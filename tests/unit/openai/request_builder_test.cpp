@@ -138,5 +138,45 @@ TEST_CASE("first_model_id rejects other shapes without throwing", "[openai][requ
   }
 }
 
+TEST_CASE("The body written directly is byte for byte the JSON document's dump",
+          "[openai][request]") {
+  // Oracle: an extra_body that sets "model" to its own value takes the document path (a field
+  // replaced in place) and must dump exactly what the direct writer writes without it.
+  const auto check_both_paths = [](ApiKind api, const GenerationRequest& request) {
+    GenerationRequest via_document = request;
+    via_document.extra_body = json{{"model", request.model}};
+    INFO("api " << static_cast<int>(api) << ", prompt " << request.prompt);
+    CHECK(build_request_body(api, request) == build_request_body(api, via_document));
+  };
+  GenerationRequest request = sample_request();
+  request.prompt = "quotes \" \\ tab\t nl\n cr\r bell\x07 nul-free, é, 漢字, emoji 😀 \x1f";
+  for (ApiKind api : {ApiKind::chat_completions, ApiKind::completions}) {
+    check_both_paths(api, request);
+    GenerationRequest variant = request;
+    variant.stream = false;
+    check_both_paths(api, variant);
+    variant = request;
+    variant.max_output_tokens.reset();
+    check_both_paths(api, variant);
+    variant = request;
+    variant.ignore_eos = false;
+    variant.max_output_tokens = 0;
+    check_both_paths(api, variant);
+    variant = request;
+    variant.messages = json::array({{{"role", "user"}, {"content", "a\nb"}, {"name", "x"}}});
+    check_both_paths(api, variant);
+    variant = request;
+    variant.prompt.clear();
+    variant.model = "m/\"odd\"";
+    check_both_paths(api, variant);
+  }
+}
+
+TEST_CASE("A prompt that is not UTF-8 fails as the JSON document fails", "[openai][request]") {
+  GenerationRequest request = sample_request();
+  request.prompt = "bad \xff byte";
+  CHECK_THROWS_AS(build_request_body(ApiKind::chat_completions, request), json::type_error);
+}
+
 }  // namespace
 }  // namespace llmpace::openai
