@@ -1,5 +1,7 @@
 #include "llmpace/openai/request_builder.hpp"
 
+#include <algorithm>
+
 namespace llmpace::openai {
 
 namespace {
@@ -36,8 +38,19 @@ std::string build_with_extra_body(ApiKind api, const GenerationRequest& request)
 }
 
 /// A JSON string, escaped as nlohmann::json escapes it (and throwing as it does on invalid UTF-8).
+/// Printable ASCII without quote or backslash, what synthetic prompts are, needs no escaping and is
+/// copied as is; anything else goes through nlohmann's serializer.
 void append_json_string(std::string& out, const std::string& text) {
-  out += nlohmann::json(text).dump();
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += nlohmann::json(text).dump();
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
 }
 
 }  // namespace

@@ -166,6 +166,13 @@ TEST_CASE("The body written directly is byte for byte the JSON document's dump",
     variant.messages = json::array({{{"role", "user"}, {"content", "a\nb"}, {"name", "x"}}});
     check_both_paths(api, variant);
     variant = request;
+    variant.prompt = "plain words, digits 0123 and ~ punctuation!";
+    check_both_paths(api, variant);
+    for (const char* one_escape : {"a \\ backslash", "a \" quote", "a \x7f delete"}) {
+      variant.prompt = one_escape;
+      check_both_paths(api, variant);
+    }
+    variant = request;
     variant.prompt.clear();
     variant.model = "m/\"odd\"";
     check_both_paths(api, variant);
