@@ -68,7 +68,8 @@ image:
 	@scripts/build-image.sh
 
 # The image run as OpenShift runs it (arbitrary UID, read-only root): simulator containers and a
-# benchmark container on 127.0.0.1 (tests/image/run_image_test.sh). Not part of `make test`.
+# benchmark container on 127.0.0.1 (tests/image/run_image_test.sh). Not part of `make test` (it
+# takes about 13.5 minutes from nothing); CI (.ci/run) runs it after `make test`.
 image-test: image
 	@tests/image/run_image_test.sh
 
