@@ -5,7 +5,8 @@
 # there.
 #
 # Usage: scripts/install-deps.sh [--with-bench | --build-only]
-#   --with-bench  also install Google Benchmark (for the microbenchmarks in bench/)
+#   --with-bench  also install Google Benchmark (for the microbenchmarks in bench/), and wrk and
+#                 h2load (nghttp2-client), which bench/side_by_side.py runs beside llmpace
 #   --build-only  only what compiling llmpace needs: no test tools, no npm (the
 #                 Containerfile's build stage)
 set -euo pipefail
@@ -36,7 +37,7 @@ if [[ "${1:-}" != "--build-only" ]]; then
   packages+=("${test_packages[@]}")
 fi
 if [[ "${1:-}" == "--with-bench" ]]; then
-  packages+=(libbenchmark-dev)
+  packages+=(libbenchmark-dev wrk nghttp2-client)
 fi
 
 missing=()
