@@ -1,10 +1,11 @@
 #include "llmpace/http/response_reader.hpp"
 
-#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <memory>
+#include <span>
 #include <string>
 
 namespace llmpace::http {
@@ -19,12 +20,18 @@ constexpr int kSwitchingProtocols = 101;
 
 bool is_interim(int status) { return status >= 100 && status < 200; }
 
+/// Where Beast writes each decoded body piece. One per thread, shared by the readers of its
+/// connections: a piece goes to the sink before feed() returns and is never kept, so a response
+/// waiting for its next chunk holds no piece buffer (16 KiB per open stream otherwise).
+std::span<char> body_piece_buffer() {
+  thread_local const std::unique_ptr<char[]> buffer(new char[kBodyPieceBytes]);
+  return {buffer.get(), kBodyPieceBytes};
+}
+
 }  // namespace
 
 struct ResponseReader::Parser {
   bhttp::response_parser<bhttp::buffer_body> beast;
-  // Left uninitialised (new Parser, not make_unique): every byte is written before it is read.
-  std::array<char, kBodyPieceBytes> body_piece;
 };
 
 ResponseReader::ResponseReader(std::size_t header_limit_bytes)
@@ -35,7 +42,7 @@ ResponseReader::ResponseReader(std::size_t header_limit_bytes)
 ResponseReader::~ResponseReader() = default;
 
 void ResponseReader::start_response() {
-  parser_.reset(new Parser);  // NOLINT: default-initialised, so the body piece is not zeroed
+  parser_ = std::make_unique<Parser>();
   parser_->beast.body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
   parser_->beast.header_limit(static_cast<std::uint32_t>(header_limit_bytes_));
   parser_->beast.eager(true);  // parse into the body in the same call as the head
@@ -72,8 +79,9 @@ std::size_t ResponseReader::feed(std::string_view bytes, TimePoint read_time,
       response_started_ = true;
       first_byte_ = read_time;  // provisional until the head shows whether it is interim
     }
-    beast.get().body().data = parser_->body_piece.data();
-    beast.get().body().size = parser_->body_piece.size();
+    const std::span<char> body_piece = body_piece_buffer();
+    beast.get().body().data = body_piece.data();
+    beast.get().body().size = body_piece.size();
     error_code error;
     const std::size_t used =
         beast.put(boost::asio::buffer(bytes.data() + consumed, bytes.size() - consumed), error);
@@ -97,9 +105,8 @@ std::size_t ResponseReader::feed(std::string_view bytes, TimePoint read_time,
       }
       status_ = status;
     }
-    const std::size_t body_bytes = parser_->body_piece.size() - beast.get().body().size;
-    if (body_bytes > 0)
-      on_body(std::string_view(parser_->body_piece.data(), body_bytes), read_time);
+    const std::size_t body_bytes = body_piece.size() - beast.get().body().size;
+    if (body_bytes > 0) on_body(std::string_view(body_piece.data(), body_bytes), read_time);
     if (error == bhttp::error::need_more) return consumed;
     if (error && error != bhttp::error::need_buffer) {  // need_buffer: the piece filled up
       fail(error.message());

@@ -6,7 +6,9 @@
 // Sans-IO: the caller reads, feeds what it read and keeps the bytes the reader did not consume
 // (a header or chunk-size line cut in two) in front of the next read. Wraps Beast's parser.
 //
-// Thread affinity: none; one response at a time, not synchronised.
+// Thread affinity: none; one response at a time, not synchronised. The body pieces handed to the
+// sink live in a buffer shared by the thread's readers: valid only during the call, and a sink
+// must not feed another ResponseReader.
 #pragma once
 
 #include <cstddef>
