@@ -339,6 +339,15 @@ struct ChunkDecoder::Impl {
     size = data.size();
   }
 
+  Impl() {
+    // simdjson's default depth (1024) costs 8 KiB of stacks per parser, one parser per open
+    // stream; the fields read nest 5 deep, and on-demand skips the others whatever their depth.
+    // A failed allocation leaves the parser empty; iterate() then allocates (and reports) again.
+    [[maybe_unused]] const error_code ignored = parser.allocate(kInitialCapacity, kMaxDepth);
+  }
+
+  static constexpr std::size_t kInitialCapacity = 512;
+  static constexpr std::size_t kMaxDepth = 64;
   od::parser parser;
   std::unique_ptr<char[]> buffer;
   std::size_t capacity = 0;

@@ -366,6 +366,29 @@ TEST_CASE("ChunkDecoder: one decoder decodes many chunks of any size", "[openai]
   CHECK(assigned.decode(chat_chunk(R"({"content":"xyz"})")).kind == ChunkKind::content);
 }
 
+TEST_CASE(
+    "ChunkDecoder: deep nesting in fields it does not read is skipped, before and after growth",
+    "[openai][decoder]") {
+  // The parser is allocated with a depth of 64 (not simdjson's 1024: 8 KiB per open stream). A
+  // field the decoder does not read is skipped whatever its depth, and a valid chunk still
+  // decodes after a large one has made the parser grow its buffers.
+  const auto nested = [](int depth) {
+    return R"({"choices":[{"delta":{"content":"x"}}],"extra":)" + std::string(depth - 1, '[') +
+           std::string(depth - 1, ']') + "}";
+  };
+  ChunkDecoder decoder(ApiKind::chat_completions);
+  for (const std::string& padding : {std::string(), std::string(100000, ' ')}) {
+    INFO("padding " << padding.size());
+    for (const int depth : {2, 64, 65, 300}) {
+      INFO("depth " << depth);
+      const DecodedChunk chunk = decoder.decode(nested(depth) + padding);
+      CHECK(chunk.kind == ChunkKind::content);
+      CHECK(chunk.content_bytes == 1);
+    }
+    CHECK(decoder.decode(R"({"choices":[{"delta":{"content":"x"}})" + padding).malformed);
+  }
+}
+
 TEST_CASE("ChunkKind names", "[openai][decoder]") {
   CHECK(to_string(ChunkKind::empty) == "empty");
   CHECK(to_string(ChunkKind::role_only) == "role_only");
