@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -74,9 +75,13 @@ boost::asio::awaitable<void> async_execute_request(
                                   .request_id = record.request_id};
   record.body_hash = fnv1a64(request.body);
 
-  // One allocation up front instead of regrowing the vector while tokens stream in.
+  // Room for the first tokens up front; a longer stream regrows a few times (doubling). Reserving
+  // the whole output length would hold 8 bytes per token for every stream from its start: 8 KiB
+  // per waiting stream at 1,024 output tokens, most of an open stream's memory.
+  constexpr std::int64_t kTokenTimesReserved = 64;
   if (prompt.output_tokens) {
-    record.token_chunk_times.reserve(static_cast<std::size_t>(*prompt.output_tokens));
+    record.token_chunk_times.reserve(
+        static_cast<std::size_t>(std::min(*prompt.output_tokens, kTokenTimesReserved)));
   }
   openai::StreamRecorder recorder(decoder, record, reply);
   std::string error_body;
