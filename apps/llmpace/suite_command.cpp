@@ -13,7 +13,10 @@
 // file runs it and writes files.
 #include <fmt/format.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -204,6 +207,32 @@ void start_exports(const SuiteFlags& flags, Exports& exports) {
   }
 }
 
+/// SIGINT and SIGTERM for the whole suite. Registered before the first run, so a signal between
+/// runs (writing reports, pushing, starting the next plan) stops the suite at the next job instead
+/// of killing the process, and summary.json still says what ran. During a run the engine's own
+/// signal_set receives the signal too (Asio delivers it to every set) and ends that run.
+///
+/// Thread affinity: the suite's thread. Nothing runs its io_context but interrupted()'s poll().
+class SuiteInterrupt {
+ public:
+  SuiteInterrupt() : signals_(io_, SIGINT, SIGTERM) {
+    signals_.async_wait([this](const boost::system::error_code& error, int /*signal_number*/) {
+      if (!error) interrupted_ = true;
+    });
+  }
+
+  /// A signal has arrived since the suite started.
+  bool interrupted() {
+    io_.poll();
+    return interrupted_;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  bool interrupted_ = false;
+};
+
 /// Runs one planned job, writing its reports. Failures become the outcome's status, never throws.
 suite::JobOutcome run_job(const scenario::SuiteFile& suite, PlannedJob& planned,
                           const fs::path& run_dir, Exports& exports) {
@@ -304,6 +333,7 @@ int run_suite(const SuiteFlags& flags) {
                   baseline_directory(flags, suite_dir, planned_dir));
     return kExitOk;
   }
+  SuiteInterrupt interrupt;
   Exports exports;
   start_exports(flags, exports);
 
@@ -320,6 +350,7 @@ int run_suite(const SuiteFlags& flags) {
 
   std::vector<suite::JobOutcome> outcomes;
   for (PlannedJob& planned : jobs) {
+    if (interrupt.interrupted()) run.interrupted = true;
     if (run.interrupted) {
       suite::JobOutcome not_run;  // status not_run
       not_run.variant = planned.job.variant;
@@ -339,6 +370,7 @@ int run_suite(const SuiteFlags& flags) {
     outcomes.push_back(std::move(outcome));
   }
 
+  if (interrupt.interrupted()) run.interrupted = true;  // a signal after the last job
   run.comparison_files = write_comparisons(suite, outcomes, run_dir);
   run.finished_at = suite::iso8601_utc(std::chrono::system_clock::now());
   write_text_file((run_dir / "summary.json").string(),

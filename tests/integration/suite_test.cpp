@@ -1,7 +1,13 @@
 // `llmpace suite run`: two simulator variants (the bf16 and INT4 presets), every file of the run
 // directory, a regression against the previous run, a variant that cannot be reached, and bad
 // suites refused before any load.
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -139,6 +145,49 @@ TEST_CASE("a variant that cannot be reached fails alone, the others run") {
   CHECK(summary["results"][1]["status"] == "ok");
   CHECK(summary["variants"][0]["status"] == "failed");
   CHECK(summary["variants"][1]["status"] == "ok");
+}
+
+TEST_CASE("a signal between two runs stops the suite and summary.json still says what ran") {
+  // A Pushgateway that takes the connection and never answers: the suite is between its two runs,
+  // pushing the first report, when the signal comes. Without a handler of its own for the whole
+  // suite, the signal would kill the process there and leave no summary.
+  const int gateway = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(gateway >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  REQUIRE(::bind(gateway, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  REQUIRE(::listen(gateway, 4) == 0);
+  REQUIRE(::getsockname(gateway, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const std::string gateway_url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+
+  ScratchDir scratch;
+  fs::copy_file(kSuiteData + "/short.yaml", scratch.file("short.yaml"));
+  const std::string path = scratch.file("suite.yaml");
+  write_file(path,
+             "suite: s\nsettings: {max_requests: 8}\nscenarios: [short.yaml]\n"
+             "variants:\n  - {name: first, target: sim}\n  - {name: second, target: sim}\n");
+  ChildProcess suite(llmpace_binary(), {"suite", "run", path, "--output-dir", scratch.file("out"),
+                                        "--quiet", "--push-gateway", gateway_url});
+  pollfd waiting{gateway, POLLIN, 0};
+  REQUIRE(::poll(&waiting, 1, 120'000) == 1);  // the first run is over and its push connected
+  const int push_connection = ::accept(gateway, nullptr, nullptr);
+  REQUIRE(push_connection >= 0);
+  suite.send_signal(SIGINT);
+  ::close(push_connection);  // the push fails at once instead of waiting for its timeout
+  const auto exit_code = suite.wait_for_exit(std::chrono::seconds(60));
+  ::close(gateway);
+  INFO("stderr: " << suite.stderr_text());
+  CHECK(exit_code == 130);
+  const auto summary = read_json_file(scratch.file("out") + "/s/latest/summary.json");
+  CHECK(summary["interrupted"] == true);
+  CHECK(summary["exit_code"] == 130);
+  REQUIRE(summary["results"].size() == 2);
+  CHECK(summary["results"][0]["status"] == "ok");
+  CHECK(summary["results"][1]["status"] == "not_run");
+  CHECK(fs::file_size(scratch.file("out") + "/s/latest/first/short.json") > 0);
+  CHECK_FALSE(fs::exists(scratch.file("out") + "/s/latest/second/short.json"));
 }
 
 TEST_CASE("suite mistakes are one line and exit 2 before any load, --dry-run sends nothing") {
