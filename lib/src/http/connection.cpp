@@ -306,12 +306,12 @@ struct Connection::Impl {
   ///
   /// Every read counts: the idle deadline restarts at each one, headers included (a head that
   /// trickles in is not a timeout while it keeps coming), and first_byte is the first byte of the
-  /// final response.
+  /// final response. `reading` is the caller's, fresh for each attempt: it tells the caller
+  /// afterwards whether any byte arrived (and so whether a retry is safe).
   asio::awaitable<ExchangeOutcome> async_exchange_plain(TimePoint deadline,
                                                         const BodyHandler& on_body,
-                                                        bool& received_any) {
+                                                        Reading& reading) {
     tcp::socket& socket = plain->socket();
-    Reading reading;
     const ResponseReader::BodySink on_body_piece = [&](std::string_view bytes, TimePoint time) {
       on_body(reading.reader.status(), bytes, time);
     };
@@ -347,7 +347,6 @@ struct Connection::Impl {
         auto [wait_error] = co_await socket.async_wait(tcp::socket::wait_read, kUseTuple);
         if (watch.expired()) wait_error = beast::error::timeout;
         if (wait_error) {
-          received_any = reading.received_any;
           co_return fail_reading(reading, wait_error, watch.total_deadline_passed(), false);
         }
       }
@@ -364,7 +363,6 @@ struct Connection::Impl {
         break;
       }
       if (error) {
-        received_any = reading.received_any;
         co_return fail_reading(reading, error, false, false);
       }
       watch.touch(read_time);
@@ -372,18 +370,17 @@ struct Connection::Impl {
       // A read that did not fill the buffer took all the kernel had.
       drained = bytes_read < buffer.size();
     }
-    received_any = reading.received_any;
     co_return finish(reading);
   }
 
   /// One attempt on the current TLS connection: Beast's stream timeouts bound each operation.
+  /// `reading` as for async_exchange_plain.
   asio::awaitable<ExchangeOutcome> async_exchange_tls(TimePoint deadline,
                                                       const BodyHandler& on_body,
-                                                      bool& received_any) {
+                                                      Reading& reading) {
     beast::ssl_stream<beast::tcp_stream>& stream = *tls;
     beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
     const Nanoseconds idle = options.timeouts.idle;
-    Reading reading;
     const ResponseReader::BodySink on_body_piece = [&](std::string_view bytes, TimePoint time) {
       on_body(reading.reader.status(), bytes, time);
     };
@@ -411,12 +408,10 @@ struct Connection::Impl {
         break;
       }
       if (read_error) {
-        received_any = reading.received_any;
         co_return fail_reading(reading, read_error, total_governs, false);
       }
       feed(reading, std::string_view(buffer.data(), bytes_read), read_time, on_body_piece);
     }
-    received_any = reading.received_any;
     co_return finish(reading);
   }
 
@@ -495,18 +490,18 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
         co_return outcome;
       }
     }
-    bool received_any = false;
+    Impl::Reading reading;
     // (Not a ?: expression: g++ 12 miscompiles co_await inside a conditional operator.)
     ExchangeOutcome outcome;
     if (impl.tls) {
-      outcome = co_await impl.async_exchange_tls(deadline, on_body, received_any);
+      outcome = co_await impl.async_exchange_tls(deadline, on_body, reading);
     } else {
-      outcome = co_await impl.async_exchange_plain(deadline, on_body, received_any);
+      outcome = co_await impl.async_exchange_plain(deadline, on_body, reading);
     }
     // A server may close an idle keep-alive connection just as we reuse it; nothing was
     // processed, so one retry on a fresh connection is safe and not a request failure.
-    const bool retry =
-        reused && attempt == 0 && !received_any && outcome.error == ErrorKind::connection_closed;
+    const bool retry = reused && attempt == 0 && !reading.received_any &&
+                       outcome.error == ErrorKind::connection_closed;
     if (!retry) co_return outcome;
   }
 }
