@@ -50,21 +50,9 @@ step_done() {
 
 # 1. The tools: podman with runc; netavark, aardvark-dns and iptables for podman's default bridge
 #    network (the build and the image test use the host's network, `podman run` does not).
-packages=(podman runc mmdebstrap netavark aardvark-dns iptables)
-missing=()
-for package in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$package")
-  fi
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  step "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-  step_done
-fi
+step "podman and its tools"
+"$repo_root/scripts/install-deps.sh" --only podman runc mmdebstrap netavark aardvark-dns iptables
+step_done
 
 # 2. The base images, from the Debian archive. Both are Debian 12 "minbase" (Essential and
 #    Priority: required packages, apt) with merged /usr, with bookworm, bookworm-updates and

@@ -4,11 +4,12 @@
 # skipped, apt is not touched at all when nothing is missing, nor npm when a test's node_modules is
 # there.
 #
-# Usage: scripts/install-deps.sh [--with-bench | --build-only]
+# Usage: scripts/install-deps.sh [--with-bench | --build-only | --only PACKAGE...]
 #   --with-bench  also install Google Benchmark (for the microbenchmarks in bench/), and wrk and
 #                 h2load (nghttp2-client), which bench/side_by_side.py runs beside llmpace
 #   --build-only  only what compiling llmpace needs: no test tools, no npm (the
 #                 Containerfile's build stage)
+#   --only        exactly the packages named, no npm (scripts/build-image.sh: podman and its tools)
 set -euo pipefail
 
 packages=(  # what compiling llmpace needs (--build-only installs only these)
@@ -39,6 +40,9 @@ fi
 if [[ "${1:-}" == "--with-bench" ]]; then
   packages+=(libbenchmark-dev wrk nghttp2-client)
 fi
+if [[ "${1:-}" == "--only" ]]; then
+  packages=("${@:2}")
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -54,8 +58,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     sudo_cmd=(sudo)
   fi
   export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
+  "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
 
 # The npm packages of the tokenizer agreement test and of the k8s/ schema checks, exactly as
@@ -63,7 +68,7 @@ fi
 # copies this script alone to build).
 for test_dir in tokenizer_reference k8s; do
   reference_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/$test_dir"
-  if [[ "${1:-}" != "--build-only" && -f "$reference_dir/package-lock.json"
+  if [[ "${1:-}" != "--build-only" && "${1:-}" != "--only" && -f "$reference_dir/package-lock.json"
         && ! -d "$reference_dir/node_modules" ]]; then
     echo "install-deps: npm ci in tests/$test_dir"
     (cd "$reference_dir" && npm ci --no-audit --no-fund --loglevel=error)
