@@ -24,24 +24,31 @@ const std::string kSuiteData = std::string(LLMPACE_TEST_DATA_DIR) + "/suites";
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+/// Writes the suite `text` to `name` in `scratch`, beside a copy of tests/data/suites/short.yaml
+/// (the scenario every suite here runs); returns its path.
+std::string write_suite_file(const ScratchDir& scratch, const std::string& name,
+                             const std::string& text) {
+  fs::copy_file(kSuiteData + "/short.yaml", scratch.file("short.yaml"),
+                fs::copy_options::overwrite_existing);
+  const std::string path = scratch.file(name);
+  write_file(path, text);
+  return path;
+}
+
 /// A suite like tests/data/suites/two-sims.yaml, in `scratch`, with `int4_preset` for the INT4
 /// variant and tolerances loose enough for a shared machine's noise.
 std::string write_suite(const ScratchDir& scratch, const std::string& int4_preset) {
-  fs::copy_file(kSuiteData + "/short.yaml", scratch.file("short.yaml"),
-                fs::copy_options::overwrite_existing);
-  const std::string path = scratch.file("suite.yaml");
-  write_file(path,
-             "suite: nightly\n"
-             "settings: {max_requests: 24, seed: 7}\n"
-             "scenarios: [short.yaml]\n"
-             "variants:\n"
-             "  - {name: bf16, target: sim, sim_preset: mistral-small-24b-bf16-h100}\n"
-             "  - {name: int4, target: sim, sim_preset: " +
-                 int4_preset +
-                 "}\n"
-                 "regression:\n"
-                 "  output_tokens_per_s: -30%\n");
-  return path;
+  return write_suite_file(scratch, "suite.yaml",
+                          "suite: nightly\n"
+                          "settings: {max_requests: 24, seed: 7}\n"
+                          "scenarios: [short.yaml]\n"
+                          "variants:\n"
+                          "  - {name: bf16, target: sim, sim_preset: mistral-small-24b-bf16-h100}\n"
+                          "  - {name: int4, target: sim, sim_preset: " +
+                              int4_preset +
+                              "}\n"
+                              "regression:\n"
+                              "  output_tokens_per_s: -30%\n");
 }
 
 RunResult suite_run(std::vector<std::string> arguments) {
@@ -126,15 +133,14 @@ TEST_CASE("a second run with --baseline previous against a slowed variant exits 
 
 TEST_CASE("a variant that cannot be reached fails alone, the others run") {
   ScratchDir scratch;
-  fs::copy_file(kSuiteData + "/short.yaml", scratch.file("short.yaml"));
-  const std::string path = scratch.file("suite.yaml");
-  write_file(path,
-             "suite: s\nsettings: {max_requests: 8}\nscenarios: [short.yaml]\n"
-             "variants:\n"
-             "  - {name: gone, target: 'http://127.0.0.1:" +
-                 std::to_string(unused_loopback_port()) +
-                 "', model: m}\n"
-                 "  - {name: here, target: sim}\n");
+  const std::string path =
+      write_suite_file(scratch, "suite.yaml",
+                       "suite: s\nsettings: {max_requests: 8}\nscenarios: [short.yaml]\n"
+                       "variants:\n"
+                       "  - {name: gone, target: 'http://127.0.0.1:" +
+                           std::to_string(unused_loopback_port()) +
+                           "', model: m}\n"
+                           "  - {name: here, target: sim}\n");
   const RunResult result = suite_run({path, "--output-dir", scratch.file("out"), "--quiet"});
   INFO("stderr: " << result.stderr_text);
   CHECK(result.exit_code == 1);
@@ -163,11 +169,10 @@ TEST_CASE("a signal between two runs stops the suite and summary.json still says
   const std::string gateway_url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
 
   ScratchDir scratch;
-  fs::copy_file(kSuiteData + "/short.yaml", scratch.file("short.yaml"));
-  const std::string path = scratch.file("suite.yaml");
-  write_file(path,
-             "suite: s\nsettings: {max_requests: 8}\nscenarios: [short.yaml]\n"
-             "variants:\n  - {name: first, target: sim}\n  - {name: second, target: sim}\n");
+  const std::string path = write_suite_file(
+      scratch, "suite.yaml",
+      "suite: s\nsettings: {max_requests: 8}\nscenarios: [short.yaml]\n"
+      "variants:\n  - {name: first, target: sim}\n  - {name: second, target: sim}\n");
   ChildProcess suite(llmpace_binary(), {"suite", "run", path, "--output-dir", scratch.file("out"),
                                         "--quiet", "--push-gateway", gateway_url});
   pollfd waiting{gateway, POLLIN, 0};
@@ -192,11 +197,10 @@ TEST_CASE("a signal between two runs stops the suite and summary.json still says
 
 TEST_CASE("suite mistakes are one line and exit 2 before any load, --dry-run sends nothing") {
   ScratchDir scratch;
-  fs::copy_file(kSuiteData + "/short.yaml", scratch.file("short.yaml"));
-  const std::string bad_scenario = scratch.file("bad.yaml");
-  write_file(bad_scenario,
-             "suite: s\nscenarios: [short.yaml, missing.yaml]\n"
-             "variants: [{name: a, target: sim}]\n");
+  const std::string bad_scenario =
+      write_suite_file(scratch, "bad.yaml",
+                       "suite: s\nscenarios: [short.yaml, missing.yaml]\n"
+                       "variants: [{name: a, target: sim}]\n");
   RunResult result = suite_run({bad_scenario, "--output-dir", scratch.file("out")});
   CHECK(result.exit_code == 2);
   REQUIRE(non_empty_lines(result.stderr_text).size() == 1);
