@@ -174,6 +174,12 @@ std::string_view nearest_key(std::string_view key,
   std::string_view best;
   std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
   for (const std::string_view candidate : candidates) {
+    // The lengths' difference is a lower bound of the distance: most candidates, and every one
+    // for a long key, are passed over without the quadratic comparison.
+    const std::size_t length_difference = key.size() > candidate.size()
+                                              ? key.size() - candidate.size()
+                                              : candidate.size() - key.size();
+    if (length_difference >= best_distance) continue;
     const std::size_t distance = edit_distance(key, candidate);
     if (distance < best_distance) {
       best = candidate;
