@@ -15,6 +15,7 @@
 #include <span>
 
 #include "deadline_watch.hpp"
+#include "kernel_receive.hpp"
 #include "llmpace/http/endpoint_cache.hpp"
 #include "llmpace/http/request_text.hpp"
 #include "llmpace/http/response_reader.hpp"
@@ -170,6 +171,7 @@ struct Connection::Impl {
       // Reads and writes of a plain exchange are tried first and waited for only when the socket
       // would block (async_exchange_plain).
       plain->socket().non_blocking(true);
+      enable_receive_timestamps(plain->socket());
       co_return std::nullopt;
     }
 
@@ -307,8 +309,10 @@ struct Connection::Impl {
   ///
   /// Every read counts: the idle deadline restarts at each one, headers included (a head that
   /// trickles in is not a timeout while it keeps coming), and first_byte is the first byte of the
-  /// final response. `reading` is the caller's, fresh for each attempt: it tells the caller
-  /// afterwards whether any byte arrived (and so whether a retry is safe).
+  /// final response. A read's time is when the kernel received its last byte (kernel_receive.hpp),
+  /// so bytes that waited while this thread served other connections keep their arrival time.
+  /// `reading` is the caller's, fresh for each attempt: it tells the caller afterwards whether any
+  /// byte arrived (and so whether a retry is safe).
   asio::awaitable<ExchangeOutcome> async_exchange_plain(TimePoint deadline,
                                                         const BodyHandler& on_body,
                                                         Reading& reading) {
@@ -343,6 +347,7 @@ struct Connection::Impl {
 
     const std::span<char> buffer = thread_read_buffer();
     bool drained = true;  // nothing can have arrived yet: wait before the first read
+    TimePoint last_read = reading.outcome.sent;
     while (!reading.reader.done()) {
       if (drained) {
         auto [wait_error] = co_await socket.async_wait(tcp::socket::wait_read, kUseTuple);
@@ -351,13 +356,14 @@ struct Connection::Impl {
           co_return fail_reading(reading, wait_error, watch.total_deadline_passed(), false);
         }
       }
-      const std::size_t bytes_read =
-          socket.read_some(asio::buffer(buffer.data(), buffer.size()), error);
+      // The time the kernel received the bytes, not the time this loop got to them.
+      const Receipt receipt = receive_some(socket, buffer, last_read, error);
       if (error == asio::error::would_block) {
         drained = true;
         continue;
       }
-      const TimePoint read_time = SteadyClock::now();
+      const std::size_t bytes_read = receipt.bytes;
+      const TimePoint read_time = last_read = receipt.time;
       if (error && is_closed_by_peer(error)) {
         // The end of the connection ends a close-delimited body; anything else was cut short.
         reading.reader.feed_end_of_stream();

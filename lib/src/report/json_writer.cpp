@@ -16,6 +16,9 @@ json metric_definitions() {
        "sent -> first chunk carrying content or reasoning text (role-only chunks "
        "do not count); successful requests with a first token"},
       {"ttfb_ms", "sent -> first response byte (headers included)"},
+      {"receive_times",
+       "a read's time: over http, when the kernel received its bytes (SO_TIMESTAMPNS, the newest "
+       "segment read); over https, when the client read them"},
       {"itl_ms", "every gap between consecutive token-carrying chunks, pooled over requests"},
       {"itl_mean_ms",
        "per request, (last token chunk - first token chunk) / (output_tokens - 1), with "

@@ -8,7 +8,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
+#include <future>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "llmpace/http/url.hpp"
 #include "unit/http/exchange_runner.hpp"
@@ -22,6 +25,7 @@ using llmpace::TimePoint;
 using llmpace::http::Connection;
 using llmpace::http::ExchangeOutcome;
 using llmpace::test::answer_once;
+using llmpace::test::hang;
 using llmpace::test::options_for;
 using llmpace::test::read_request_head;
 using llmpace::test::run_exchanges;
@@ -190,4 +194,58 @@ TEST_CASE("bodies far beyond Beast's default 8 MB limit stream through") {
   CHECK(result.outcome.ok());
   CHECK(result.body.size() == kBodyBytes);
   CHECK(result.calls > 1);  // delivered in pieces as it was read, not buffered whole
+}
+
+TEST_CASE("a read carries the time the kernel received the bytes, not the time it was made") {
+  // The server runs on a thread of its own; the client's thread is kept busy in its body handler
+  // (as by other streams' chunks) while the second chunk arrives, and reads it 60 ms late.
+  asio::io_context server_io;
+  std::promise<void> first_piece_seen;
+  std::promise<TimePoint> second_chunk_written;
+  ScriptedServer server(server_io, [&](tcp::socket& socket, int) -> asio::awaitable<void> {
+    std::string buffer;
+    if (!co_await read_request_head(socket, buffer)) co_return;
+    co_await write(socket, kHeadersAndOneChunk);
+    first_piece_seen.get_future().wait();
+    const TimePoint before_write = SteadyClock::now();
+    co_await write(socket, "2\r\n\n\n\r\n0\r\n\r\n");
+    second_chunk_written.set_value(before_write);
+    co_await hang(socket);
+  });
+  std::thread server_thread([&] { server_io.run_for(30s); });
+
+  asio::io_context io;
+  Connection connection(io.get_executor(), options_for(server.port()), nullptr);
+  std::vector<TimePoint> piece_times;
+  TimePoint busy_until{};
+  std::future<TimePoint> written = second_chunk_written.get_future();
+  const Connection::BodyHandler on_body = [&](int, std::string_view, TimePoint read_time) {
+    piece_times.push_back(read_time);
+    if (piece_times.size() != 1) return;
+    first_piece_seen.set_value();
+    written.wait();  // the second chunk is on its way; this thread stays busy a while longer
+    std::this_thread::sleep_for(60ms);
+    busy_until = SteadyClock::now();
+  };
+  std::optional<ExchangeOutcome> outcome;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        const llmpace::http::HttpRequest request{.method = "GET", .target = "/x", .body = {}};
+        outcome = co_await connection.async_exchange(request, on_body, SteadyClock::now() + 5s);
+      },
+      asio::detached);
+  io.run_for(20s);
+  server_io.stop();
+  server_thread.join();
+
+  REQUIRE(outcome.has_value());
+  CHECK(outcome->ok());
+  REQUIRE(piece_times.size() == 2);
+  const TimePoint before_write = written.get();
+  // Received within a few ms of the server's write (loopback), long before the late read.
+  CHECK(piece_times[1] >= before_write - 1ms);
+  CHECK(piece_times[1] < before_write + 20ms);
+  CHECK(piece_times[1] < busy_until - 30ms);
+  CHECK(outcome->last_read == piece_times[1]);
 }
