@@ -42,6 +42,11 @@ Other modes:
   bench/side_by_side.py                                  # canned server, 1, 8, 64, 512 tokens
   bench/side_by_side.py --server sim --tokens 1,8,64 --json sbs.json
   bench/side_by_side.py --runs 3          # each tool 3 times per token count, medians shown
+
+Against the canned server the run ends by comparing llmpace÷wrk CPU per request, per token count,
+with bench/client_cost_baseline.json (--baseline FILE, or none): more than 20 % above the baseline
+is reported as a regression and the exit status is 1. --write-baseline FILE records this run's
+ratios (with the commit and date) as a new baseline.
   bench/side_by_side.py --open-loop 20000
   bench/side_by_side.py --streams 10000
 
@@ -66,6 +71,10 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = "canned"
+# The last recorded llmpace÷wrk CPU per request (docs/performance.md); a run more than
+# REGRESSION_LIMIT above it fails.
+DEFAULT_BASELINE = os.path.join(REPO, "bench", "client_cost_baseline.json")
+REGRESSION_LIMIT = 0.20
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -95,6 +104,11 @@ def parse_args():
     parser.add_argument("--canned-server",
                         default=os.path.join(REPO, "build-bench/bench/canned_server"))
     parser.add_argument("--json", metavar="FILE", help="write the figures as JSON")
+    parser.add_argument("--baseline", metavar="FILE", default=DEFAULT_BASELINE,
+                        help="llmpace÷wrk CPU per request to compare with (exit 1 on a regression "
+                        "of more than 20 %%); 'none' to skip")
+    parser.add_argument("--write-baseline", metavar="FILE",
+                        help="record this run's llmpace÷wrk CPU per request as a baseline")
     parser.add_argument("--open-loop", type=float, metavar="RATE",
                         help="open-loop mode: llmpace --profile constant at RATE req/s")
     parser.add_argument("--open-loop-threads", default="1,2")
@@ -470,7 +484,53 @@ def side_by_side(args, work_dir):
             sim.stop()
     medians = median_rows(rows)
     print_table(medians, args.runs)
-    return {"rows": medians, "runs": rows, "request_bodies": bodies}
+    return {"rows": medians, "runs": rows, "request_bodies": bodies,
+            "llmpace_to_wrk_cpu": cpu_ratios(medians)}
+
+
+def cpu_ratios(rows):
+    """Per token count, llmpace's CPU per request ÷ wrk's: the figure a regression is judged on
+    (a ratio to wrk on the same machine and minute, so a slower or busier machine cancels out)."""
+    ratios = {}
+    for tokens in sorted({row["tokens"] for row in rows}):
+        by_tool = {row["tool"]: row for row in rows if row["tokens"] == tokens}
+        if "llmpace" in by_tool and "wrk" in by_tool and by_tool["wrk"]["cpu_per_request_us"]:
+            ratios[str(tokens)] = round(by_tool["llmpace"]["cpu_per_request_us"] /
+                                        by_tool["wrk"]["cpu_per_request_us"], 3)
+    return ratios
+
+
+def measuring_argv():
+    """This run's arguments without those naming files to read or write."""
+    argv, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif arg in ("--json", "--baseline", "--write-baseline"):
+            skip = True
+        elif not arg.startswith(("--json=", "--baseline=", "--write-baseline=")):
+            argv.append(arg)
+    return argv
+
+
+def compare_with_baseline(ratios, path):
+    """Prints each token count's ratio against the baseline's; True if none regressed > 20 %."""
+    with open(path) as file:
+        baseline = json.load(file)
+    print(f"\nagainst the baseline {path} (llmpace÷wrk CPU per request, "
+          f"measured {baseline.get('measured', '?')} at {baseline.get('commit', '?')}):")
+    ok = True
+    for tokens, ratio in ratios.items():
+        before = baseline["ratios"].get(tokens)
+        if before is None:
+            print(f"{tokens:>6} tokens: {ratio:.2f}× (no baseline)")
+            continue
+        change = ratio / before - 1
+        regressed = change > REGRESSION_LIMIT
+        ok = ok and not regressed
+        print(f"{tokens:>6} tokens: {ratio:.2f}× against {before:.2f}× ({change:+.0%})" +
+              ("  REGRESSION: more than 20 % more CPU per request" if regressed else ""))
+    return ok
 
 
 def median_rows(rows):
@@ -631,6 +691,19 @@ def main():
                        "load_average_end": os.getloadavg(), "cpus": os.cpu_count()})
         with open(args.json, "w") as file:
             json.dump(result, file, indent=1)
+    ratios = result.get("llmpace_to_wrk_cpu")
+    if ratios and args.write_baseline:
+        commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        with open(args.write_baseline, "w") as file:
+            json.dump({"commit": commit, "measured": time.strftime("%Y-%m-%d"),
+                       "argv": measuring_argv(), "ratios": ratios}, file, indent=1)
+            file.write("\n")
+    if ratios and args.baseline != "none" and args.server == "canned":
+        if not os.path.exists(args.baseline):
+            die(f"no baseline at {args.baseline} (--baseline none to skip)")
+        if not compare_with_baseline(ratios, args.baseline):
+            sys.exit(1)
 
 
 if __name__ == "__main__":
