@@ -17,9 +17,9 @@ std::int64_t to_nanoseconds(const timespec& time) {
 }
 
 // The steady-clock time of the message's realtime stamp, by its age now (`now` if it has none).
-TimePoint steady_time_of(const msghdr& message, TimePoint now) {
+TimePoint steady_time_of(msghdr& message, TimePoint now) {
   for (cmsghdr* control = CMSG_FIRSTHDR(&message); control != nullptr;
-       control = CMSG_NXTHDR(const_cast<msghdr*>(&message), control)) {
+       control = CMSG_NXTHDR(&message, control)) {
     if (control->cmsg_level != SOL_SOCKET || control->cmsg_type != SCM_TIMESTAMPNS) continue;
     timespec stamp{};
     std::memcpy(&stamp, CMSG_DATA(control), sizeof stamp);
