@@ -16,6 +16,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <cctype>
+#include <optional>
 
 #include "chunk_writer.hpp"
 #include "llmpace/sim/fault_plan.hpp"
@@ -105,13 +106,17 @@ asio::awaitable<bool> async_break_connection(Stream& stream, std::optional<Fault
   co_return false;
 }
 
-template <class Stream, class Source>
+/// Sends the response token by token. `on_generated()` is called once every token has been
+/// generated and before the closing events (usage, `[DONE]`) are written: the request counts as
+/// finished in the metrics before its client can see the end, as in vLLM, whose engine records
+/// a finished request before the API server streams the last event.
+template <class Stream, class Source, class OnGenerated>
 asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& request,
                                                  const GenerationRequest& generation,
                                                  const ResponseRenderer& renderer,
                                                  std::int64_t output_tokens,
                                                  std::optional<FaultKind> fault, Source& source,
-                                                 TraceRecord& trace) {
+                                                 TraceRecord& trace, OnGenerated on_generated) {
   const bool chat = generation.api == openai::ApiKind::chat_completions;
   const auto breaks_here = [&](std::int64_t tokens_sent) {
     return fault && tokens_sent == std::min<std::int64_t>(kFaultTokensBeforeBreak, output_tokens);
@@ -127,6 +132,7 @@ asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& 
     std::string body = renderer.full_body();
     if (fault == FaultKind::malformed_chunk) body.resize(body.size() / 2);  // cut mid-JSON
     trace.token_times.assign(static_cast<std::size_t>(output_tokens), SteadyClock::now());
+    on_generated();
     co_await async_respond(stream, request, http::status::ok, "application/json", std::move(body));
     co_return AfterResponse::keep_alive;
   }
@@ -170,6 +176,7 @@ asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& 
       co_await async_write_chunk(stream, "data: {\"id\":\"malformed\",\"choices\":[{\n\n");
     }
   }
+  on_generated();
   if (generation.include_usage) co_await async_write_chunk(stream, renderer.usage_event());
   co_await async_write_chunk(stream, ResponseRenderer::kDoneEvent);
   beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
@@ -253,7 +260,7 @@ asio::awaitable<AfterResponse> async_generate(Stream& stream, const Request& req
     }
   }
 
-  const RunningRequest running{shared.metrics};
+  std::optional<RunningRequest> running{std::in_place, shared.metrics};
   const std::string_view finish_text = finish == FinishReason::stop ? "stop" : "length";
   const ResponseRenderer renderer{
       api,           trace.id,   shared.started_unix_s, options.model, generation.prompt_tokens,
@@ -265,6 +272,20 @@ asio::awaitable<AfterResponse> async_generate(Stream& stream, const Request& req
     co_await delay.async_wait(asio::use_awaitable);
   }
 
+  // Counted as finished once the last token is generated (async_send_tokens says why).
+  const auto on_generated = [&] {
+    if (fault && fault != FaultKind::slow_headers) return;  // a response that will break
+    ServedRequest served;
+    served.prompt_tokens = generation.prompt_tokens;
+    served.generation_tokens = output_tokens;
+    served.finish_reason = finish;
+    served.arrived = received;
+    served.scheduled = trace.queue_exit.value_or(received);
+    served.token_times = trace.token_times;
+    served.done = SteadyClock::now();
+    shared.metrics.on_request_succeeded(served);
+    running.reset();
+  };
   AfterResponse after = AfterResponse::keep_alive;
   if (shared.inference != nullptr) {
     InferenceTokenSource source{executor,
@@ -275,26 +296,16 @@ asio::awaitable<AfterResponse> async_generate(Stream& stream, const Request& req
                                 prefix_block_hashes(generation.prompt_token_ids,
                                                     shared.inference->preset().block_size_tokens)};
     after = co_await async_send_tokens(stream, request, generation, renderer, output_tokens, fault,
-                                       source, trace);
+                                       source, trace, on_generated);
   } else {
     SimpleTokenSource source{executor, *io_thread.latency, received, generation.prompt_tokens};
     after = co_await async_send_tokens(stream, request, generation, renderer, output_tokens, fault,
-                                       source, trace);
+                                       source, trace, on_generated);
   }
   trace.done = SteadyClock::now();
   trace.output_tokens = static_cast<std::int64_t>(trace.token_times.size());
   if (fault && fault != FaultKind::slow_headers) co_return after;  // a broken response
-
   trace.finish_reason = finish_text;
-  ServedRequest served;
-  served.prompt_tokens = generation.prompt_tokens;
-  served.generation_tokens = output_tokens;
-  served.finish_reason = finish;
-  served.arrived = received;
-  served.scheduled = trace.queue_exit.value_or(received);
-  served.token_times = trace.token_times;
-  served.done = trace.done;
-  shared.metrics.on_request_succeeded(served);
   co_return after;
 }
 
