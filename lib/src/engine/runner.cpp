@@ -183,6 +183,7 @@ metrics::BenchmarkResult Coordinator::run() {
   result.rate = spec_.report_rate();
   result.workers = static_cast<int>(workers_.size());
   result.start = SteadyClock::now();
+  result.wall_start = std::chrono::system_clock::now();
   shared_.start = result.start;
   if (spec_.max_duration) {
     deadline_timer_.expires_at(result.start + *spec_.max_duration);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ struct BenchmarkResult {
   ProfileKind profile = ProfileKind::synchronous;
   std::optional<double> rate;  // streams for concurrent, req/s for open-loop; none for synchronous
   TimePoint start;             // first request scheduled
+  /// The wall-clock (UTC) time at `start`, read once: places the benchmark on a clock other
+  /// processes share (merging the shards of one run, docs/scale-out.md).
+  std::chrono::system_clock::time_point wall_start;
   TimePoint end;               // last request done (or the run's stop)
   bool interrupted = false;    // stopped by a signal before its own limits
   StopReason stop_reason = StopReason::requests_done;
