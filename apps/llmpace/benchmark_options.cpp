@@ -100,6 +100,23 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
                  "Worker threads sending requests, each with its own event loop (default: one "
                  "per core)")
       ->group("Load");
+  cli.add_option("--shard", f.shard,
+                 "Send only shard I of N of each benchmark (I/N, from 0): its share of the "
+                 "arrivals, streams and --max-requests; merge the shards' reports with `llmpace "
+                 "report merge` (docs/scale-out.md)")
+      ->group("Scale-out");
+  cli.add_option("--shards", f.shards,
+                 "Like --shard, shard I of N with I from $JOB_COMPLETION_INDEX (a Kubernetes "
+                 "Indexed Job's pods)")
+      ->group("Scale-out");
+  cli.add_option("--run-id", f.run_id,
+                 "Name of the run the shards belong to, kept in the report; `report merge` "
+                 "refuses shards of different runs")
+      ->group("Scale-out");
+  cli.add_option("--start-at", f.start_at,
+                 "Wait until this instant before the first benchmark: RFC 3339 UTC "
+                 "(2026-12-05T12:00:00Z) or +SECONDS from now (+30s, +2m)")
+      ->group("Scale-out");
   cli.add_option("--data", f.data,
                  "Workload: synthetic key=value list (prompt_tokens, output_tokens, their _stdev, "
                  "_min, _max; prefix_tokens, prefix_count) or a dataset FILE (.jsonl, .json, "

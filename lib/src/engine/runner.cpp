@@ -26,9 +26,6 @@ using profile::ProfileKind;
 
 namespace {
 
-/// `total` split into `parts` shares that differ by at most one, larger shares first.
-int share_of(int total, int part, int parts) { return total / parts + (part < total % parts); }
-
 /// One benchmark while it runs: the worker threads and, on the calling thread, the signals, the
 /// time limit and the progress ticks. Lives on Runner::run's stack.
 class Coordinator {
@@ -147,23 +144,29 @@ profile::ArrivalSchedule Coordinator::make_schedule() const {
 
 std::vector<WorkerPlan> Coordinator::plan_workers() const {
   const int threads = std::max(1, options_.threads);
+  const Shard shard = options_.shard;
   std::vector<WorkerPlan> plans;
   if (!profile::is_open_loop(spec_.kind)) {
-    const int streams = spec_.kind == ProfileKind::synchronous ? 1 : spec_.streams;
+    const int all_streams = spec_.kind == ProfileKind::synchronous ? 1 : spec_.streams;
+    const int streams = share_of(all_streams, shard.index, shard.count);
     const int count = std::min(threads, streams);
     for (int worker = 0; worker < count; ++worker) {
       WorkerPlan plan;
       plan.streams = share_of(streams, worker, count);
+      plan.shard = shard;
       plans.push_back(std::move(plan));
     }
     return plans;
   }
-  const std::optional<int> cap = spec_.concurrency_cap();
+  std::optional<int> cap = spec_.concurrency_cap();
+  if (cap) cap = share_of(*cap, shard.index, shard.count);
   const int count = cap ? std::min(threads, *cap) : threads;
   const profile::ArrivalSchedule schedule = make_schedule();
   for (int worker = 0; worker < count; ++worker) {
     WorkerPlan plan;
-    plan.arrivals = schedule.for_worker(worker, count);
+    // Worker w of shard I: the arrivals n ≡ I + wN (mod NW); the shard's workers together take
+    // n ≡ I (mod N).
+    plan.arrivals = schedule.for_worker(shard.index + worker * shard.count, shard.count * count);
     if (cap) plan.concurrency_cap = share_of(*cap, worker, count);
     plans.push_back(std::move(plan));
   }
@@ -242,8 +245,14 @@ Runner::Runner(Target target, std::shared_ptr<const workload::PromptSource> prom
 metrics::BenchmarkResult Runner::run(const profile::ProfileSpec& spec) {
   Coordinator coordinator(target_, prompts_, prompts_used_, spec, options_);
   metrics::BenchmarkResult result = coordinator.run();
-  // Later benchmarks of the run get fresh prompts, so a prefix cache never sees one twice.
-  if (!result.records.empty()) prompts_used_ += result.records.back().index + 1;
+  // Later benchmarks of the run get fresh prompts, so a prefix cache never sees one twice. Shards
+  // move on by a multiple of their count: shard I's prompt indices then stay ≡ I (mod N), and
+  // never meet another shard's however far each got.
+  if (!result.records.empty()) {
+    const std::uint64_t used = result.records.back().index + 1;
+    const auto shards = static_cast<std::uint64_t>(options_.shard.count);
+    prompts_used_ += (used + shards - 1) / shards * shards;
+  }
   interrupted_ = interrupted_ || result.interrupted;
   return result;
 }

@@ -113,7 +113,9 @@ asio::awaitable<void> Worker::async_stream() {
   if (prompts_->turns() > 1) conversation.emplace();
   Conversation* const session = conversation ? &*conversation : nullptr;
   while (!stopping_ && !shared_.error_limit_reached()) {
-    const std::uint64_t index = shared_.next_closed_index.fetch_add(1, std::memory_order_relaxed);
+    const std::uint64_t local = shared_.next_closed_index.fetch_add(1, std::memory_order_relaxed);
+    const std::uint64_t index = local * static_cast<std::uint64_t>(plan_.shard.count) +
+                                static_cast<std::uint64_t>(plan_.shard.index);
     if (max_requests && index >= static_cast<std::uint64_t>(*max_requests)) break;
     co_await async_request(lane, index, SteadyClock::now(), /*waited_for_slot=*/false, session);
   }

@@ -32,6 +32,7 @@
 #include <optional>
 #include <vector>
 
+#include "llmpace/engine/shard.hpp"
 #include "llmpace/http/connection.hpp"
 #include "llmpace/http/endpoint_cache.hpp"
 #include "llmpace/metrics/request_record.hpp"
@@ -44,7 +45,8 @@ namespace llmpace::engine {
 
 /// What one worker sends: closed-loop streams, or a share of the open-loop arrivals.
 struct WorkerPlan {
-  int streams = 0;                                   // closed loop
+  int streams = 0;  // closed loop
+  Shard shard;      // closed loop: local request k is the benchmark's request k * count + index
   std::optional<profile::ArrivalSchedule> arrivals;  // open loop: this worker's share
   std::optional<int> concurrency_cap;                // open loop: this worker's share of the cap
 };

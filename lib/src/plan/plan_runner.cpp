@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <chrono>
+#include <csignal>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -20,6 +25,23 @@
 
 namespace llmpace::plan {
 namespace {
+
+/// Waits until `instant` on the wall clock (at once when it has passed). False when SIGINT or
+/// SIGTERM came first: the run then ends with no benchmark, its report still written.
+bool wait_until(std::chrono::system_clock::time_point instant) {
+  boost::asio::io_context io{1};
+  boost::asio::system_timer timer{io, instant};
+  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
+  bool signalled = false;
+  timer.async_wait([&](const boost::system::error_code&) { signals.cancel(); });
+  signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
+    if (error) return;
+    signalled = true;
+    timer.cancel();
+  });
+  io.run();
+  return !signalled;
+}
 
 bool same_origin(const http::Url& a, const http::Url& b) {
   return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
@@ -249,6 +271,7 @@ report::Report run_plan(RunPlan& plan, PlanObserver& observer) {
   const std::size_t benchmark_count = plan.profiles.benchmark_count();
   engine::RunnerOptions options;
   options.threads = plan.threads;
+  options.shard = plan.scale_out.shard;
   SaturationStop saturation;
   options.on_start = [&](const profile::ProfileSpec& spec) {
     saturation.restart();
@@ -269,6 +292,19 @@ report::Report run_plan(RunPlan& plan, PlanObserver& observer) {
     observer.on_record(record, start, run_report.benchmarks.size());
   };
   engine::Runner runner(plan.target, prompts, options);
+  // Everything is ready (simulator, model, prompts): the shards of a run start together here.
+  bool signalled_before_start = false;
+  if (const auto& start_at = plan.scale_out.start_at) {
+    observer.on_note(fmt::format("waiting until {} to start", format_rfc3339_ms(*start_at)), false);
+    signalled_before_start = !wait_until(*start_at);
+    run_report.run["start_late_ms"] =
+        to_seconds(std::chrono::system_clock::now() - *start_at) * 1000.0;
+  }
+  if (signalled_before_start) {
+    run_report.interrupted = true;
+    if (simulator) simulator->stop();
+    return run_report;
+  }
   std::string server_missing;
   const std::unique_ptr<engine::TelemetryScraper> scraper =
       start_scraper(plan, plan.embedded_sim && plan.embedded_sim->preset, server_missing);

@@ -259,6 +259,12 @@ nlohmann::json make_run_config(const RunPlan& plan) {
       {"settle_pause_s", to_seconds(plan.telemetry.settle_pause)},
       {"stop_on_saturation", plan.telemetry.stop_on_saturation},
   };
+  const ScaleOutPlan& scale_out = plan.scale_out;
+  if (scale_out.shard.sharded()) {
+    run["shard"] = {{"index", scale_out.shard.index}, {"count", scale_out.shard.count}};
+  }
+  if (!scale_out.run_id.empty()) run["run_id"] = scale_out.run_id;
+  if (scale_out.start_at) run["start_at"] = scale_out.start_at_text;
   if (plan.embedded_sim) {
     run["simulator"] = {{"ttft_ms", *settings.sim_ttft_ms},
                         {"itl_ms", *settings.sim_itl_ms},
@@ -284,6 +290,7 @@ RunPlan resolve_run_plan(const scenario::RunSettings& given) {
   profiles.replay_offsets = plan.workload.replay_offsets;
   plan.profiles = profile::resolve_profile_plan(profiles);
   check_multi_turn(plan);
+  plan.scale_out = resolve_scale_out(settings, plan.profiles, std::chrono::system_clock::now());
   plan.telemetry = resolve_telemetry(settings);
 
   const std::int64_t threads = settings.threads.value_or(0);
@@ -308,6 +315,10 @@ ResolvedScenario resolved_scenario(const RunPlan& plan) {
   // must not overwrite the report it was made from.
   settings.output.reset();
   settings.quiet.reset();
+  settings.shard.reset();
+  settings.shards.reset();
+  settings.run_id.reset();
+  settings.start_at.reset();
   scenario::SecretFreeSettings secret_free = scenario::without_secrets(settings);
   return {scenario::settings_to_json(secret_free.settings), std::move(secret_free.omitted)};
 }

@@ -4,7 +4,7 @@
 
 namespace llmpace::scenario {
 
-const std::array<SettingField, 47> kRunSettingFields{{
+const std::array<SettingField, 51> kRunSettingFields{{
     {"target", &RunSettings::target},
     {"model", &RunSettings::model},
     {"api", &RunSettings::api},
@@ -30,6 +30,10 @@ const std::array<SettingField, 47> kRunSettingFields{{
     {"warmup", &RunSettings::warmup},
     {"cooldown", &RunSettings::cooldown},
     {"threads", &RunSettings::threads},
+    {"shard", &RunSettings::shard},
+    {"shards", &RunSettings::shards},
+    {"run_id", &RunSettings::run_id},
+    {"start_at", &RunSettings::start_at},
     {"data", &RunSettings::data},
     {"data_column", &RunSettings::data_column},
     {"data_samples", &RunSettings::data_samples},

@@ -7,6 +7,7 @@
 // - open loop: worker w of W takes arrivals w, w+W, w+2W, ... of the one schedule, computed from
 //   the start (never from the previous send), so together they send exactly the single-thread
 //   schedule. A concurrency cap is split between the workers (no more workers than the cap).
+// With a shard (shard.hpp), the same split applies to this process's part of the benchmark.
 //
 // Stopping: the benchmark ends when its constraints say so, or on SIGINT / SIGTERM (the result
 // is then marked interrupted; a second signal exits the process at once with code 130). Requests
@@ -20,6 +21,7 @@
 #include <memory>
 
 #include "llmpace/core/time.hpp"
+#include "llmpace/engine/shard.hpp"
 #include "llmpace/engine/target.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
 #include "llmpace/metrics/progress_snapshot.hpp"
@@ -31,6 +33,9 @@ namespace llmpace::engine {
 struct RunnerOptions {
   bool handle_signals = true;  // install SIGINT/SIGTERM handlers while a benchmark runs
   int threads = 1;             // worker threads (fewer when the profile cannot use them all)
+  /// The part of each benchmark this process sends (shard.hpp). The caller checks that the
+  /// profile can be shared that way (a stream or a concurrency slot for every shard).
+  Shard shard;
   Nanoseconds progress_interval = Seconds{1};
   /// Called on the calling thread every progress_interval while a benchmark runs, and once with
   /// `final` set when it has ended.

@@ -17,6 +17,7 @@
 #include "llmpace/engine/target.hpp"
 #include "llmpace/http/url.hpp"
 #include "llmpace/metrics/slo.hpp"
+#include "llmpace/plan/scale_out_plan.hpp"
 #include "llmpace/profile/profile_plan.hpp"
 #include "llmpace/scenario/run_settings.hpp"
 #include "llmpace/sim/sim_options.hpp"
@@ -44,6 +45,7 @@ struct RunPlan {
   profile::ProfilePlan profiles;
   workload::WorkloadPlan workload;  // prompts are made from it once the target is up
   TelemetryPlan telemetry;
+  ScaleOutPlan scale_out;                       // this process's shard and the common start
   std::optional<sim::SimOptions> embedded_sim;  // target "sim"
   std::vector<std::string> output_paths;
   /// Every setting as resolved (defaults filled in), references like ${env:X} unexpanded.
@@ -60,7 +62,9 @@ struct RunPlan {
 RunPlan resolve_run_plan(const scenario::RunSettings& given);
 
 /// The scenario a report keeps as run.scenario: `plan.settings` without literal secrets,
-/// outputs and display settings, with the model the run used. Reading it back repeats the run.
+/// outputs and display settings, with the model the run used. Reading it back repeats the run
+/// (as one process: the shard, run id and start time are the run section's, not the scenario's,
+/// so that the shards of one run keep the same scenario).
 struct ResolvedScenario {
   nlohmann::json settings;           // a JSON object keyed by setting
   std::vector<std::string> omitted;  // secrets left out ("api_key", "header Authorization")
