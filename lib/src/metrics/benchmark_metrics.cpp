@@ -1,5 +1,7 @@
 // compute_metrics(): BenchmarkResult -> BenchmarkMetrics. Definitions in docs/metrics.md.
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -125,9 +127,25 @@ Window measured_window(const BenchmarkResult& result) {
   return {first, last};
 }
 
+/// Seconds since the Unix epoch at `time`, placed by the wall-clock time of the result's start.
+double unix_seconds(const BenchmarkResult& result, TimePoint time) {
+  const auto since_epoch = result.wall_start.time_since_epoch();
+  return std::chrono::duration<double>(since_epoch).count() + to_seconds(time - result.start);
+}
+
+/// The measured window on the wall clock; a window with nothing in it (no measured request)
+/// is the instant of its start, or of the benchmark's start when it has none.
+void place_window(const BenchmarkResult& result, const Window& window, MergeableData& data) {
+  const bool empty = !(window.end > window.begin);
+  const bool unset = window.begin == TimePoint::max() || window.begin == TimePoint::min();
+  data.window_start_unix_s = unix_seconds(result, unset ? result.start : window.begin);
+  data.window_end_unix_s = empty ? data.window_start_unix_s : unix_seconds(result, window.end);
+}
+
 /// Time-weighted mean and maximum of the measured requests in flight (sent to done) within
-/// `window`.
-Concurrency concurrency_of(const BenchmarkResult& result, const Window& window) {
+/// `window`; `integral_s` receives the integral of requests in flight over it.
+Concurrency concurrency_of(const BenchmarkResult& result, const Window& window,
+                           double& integral_s) {
   std::vector<std::pair<TimePoint, int>> steps;  // +1 at a send, -1 at an end
   for (const RequestRecord& record : result.records) {
     if (record.phase != WindowPhase::measured) continue;
@@ -153,6 +171,7 @@ Concurrency concurrency_of(const BenchmarkResult& result, const Window& window) 
   }
   const double duration_s = window.duration_s();
   concurrency.mean = duration_s > 0 ? weighted_s / duration_s : 0;
+  integral_s = duration_s > 0 ? weighted_s : 0;
   return concurrency;
 }
 
@@ -290,6 +309,27 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
     }
   }
   metrics.first_error_by_kind = first_errors.messages();
+  MergeableData mergeable;
+  place_window(result, window, mergeable);
+  // In the order of kDistributionFields, from the very samples summarised below.
+  const std::array<const std::vector<double>*, kDistributionCount> sample_sets{
+      &samples.ttft_ms,
+      &samples.itl_ms,
+      &samples.itl_mean_ms,
+      &samples.tpot_ms,
+      &samples.latency_ms,
+      &samples.ttfb_ms,
+      &samples.ttft_from_scheduled_ms,
+      &samples.latency_from_scheduled_ms,
+      &samples.send_lag_ms,
+      &samples.dispatch_lag_ms,
+      &samples.output_tokens,
+      &samples.prompt_tokens,
+  };
+  for (std::size_t i = 0; i < kDistributionCount; ++i) {
+    mergeable.histograms[i] = histogram_of(*sample_sets[i]);
+  }
+  mergeable.incomplete_histograms = incomplete.histograms();
   metrics.usage_problems.first_message = first_usage_problem.message(kUsageKey);
 
   metrics.ttft_ms = summarize(std::move(samples.ttft_ms));
@@ -317,7 +357,8 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   metrics.throughput.total_tokens_per_s =
       per_second(prompt_tokens + output_tokens, metrics.duration_s);
   metrics.output_tokens_source = output_tokens_source(metrics.requests.successful, with_usage);
-  metrics.concurrency = concurrency_of(result, window);
+  metrics.concurrency = concurrency_of(result, window, mergeable.concurrency_integral_s);
+  metrics.mergeable = std::move(mergeable);
   fill_timeline(result, window, metrics);
   if (!result.slo.empty()) {
     Goodput goodput;

@@ -20,6 +20,11 @@ void IncompleteSamples::add(const RequestRecord& record) {
   token_chunks_.push_back(static_cast<double>(chunks.size()));
 }
 
+std::array<LogHistogram, kIncompleteDistributionCount> IncompleteSamples::histograms() const {
+  return {histogram_of(ttft_ms_), histogram_of(itl_ms_), histogram_of(waited_ms_),
+          histogram_of(token_chunks_)};
+}
+
 IncompleteFigures IncompleteSamples::summarize() && {
   IncompleteFigures figures;
   figures.with_first_token = with_first_token_;

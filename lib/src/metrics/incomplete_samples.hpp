@@ -5,6 +5,7 @@
 // Not synchronised: one instance per compute_metrics() call.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -16,6 +17,9 @@ class IncompleteSamples {
  public:
   /// Takes the samples of one measured incomplete request; one never sent adds nothing.
   void add(const RequestRecord& record);
+
+  /// Histograms of the samples added so far, in the order of kIncompleteDistributionFields.
+  [[nodiscard]] std::array<LogHistogram, kIncompleteDistributionCount> histograms() const;
 
   /// The figures of every request added so far.
   [[nodiscard]] IncompleteFigures summarize() &&;

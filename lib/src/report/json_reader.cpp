@@ -245,6 +245,44 @@ metrics::IncompleteFigures read_incomplete(const FieldReader& in, const json& be
   return incomplete;
 }
 
+/// One LogHistogram per field of `fields`, from the object at `path`, into `histograms`.
+template <typename Fields, typename Histograms>
+void read_histograms(const FieldReader& in, const json& object, const std::string& path,
+                     const Fields& fields, Histograms& histograms) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const json& histogram = in.object(object, path, fields[i].name);
+    try {
+      histograms[i] = metrics::LogHistogram::from_json(histogram);
+    } catch (const ConfigError& error) {
+      in.fail(child_path(path, fields[i].name), error.what());
+    }
+  }
+}
+
+/// The data for merging shard reports, added within version 2: present when "histograms" is.
+std::optional<metrics::MergeableData> read_mergeable(const FieldReader& in, const json& benchmark,
+                                                     const std::string& path) {
+  const auto histograms = benchmark.find("histograms");
+  if (histograms == benchmark.end()) return std::nullopt;
+  metrics::MergeableData data;
+  data.window_start_unix_s = in.number(benchmark, path, "window_start_unix_s");
+  data.window_end_unix_s = in.number(benchmark, path, "window_end_unix_s");
+  const std::string concurrency_path = child_path(path, "concurrency");
+  data.concurrency_integral_s =
+      in.number(in.object(benchmark, path, "concurrency"), concurrency_path, "integral_s");
+  read_histograms(in, in.object(benchmark, path, "histograms"), child_path(path, "histograms"),
+                  metrics::kDistributionFields, data.histograms);
+  // Without "incomplete" (read as no figures) its histograms are empty too.
+  if (benchmark.contains("incomplete")) {
+    const std::string incomplete_path = child_path(path, "incomplete");
+    const json& incomplete = in.object(benchmark, path, "incomplete");
+    read_histograms(in, in.object(incomplete, incomplete_path, "histograms"),
+                    child_path(incomplete_path, "histograms"),
+                    metrics::kIncompleteDistributionFields, data.incomplete_histograms);
+  }
+  return data;
+}
+
 std::optional<metrics::Goodput> read_goodput(const FieldReader& in, const json& benchmark,
                                              const std::string& parent) {
   const std::string path = child_path(parent, "goodput");
@@ -325,8 +363,19 @@ BenchmarkReport read_benchmark(const FieldReader& in, const json& object, const 
   const json& concurrency = in.object(object, path, "concurrency");
   m.concurrency.mean = in.number(concurrency, concurrency_path, "mean");
   m.concurrency.max = in.count(concurrency, concurrency_path, "max");
+  // Added within version 2: absent from older reports.
+  if (concurrency.contains("max_is_upper_bound")) {
+    m.concurrency.max_is_upper_bound =
+        in.boolean(concurrency, concurrency_path, "max_is_upper_bound");
+  }
 
-  read_timeline(in, in.object(object, path, "timeline"), child_path(path, "timeline"), m);
+  // null in a report merged from shards: their timelines do not merge.
+  if (const json& timeline = in.field(object, path, "timeline"); timeline.is_null()) {
+    m.has_timeline = false;
+  } else {
+    read_timeline(in, in.object(object, path, "timeline"), child_path(path, "timeline"), m);
+  }
+  m.mergeable = read_mergeable(in, object, path);
   m.goodput = read_goodput(in, object, path);
   return benchmark;
 }
@@ -372,6 +421,11 @@ Report report_from_json(const json& document, std::string_view source) {
     in.with_source([&] {
       report.sweep_diagnosis = telemetry::sweep_diagnosis_from_json(*diagnosis, "diagnosis");
     });
+  }
+  // Only in a report merged from shards; kept as written.
+  if (const auto merge = document.find("merge"); merge != document.end() && !merge->is_null()) {
+    if (!merge->is_object()) in.wrong_type("merge", *merge, "an object");
+    report.merge = *merge;
   }
   return report;
 }

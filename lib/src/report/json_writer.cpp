@@ -26,7 +26,15 @@ json metric_definitions() {
       {"tpot_ms",
        "per request, (end of stream - first token chunk) / (output_tokens - 1), with "
        "output_tokens >= 2 (vllm bench serve's TPOT)"},
-      {"concurrency", "requests in flight (sent to done): time-weighted mean and maximum"},
+      {"concurrency",
+       "requests in flight (sent to done): time-weighted mean and maximum; integral_s is their "
+       "integral over the window (mean * duration_s, request-seconds)"},
+      {"window_start_unix_s",
+       "the measured window duration_s covers, on the wall clock (seconds since the Unix epoch); "
+       "also window_end_unix_s"},
+      {"histograms",
+       "per distribution, a log-linear histogram of the same samples (relative error 2^-10), so "
+       "the reports of a run's shards merge (llmpace report merge, docs/scale-out.md)"},
       {"timeline",
        "the measured window in buckets of bucket_s seconds: mean requests in flight, successful "
        "requests that ended, token chunks received per second"},
@@ -110,14 +118,35 @@ json usage_problems_to_json(const metrics::UsageProblems& problems) {
   };
 }
 
-json incomplete_to_json(const metrics::IncompleteFigures& incomplete) {
-  return {
-      {"with_first_token", incomplete.with_first_token},
-      {"ttft_ms", summary_to_json(incomplete.ttft_ms)},
-      {"itl_ms", summary_to_json(incomplete.itl_ms)},
-      {"waited_ms", summary_to_json(incomplete.waited_ms)},
-      {"token_chunks", summary_to_json(incomplete.token_chunks)},
-  };
+/// {name: LogHistogram::to_json(), ...} over `fields` and the parallel `histograms`.
+template <typename Fields, typename Histograms>
+json histograms_to_json(const Fields& fields, const Histograms& histograms) {
+  json object = json::object();
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    object[std::string(fields[i].name)] = histograms[i].to_json();
+  }
+  return object;
+}
+
+json incomplete_to_json(const metrics::BenchmarkMetrics& metrics) {
+  const metrics::IncompleteFigures& incomplete = metrics.incomplete;
+  json object = {{"with_first_token", incomplete.with_first_token}};
+  for (const metrics::IncompleteDistributionField& field : metrics::kIncompleteDistributionFields) {
+    object[std::string(field.name)] = summary_to_json(incomplete.*field.member);
+  }
+  if (metrics.mergeable) {
+    object["histograms"] = histograms_to_json(metrics::kIncompleteDistributionFields,
+                                              metrics.mergeable->incomplete_histograms);
+  }
+  return object;
+}
+
+json concurrency_to_json(const metrics::BenchmarkMetrics& metrics) {
+  json object = {{"mean", metrics.concurrency.mean},
+                 {"max", metrics.concurrency.max},
+                 {"max_is_upper_bound", metrics.concurrency.max_is_upper_bound}};
+  if (metrics.mergeable) object["integral_s"] = metrics.mergeable->concurrency_integral_s;
+  return object;
 }
 
 json goodput_to_json(const metrics::Goodput& goodput) {
@@ -160,7 +189,7 @@ json settle_to_json(const std::optional<Settle>& settle) {
 
 json benchmark_to_json(const BenchmarkReport& benchmark) {
   const metrics::BenchmarkMetrics& m = benchmark.metrics;
-  return {
+  json object = {
       {"profile", std::string(to_string(benchmark.profile))},
       {"rate", benchmark.rate ? json(*benchmark.rate) : json(nullptr)},
       {"interrupted", benchmark.interrupted},
@@ -174,10 +203,10 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"usage_problems", usage_problems_to_json(m.usage_problems)},
       {"output_tokens_source", m.output_tokens_source},
       {"metrics", distributions_to_json(m)},
-      {"incomplete", incomplete_to_json(m.incomplete)},
+      {"incomplete", incomplete_to_json(m)},
       {"throughput", throughput_to_json(m.throughput)},
-      {"concurrency", {{"mean", m.concurrency.mean}, {"max", m.concurrency.max}}},
-      {"timeline", timeline_to_json(m)},
+      {"concurrency", concurrency_to_json(m)},
+      {"timeline", m.has_timeline ? timeline_to_json(m) : json(nullptr)},
       {"goodput", m.goodput ? goodput_to_json(*m.goodput) : json(nullptr)},
       {"settle", settle_to_json(benchmark.settle)},
       {"telemetry",
@@ -185,6 +214,14 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"diagnosis",
        benchmark.diagnosis ? telemetry::diagnosis_to_json(*benchmark.diagnosis) : json(nullptr)},
   };
+  // Only with the data to merge shard reports (absent when read from an older report).
+  if (m.mergeable) {
+    object["window_start_unix_s"] = m.mergeable->window_start_unix_s;
+    object["window_end_unix_s"] = m.mergeable->window_end_unix_s;
+    object["histograms"] =
+        histograms_to_json(metrics::kDistributionFields, m.mergeable->histograms);
+  }
+  return object;
 }
 
 json to_json(const Report& report) {
@@ -192,7 +229,7 @@ json to_json(const Report& report) {
   for (const BenchmarkReport& benchmark : report.benchmarks) {
     benchmarks.push_back(benchmark_to_json(benchmark));
   }
-  return {
+  json document = {
       {"schema_version", kSchemaVersion},
       {"llmpace_version", report.llmpace_version},
       {"created_at", report.created_at},
@@ -205,6 +242,8 @@ json to_json(const Report& report) {
       {"diagnosis", report.sweep_diagnosis ? telemetry::diagnosis_to_json(*report.sweep_diagnosis)
                                            : json(nullptr)},
   };
+  if (!report.merge.is_null()) document["merge"] = report.merge;
+  return document;
 }
 
 }  // namespace llmpace::report

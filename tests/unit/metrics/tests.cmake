@@ -2,3 +2,4 @@ set(TEST_SOURCES summary_test.cpp benchmark_metrics_test.cpp run_control_metrics
 list(APPEND TEST_SOURCES error_examples_test.cpp)
 list(APPEND TEST_SOURCES incomplete_figures_test.cpp)
 list(APPEND TEST_SOURCES log_histogram_test.cpp)
+list(APPEND TEST_SOURCES mergeable_data_test.cpp)

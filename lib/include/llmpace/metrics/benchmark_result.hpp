@@ -13,6 +13,7 @@
 
 #include "llmpace/core/profile_kind.hpp"
 #include "llmpace/core/time.hpp"
+#include "llmpace/metrics/mergeable_data.hpp"
 #include "llmpace/metrics/request_record.hpp"
 #include "llmpace/metrics/slo.hpp"
 #include "llmpace/metrics/summary.hpp"
@@ -38,8 +39,8 @@ struct BenchmarkResult {
   /// The wall-clock (UTC) time at `start`, read once: places the benchmark on a clock other
   /// processes share (merging the shards of one run, docs/scale-out.md).
   std::chrono::system_clock::time_point wall_start;
-  TimePoint end;               // last request done (or the run's stop)
-  bool interrupted = false;    // stopped by a signal before its own limits
+  TimePoint end;             // last request done (or the run's stop)
+  bool interrupted = false;  // stopped by a signal before its own limits
   StopReason stop_reason = StopReason::requests_done;
   int workers = 1;                     // threads that sent this benchmark's requests
   std::uint64_t dropped = 0;           // open-loop arrivals not sent because the cap was full
@@ -75,6 +76,8 @@ struct Throughput {
 struct Concurrency {
   double mean = 0;      // time-weighted: integral of in-flight requests / duration
   std::size_t max = 0;  // most at any instant
+  /// Set by a merge of shard reports: `max` is the sum of the shards' maxima, an upper bound.
+  bool max_is_upper_bound = false;
 };
 
 /// One bucket of a benchmark's timeline, for charts of how it went over time.
@@ -118,6 +121,20 @@ struct IncompleteFigures {
   DistributionSummary token_chunks;  // token chunks received per request, those with a first token
 };
 
+/// One distribution of IncompleteFigures, as DistributionField below.
+struct IncompleteDistributionField {
+  std::string_view name;
+  DistributionSummary IncompleteFigures::*member;
+};
+
+inline constexpr std::array<IncompleteDistributionField, kIncompleteDistributionCount>
+    kIncompleteDistributionFields{{
+        {"ttft_ms", &IncompleteFigures::ttft_ms},
+        {"itl_ms", &IncompleteFigures::itl_ms},
+        {"waited_ms", &IncompleteFigures::waited_ms},
+        {"token_chunks", &IncompleteFigures::token_chunks},
+    }};
+
 /// Statistics of one benchmark; definitions in docs/metrics.md. Every statistic covers the
 /// measured window only (warmup and cooldown requests are counted, nothing more). Distributions
 /// are over successful requests, except the lags (every request that was sent).
@@ -151,12 +168,17 @@ struct BenchmarkMetrics {
   Concurrency concurrency;
   double timeline_bucket_s = 0;  // length of each timeline bucket
   std::vector<TimelinePoint> timeline;
+  /// False for a benchmark merged from shard reports: their timelines do not merge, so there is
+  /// none (written as null), not an empty one.
+  bool has_timeline = true;
   std::optional<Goodput> goodput;  // with an SLO only
   /// "server_usage" when every successful request had usage, "chunk_count" when none did,
   /// "mixed" otherwise, "none" when there were no successful requests.
   std::string output_tokens_source;
   /// The generator fell behind its schedule (kClientLimitedDispatchLagP99Ms).
   bool client_limited = false;
+  /// What merging shard reports needs; absent when read from a report written before it.
+  std::optional<MergeableData> mergeable;
 };
 
 /// One distribution of BenchmarkMetrics: its name in reports and the member holding it, in
@@ -166,7 +188,7 @@ struct DistributionField {
   DistributionSummary BenchmarkMetrics::*member;
 };
 
-inline constexpr std::array<DistributionField, 12> kDistributionFields{{
+inline constexpr std::array<DistributionField, kDistributionCount> kDistributionFields{{
     {"ttft_ms", &BenchmarkMetrics::ttft_ms},
     {"itl_ms", &BenchmarkMetrics::itl_ms},
     {"itl_mean_ms", &BenchmarkMetrics::itl_mean_ms},

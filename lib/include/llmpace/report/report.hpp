@@ -53,6 +53,9 @@ struct Report {
   bool interrupted = false;
   /// Across the benchmarks of a sweep (or a list of rates): the knee and the first wall.
   std::optional<telemetry::SweepDiagnosis> sweep_diagnosis;
+  /// A report merged from shard reports (report_merge.hpp): the shards merged, the stated error
+  /// of its percentiles, what was assumed and what was left out. Null otherwise.
+  nlohmann::json merge;
 };
 
 /// Builds a BenchmarkReport from a raw result (computes its metrics).
