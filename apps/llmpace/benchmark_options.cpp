@@ -117,6 +117,10 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
                  "Wait until this instant before the first benchmark: RFC 3339 UTC "
                  "(2026-12-05T12:00:00Z) or +SECONDS from now (+30s, +2m)")
       ->group("Scale-out");
+  cli.add_option("--start-file", f.start_file,
+                 "With --start-at, on a volume the shards share: shard 0 writes its start instant "
+                 "to FILE, the other shards wait for it (up to 15 minutes) and start then too")
+      ->group("Scale-out");
   cli.add_option("--data", f.data,
                  "Workload: synthetic key=value list (prompt_tokens, output_tokens, their _stdev, "
                  "_min, _max; prefix_tokens, prefix_count) or a dataset FILE (.jsonl, .json, "

@@ -35,9 +35,12 @@ void ConsoleObserver::on_benchmark_start(std::size_t index, std::size_t count,
   const std::string stage = count > 1 ? fmt::format("[{}/{}] ", index + 1, count) : "";
   label_ = stage_prefix_ + stage + profile::describe(spec);
   if (plan_.quiet) return;
-  fmt::print(stderr, "llmpace: {} benchmark of '{}' at {} ({} per benchmark, {} threads)\n", label_,
-             plan_.target.model, plan_.target_description, plan_.profiles.limits_description,
-             plan_.threads);
+  const engine::Shard& shard = plan_.scale_out.shard;
+  const std::string shard_text =
+      shard.sharded() ? fmt::format(", shard {} of {}", shard.index, shard.count) : "";
+  fmt::print(stderr, "llmpace: {} benchmark of '{}' at {} ({} per benchmark, {} threads{})\n",
+             label_, plan_.target.model, plan_.target_description,
+             plan_.profiles.limits_description, plan_.threads, shard_text);
 }
 
 void ConsoleObserver::on_progress(const metrics::ProgressSnapshot& snapshot) {

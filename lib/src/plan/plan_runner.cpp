@@ -2,15 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/system_timer.hpp>
 #include <chrono>
-#include <csignal>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "common_start.hpp"
 #include "llmpace/core/version.hpp"
 #include "llmpace/engine/runner.hpp"
 #include "llmpace/engine/telemetry_scraper.hpp"
@@ -26,22 +23,8 @@
 namespace llmpace::plan {
 namespace {
 
-/// Waits until `instant` on the wall clock (at once when it has passed). False when SIGINT or
-/// SIGTERM came first: the run then ends with no benchmark, its report still written.
-bool wait_until(std::chrono::system_clock::time_point instant) {
-  boost::asio::io_context io{1};
-  boost::asio::system_timer timer{io, instant};
-  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
-  bool signalled = false;
-  timer.async_wait([&](const boost::system::error_code&) { signals.cancel(); });
-  signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
-    if (error) return;
-    signalled = true;
-    timer.cancel();
-  });
-  io.run();
-  return !signalled;
-}
+/// The longest a shard waits for shard 0's start file (--start-file).
+constexpr auto kStartFileTimeout = std::chrono::minutes{15};
 
 bool same_origin(const http::Url& a, const http::Url& b) {
   return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
@@ -293,17 +276,25 @@ report::Report run_plan(RunPlan& plan, PlanObserver& observer) {
   };
   engine::Runner runner(plan.target, prompts, options);
   // Everything is ready (simulator, model, prompts): the shards of a run start together here.
-  bool signalled_before_start = false;
-  if (const auto& start_at = plan.scale_out.start_at) {
-    observer.on_note(fmt::format("waiting until {} to start", format_rfc3339_ms(*start_at)), false);
-    signalled_before_start = !wait_until(*start_at);
+  if (plan.scale_out.start_at) {
+    if (!plan.scale_out.start_file.empty() && plan.scale_out.shard.index > 0) {
+      observer.on_note(
+          fmt::format("waiting for shard 0's start instant in {}", plan.scale_out.start_file),
+          false);
+    } else {
+      observer.on_note(
+          fmt::format("waiting until {} to start", format_rfc3339_ms(*plan.scale_out.start_at)),
+          false);
+    }
+    const detail::StartOutcome start =
+        detail::await_common_start(plan.scale_out, kStartFileTimeout);
+    if (start.signalled) {
+      run_report.interrupted = true;
+      if (simulator) simulator->stop();
+      return run_report;
+    }
     run_report.run["start_late_ms"] =
-        to_seconds(std::chrono::system_clock::now() - *start_at) * 1000.0;
-  }
-  if (signalled_before_start) {
-    run_report.interrupted = true;
-    if (simulator) simulator->stop();
-    return run_report;
+        to_seconds(std::chrono::system_clock::now() - *start.instant) * 1000.0;
   }
   std::string server_missing;
   const std::unique_ptr<engine::TelemetryScraper> scraper =

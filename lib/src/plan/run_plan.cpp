@@ -319,6 +319,7 @@ ResolvedScenario resolved_scenario(const RunPlan& plan) {
   settings.shards.reset();
   settings.run_id.reset();
   settings.start_at.reset();
+  settings.start_file.reset();
   scenario::SecretFreeSettings secret_free = scenario::without_secrets(settings);
   return {scenario::settings_to_json(secret_free.settings), std::move(secret_free.omitted)};
 }

@@ -186,6 +186,11 @@ ScaleOutPlan resolve_scale_out(const scenario::RunSettings& settings,
                                      *settings.start_at));
     }
   }
+  plan.start_file = settings.start_file.value_or("");
+  if (settings.start_file && !plan.start_at) {
+    throw SettingError("start_file",
+                       "needs {start_at}: the instant shard 0 publishes there (+30s, say)");
+  }
   return plan;
 }
 

@@ -4,7 +4,7 @@
 
 namespace llmpace::scenario {
 
-const std::array<SettingField, 51> kRunSettingFields{{
+const std::array<SettingField, 52> kRunSettingFields{{
     {"target", &RunSettings::target},
     {"model", &RunSettings::model},
     {"api", &RunSettings::api},
@@ -34,6 +34,7 @@ const std::array<SettingField, 51> kRunSettingFields{{
     {"shards", &RunSettings::shards},
     {"run_id", &RunSettings::run_id},
     {"start_at", &RunSettings::start_at},
+    {"start_file", &RunSettings::start_file},
     {"data", &RunSettings::data},
     {"data_column", &RunSettings::data_column},
     {"data_samples", &RunSettings::data_samples},

@@ -147,6 +147,11 @@ TEST_CASE("the run section names the shard and the run; the scenario stays the s
   for (const char* key : {"shard", "shards", "run_id", "start_at"}) {
     CHECK_FALSE(scenario.contains(key));
   }
+  CHECK_FALSE(scenario.contains("start_file"));
+  settings.start_at.reset();
+  settings.start_file = "/results/run/start";
+  CHECK_THAT(error_of(settings), Contains("start_file: needs {start_at}"));
+  settings.start_file.reset();
   settings.run_id = std::string(201, 'x');
   CHECK_THAT(error_of(settings), Contains("run_id: "));
 }

@@ -7,7 +7,9 @@
 //   run_id X         names the run; `report merge` refuses shards of different runs
 //   start_at T       wait until T before the first benchmark: an RFC 3339 UTC instant
 //                    ("2026-12-05T12:00:00Z", fractions of a second allowed) or "+30s" / "+2m"
-//                    from now (this process's now: use an instant for several pods)
+//                    from now (this process's now: use an instant, or a start file, for pods)
+//   start_file PATH  on a volume the shards share: shard 0 writes its start_at there, the other
+//                    shards wait for it and start at the same instant (common_start.hpp)
 //
 // resolve_scale_out checks them against the benchmarks: a shard needs its own share of the work,
 // so a sweep (whose rates come from its first stages), a synchronous profile, fewer streams, a
@@ -32,6 +34,7 @@ struct ScaleOutPlan {
   std::string run_id;  // empty when not given
   std::optional<std::chrono::system_clock::time_point> start_at;
   std::string start_at_text;  // as given
+  std::string start_file;     // empty when not given
 };
 
 /// The most shards a benchmark may be split into.

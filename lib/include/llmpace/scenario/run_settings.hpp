@@ -54,10 +54,11 @@ struct RunSettings {
   std::optional<std::string> cooldown;  // likewise
   std::optional<std::int64_t> threads;
   // Scale-out (docs/scale-out.md).
-  std::optional<std::string> shard;     // "I/N": this process is shard I of N
-  std::optional<std::int64_t> shards;   // N, with I from $JOB_COMPLETION_INDEX
-  std::optional<std::string> run_id;    // names the run the shards belong to
-  std::optional<std::string> start_at;  // RFC 3339 UTC instant, or "+30s"
+  std::optional<std::string> shard;       // "I/N": this process is shard I of N
+  std::optional<std::int64_t> shards;     // N, with I from $JOB_COMPLETION_INDEX
+  std::optional<std::string> run_id;      // names the run the shards belong to
+  std::optional<std::string> start_at;    // RFC 3339 UTC instant, or "+30s"
+  std::optional<std::string> start_file;  // shard 0 publishes start_at there, others read it
   // Workload.
   std::optional<std::string> data;  // "prompt_tokens=256,output_tokens=128" or a FILE
   std::optional<std::string> data_column;
@@ -101,7 +102,7 @@ struct SettingField {
   SettingMember member;
 };
 
-extern const std::array<SettingField, 51> kRunSettingFields;
+extern const std::array<SettingField, 52> kRunSettingFields;
 
 /// The field of `key`, or null.
 const SettingField* find_setting(std::string_view key);
