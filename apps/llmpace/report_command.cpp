@@ -8,6 +8,11 @@
 //       the key metrics of each benchmark side by side, with ratios to A (the baseline); each OUT
 //       by its extension: .json, .csv, .html. Labels name the runs in order (default: the file
 //       stem)
+//   llmpace report merge SHARD.json... [--output OUT]...
+//       the reports of the shards of one run (`--shard I/N`, docs/scale-out.md) merged into the
+//       report of the whole run (report/report_merge.hpp); each OUT by its extension: .json,
+//       .csv, .html, and the console table printed; without --output, the merged JSON report is
+//       printed instead
 //
 // Every bad input (a missing, unreadable or malformed report, an unknown output format, an output
 // that cannot be written, bad labels) is a ConfigError, checked before anything is written.
@@ -28,6 +33,8 @@
 #include "llmpace/report/console_writer.hpp"
 #include "llmpace/report/html_writer.hpp"
 #include "llmpace/report/json_reader.hpp"
+#include "llmpace/report/json_writer.hpp"
+#include "llmpace/report/report_merge.hpp"
 #include "llmpace/scenario/scenario_writer.hpp"
 #include "output_files.hpp"
 
@@ -43,6 +50,8 @@ struct ReportFlags {
   std::vector<std::string> compare_files;
   std::vector<std::string> labels;
   std::vector<std::string> compare_outputs;
+  std::vector<std::string> merge_files;
+  std::vector<std::string> merge_outputs;
 };
 
 /// Format checks before any file is read or written.
@@ -158,11 +167,40 @@ int run_compare(const ReportFlags& flags) {
   return kExitOk;
 }
 
+int run_merge(const ReportFlags& flags) {
+  if (!flags.file.empty()) {
+    throw ConfigError(fmt::format(
+        "report: '{}' before 'merge'; write llmpace report merge SHARD.json...", flags.file));
+  }
+  if (flags.merge_files.empty()) {
+    throw ConfigError("report merge: expected the shard reports to merge (SHARD.json...)");
+  }
+  std::vector<std::string> outputs = flags.outputs;
+  outputs.insert(outputs.end(), flags.merge_outputs.begin(), flags.merge_outputs.end());
+  check_outputs(outputs);
+  std::vector<report::ShardReport> shards;
+  for (const std::string& file : flags.merge_files) {
+    shards.push_back({file, report::read_report_file(file)});
+  }
+  const report::Report merged = report::merge_shard_reports(shards);
+  if (outputs.empty()) {
+    fmt::print("{}\n", report::to_json(merged).dump(2));
+    std::fflush(stdout);
+    return kExitOk;
+  }
+  fmt::print("{}", report::render_console(merged));
+  std::fflush(stdout);
+  for (const std::string& path : outputs) write_report_file(path, merged);
+  return kExitOk;
+}
+
 }  // namespace
 
 Command add_report_command(CLI::App& parent) {
   CLI::App* cli = parent.add_subcommand(
-      "report", "Show a saved JSON report (llmpace report FILE.json), or compare saved reports");
+      "report",
+      "Show a saved JSON report (llmpace report FILE.json), compare saved reports, or merge the "
+      "reports of the shards of one run");
   auto flags = std::make_shared<ReportFlags>();
   cli->add_option("file", flags->file, "JSON report written by llmpace benchmark --output");
   cli->add_option("--scenario-out", flags->scenario_out,
@@ -179,10 +217,21 @@ Command add_report_command(CLI::App& parent) {
                       "repeatable");
   compare->add_option("--output,-o", flags->compare_outputs,
                       "Write the comparison to FILE (.json, .csv, .html by extension); repeatable");
+
+  CLI::App* merge = cli->add_subcommand(
+      "merge", "Merge the reports of the shards of one run (--shard I/N) into one report");
+  merge->add_option("files", flags->merge_files,
+                    "JSON reports of every shard of the run, in any order");
+  merge->add_option("--output,-o", flags->merge_outputs,
+                    "Write the merged report to FILE (.json, .csv, .html by extension); "
+                    "repeatable; without it the merged JSON report goes to standard output");
   cli->require_subcommand(0, 1);
 
-  return {cli,
-          [flags, compare] { return compare->parsed() ? run_compare(*flags) : run_show(*flags); }};
+  return {cli, [flags, compare, merge] {
+            if (compare->parsed()) return run_compare(*flags);
+            if (merge->parsed()) return run_merge(*flags);
+            return run_show(*flags);
+          }};
 }
 
 }  // namespace llmpace::app

@@ -5,3 +5,4 @@ set(TEST_SOURCES report_test.cpp json_writer_test.cpp console_writer_test.cpp pr
 list(APPEND TEST_SOURCES error_examples_test.cpp)
 list(APPEND TEST_SOURCES html_telemetry_test.cpp)
 list(APPEND TEST_SOURCES incomplete_report_test.cpp)
+list(APPEND TEST_SOURCES report_merge_test.cpp)
