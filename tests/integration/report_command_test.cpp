@@ -108,3 +108,76 @@ TEST_CASE("report: missing, malformed or unsupported input is one line and exit 
                        "unsupported format '.txt'");
   check_one_line_error(run_to_exit(llmpace_binary(), {"report"}), "expected a saved report");
 }
+
+namespace {
+
+/// The shard reports pinned by the unit test "report merge: golden shard reports".
+std::string golden_shard(int index) {
+  return std::string(LLMPACE_TEST_DATA_DIR) + "/golden/merge_shard_" + std::to_string(index) +
+         ".json";
+}
+
+}  // namespace
+
+TEST_CASE("report merge: two shard files merge into one report") {
+  ScratchDir scratch;
+  const std::string merged_path = scratch.file("merged.json");
+  const std::string csv_path = scratch.file("merged.csv");
+  // Given in reverse order: shards are ordered by run.shard.index, not by position.
+  const auto result = run_to_exit(
+      llmpace_binary(),
+      {"report", "merge", golden_shard(1), golden_shard(0), "-o", merged_path, "-o", csv_path});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.stderr_text.empty());
+  CHECK_THAT(result.stdout_text, Contains("constant"));
+
+  const auto shard0 = read_json_file(golden_shard(0));
+  const auto shard1 = read_json_file(golden_shard(1));
+  const auto merged = read_json_file(merged_path);
+  REQUIRE(merged["benchmarks"].size() == 1);
+  const auto& benchmark = merged["benchmarks"][0];
+  for (const char* count : {"successful", "errored", "incomplete", "total"}) {
+    INFO(count);
+    CHECK(benchmark["requests"][count].get<int>() ==
+          shard0["benchmarks"][0]["requests"][count].get<int>() +
+              shard1["benchmarks"][0]["requests"][count].get<int>());
+  }
+  CHECK(benchmark["metrics"]["ttft_ms"]["count"].get<int>() ==
+        benchmark["histograms"]["ttft_ms"]["count"].get<int>());
+  CHECK(benchmark["timeline"].is_null());
+  CHECK(merged["merge"]["shard_count"] == 2);
+  CHECK(merged["merge"]["shards"][0]["file"] == golden_shard(0));
+  CHECK_FALSE(merged["run"].contains("shard"));
+
+  // Without --output the merged report goes to standard output, the same as the file.
+  const auto to_stdout =
+      run_to_exit(llmpace_binary(), {"report", "merge", golden_shard(0), golden_shard(1)});
+  REQUIRE(to_stdout.exit_code == 0);
+  auto printed = nlohmann::json::parse(to_stdout.stdout_text);
+  CHECK(printed["benchmarks"] == merged["benchmarks"]);
+
+  // The merged report is a report: `llmpace report` shows it again.
+  const auto shown = run_to_exit(llmpace_binary(), {"report", merged_path});
+  INFO(shown.stderr_text);
+  CHECK(shown.exit_code == 0);
+}
+
+TEST_CASE("report merge: shards of different runs, a missing shard or a non-report exit 2") {
+  ScratchDir scratch;
+  auto other = read_json_file(golden_shard(1));
+  other["run"]["run_id"] = "another-run";
+  const std::string other_path = scratch.file("other.json");
+  std::ofstream(other_path) << other.dump(2);
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), {"report", "merge", golden_shard(0), other_path}),
+      "are not shards of one run");
+
+  check_one_line_error(run_to_exit(llmpace_binary(), {"report", "merge", golden_shard(1)}),
+                       "shard 0 of 2 is missing");
+
+  const std::string not_json = scratch.file("not.json");
+  std::ofstream(not_json) << "not json";
+  check_one_line_error(
+      run_to_exit(llmpace_binary(), {"report", "merge", golden_shard(0), not_json}), "is not JSON");
+}
