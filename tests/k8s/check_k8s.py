@@ -2,7 +2,8 @@
 """Checks of the kustomize tree in k8s/ (docs/kubernetes.md), without an API server.
 
   check_k8s.py build ROOT             every kustomization builds; the objects the docs promise
-                                      are there, with the Job's and CronJob's settings
+                                      are there, with the Job's and CronJob's settings, and
+                                      k8s/scale-out's Indexed Job agrees with its --shards
   check_k8s.py copies ROOT            k8s/base/scenarios/ equals scenarios/, every file listed
   check_k8s.py validate ROOT          every object against its schema: Kubernetes' and
                                       prometheus-operator's (npm, tests/k8s/node_modules), the
@@ -12,7 +13,8 @@
                                       testdata/restricted-v2-violations.yaml, and only those
   check_k8s.py commands ROOT LLMPACE  the Job's, CronJob's and Tekton Task's command lines, run
                                       by the real binary with --dry-run in a directory laid out
-                                      as the pod's volumes would be
+                                      as the pod's volumes would be; the sharded Job's pods
+                                      run for real, together, against a simulator, and merge
 
 ROOT is the repository. kubectl (with kustomize v4+), node and the npm packages of
 tests/k8s/package-lock.json are needed; a missing tool fails the check.
@@ -29,8 +31,8 @@ import yaml
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from dry_run import check_commands  # noqa: E402 (after the line above)
-from manifests import (OVERLAYS, Failures, build_all, container, find, job_pod,
-                       kustomize, object_name)
+from manifests import (OVERLAYS, Failures, build_all, container, expand_references, find,
+                       job_pod, kustomize, object_name)
 from restricted_v2 import pod_templates, restricted_v2_violations
 from tekton_rules import tekton_pipeline, tekton_pipelinerun, tekton_task
 
@@ -198,7 +200,132 @@ def check_build(root):
                             f"tekton: step run's command line is {args}")
     failures.expect(find(built["tekton"], "Pipeline", "llmpace-nightly"),
                     "tekton: no Pipeline llmpace-nightly")
+    check_sharded(failures, root, built)
     return failures.exit_code("every kustomization builds, with what docs/kubernetes.md says")
+
+
+RUN_ID_FIELD = "metadata.labels['batch.kubernetes.io/controller-uid']"
+SHARD_DIR = "/results/sharded/$(RUN_ID)"
+
+
+def flag_values(args, flag):
+    return [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == flag]
+
+
+def check_sharded(failures, root, built):
+    """k8s/scale-out: the Indexed Job whose pods are the shards of one benchmark."""
+    where = "scale-out"
+    objects = built["scale-out"]
+    job = find(objects, "Job", "llmpace-sharded")
+    if not failures.expect(job, f"{where}: no Job llmpace-sharded"):
+        return
+    spec = job["spec"]
+    failures.expect(spec.get("completionMode") == "Indexed",
+                    f"{where}: completionMode {spec.get('completionMode')}, not Indexed")
+    failures.expect(spec.get("backoffLimit") == 0, f"{where}: backoffLimit not 0")
+    for key in ("activeDeadlineSeconds", "ttlSecondsAfterFinished"):
+        failures.expect(spec.get(key, 0) > 0, f"{where}: Job without {key}")
+    pod = job_pod(job)
+    failures.expect(pod.get("serviceAccountName") == "llmpace"
+                    and pod.get("automountServiceAccountToken") is False
+                    and pod.get("restartPolicy") == "Never",
+                    f"{where}: not the ServiceAccount llmpace without its token, restart Never")
+    runner = container(pod, "llmpace")
+    if not failures.expect(runner is not None, f"{where}: no container named llmpace"):
+        return
+    failures.expect(runner.get("image") == "llmpace:latest",
+                    f"{where}: image {runner.get('image')}, expected llmpace:latest")
+    env = {e["name"]: e for e in runner.get("env", [])}
+    literal = {name: e["value"] for name, e in env.items() if "value" in e}
+    run_id = env.get("RUN_ID", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+    failures.expect(run_id == RUN_ID_FIELD,
+                    f"{where}: RUN_ID is {env.get('RUN_ID')}, not the Job's uid ({RUN_ID_FIELD})")
+    failures.expect([s.get("configMapRef", {}).get("name") for s in runner.get("envFrom", [])]
+                    == ["llmpace-targets"], f"{where}: envFrom is not the ConfigMap llmpace-targets")
+    command = runner.get("command", [])
+    args = runner.get("args", [])
+    failures.expect(command[:2] == ["sh", "-c"] and len(command) == 4
+                    and 'llmpace "$@"' in command[2]
+                    and "llmpace report merge" in command[2],
+                    f"{where}: the command is not sh -c running llmpace \"$@\" and the merge")
+    failures.expect(literal.get("MERGE_WAIT_SECONDS", "").isdigit()
+                    and int(literal["MERGE_WAIT_SECONDS"]) > 0,
+                    f"{where}: MERGE_WAIT_SECONDS is not a number of seconds")
+    failures.expect(args[:1] == ["benchmark"], f"{where}: args do not start with benchmark")
+
+    def one(flag):
+        values = flag_values(args, flag)
+        failures.expect(len(values) == 1, f"{where}: {flag} given {len(values)} times")
+        return values[0] if values else None
+
+    shards = expand_references(one("--shards") or "", literal)
+    failures.expect(shards.isdigit() and int(shards) >= 2,
+                    f"{where}: --shards {one('--shards')} is not a number of shards")
+    count = int(shards) if shards.isdigit() else None
+    failures.expect(spec.get("completions") == count and spec.get("parallelism") == count,
+                    f"{where}: completions {spec.get('completions')} and parallelism "
+                    f"{spec.get('parallelism')} are not --shards {shards}")
+    failures.expect(one("--run-id") == "$(RUN_ID)", f"{where}: --run-id is not $(RUN_ID)")
+    failures.expect(one("--target") == "$(LLMPACE_BF16_URL)"
+                    and one("--model") == "$(LLMPACE_BF16_MODEL)",
+                    f"{where}: the target is not the bf16 variant of llmpace-targets")
+    failures.expect(one("--profile") not in (None, "sweep", "synchronous")
+                    and one("--rate") is not None,
+                    f"{where}: --profile {one('--profile')}: a sweep or synchronous cannot be "
+                    "sharded; give fixed rates")
+    failures.expect(one("--start-at") is not None
+                    and one("--start-file") == f"{SHARD_DIR}/start",
+                    f"{where}: no --start-at with --start-file {SHARD_DIR}/start")
+    outputs = flag_values(args, "--output")
+    failures.expect(sorted(outputs) == [f"{SHARD_DIR}/shard-$(JOB_COMPLETION_INDEX).{ext}"
+                                        for ext in ("json", "jsonl")],
+                    f"{where}: --output {outputs}")
+    script = command[2] if len(command) > 2 else ""
+    failures.expect("dir=/results/sharded/$RUN_ID\n" in script,
+                    f"{where}: the script's directory is not {SHARD_DIR}")
+    for arg in command + args:
+        failures.expect(not re.search(r"--api-key|Bearer|--header", arg),
+                        f"{where}: a credential on the command line: {arg}")
+    mounts = {m["mountPath"]: m["name"] for m in runner.get("volumeMounts", [])}
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+
+    def volume_at(path):
+        return volumes.get(mounts.get(path), {})
+
+    failures.expect("emptyDir" in volume_at("/tmp"), f"{where}: /tmp is no emptyDir")
+    claim = volume_at("/results").get("persistentVolumeClaim", {}).get("claimName")
+    failures.expect(claim == "llmpace-shard-results",
+                    f"{where}: /results is {claim}, not the PVC llmpace-shard-results")
+    pvc = find(objects, "PersistentVolumeClaim", "llmpace-shard-results") or {}
+    failures.expect(pvc.get("spec", {}).get("accessModes") == ["ReadWriteMany"],
+                    f"{where}: the PVC llmpace-shard-results is not ReadWriteMany")
+    failures.expect(volume_at("/var/run/secrets/llmpace").get("secret", {}).get("secretName")
+                    == "llmpace-api-token", f"{where}: the token is not the Secret's file")
+    resources = runner.get("resources", {})
+    for part in ("requests", "limits"):
+        failures.expect(set(resources.get(part, {})) >= {"cpu", "memory"},
+                        f"{where}: no cpu and memory {part}")
+    # Its scenario: chat's requests, the token as a file reference.
+    scenario_path = one("--scenario") or ""
+    config_map = volume_at(os.path.dirname(scenario_path)).get("configMap", {}).get("name")
+    scenario_map = find(objects, "ConfigMap", config_map) if config_map else None
+    if failures.expect(scenario_map, f"{where}: --scenario {scenario_path} is not in a "
+                       "ConfigMap of the kustomization"):
+        scenario = yaml.safe_load(scenario_map["data"][os.path.basename(scenario_path)])
+        with open(os.path.join(root, "scenarios/chat.yaml"), encoding="utf-8") as file:
+            chat = yaml.safe_load(file)
+        failures.expect(scenario.get("data") == chat["data"],
+                        f"{where}: {scenario_path}'s data differs from scenarios/chat.yaml's")
+        failures.expect(scenario.get("api_key") == "${file:/var/run/secrets/llmpace/token}",
+                        f"{where}: {scenario_path}'s api_key is not the token's file")
+    # What it takes from an overlay, which it does not carry itself (it would overwrite it).
+    for kind, needed in (("ServiceAccount", "llmpace"), ("ConfigMap", "llmpace-targets"),
+                         ("Secret", "llmpace-api-token")):
+        failures.expect(not find(objects, kind, needed),
+                        f"{where}: carries the overlay's {kind} {needed}")
+        for name in OVERLAYS:
+            failures.expect(find(built[name], kind, needed), f"{name}: no {kind} {needed}, "
+                            "which k8s/scale-out uses")
 
 
 # --- copies ----------------------------------------------------------------------------------
@@ -373,7 +500,7 @@ def check_policy(root):
         failures.add(str(error))
         return failures.exit_code("restricted-v2")
     count = 0
-    for name in ("base",) + OVERLAYS + ("tekton",):
+    for name in ("base",) + OVERLAYS + ("tekton", "scale-out"):
         for obj in built[name]:
             for where, pod in pod_templates(obj):
                 count += 1

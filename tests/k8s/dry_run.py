@@ -1,13 +1,18 @@
 """The Job's, CronJob's and Tekton Task's command lines, run by the real llmpace with --dry-run
-in a directory laid out as the pod's volumes would be (check_k8s.py commands)."""
+in a directory laid out as the pod's volumes would be, and k8s/scale-out's sharded Job, whose
+pods run for real, together, against a simulator (check_k8s.py commands)."""
 import base64
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
 
-from manifests import (OVERLAYS, Failures, build_all, container, cronjob_pod, find, job_pod)
+from manifests import (OVERLAYS, Failures, build_all, container, cronjob_pod, expand_references,
+                       find, job_pod)
 from tekton_rules import REFERENCE
 
 # --- commands --------------------------------------------------------------------------------
@@ -95,7 +100,10 @@ class Sandbox:
         return {name: self.rewrite(text) for name, text in files.items()}
 
 
-def container_env(entry, objects):
+def container_env(entry, objects, fields=None):
+    """The container's environment: envFrom ConfigMaps, then env. A downward-API fieldRef takes
+    its value from `fields` (fieldPath -> value, the stand-ins of what the pod would have); env
+    values expand $(NAME) of the variables before them, as Kubernetes does."""
     env = {}
     for source in entry.get("envFrom", []):
         ref = source.get("configMapRef")
@@ -106,9 +114,14 @@ def container_env(entry, objects):
             raise RuntimeError(f"envFrom: no ConfigMap {ref['name']}")
         env.update(found.get("data", {}))
     for variable in entry.get("env", []):
-        if "value" not in variable:
-            raise RuntimeError(f"env {variable['name']}: only literal values are expected")
-        env[variable["name"]] = variable["value"]
+        if "value" in variable:
+            env[variable["name"]] = expand_references(variable["value"], env)
+            continue
+        field = variable.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+        if field is None or field not in (fields or {}):
+            raise RuntimeError(f"env {variable['name']}: only literal values and the fieldRefs "
+                               f"{sorted(fields or {})} are expected")
+        env[variable["name"]] = fields[field]
     return env
 
 
@@ -131,9 +144,142 @@ def pod_command(failures, where, llmpace, pod, objects, provided, scratch):
     sandbox = Sandbox(os.path.join(scratch, re.sub(r"\W", "-", where)), objects,
                       entry.get("volumeMounts", []), pod.get("volumes", []), provided)
     env = {k: sandbox.rewrite(v) for k, v in container_env(entry, objects).items()}
-    argv = [sandbox.rewrite(a) for a in entry["command"] + entry["args"]]
+    argv = [sandbox.rewrite(expand_references(a, env)) for a in entry["command"] + entry["args"]]
     expected = [env[k] for k in sorted(env) if k.endswith(("_URL", "_MODEL"))]
     run_dry(failures, where, llmpace, argv, env, sandbox.root, expected)
+
+
+# --- the sharded Job (k8s/scale-out) --------------------------------------------------------
+
+RUN_ID_FIELD = "metadata.labels['batch.kubernetes.io/controller-uid']"
+# What a real run would take too long for: each benchmark's duration and the wait for the start.
+SHORTENED = {"--max-seconds": "3", "--start-at": "+2s"}
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_simulator(llmpace, model, scratch):
+    """llmpace sim on a loopback port, fast (5 ms to the first token, 0.2 ms a token), standing
+    in for the bf16 predictor. Returns (process, URL)."""
+    port = free_port()
+    log = open(os.path.join(scratch, "sim.log"), "w", encoding="utf-8")  # pylint: disable=R1732
+    process = subprocess.Popen([llmpace, "sim", "--host", "127.0.0.1", "--port", str(port),
+                                "--model", model, "--ttft-ms", "5", "--itl-ms", "0.2"],
+                               stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("llmpace sim did not listen within 15 s")
+
+
+def sharded_run(llmpace, job, objects, provided, directory, run_id, urls):
+    """Runs every pod of the Indexed Job at once, as the Job controller would: pod I with
+    JOB_COMPLETION_INDEX=I, RUN_ID=run_id and LLMPACE_BF16_URL=urls[I], all sharing one
+    /results. Returns ([(exit code, output) per pod], the run's directory)."""
+    pod = job_pod(job)
+    entry = container(pod, "llmpace")
+    sandbox = Sandbox(directory, objects, entry.get("volumeMounts", []), pod.get("volumes", []),
+                      provided)
+    processes = []
+    for index in range(job["spec"]["completions"]):
+        env = container_env(entry, objects, {RUN_ID_FIELD: run_id})
+        env["JOB_COMPLETION_INDEX"] = str(index)  # added to the pod by the Job controller
+        env["LLMPACE_BF16_URL"] = urls[index]  # the Service's name resolves only in the cluster
+        env = {k: sandbox.rewrite(v) for k, v in env.items()}
+        argv = [sandbox.rewrite(expand_references(a, env))
+                for a in entry["command"] + entry["args"]]
+        for flag, value in SHORTENED.items():
+            argv[argv.index(flag) + 1] = value
+        path = os.path.dirname(os.path.abspath(llmpace)) + ":" + os.environ.get("PATH", "/bin")
+        log = open(os.path.join(directory, f"pod-{index}.log"), "w+",  # pylint: disable=R1732
+                   encoding="utf-8")
+        processes.append((subprocess.Popen(argv, env={"PATH": path, "HOME": "/tmp", **env},
+                                           cwd=sandbox.path("/results"), stdout=log,
+                                           stderr=subprocess.STDOUT), log))
+    results = []
+    deadline = time.monotonic() + 100
+    for process, log in processes:
+        try:
+            code = process.wait(timeout=max(1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        log.seek(0)
+        results.append((code, log.read()))
+        log.close()
+    return results, sandbox.path(f"/results/sharded/{run_id}")
+
+
+def check_sharded_job(failures, llmpace, objects, provided, scratch):
+    """k8s/scale-out: its pods' script and command lines, run together against a simulator with
+    shortened durations: every shard reports, the pod of index 0 merges; then once more with a
+    shard failing: no merged report, and the Job fails."""
+    where = "scale-out: Job llmpace-sharded"
+    job = find(objects, "Job", "llmpace-sharded")
+    count = job["spec"]["completions"]
+    model = find(objects, "ConfigMap", "llmpace-targets")["data"]["LLMPACE_BF16_MODEL"]
+    simulator, url = start_simulator(llmpace, model, scratch)
+    try:
+        run_id = "0c5e7a9c-1111-4000-8000-000000000001"
+        results, run_dir = sharded_run(llmpace, job, objects, provided,
+                                       os.path.join(scratch, "sharded"), run_id, [url] * count)
+        for index, (code, output) in enumerate(results):
+            failures.expect(code == 0, f"{where}: pod {index} exited {code}:\n{output[-3000:]}")
+        files = sorted(os.listdir(run_dir)) if os.path.isdir(run_dir) else []
+        expected = sorted(["start", "merged.json", "merged.csv", "merged.html"]
+                          + [f"shard-{i}.{ext}" for i in range(count)
+                             for ext in ("json", "jsonl", "done")])
+        failures.expect(files == expected, f"{where}: /results/sharded/<run id>/ holds {files}, "
+                        f"expected {expected}")
+        for index in range(count):
+            try:
+                with open(os.path.join(run_dir, f"shard-{index}.json"), encoding="utf-8") as file:
+                    run = json.load(file)["run"]
+                failures.expect(run.get("shard") == {"count": count, "index": index}
+                                and run.get("run_id") == run_id,
+                                f"{where}: shard-{index}.json's run is shard {run.get('shard')} "
+                                f"of run {run.get('run_id')}")
+            except (OSError, ValueError, KeyError) as error:
+                failures.add(f"{where}: shard-{index}.json: {error!r}")
+        try:
+            with open(os.path.join(run_dir, "merged.json"), encoding="utf-8") as file:
+                merged = json.load(file)
+            failures.expect(merged.get("merge", {}).get("shard_count") == count
+                            and merged["run"].get("run_id") == run_id
+                            and [s.get("file") for s in merged["merge"].get("shards", [])]
+                            == [f"shard-{i}.json" for i in range(count)],
+                            f"{where}: merged.json is not the merge of the {count} shards: "
+                            f"{json.dumps(merged.get('merge', {}).get('shards'))[:500]}")
+            print(f"ok: {where}: {count} shards ran from one start file and were merged into "
+                  f"{len(merged.get('benchmarks', []))} benchmarks")
+        except (OSError, ValueError, KeyError) as error:
+            failures.add(f"{where}: merged.json: {error!r}")
+        # Shard 2 cannot reach its target: it fails, and pod 0 merges nothing and fails too.
+        failing = min(2, count - 1)
+        closed = f"http://127.0.0.1:{free_port()}"
+        results, run_dir = sharded_run(
+            llmpace, job, objects, provided, os.path.join(scratch, "sharded-failing"),
+            run_id.replace("1", "2"), [closed if i == failing else url for i in range(count)])
+        codes = [code for code, _ in results]
+        failures.expect(codes[failing] != 0 and codes[0] == 1
+                        and f"shard {failing} exited {codes[failing]}; not merged" in results[0][1]
+                        and not os.path.exists(os.path.join(run_dir, "merged.json"))
+                        and os.path.exists(os.path.join(run_dir, f"shard-{failing}.failed")),
+                        f"{where}: with shard {failing} failing, the pods exited {codes}; pod 0 "
+                        f"said:\n{results[0][1][-1500:]}")
+        print(f"ok: {where}: with shard {failing} failing, no merge and pod 0 exits 1 ({codes})")
+    finally:
+        simulator.kill()
+        simulator.wait()
 
 
 TEKTON_PATHS = {"workspaces.results.path": "/workspace/results"}
@@ -244,6 +390,11 @@ def check_commands(root, llmpace):
                                 objects, provided, scratch)
                 except (RuntimeError, KeyError) as error:
                     failures.add(f"{name}: {kind}: {error!r}")
+        try:
+            check_sharded_job(failures, llmpace, built["demo"] + built["scale-out"], provided,
+                              scratch)
+        except (RuntimeError, KeyError, OSError, ValueError) as error:
+            failures.add(f"scale-out: {error!r}")
         # The suites no pod runs: as they are, from scenarios/suites/.
         for suite in ("demo-sim",):
             path = os.path.join(root, "scenarios/suites", f"{suite}.yaml")
@@ -287,6 +438,7 @@ def check_commands(root, llmpace):
                                 f"tekton: {bad} was not refused by the prepare step: {quiet.messages}")
         except (RuntimeError, KeyError, OSError) as error:
             failures.add(f"tekton: {error!r}")
-    return failures.exit_code("the Job's, CronJob's and Tekton Task's command lines parse")
+    return failures.exit_code("the Job's, CronJob's and Tekton Task's command lines parse, and "
+                              "the sharded Job's pods run and merge")
 
 

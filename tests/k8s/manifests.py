@@ -11,6 +11,7 @@ KUSTOMIZATIONS = {
     "demo": "k8s/overlays/demo",
     "rhoai": "k8s/overlays/rhoai",
     "tekton": "k8s/tekton",
+    "scale-out": "k8s/scale-out",
 }
 OVERLAYS = ("demo", "rhoai")
 EXTRA_FILES = {"tekton-pipelinerun": "k8s/tekton/pipelinerun.yaml"}
@@ -80,6 +81,35 @@ def job_pod(job):
 
 def cronjob_pod(cronjob):
     return cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
+def expand_references(text, env):
+    """Kubernetes' expansion of $(NAME) in a container's command, args and env: NAME must be a
+    variable of the container, else $(NAME) stays as written; $$ is a literal $."""
+    out = []
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char != "$" or at + 1 == len(text):
+            out.append(char)
+            at += 1
+            continue
+        following = text[at + 1]
+        if following == "$":
+            out.append("$")
+            at += 2
+        elif following == "(":
+            close = text.find(")", at + 2)
+            if close < 0:
+                out.append(text[at:])
+                break
+            name = text[at + 2:close]
+            out.append(env[name] if name in env else text[at:close + 1])
+            at = close + 1
+        else:
+            out.append(char + following)
+            at += 2
+    return "".join(out)
 
 
 def container(pod, name):

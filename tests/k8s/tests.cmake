@@ -5,7 +5,7 @@
 # CRD schemas in tests/k8s/schemas/; Tekton's rules in tekton_rules.py), every pod template is
 # held to OpenShift's restricted-v2 SCC, and the Job's, CronJob's and Tekton Task's command lines
 # run through the real binary with --dry-run (and scenarios/suites/demo-sim.yaml, which no pod
-# runs). A missing kubectl, node, node_modules or yamllint fails these tests, never skips them.
+# runs), the sharded Job's pods (k8s/scale-out) for real against a simulator. A missing kubectl, node, node_modules or yamllint fails these tests, never skips them.
 set(LLMPACE_K8S_CHECK "${CMAKE_CURRENT_SOURCE_DIR}/k8s/check_k8s.py")
 add_test(NAME "k8s: every kustomization builds, with the objects docs/kubernetes.md describes"
   COMMAND "${PYTHON3}" "${LLMPACE_K8S_CHECK}" build "${PROJECT_SOURCE_DIR}")
@@ -28,8 +28,10 @@ set_tests_properties(
   "k8s: the restricted-v2 check catches every planted violation"
   "k8s: yamllint of k8s/ and scenarios/suites/"
   PROPERTIES LABELS unit TIMEOUT 120)
+# The sharded Job's pods (k8s/scale-out) have no dry run: they run for real, together, against
+# a simulator, with 3-second benchmarks (about 30 s), and once more with a shard failing.
 add_test(NAME "k8s: the Job's, CronJob's and Tekton Task's command lines run with --dry-run"
   COMMAND "${PYTHON3}" "${LLMPACE_K8S_CHECK}" commands "${PROJECT_SOURCE_DIR}"
     "$<TARGET_FILE:llmpace>")
 set_tests_properties("k8s: the Job's, CronJob's and Tekton Task's command lines run with --dry-run"
-  PROPERTIES LABELS integration TIMEOUT 120)
+  PROPERTIES LABELS integration TIMEOUT 240)
