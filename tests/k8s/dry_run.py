@@ -187,6 +187,10 @@ def sharded_run(llmpace, job, objects, provided, directory, run_id, urls):
     /results. Returns ([(exit code, output) per pod], the run's directory)."""
     pod = job_pod(job)
     entry = container(pod, "llmpace")
+    # One directory for all pods: the claim is shared, and the read-only volumes must have the
+    # same paths in every pod, as they do in the cluster (a report keeps its scenario's paths,
+    # and `report merge` refuses shards whose run sections differ). Each pod's own emptyDir
+    # /tmp is not told apart: check_build keeps --start-file and --output on the claim.
     sandbox = Sandbox(directory, objects, entry.get("volumeMounts", []), pod.get("volumes", []),
                       provided)
     processes = []
