@@ -47,6 +47,23 @@ SUITE_RUN_ARGS = ["suite", "run", "/etc/llmpace/suites/mistral-small-24b.yaml",
 SECRET_NAME = re.compile(r"TOKEN|API_KEY|APIKEY|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
 
 
+def check_no_credentials(failures, where, runner, arguments):
+    """No literal secret in the container's env, no credential among its command line's words."""
+    for env in runner.get("env", []):
+        failures.expect(not (SECRET_NAME.search(env["name"]) and "value" in env),
+                        f"{where}: env {env['name']} holds a literal secret")
+    for arg in arguments:
+        failures.expect(not re.search(r"--api-key|Bearer|--header", arg),
+                        f"{where}: a credential on the command line: {arg}")
+
+
+def mounted_volumes(pod, runner):
+    """The pod's volume mounted at each of the container's mount paths ({} when none)."""
+    mounts = {m["mountPath"]: m["name"] for m in runner.get("volumeMounts", [])}
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    return lambda path: volumes.get(mounts.get(path), {})
+
+
 def check_runner_pod(failures, where, pod):
     runner = container(pod, "llmpace")
     if not failures.expect(runner is not None, f"{where}: no container named llmpace"):
@@ -55,17 +72,9 @@ def check_runner_pod(failures, where, pod):
                     f"{where}: command {runner.get('command')} {runner.get('args')}")
     failures.expect(runner.get("image") == "llmpace:latest",
                     f"{where}: image {runner.get('image')}, expected llmpace:latest")
-    for env in runner.get("env", []):
-        failures.expect(not (SECRET_NAME.search(env["name"]) and "value" in env),
-                        f"{where}: env {env['name']} holds a literal secret")
-    for arg in runner.get("command", []) + runner.get("args", []):
-        failures.expect(not re.search(r"--api-key|Bearer|--header", arg),
-                        f"{where}: a credential on the command line: {arg}")
-    mounts = {m["mountPath"]: m["name"] for m in runner.get("volumeMounts", [])}
-    volumes = {v["name"]: v for v in pod.get("volumes", [])}
-
-    def volume_at(path):
-        return volumes.get(mounts.get(path), {})
+    check_no_credentials(failures, where, runner,
+                         runner.get("command", []) + runner.get("args", []))
+    volume_at = mounted_volumes(pod, runner)
 
     failures.expect("emptyDir" in volume_at("/tmp"), f"{where}: /tmp is no emptyDir")
     failures.expect(volume_at("/results").get("persistentVolumeClaim", {}).get("claimName")
@@ -283,14 +292,8 @@ def check_sharded(failures, root, built):
     script = command[2] if len(command) > 2 else ""
     failures.expect("dir=/results/sharded/$RUN_ID\n" in script,
                     f"{where}: the script's directory is not {SHARD_DIR}")
-    for arg in command + args:
-        failures.expect(not re.search(r"--api-key|Bearer|--header", arg),
-                        f"{where}: a credential on the command line: {arg}")
-    mounts = {m["mountPath"]: m["name"] for m in runner.get("volumeMounts", [])}
-    volumes = {v["name"]: v for v in pod.get("volumes", [])}
-
-    def volume_at(path):
-        return volumes.get(mounts.get(path), {})
+    check_no_credentials(failures, where, runner, command + args)
+    volume_at = mounted_volumes(pod, runner)
 
     failures.expect("emptyDir" in volume_at("/tmp"), f"{where}: /tmp is no emptyDir")
     claim = volume_at("/results").get("persistentVolumeClaim", {}).get("claimName")
