@@ -63,7 +63,7 @@ std::string error_of(const scenario::RunSettings& settings,
 
 }  // namespace
 
-TEST_CASE("--shard I/N gives shard I of N, and none means one process") {
+TEST_CASE("shard I/N gives shard I of N, and none means one process") {
   const auto plan = resolve(sharded_constant("2/4"));
   CHECK(plan.shard.index == 2);
   CHECK(plan.shard.count == 4);
@@ -74,7 +74,7 @@ TEST_CASE("--shard I/N gives shard I of N, and none means one process") {
   CHECK(resolve(sharded_constant("0/1")).shard.count == 1);
 }
 
-TEST_CASE("--shards N takes the index from $JOB_COMPLETION_INDEX") {
+TEST_CASE("shards N takes the index from $JOB_COMPLETION_INDEX") {
   scenario::RunSettings settings = sharded_constant("");
   settings.shard.reset();
   settings.shards = 4;
@@ -114,7 +114,7 @@ TEST_CASE("bad shards and profiles that cannot be shared are errors naming the s
   CHECK_THAT(error_of(few_requests), Contains("max_requests: 3 cannot be shared"));
 }
 
-TEST_CASE("--start-at takes an RFC 3339 instant or +SECONDS from now") {
+TEST_CASE("start_at takes an RFC 3339 instant or +SECONDS from now") {
   auto settings = sharded_constant("0/2");
   settings.start_at = "+30s";
   CHECK(resolve(settings).start_at == kNow + std::chrono::seconds{30});
@@ -135,7 +135,7 @@ TEST_CASE("--start-at takes an RFC 3339 instant or +SECONDS from now") {
   }
 }
 
-TEST_CASE("the run section names the shard and the run; the scenario stays the same for all") {
+TEST_CASE("the run section names the shard and the run, the scenario stays the same for all") {
   auto settings = sharded_constant("1/3");
   settings.run_id = "nightly-42";
   settings.start_at = "+1s";
