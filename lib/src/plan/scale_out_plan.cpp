@@ -130,7 +130,7 @@ std::optional<system_clock::time_point> parse_rfc3339(std::string_view text) {
     std::size_t end = at + 1;
     while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
     if (end == at + 1) return {};
-    fraction_s = std::stod(std::string(text.substr(at, end - at)));
+    std::from_chars(text.data() + at, text.data() + end, fraction_s);  // ".25": digits only
     at = end;
   }
   std::chrono::minutes offset{0};
