@@ -311,8 +311,9 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   metrics.first_error_by_kind = first_errors.messages();
   MergeableData mergeable;
   place_window(result, window, mergeable);
-  // In the order of kDistributionFields, from the very samples summarised below.
-  const std::array<const std::vector<double>*, kDistributionCount> sample_sets{
+  // Each distribution's samples, in the order of kDistributionFields: its summary and its
+  // histogram come from the same samples.
+  const std::array<std::vector<double>*, kDistributionCount> sample_sets{
       &samples.ttft_ms,
       &samples.itl_ms,
       &samples.itl_mean_ms,
@@ -328,25 +329,14 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
   };
   for (std::size_t i = 0; i < kDistributionCount; ++i) {
     mergeable.histograms[i] = histogram_of(*sample_sets[i]);
+    metrics.*kDistributionFields[i].member = summarize(std::move(*sample_sets[i]));
   }
   mergeable.incomplete_histograms = incomplete.histograms();
   metrics.usage_problems.first_message = first_usage_problem.message(kUsageKey);
 
-  metrics.ttft_ms = summarize(std::move(samples.ttft_ms));
-  metrics.ttfb_ms = summarize(std::move(samples.ttfb_ms));
-  metrics.itl_ms = summarize(std::move(samples.itl_ms));
-  metrics.itl_mean_ms = summarize(std::move(samples.itl_mean_ms));
-  metrics.tpot_ms = summarize(std::move(samples.tpot_ms));
-  metrics.latency_ms = summarize(std::move(samples.latency_ms));
-  metrics.send_lag_ms = summarize(std::move(samples.send_lag_ms));
-  metrics.dispatch_lag_ms = summarize(std::move(samples.dispatch_lag_ms));
-  metrics.ttft_from_scheduled_ms = summarize(std::move(samples.ttft_from_scheduled_ms));
-  metrics.latency_from_scheduled_ms = summarize(std::move(samples.latency_from_scheduled_ms));
   const DistributionSummary unqueued_lag = summarize(std::move(samples.unqueued_dispatch_lag_ms));
   metrics.client_limited = is_paced(result.profile) && unqueued_lag.count > 0 &&
                            unqueued_lag.p99 > kClientLimitedDispatchLagP99Ms;
-  metrics.output_tokens = summarize(std::move(samples.output_tokens));
-  metrics.prompt_tokens = summarize(std::move(samples.prompt_tokens));
   metrics.incomplete = std::move(incomplete).summarize();
 
   const auto successful = static_cast<double>(metrics.requests.successful);
