@@ -1,96 +1,21 @@
-// compute_metrics(): BenchmarkResult -> BenchmarkMetrics. Definitions in docs/metrics.md.
+// compute_metrics(): BenchmarkResult (its RequestTally) -> BenchmarkMetrics. Definitions in
+// docs/metrics.md.
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "first_messages.hpp"
-#include "incomplete_samples.hpp"
 #include "llmpace/metrics/benchmark_result.hpp"
 
 namespace llmpace::metrics {
 namespace {
-
-/// Milliseconds from `from` to `to`, or nothing when either instant was never recorded.
-std::optional<double> span_ms(TimePoint from, TimePoint to) {
-  if (!RequestRecord::is_set(from) || !RequestRecord::is_set(to)) return std::nullopt;
-  return to_ms(to - from);
-}
-
-void push(std::vector<double>& samples, std::optional<double> value) {
-  if (value) samples.push_back(*value);
-}
-
-/// Raw samples of every distribution, gathered in one pass over the records.
-struct Samples {
-  std::vector<double> ttft_ms;
-  std::vector<double> ttfb_ms;
-  std::vector<double> itl_ms;
-  std::vector<double> itl_mean_ms;
-  std::vector<double> tpot_ms;
-  std::vector<double> latency_ms;
-  std::vector<double> send_lag_ms;
-  std::vector<double> dispatch_lag_ms;
-  std::vector<double> unqueued_dispatch_lag_ms;  // requests that did not wait for a slot
-  std::vector<double> ttft_from_scheduled_ms;
-  std::vector<double> latency_from_scheduled_ms;
-  std::vector<double> output_tokens;
-  std::vector<double> prompt_tokens;
-};
-
-/// The per-request figures of one successful request; a figure the request has no value for
-/// (TPOT of a one-token output) is empty.
-struct RequestFigures {
-  std::optional<double> ttft_ms;
-  std::optional<double> itl_mean_ms;
-  std::optional<double> tpot_ms;
-  std::optional<double> latency_ms;
-};
-
-RequestFigures figures_of(const RequestRecord& record) {
-  RequestFigures figures;
-  figures.ttft_ms = span_ms(record.sent, record.first_token);
-  figures.latency_ms = span_ms(record.sent, record.done);
-  const auto& chunks = record.token_chunk_times;
-  if (record.output_tokens >= 2) {
-    const auto gaps = static_cast<double>(record.output_tokens - 1);
-    // One token chunk (even one carrying many tokens) shows no spacing between tokens: a mean
-    // ITL of 0 would be a fiction, so such requests are skipped like one-token outputs.
-    if (chunks.size() >= 2) figures.itl_mean_ms = to_ms(chunks.back() - chunks.front()) / gaps;
-    if (const auto decode_ms = span_ms(record.first_token, record.done)) {
-      figures.tpot_ms = *decode_ms / gaps;
-    }
-  }
-  return figures;
-}
-
-bool meets(const Slo& slo, const RequestFigures& figures) {
-  const auto holds = [](const std::optional<double>& limit, const std::optional<double>& value) {
-    return !limit || !value || *value <= *limit;
-  };
-  return holds(slo.ttft_ms, figures.ttft_ms) && holds(slo.tpot_ms, figures.tpot_ms) &&
-         holds(slo.itl_mean_ms, figures.itl_mean_ms) && holds(slo.latency_ms, figures.latency_ms);
-}
-
-void add_successful(const RequestRecord& record, const RequestFigures& figures, Samples& samples) {
-  push(samples.ttft_ms, figures.ttft_ms);
-  push(samples.ttfb_ms, span_ms(record.sent, record.first_byte));
-  push(samples.latency_ms, figures.latency_ms);
-  push(samples.itl_mean_ms, figures.itl_mean_ms);
-  push(samples.tpot_ms, figures.tpot_ms);
-  push(samples.ttft_from_scheduled_ms, span_ms(record.scheduled, record.first_token));
-  push(samples.latency_from_scheduled_ms, span_ms(record.scheduled, record.done));
-  const auto& chunks = record.token_chunk_times;
-  for (std::size_t i = 1; i < chunks.size(); ++i) {
-    samples.itl_ms.push_back(to_ms(chunks[i] - chunks[i - 1]));
-  }
-  samples.output_tokens.push_back(static_cast<double>(record.output_tokens));
-  samples.prompt_tokens.push_back(static_cast<double>(record.prompt_tokens));
-}
 
 std::string output_tokens_source(std::size_t successful, std::size_t with_usage) {
   if (successful == 0) return "none";
@@ -111,21 +36,6 @@ struct Window {
 
 /// The window rates are taken over: the whole benchmark, or with a warmup or cooldown the span
 /// of the measured requests (first scheduled start to last end).
-Window measured_window(const BenchmarkResult& result) {
-  bool windowed = false;
-  TimePoint first = TimePoint::max();
-  TimePoint last = TimePoint::min();
-  for (const RequestRecord& record : result.records) {
-    if (record.phase != WindowPhase::measured) {
-      windowed = true;
-      continue;
-    }
-    if (RequestRecord::is_set(record.scheduled)) first = std::min(first, record.scheduled);
-    if (RequestRecord::is_set(record.done)) last = std::max(last, record.done);
-  }
-  if (!windowed) return {result.start, result.end};
-  return {first, last};
-}
 
 /// Seconds since the Unix epoch at `time`, placed by the wall-clock time of the result's start.
 double unix_seconds(const BenchmarkResult& result, TimePoint time) {
@@ -142,16 +52,16 @@ void place_window(const BenchmarkResult& result, const Window& window, Mergeable
   data.window_end_unix_s = empty ? data.window_start_unix_s : unix_seconds(result, window.end);
 }
 
+using Intervals = std::deque<RequestTally::Interval>;
+
 /// Time-weighted mean and maximum of the measured requests in flight (sent to done) within
 /// `window`; `integral_s` receives the integral of requests in flight over it.
-Concurrency concurrency_of(const BenchmarkResult& result, const Window& window,
-                           double& integral_s) {
+Concurrency concurrency_of(const Intervals& intervals, const Window& window, double& integral_s) {
   std::vector<std::pair<TimePoint, int>> steps;  // +1 at a send, -1 at an end
-  for (const RequestRecord& record : result.records) {
-    if (record.phase != WindowPhase::measured) continue;
-    if (!RequestRecord::is_set(record.sent) || !RequestRecord::is_set(record.done)) continue;
-    const TimePoint from = std::max(record.sent, window.begin);
-    const TimePoint to = std::min(record.done, window.end);
+  steps.reserve(2 * intervals.size());
+  for (const RequestTally::Interval& interval : intervals) {
+    const TimePoint from = std::max(interval.sent, window.begin);
+    const TimePoint to = std::min(interval.done, window.end);
     if (from >= to) continue;
     steps.emplace_back(from, 1);
     steps.emplace_back(to, -1);
@@ -176,7 +86,11 @@ Concurrency concurrency_of(const BenchmarkResult& result, const Window& window,
 }
 
 /// The measured window in whole-second buckets (longer ones past kMaxTimelinePoints seconds).
-void fill_timeline(const BenchmarkResult& result, const Window& window, BenchmarkMetrics& metrics) {
+/// Token chunks come counted per RequestTally::kChunkBin from `origin`: a bin counts in the bucket
+/// its start falls in (exact when the window starts at `origin`, as bucket edges are whole
+/// seconds), and while its start is within the window.
+void fill_timeline(const Intervals& intervals, std::span<const std::uint32_t> chunks_per_bin,
+                   TimePoint origin, const Window& window, BenchmarkMetrics& metrics) {
   const double duration_s = window.duration_s();
   if (duration_s <= 0) return;
   const double bucket_s =
@@ -192,26 +106,34 @@ void fill_timeline(const BenchmarkResult& result, const Window& window, Benchmar
     return std::min(buckets - 1, static_cast<std::size_t>(std::max(0.0, at_s) / bucket_s));
   };
   std::vector<double> in_flight_s(buckets, 0.0);
-  std::vector<std::size_t> chunks(buckets, 0);
-  for (const RequestRecord& record : result.records) {
-    if (record.phase != WindowPhase::measured) continue;
-    if (!RequestRecord::is_set(record.sent) || !RequestRecord::is_set(record.done)) continue;
-    const double from_s = std::max(0.0, offset_s(record.sent));
-    const double to_s = std::min(duration_s, offset_s(record.done));
+  for (const RequestTally::Interval& interval : intervals) {
+    const double from_s = std::max(0.0, offset_s(interval.sent));
+    const double to_s = std::min(duration_s, offset_s(interval.done));
     for (std::size_t i = bucket_of(from_s); from_s < to_s && i < buckets; ++i) {
       const double begin_s = static_cast<double>(i) * bucket_s;
       const double overlap_s = std::min(to_s, begin_s + bucket_s) - std::max(from_s, begin_s);
       if (overlap_s <= 0) break;
       in_flight_s[i] += overlap_s;
     }
-    if (record.status == RequestStatus::successful && to_s >= 0 &&
-        offset_s(record.done) <= duration_s) {
-      ++metrics.timeline[bucket_of(offset_s(record.done))].requests_completed;
+    if (interval.successful && to_s >= 0 && offset_s(interval.done) <= duration_s) {
+      ++metrics.timeline[bucket_of(offset_s(interval.done))].requests_completed;
     }
-    for (const TimePoint chunk : record.token_chunk_times) {
-      const double at_s = offset_s(chunk);
-      if (at_s >= 0 && at_s <= duration_s) ++chunks[bucket_of(at_s)];
+  }
+  // Chunk bins, placed in integer nanoseconds so that a bin never straddles a bucket edge that
+  // is a whole number of seconds from its start.
+  std::vector<std::size_t> chunks(buckets, 0);
+  const Nanoseconds bucket = from_seconds(bucket_s);
+  const Nanoseconds duration = window.end - window.begin;
+  for (std::size_t bin = 0; bin < chunks_per_bin.size(); ++bin) {
+    const Nanoseconds bin_start =
+        origin + RequestTally::kChunkBin * static_cast<std::int64_t>(bin) - window.begin;
+    if (bin_start + RequestTally::kChunkBin <= Nanoseconds::zero() || bin_start > duration) {
+      continue;
     }
+    const auto index = bin_start <= Nanoseconds::zero()
+                           ? std::size_t{0}
+                           : static_cast<std::size_t>(bin_start / bucket);
+    chunks[std::min(buckets - 1, index)] += chunks_per_bin[bin];
   }
   for (std::size_t i = 0; i < buckets; ++i) {
     // The last bucket may be cut short by the end of the window.
@@ -247,116 +169,69 @@ std::string_view to_string(StopReason reason) {
 }
 
 BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
+  if (result.tally.size() > 0 || result.records.empty())
+    return compute_metrics(result, result.tally);
+  RequestTally tally(result.start, result.slo);
+  for (const RequestRecord& record : result.records) tally.add(record);
+  return compute_metrics(result, tally);
+}
+
+BenchmarkMetrics compute_metrics(const BenchmarkResult& result, const RequestTally& tally) {
   BenchmarkMetrics metrics;
   // A stop recorded before the start (or never) means nothing ran: no duration, no rates.
-  const Window window = measured_window(result);
+  const Window window = tally.windowed_
+                            ? Window{tally.first_measured_scheduled_, tally.last_measured_done_}
+                            : Window{result.start, result.end};
   metrics.duration_s = window.duration_s();
-  metrics.requests.dropped = result.dropped;
+  metrics.requests = {
+      .successful = tally.successful_,
+      .incomplete = tally.incomplete_,
+      .errored = tally.errored_,
+      .warmup = tally.warmup_,
+      .cooldown = tally.cooldown_,
+      .dropped = result.dropped,
+      .waited_for_slot = tally.waited_for_slot_,
+  };
+  metrics.errors_by_kind = tally.errors_by_kind_;
+  metrics.first_error_by_kind = tally.first_errors_.messages();
+  metrics.usage_problems.requests = tally.usage_problems_;
+  metrics.usage_problems.first_message =
+      tally.first_usage_problem_.message(RequestTally::kUsageKey);
 
-  Samples samples;
-  IncompleteSamples incomplete;  // apart: never mixed into `samples`
-  std::size_t with_usage = 0;
-  double output_tokens = 0;
-  double prompt_tokens = 0;
-  std::size_t slo_met = 0;
-  FirstMessages first_errors;         // by error kind
-  FirstMessages first_usage_problem;  // one key
-  constexpr std::string_view kUsageKey = "usage";
-  for (const RequestRecord& record : result.records) {
-    if (record.phase == WindowPhase::warmup) {
-      ++metrics.requests.warmup;
-      continue;
-    }
-    if (record.phase == WindowPhase::cooldown) {
-      ++metrics.requests.cooldown;
-      continue;
-    }
-    // Lateness is measured for every request that left, whatever became of it.
-    push(samples.send_lag_ms, span_ms(record.scheduled, record.sent));
-    const std::optional<double> dispatch_lag = span_ms(record.scheduled, record.dispatched);
-    push(samples.dispatch_lag_ms, dispatch_lag);
-    if (record.waited_for_slot) {
-      ++metrics.requests.waited_for_slot;
-    } else {
-      push(samples.unqueued_dispatch_lag_ms, dispatch_lag);
-    }
-    if (!record.usage_problem.empty()) {
-      ++metrics.usage_problems.requests;
-      first_usage_problem.offer(kUsageKey, record, record.usage_problem);
-    }
-    switch (record.status) {
-      case RequestStatus::successful: {
-        ++metrics.requests.successful;
-        const RequestFigures figures = figures_of(record);
-        add_successful(record, figures, samples);
-        if (!result.slo.empty() && meets(result.slo, figures)) ++slo_met;
-        if (record.output_tokens_source == TokenCountSource::server_usage) ++with_usage;
-        output_tokens += static_cast<double>(record.output_tokens);
-        prompt_tokens += static_cast<double>(record.prompt_tokens);
-        break;
-      }
-      case RequestStatus::incomplete:
-        ++metrics.requests.incomplete;
-        incomplete.add(record);
-        break;
-      case RequestStatus::errored: {
-        ++metrics.requests.errored;
-        const std::string_view kind = to_string(record.error_kind);
-        ++metrics.errors_by_kind[std::string(kind)];
-        first_errors.offer(kind, record, record.error_message);
-        break;
-      }
-    }
-  }
-  metrics.first_error_by_kind = first_errors.messages();
   MergeableData mergeable;
   place_window(result, window, mergeable);
-  // Each distribution's samples, in the order of kDistributionFields: its summary and its
-  // histogram come from the same samples.
-  const std::array<std::vector<double>*, kDistributionCount> sample_sets{
-      &samples.ttft_ms,
-      &samples.itl_ms,
-      &samples.itl_mean_ms,
-      &samples.tpot_ms,
-      &samples.latency_ms,
-      &samples.ttfb_ms,
-      &samples.ttft_from_scheduled_ms,
-      &samples.latency_from_scheduled_ms,
-      &samples.send_lag_ms,
-      &samples.dispatch_lag_ms,
-      &samples.output_tokens,
-      &samples.prompt_tokens,
-  };
+  // Each distribution's summary and histogram come from the same samples.
   for (std::size_t i = 0; i < kDistributionCount; ++i) {
-    mergeable.histograms[i] = histogram_of(*sample_sets[i]);
-    metrics.*kDistributionFields[i].member = summarize(std::move(*sample_sets[i]));
+    mergeable.histograms[i] = tally.distributions_[i].histogram();
+    metrics.*kDistributionFields[i].member = tally.distributions_[i].summarize();
   }
-  mergeable.incomplete_histograms = incomplete.histograms();
-  metrics.usage_problems.first_message = first_usage_problem.message(kUsageKey);
+  mergeable.incomplete_histograms = tally.incomplete_figures_.histograms();
+  metrics.incomplete = tally.incomplete_figures_.summarize();
 
-  const DistributionSummary unqueued_lag = summarize(std::move(samples.unqueued_dispatch_lag_ms));
+  const DistributionSummary unqueued_lag = tally.unqueued_dispatch_lag_ms_.summarize();
   metrics.client_limited = is_paced(result.profile) && unqueued_lag.count > 0 &&
                            unqueued_lag.p99 > kClientLimitedDispatchLagP99Ms;
-  metrics.incomplete = std::move(incomplete).summarize();
 
   const auto successful = static_cast<double>(metrics.requests.successful);
   metrics.throughput.requests_per_s = per_second(successful, metrics.duration_s);
   metrics.throughput.sent_requests_per_s =
       per_second(static_cast<double>(metrics.send_lag_ms.count), metrics.duration_s);
-  metrics.throughput.output_tokens_per_s = per_second(output_tokens, metrics.duration_s);
+  metrics.throughput.output_tokens_per_s = per_second(tally.output_tokens_, metrics.duration_s);
   metrics.throughput.total_tokens_per_s =
-      per_second(prompt_tokens + output_tokens, metrics.duration_s);
-  metrics.output_tokens_source = output_tokens_source(metrics.requests.successful, with_usage);
-  metrics.concurrency = concurrency_of(result, window, mergeable.concurrency_integral_s);
+      per_second(tally.prompt_tokens_ + tally.output_tokens_, metrics.duration_s);
+  metrics.output_tokens_source =
+      output_tokens_source(metrics.requests.successful, tally.with_usage_);
+  metrics.concurrency = concurrency_of(tally.intervals_, window, mergeable.concurrency_integral_s);
   metrics.mergeable = std::move(mergeable);
-  fill_timeline(result, window, metrics);
+  fill_timeline(tally.intervals_, tally.chunks_per_bin_, tally.origin_, window, metrics);
   if (!result.slo.empty()) {
     Goodput goodput;
     goodput.slo = result.slo.to_string();
-    goodput.requests_met = slo_met;
+    goodput.requests_met = tally.slo_met_;
     const std::size_t ended = metrics.requests.successful + metrics.requests.errored;
-    goodput.fraction = ended > 0 ? static_cast<double>(slo_met) / static_cast<double>(ended) : 0;
-    goodput.requests_per_s = per_second(static_cast<double>(slo_met), metrics.duration_s);
+    goodput.fraction =
+        ended > 0 ? static_cast<double>(tally.slo_met_) / static_cast<double>(ended) : 0;
+    goodput.requests_per_s = per_second(static_cast<double>(tally.slo_met_), metrics.duration_s);
     metrics.goodput = goodput;
   }
   return metrics;

@@ -1,6 +1,7 @@
-#include "first_messages.hpp"
+#include "llmpace/metrics/first_messages.hpp"
 
 #include <tuple>
+#include <utility>
 
 #include "llmpace/core/utf8.hpp"
 
@@ -17,15 +18,23 @@ TimePoint end_of(const RequestRecord& record) {
 void FirstMessages::offer(std::string_view key, const RequestRecord& record,
                           std::string_view message) {
   if (message.empty()) return;
-  const Kept candidate{end_of(record), record.index, message};
+  offer(key, Kept{end_of(record), record.index, std::string(message)});
+}
+
+void FirstMessages::merge(FirstMessages&& other) {
+  for (auto& [key, kept] : other.kept_) offer(key, std::move(kept));
+  other.kept_.clear();
+}
+
+void FirstMessages::offer(std::string_view key, Kept&& candidate) {
   const auto found = kept_.find(key);
   if (found == kept_.end()) {
-    kept_.emplace(std::string(key), candidate);
+    kept_.emplace(std::string(key), std::move(candidate));
     return;
   }
   Kept& kept = found->second;
   if (std::tie(candidate.done, candidate.index) < std::tie(kept.done, kept.index)) {
-    kept = candidate;
+    kept = std::move(candidate);
   }
 }
 

@@ -155,6 +155,7 @@ metrics::DistributionSummary merged_summary(
   for (const metrics::PercentileField& field : metrics::kPercentileFields) {
     summary.*field.member = merged.quantile(field.rank / 100.0);
   }
+  summary.percentiles_exact = false;
   return summary;
 }
 

@@ -183,6 +183,18 @@ std::vector<std::string> unfinished_lines(const Report& report) {
   return lines;
 }
 
+/// The distributions whose percentiles come from a histogram, comma-separated; "" when none.
+std::string approximate_distributions(const metrics::BenchmarkMetrics& m) {
+  std::string names;
+  for (const metrics::DistributionField& field : metrics::kDistributionFields) {
+    const metrics::DistributionSummary& summary = m.*field.member;
+    if (summary.count == 0 || summary.percentiles_exact) continue;
+    if (!names.empty()) names += ", ";
+    names += field.name;
+  }
+  return names;
+}
+
 /// Lines under the table about how a benchmark ran: its pacing, its end, what it left out.
 std::vector<std::string> run_note_lines(const Report& report) {
   std::vector<std::string> lines;
@@ -218,6 +230,9 @@ std::vector<std::string> run_note_lines(const Report& report) {
     if (m.requests.warmup > 0 || m.requests.cooldown > 0) {
       notes.push_back(fmt::format("{} warmup and {} cooldown requests left out", m.requests.warmup,
                                   m.requests.cooldown));
+    }
+    if (const std::string names = approximate_distributions(m); !names.empty()) {
+      notes.push_back(fmt::format("percentiles of {} from histograms, within 0.1 %", names));
     }
     const std::string prefix = fmt::format("  {}: ", benchmark_name(benchmark));
     if (m.usage_problems.requests > 0) {

@@ -146,6 +146,10 @@ metrics::DistributionSummary read_summary(const FieldReader& in, const json& obj
   for (const metrics::PercentileField& field : metrics::kPercentileFields) {
     summary.*field.member = in.number(object, path, field.name);
   }
+  // Added within version 2: absent from older reports, whose percentiles were all exact.
+  if (object.contains("percentiles_exact")) {
+    summary.percentiles_exact = in.boolean(object, path, "percentiles_exact");
+  }
   return summary;
 }
 

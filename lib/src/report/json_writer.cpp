@@ -176,6 +176,7 @@ json summary_to_json(const metrics::DistributionSummary& summary) {
   for (const metrics::PercentileField& field : metrics::kPercentileFields) {
     object[std::string(field.name)] = summary.*field.member;
   }
+  object["percentiles_exact"] = summary.percentiles_exact;
   return object;
 }
 

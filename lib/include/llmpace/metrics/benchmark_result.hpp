@@ -1,5 +1,6 @@
 // BenchmarkResult: the raw outcome of one benchmark (one profile stage): what was asked for, when
-// it ran, and every request record. BenchmarkMetrics is computed from it by compute_metrics().
+// it ran, and its requests, tallied as they ended (RequestTally; every record only when asked).
+// BenchmarkMetrics is computed from it by compute_metrics().
 //
 // Lifetime: produced by the engine's Runner after the benchmark ends; immutable afterwards.
 #pragma once
@@ -15,6 +16,7 @@
 #include "llmpace/core/time.hpp"
 #include "llmpace/metrics/mergeable_data.hpp"
 #include "llmpace/metrics/request_record.hpp"
+#include "llmpace/metrics/request_tally.hpp"
 #include "llmpace/metrics/slo.hpp"
 #include "llmpace/metrics/summary.hpp"
 
@@ -42,10 +44,14 @@ struct BenchmarkResult {
   TimePoint end;             // last request done (or the run's stop)
   bool interrupted = false;  // stopped by a signal before its own limits
   StopReason stop_reason = StopReason::requests_done;
-  int workers = 1;                     // threads that sent this benchmark's requests
-  std::uint64_t dropped = 0;           // open-loop arrivals not sent because the cap was full
-  Slo slo;                             // objectives for goodput; empty: no goodput figures
-  std::vector<RequestRecord> records;  // ordered by index
+  int workers = 1;            // threads that sent this benchmark's requests
+  std::uint64_t dropped = 0;  // open-loop arrivals not sent because the cap was full
+  Slo slo;                    // objectives for goodput; empty: no goodput figures
+  /// Every request, as compute_metrics() needs it (the tally's SLO is `slo`).
+  RequestTally tally;
+  /// Every request's record, ordered by index: kept only when asked (RunnerOptions::keep_records)
+  /// and built by hand in tests. compute_metrics() tallies them when `tally` is empty.
+  std::vector<RequestRecord> records;
 };
 
 /// Requests of the measured window by how they ended, and those left out of it.
@@ -203,6 +209,9 @@ inline constexpr std::array<DistributionField, kDistributionCount> kDistribution
     {"prompt_tokens", &BenchmarkMetrics::prompt_tokens},
 }};
 
+/// The metrics of `result`: of its tally, or of its records when the tally is empty.
 BenchmarkMetrics compute_metrics(const BenchmarkResult& result);
+/// The metrics of `result`'s benchmark with `tally`'s requests.
+BenchmarkMetrics compute_metrics(const BenchmarkResult& result, const RequestTally& tally);
 
 }  // namespace llmpace::metrics

@@ -30,6 +30,9 @@ struct DistributionSummary {
   double p95 = 0;
   double p99 = 0;
   double p99_9 = 0;  // 99.9th percentile
+  /// False when the percentiles come from a histogram, within its relative error, because the
+  /// distribution had more samples than are kept (metrics/sample_set.hpp).
+  bool percentiles_exact = true;
 };
 
 /// One percentile field of DistributionSummary: its name in reports ("p99_9" is the 99.9th),

@@ -2,8 +2,7 @@
 // reports can show one example of every kind of failure (BenchmarkMetrics::first_error_by_kind,
 // BenchmarkMetrics::usage_problems).
 //
-// Lifetime: keeps views of the offered messages; the records they came from must outlive it.
-// Not synchronised: one instance per compute_metrics() call.
+// A value (it keeps its own copies of the messages); not synchronised: one owner.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +21,8 @@ class FirstMessages {
   /// message kept for `key` when `record` ended earlier: earlier `done` (an unset `done` counts as
   /// the latest), on a tie the lower index.
   void offer(std::string_view key, const RequestRecord& record, std::string_view message);
+  /// Offers every message `other` kept, as if its records had been offered here.
+  void merge(FirstMessages&& other);
 
   /// The message kept under `key`, made valid UTF-8; "" when none was offered.
   [[nodiscard]] std::string message(std::string_view key) const;
@@ -33,8 +34,10 @@ class FirstMessages {
   struct Kept {
     TimePoint done;
     std::uint64_t index = 0;
-    std::string_view message;
+    std::string message;
   };
+  void offer(std::string_view key, Kept&& candidate);
+
   std::map<std::string, Kept, std::less<>> kept_;
 };
 
