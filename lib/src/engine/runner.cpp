@@ -38,6 +38,8 @@ class Coordinator {
       asio::post(io_, [this, reason] { stop(reason); });
     };
     shared_.on_record = options.on_record;
+    shared_.slo = options.slo;
+    shared_.keep_records = options.keep_records;
     for (WorkerPlan& plan : plan_workers()) {
       workers_.push_back(
           std::make_unique<Worker>(shared_, prompts, first_prompt_index, std::move(plan)));
@@ -224,7 +226,10 @@ metrics::BenchmarkResult Coordinator::run() {
   result.end = stopping_ && cancelled_ ? stop_time_ : finished;
   result.interrupted = interrupted_;
   result.stop_reason = stop_reason_;
+  result.slo = options_.slo;
+  result.tally = metrics::RequestTally(result.start, result.slo);
   for (auto& worker : workers_) {
+    result.tally.merge(std::move(worker->tally()));
     auto& records = worker->records();
     result.records.insert(result.records.end(), std::make_move_iterator(records.begin()),
                           std::make_move_iterator(records.end()));
@@ -248,8 +253,7 @@ metrics::BenchmarkResult Runner::run(const profile::ProfileSpec& spec) {
   // Later benchmarks of the run get fresh prompts, so a prefix cache never sees one twice. Shards
   // move on by a multiple of their count: shard I's prompt indices then stay ≡ I (mod N), and
   // never meet another shard's however far each got.
-  if (!result.records.empty()) {
-    const std::uint64_t used = result.records.back().index + 1;
+  if (const std::uint64_t used = result.tally.end_index(); used > 0) {
     const auto shards = static_cast<std::uint64_t>(options_.shard.count);
     prompts_used_ += (used + shards - 1) / shards * shards;
   }

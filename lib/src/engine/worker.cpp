@@ -38,6 +38,7 @@ Worker::Worker(RunShared& shared, std::shared_ptr<const workload::PromptSource> 
           io_.get_executor(), shared_.target.client.base_url, shared_.target.client.resolver)) {}
 
 void Worker::run() {
+  tally_ = metrics::RequestTally(shared_.start, shared_.slo);
   if (plan_.arrivals) {
     asio::co_spawn(io_, async_arrivals(), asio::detached);
   } else {
@@ -103,7 +104,8 @@ asio::awaitable<void> Worker::async_request(Lane& lane, std::uint64_t index, Tim
   }
   shared_.on_finished(record);
   if (shared_.on_record) shared_.on_record(record, shared_.start);
-  records_.push_back(std::move(record));
+  tally_.add(record);
+  if (shared_.keep_records) records_.push_back(std::move(record));
 }
 
 asio::awaitable<void> Worker::async_stream() {

@@ -19,7 +19,7 @@
 // share nothing; that is one lookup per thread.
 //
 // Thread affinity: construct on the coordinator thread; run() on the worker's own thread; stop()
-// from any thread. records() after run() has returned.
+// from any thread. tally() and records() after run() has returned.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -36,6 +36,7 @@
 #include "llmpace/http/connection.hpp"
 #include "llmpace/http/endpoint_cache.hpp"
 #include "llmpace/metrics/request_record.hpp"
+#include "llmpace/metrics/request_tally.hpp"
 #include "llmpace/openai/chunk_decoder.hpp"
 #include "llmpace/profile/arrival_schedule.hpp"
 #include "llmpace/workload/prompt.hpp"
@@ -62,6 +63,9 @@ class Worker {
   /// recorded as incomplete). Safe from any thread; calling it again may add the cancel.
   void stop(bool cancel_in_flight);
 
+  /// This worker's requests, tallied as each ended.
+  [[nodiscard]] metrics::RequestTally& tally() { return tally_; }
+  /// Their records, with RunnerOptions::keep_records only.
   [[nodiscard]] std::deque<metrics::RequestRecord>& records() { return records_; }
 
  private:
@@ -101,10 +105,11 @@ class Worker {
   const std::shared_ptr<http::EndpointCache> endpoints_;  // shared by the lanes' connections
   std::list<Lane> lanes_;  // stable addresses: requests hold references while in flight
   std::vector<Lane*> idle_lanes_;
+  metrics::RequestTally tally_;  // placed at the benchmark's start by run()
   // A deque, not a vector: growing never moves the records already kept, which at 10,000 req/s
   // stalled the event loop for milliseconds at every doubling (docs/performance.md).
-  std::deque<metrics::RequestRecord> records_;
-  int in_flight_ = 0;  // open loop
+  std::deque<metrics::RequestRecord> records_;  // with keep_records only
+  int in_flight_ = 0;                           // open loop
   bool stopping_ = false;
 };
 

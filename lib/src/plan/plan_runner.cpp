@@ -178,7 +178,6 @@ void run_stage(StageContext& context, const profile::ProfileSpec& spec) {
     context.scraper->begin_capture();
   }
   metrics::BenchmarkResult result = context.runner.run(spec);
-  result.slo = context.plan.slo;
   report::BenchmarkReport benchmark = report::make_benchmark_report(result);
   benchmark.settle = settled;
   if (context.scraper != nullptr) {
@@ -255,6 +254,7 @@ report::Report run_plan(RunPlan& plan, PlanObserver& observer) {
   engine::RunnerOptions options;
   options.threads = plan.threads;
   options.shard = plan.scale_out.shard;
+  options.slo = plan.slo;
   SaturationStop saturation;
   options.on_start = [&](const profile::ProfileSpec& spec) {
     saturation.restart();

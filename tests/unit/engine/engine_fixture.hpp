@@ -77,6 +77,7 @@ class FixedPrompts final : public workload::PromptSource {
 
 inline engine::RunnerOptions test_runner_options(int threads = 1) {
   engine::RunnerOptions options;
+  options.keep_records = true;     // the tests look at every request
   options.handle_signals = false;  // a test must not take over the process's SIGINT
   options.threads = threads;
   return options;

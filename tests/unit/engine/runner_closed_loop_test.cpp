@@ -75,3 +75,49 @@ TEST_CASE("concurrent: more threads than streams use one worker per stream") {
   CHECK(result.records.size() == 10);
   CHECK(max_in_flight(result.records) <= 2);
 }
+
+TEST_CASE("records kept or not: the tally of two workers gives the metrics of every record") {
+  const auto sim = start_sim();
+  ProfileSpec spec;
+  spec.kind = ProfileKind::concurrent;
+  spec.streams = 4;
+  spec.max_requests = 60;
+  auto options = test_runner_options(2);
+  options.slo.ttft_ms = 1000.0;
+  const auto kept = run_benchmark(target_for(sim->base_url()), spec, options, /*output_tokens=*/6);
+  REQUIRE(kept.records.size() == 60);
+  REQUIRE(kept.tally.size() == 60);
+  REQUIRE(kept.tally.end_index() == 60);
+  CHECK(kept.slo.ttft_ms == 1000.0);
+
+  // The metrics of the tally the workers built (compute_metrics' choice when it is there) and
+  // those of the records themselves.
+  auto records_only = kept;
+  records_only.tally = llmpace::metrics::RequestTally{};
+  const auto from_tally = llmpace::metrics::compute_metrics(kept);
+  const auto from_records = llmpace::metrics::compute_metrics(records_only);
+  CHECK(from_tally.requests.successful == 60);
+  CHECK(from_tally.goodput->requests_met == from_records.goodput->requests_met);
+  CHECK(from_tally.concurrency.max == from_records.concurrency.max);
+  CHECK(from_tally.concurrency.mean == Approx(from_records.concurrency.mean).epsilon(1e-12));
+  for (const auto& field : llmpace::metrics::kDistributionFields) {
+    INFO(field.name);
+    const auto& tallied = from_tally.*field.member;
+    const auto& recorded = from_records.*field.member;
+    CHECK(tallied.count == recorded.count);
+    CHECK(tallied.p50 == recorded.p50);
+    CHECK(tallied.p99 == recorded.p99);
+    CHECK(tallied.max == recorded.max);
+  }
+  REQUIRE(from_tally.timeline.size() == from_records.timeline.size());
+  for (std::size_t i = 0; i < from_tally.timeline.size(); ++i) {
+    CHECK(from_tally.timeline[i].token_chunks_per_s == from_records.timeline[i].token_chunks_per_s);
+  }
+
+  // Without keep_records (the default) nothing but the tally is kept.
+  options.keep_records = false;
+  const auto tallied = run_benchmark(target_for(sim->base_url()), spec, options, 6);
+  CHECK(tallied.records.empty());
+  CHECK(tallied.tally.size() == 60);
+  CHECK(llmpace::metrics::compute_metrics(tallied).requests.successful == 60);
+}

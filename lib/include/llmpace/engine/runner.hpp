@@ -1,4 +1,5 @@
-// Runner: runs one benchmark (one profile stage) against a target and returns every record.
+// Runner: runs one benchmark (one profile stage) against a target and returns its requests,
+// tallied as they ended (metrics::RequestTally: memory that does not grow with their tokens).
 //
 // The calling thread coordinates: it owns the signal handlers, the time limit and the progress
 // ticks. The requests are sent by `threads` workers (see worker.hpp), each on its own thread
@@ -37,6 +38,11 @@ struct RunnerOptions {
   /// profile can be shared that way (a stream or a concurrency slot for every shard).
   Shard shard;
   Nanoseconds progress_interval = Seconds{1};
+  /// The objectives goodput counts requests against (BenchmarkResult::slo); empty: none.
+  metrics::Slo slo;
+  /// Also return every request's record (BenchmarkResult::records): memory that grows with the
+  /// requests and their tokens. For tests; reports need only the tally.
+  bool keep_records = false;
   /// Called on the calling thread every progress_interval while a benchmark runs, and once with
   /// `final` set when it has ended.
   std::function<void(const metrics::ProgressSnapshot&)> on_progress;
