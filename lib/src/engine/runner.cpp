@@ -234,6 +234,7 @@ metrics::BenchmarkResult Coordinator::run() {
     result.records.insert(result.records.end(), std::make_move_iterator(records.begin()),
                           std::make_move_iterator(records.end()));
   }
+  result.tally.sort_intervals();
   std::sort(result.records.begin(), result.records.end(),
             [](const auto& a, const auto& b) { return a.index < b.index; });
   if (options_.on_progress) report_progress(finished, /*final=*/true);

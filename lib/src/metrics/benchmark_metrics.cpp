@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
+#include <queue>
 #include <span>
 #include <string>
 #include <utility>
@@ -55,29 +57,38 @@ void place_window(const BenchmarkResult& result, const Window& window, Mergeable
 using Intervals = std::deque<RequestTally::Interval>;
 
 /// Time-weighted mean and maximum of the measured requests in flight (sent to done) within
-/// `window`; `integral_s` receives the integral of requests in flight over it.
+/// `window`; `integral_s` receives the integral of requests in flight over it. `intervals` are
+/// in order of `sent`: a sweep over the sends, with the ends of those in flight in a min-heap,
+/// holds no more than the requests in flight at once.
 Concurrency concurrency_of(const Intervals& intervals, const Window& window, double& integral_s) {
-  std::vector<std::pair<TimePoint, int>> steps;  // +1 at a send, -1 at an end
-  steps.reserve(2 * intervals.size());
+  std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<>> ends;
+  Concurrency concurrency;
+  std::size_t in_flight = 0;
+  double weighted_s = 0;
+  TimePoint last_event;
+  const auto advance_to = [&](TimePoint time) {
+    if (in_flight > 0) weighted_s += static_cast<double>(in_flight) * to_seconds(time - last_event);
+    last_event = time;
+  };
   for (const RequestTally::Interval& interval : intervals) {
     const TimePoint from = std::max(interval.sent, window.begin);
     const TimePoint to = std::min(interval.done, window.end);
     if (from >= to) continue;
-    steps.emplace_back(from, 1);
-    steps.emplace_back(to, -1);
-  }
-  // At equal times ends come first, so back-to-back requests on one stream never count twice.
-  std::sort(steps.begin(), steps.end());
-  Concurrency concurrency;
-  long in_flight = 0;
-  double weighted_s = 0;
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    in_flight += steps[i].second;
-    concurrency.max = std::max(concurrency.max, static_cast<std::size_t>(in_flight));
-    if (i + 1 < steps.size()) {
-      weighted_s +=
-          static_cast<double>(in_flight) * to_seconds(steps[i + 1].first - steps[i].first);
+    // At equal times ends come first, so back-to-back requests on one stream never count twice.
+    while (!ends.empty() && ends.top() <= from) {
+      advance_to(ends.top());
+      ends.pop();
+      --in_flight;
     }
+    advance_to(from);
+    ++in_flight;
+    concurrency.max = std::max(concurrency.max, in_flight);
+    ends.push(to);
+  }
+  while (!ends.empty()) {
+    advance_to(ends.top());
+    ends.pop();
+    --in_flight;
   }
   const double duration_s = window.duration_s();
   concurrency.mean = duration_s > 0 ? weighted_s / duration_s : 0;
@@ -173,6 +184,7 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
     return compute_metrics(result, result.tally);
   RequestTally tally(result.start, result.slo);
   for (const RequestRecord& record : result.records) tally.add(record);
+  tally.sort_intervals();
   return compute_metrics(result, tally);
 }
 
@@ -221,9 +233,16 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result, const RequestTal
       per_second(tally.prompt_tokens_ + tally.output_tokens_, metrics.duration_s);
   metrics.output_tokens_source =
       output_tokens_source(metrics.requests.successful, tally.with_usage_);
-  metrics.concurrency = concurrency_of(tally.intervals_, window, mergeable.concurrency_integral_s);
+  // In order of `sent`; a tally not sorted by its owner is sorted in a copy.
+  Intervals sorted_copy;
+  if (!tally.intervals_sorted()) {
+    sorted_copy = tally.intervals_;
+    std::sort(sorted_copy.begin(), sorted_copy.end(), RequestTally::Interval::in_order);
+  }
+  const Intervals& intervals = sorted_copy.empty() ? tally.intervals_ : sorted_copy;
+  metrics.concurrency = concurrency_of(intervals, window, mergeable.concurrency_integral_s);
   metrics.mergeable = std::move(mergeable);
-  fill_timeline(tally.intervals_, tally.chunks_per_bin_, tally.origin_, window, metrics);
+  fill_timeline(intervals, tally.chunks_per_bin_, tally.origin_, window, metrics);
   if (!result.slo.empty()) {
     Goodput goodput;
     goodput.slo = result.slo.to_string();

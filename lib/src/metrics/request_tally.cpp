@@ -153,6 +153,14 @@ void RequestTally::add_chunks(const RequestRecord& record) {
   }
 }
 
+void RequestTally::sort_intervals() {
+  std::sort(intervals_.begin(), intervals_.end(), Interval::in_order);
+}
+
+bool RequestTally::intervals_sorted() const {
+  return std::is_sorted(intervals_.begin(), intervals_.end(), Interval::in_order);
+}
+
 void RequestTally::merge(RequestTally&& other) {
   added_ += other.added_;
   end_index_ = std::max(end_index_, other.end_index_);
@@ -178,7 +186,11 @@ void RequestTally::merge(RequestTally&& other) {
   windowed_ = windowed_ || other.windowed_;
   first_measured_scheduled_ = std::min(first_measured_scheduled_, other.first_measured_scheduled_);
   last_measured_done_ = std::max(last_measured_done_, other.last_measured_done_);
-  intervals_.insert(intervals_.end(), other.intervals_.begin(), other.intervals_.end());
+  // Moved a block at a time, so the two never hold every interval at once.
+  while (!other.intervals_.empty()) {
+    intervals_.push_back(other.intervals_.front());
+    other.intervals_.pop_front();
+  }
   if (other.chunks_per_bin_.size() > chunks_per_bin_.size()) {
     chunks_per_bin_.resize(other.chunks_per_bin_.size(), 0);
   }

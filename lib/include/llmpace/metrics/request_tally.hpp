@@ -48,6 +48,10 @@ class RequestTally {
     TimePoint sent;
     TimePoint done;
     bool successful = false;
+    /// The order compute_metrics() reads intervals in: by `sent`, then `done`.
+    [[nodiscard]] static bool in_order(const Interval& a, const Interval& b) {
+      return a.sent < b.sent || (a.sent == b.sent && a.done < b.done);
+    }
   };
 
   RequestTally() = default;
@@ -57,6 +61,11 @@ class RequestTally {
   void add(const RequestRecord& record);
   /// Adds `other`'s requests (a tally of the same benchmark start and SLO).
   void merge(RequestTally&& other);
+
+  /// Puts the intervals in order of `sent`, as compute_metrics() reads them: sorted here once,
+  /// they need no sorted copy there (which would hold as much again).
+  void sort_intervals();
+  [[nodiscard]] bool intervals_sorted() const;
 
   /// Requests added, of any phase and outcome.
   [[nodiscard]] std::size_t size() const { return added_; }
