@@ -22,12 +22,11 @@ of the load phase (after the first 10 % of the requests, before the report is wr
 whether it is flat:
 - descriptors: the quartile medians differ by at most 2 and no sample is more than 8 above the
   first quartile's median;
-- RSS: the client keeps every request's record until the report (RequestRecord with its
-  token_chunk_times, the progress samples), which grows with the run by design. Its expected size
-  is estimated from the request log (RECORD_BYTES and glibc's chunk sizes below); what grows
-  beyond it must stay within max(4 MiB, 10 % of the estimate), glibc's slack between these
-  long-lived blocks and the short-lived buffers of each request (heaptrack finds nothing else
-  held: docs/performance.md). The raw growth is printed too.
+- RSS: the client tallies each request as it ends (metrics::RequestTally): 24 bytes per request
+  for the concurrency figures, and each distribution's samples (8 bytes each) until it holds
+  131,072 of them, when they are let go for its histogram. That expected growth is estimated from
+  the request log (retained_bytes below); what grows beyond it must stay within max(4 MiB, 10 % of
+  the estimate). The raw growth is printed too.
 - the simulator keeps nothing per finished request: its RSS medians may differ by 4 MiB at most,
   its descriptor medians by 2.
 
@@ -64,21 +63,15 @@ FAULT_KINDS = ["http_500", "http_429", "reset_mid_stream", "stall", "malformed_c
                "slow_headers"]
 SLOW_HEADERS_DELAY_S = 5.0  # sim::kSlowHeadersDelay
 TOKENS_BEFORE_BREAK = 3  # sim::kFaultTokensBeforeBreak
-# sizeof(metrics::RequestRecord) with g++ 12 on x86-64 (re-measure if the struct changes). Over 256
-# bytes, the worker's std::deque gives each record a node of its own, plus a pointer in its map.
-RECORD_BYTES = 272
-DEQUE_MAP_BYTES = 8
-PROGRESS_SAMPLE_BYTES = 16  # RunShared keeps a TTFT and an ITL double per successful request
-
-
-def malloc_chunk(size):
-    """Bytes glibc's malloc takes for `size` bytes (64-bit: 8 bytes of header, 16-aligned)."""
-    return max(32, (size + 8 + 15) // 16 * 16)
-
-
-def heap_string(text):
-    """Heap bytes of a std::string holding `text` (up to 15 characters are stored inline)."""
-    return malloc_chunk(len(text) + 1) if text and len(text) > 15 else 0
+# What the client's metrics::RequestTally keeps (lib/include/llmpace/metrics/request_tally.hpp):
+# an Interval (24 bytes, 21 to a 512-byte std::deque block) per request sent and ended, and 8 bytes
+# per sample of each distribution while it holds at most SampleSet::kExactSampleLimit of them.
+INTERVAL_BYTES = 512 / 21
+SAMPLE_BYTES = 8
+EXACT_SAMPLE_LIMIT = 131072
+# The distributions every successful request adds one sample to (metrics/benchmark_result.hpp).
+PER_SUCCESS = ["ttft_ms", "ttfb_ms", "latency_ms", "ttft_from_scheduled_ms",
+               "latency_from_scheduled_ms", "output_tokens", "prompt_tokens"]
 
 
 def parse_args():
@@ -219,15 +212,25 @@ def print_samples(samples, load):
 
 
 def retained_bytes(log_records):
-    """The client's heap that grows by design, as done-count -> bytes (cumulative, log order)."""
-    cumulative, total = [0], 0
+    """The client's memory that grows by design (its RequestTally), as done-count -> bytes, in log
+    order. Samples of a distribution past EXACT_SAMPLE_LIMIT are let go: they count no more."""
+    cumulative, intervals = [0], 0
+    samples = collections.Counter()
     for record in log_records:
-        tokens = record["reserved_tokens"]
-        total += malloc_chunk(RECORD_BYTES) + DEQUE_MAP_BYTES + heap_string(record["request_id"])
-        total += malloc_chunk(8 * tokens) if tokens else 0
-        total += heap_string(record["error_message"])
-        total += PROGRESS_SAMPLE_BYTES if record["status"] == "successful" else 0
-        cumulative.append(total)
+        if record["sent"]:
+            samples["send_lag_ms"] += 1
+            intervals += 1 if record["done"] else 0
+        samples["dispatch_lag_ms"] += 1
+        samples["unqueued_dispatch_lag_ms"] += 0 if record["waited_for_slot"] else 1
+        if record["status"] == "successful":
+            for name in PER_SUCCESS:
+                samples[name] += 1
+            if record["output_tokens"] >= 2:
+                samples["tpot_ms"] += 1
+                samples["itl_mean_ms"] += 1 if record["token_chunks"] >= 2 else 0
+            samples["itl_ms"] += max(0, record["token_chunks"] - 1)
+        kept = sum(count for count in samples.values() if count <= EXACT_SAMPLE_LIMIT)
+        cumulative.append(intervals * INTERVAL_BYTES + kept * SAMPLE_BYTES)
     return cumulative
 
 
@@ -427,7 +430,8 @@ def main():
         "request_id": r["request_id"], "status": r["status"], "error_kind": r["error_kind"],
         "http_status": r["http_status"], "output_tokens": r["output_tokens"],
         "token_chunks": len(r["token_chunk_ms"]), "error_message": r["error_message"],
-        "reserved_tokens": args.output_tokens})
+        "sent": r["sent_ms"] is not None, "done": r["done_ms"] is not None,
+        "waited_for_slot": r["waited_for_slot"]})
     trace = read_jsonl(paths["trace.jsonl"], lambda r: {
         key: r[key] for key in ("request_id", "outcome", "http_status", "output_tokens",
                                 "finish_reason")})
