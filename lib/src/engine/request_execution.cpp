@@ -101,6 +101,7 @@ boost::asio::awaitable<void> async_execute_request(
   record.sent = outcome.sent;
   record.first_byte = outcome.first_byte;
   record.http_status = outcome.http_status;
+  record.server_date_unix_s = outcome.server_date_unix_s;
   if (outcome.cancelled) {
     record.status = RequestStatus::incomplete;
     record.done = SteadyClock::now();

@@ -16,6 +16,7 @@
 
 #include "deadline_watch.hpp"
 #include "kernel_receive.hpp"
+#include "llmpace/core/http_date.hpp"
 #include "llmpace/http/endpoint_cache.hpp"
 #include "llmpace/http/request_text.hpp"
 #include "llmpace/http/response_reader.hpp"
@@ -245,6 +246,7 @@ struct Connection::Impl {
       outcome.retry_after = reader.header("Retry-After");
       outcome.location = reader.header("Location");
       outcome.content_type = reader.header("Content-Type");
+      outcome.server_date_unix_s = parse_http_date(reader.header("Date")).value_or(0);
     }
   }
 

@@ -243,6 +243,15 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result, const RequestTal
   metrics.concurrency = concurrency_of(intervals, window, mergeable.concurrency_integral_s);
   metrics.mergeable = std::move(mergeable);
   fill_timeline(intervals, tally.chunks_per_bin_, tally.origin_, window, metrics);
+  if (tally.dated_responses_ > 0) {
+    // From seconds since the tally's origin to this process's wall clock.
+    const double origin_unix_s = unix_seconds(result, tally.origin_);
+    metrics.server_clock = ServerClock{
+        .responses = tally.dated_responses_,
+        .offset_low_s = tally.server_offset_low_s_ - origin_unix_s,
+        .offset_high_s = tally.server_offset_high_s_ - origin_unix_s,
+    };
+  }
   if (!result.slo.empty()) {
     Goodput goodput;
     goodput.slo = result.slo.to_string();

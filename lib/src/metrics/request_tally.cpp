@@ -70,6 +70,7 @@ SampleSet& RequestTally::distribution(DistributionSummary BenchmarkMetrics::*mem
 void RequestTally::add(const RequestRecord& record) {
   ++added_;
   end_index_ = std::max(end_index_, record.index + 1);
+  add_server_date(record);
   if (record.phase == WindowPhase::warmup) {
     ++warmup_;
     windowed_ = true;
@@ -120,6 +121,20 @@ void RequestTally::add(const RequestRecord& record) {
     intervals_.push_back({record.sent, record.done, record.status == RequestStatus::successful});
     add_chunks(record);
   }
+}
+
+void RequestTally::add_server_date(const RequestRecord& record) {
+  if (record.server_date_unix_s == 0 || !RequestRecord::is_set(record.sent) ||
+      !RequestRecord::is_set(record.first_byte)) {
+    return;
+  }
+  // Made between sent and first_byte, while the server's clock read [date, date + 1).
+  const auto date_s = static_cast<double>(record.server_date_unix_s);
+  ++dated_responses_;
+  server_offset_low_s_ =
+      std::max(server_offset_low_s_, date_s - to_seconds(record.first_byte - origin_));
+  server_offset_high_s_ =
+      std::min(server_offset_high_s_, date_s + 1 - to_seconds(record.sent - origin_));
 }
 
 void RequestTally::add_successful(const RequestRecord& record) {
@@ -184,6 +199,9 @@ void RequestTally::merge(RequestTally&& other) {
   prompt_tokens_ += other.prompt_tokens_;
   slo_met_ += other.slo_met_;
   windowed_ = windowed_ || other.windowed_;
+  dated_responses_ += other.dated_responses_;
+  server_offset_low_s_ = std::max(server_offset_low_s_, other.server_offset_low_s_);
+  server_offset_high_s_ = std::min(server_offset_high_s_, other.server_offset_high_s_);
   first_measured_scheduled_ = std::min(first_measured_scheduled_, other.first_measured_scheduled_);
   last_measured_done_ = std::max(last_measured_done_, other.last_measured_done_);
   // Moved a block at a time, so the two never hold every interval at once.

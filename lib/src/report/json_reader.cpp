@@ -287,6 +287,21 @@ std::optional<metrics::MergeableData> read_mergeable(const FieldReader& in, cons
   return data;
 }
 
+/// "server_clock": absent from reports written before it, null when no response was dated.
+std::optional<metrics::ServerClock> read_server_clock(const FieldReader& in, const json& benchmark,
+                                                      const std::string& parent) {
+  if (!benchmark.contains("server_clock")) return std::nullopt;
+  const std::string path = child_path(parent, "server_clock");
+  const json& value = benchmark.at("server_clock");
+  if (value.is_null()) return std::nullopt;
+  if (!value.is_object()) in.wrong_type(path, value, "an object or null");
+  metrics::ServerClock clock;
+  clock.responses = in.count(value, path, "responses");
+  clock.offset_low_s = in.number(value, path, "offset_low_s");
+  clock.offset_high_s = in.number(value, path, "offset_high_s");
+  return clock;
+}
+
 std::optional<metrics::Goodput> read_goodput(const FieldReader& in, const json& benchmark,
                                              const std::string& parent) {
   const std::string path = child_path(parent, "goodput");
@@ -381,6 +396,7 @@ BenchmarkReport read_benchmark(const FieldReader& in, const json& object, const 
   }
   m.mergeable = read_mergeable(in, object, path);
   m.goodput = read_goodput(in, object, path);
+  m.server_clock = read_server_clock(in, object, path);
   return benchmark;
 }
 

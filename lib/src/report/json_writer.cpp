@@ -37,7 +37,8 @@ json metric_definitions() {
        "the reports of a run's shards merge (llmpace report merge, docs/scale-out.md)"},
       {"timeline",
        "the measured window in buckets of bucket_s seconds: mean requests in flight, successful "
-       "requests that ended, token chunks received per second"},
+       "requests that ended, token chunks received per second (counted in 10 ms bins from the "
+       "benchmark's start, each bin in the bucket its start falls in)"},
       {"goodput",
        "requests meeting every --slo objective, out of successful + errored; null without --slo"},
       {"latency_ms", "sent -> end of stream"},
@@ -51,8 +52,13 @@ json metric_definitions() {
        "constant or poisson benchmark whose dispatch lag p99, over requests that did not wait "
        "for a concurrency slot, exceeds 1 ms"},
       {"percentiles",
-       "exact, linear interpolation between closest ranks (type 7), from all samples; p0_1 is "
-       "the 0.1th and p99_9 the 99.9th"},
+       "linear interpolation between closest ranks (type 7), exact from all samples up to "
+       "131072 of them, beyond from the histogram within 2^-10 (percentiles_exact false); p0_1 "
+       "is the 0.1th and p99_9 the 99.9th"},
+      {"server_clock",
+       "the server's clock minus this process's wall clock, in seconds: bounds from the Date "
+       "headers of its responses (each made between sent and first byte), their middle "
+       "offset_s; null when no response had a Date header"},
       {"distributions", "successful requests only, except the lags"},
       {"first_error_by_kind",
        "error kind -> error message of the errored request of that kind that ended first "
@@ -158,6 +164,13 @@ json goodput_to_json(const metrics::Goodput& goodput) {
   };
 }
 
+json server_clock_to_json(const metrics::ServerClock& clock) {
+  return {{"responses", clock.responses},
+          {"offset_low_s", clock.offset_low_s},
+          {"offset_high_s", clock.offset_high_s},
+          {"offset_s", clock.consistent() ? json(clock.offset_s()) : json(nullptr)}};
+}
+
 }  // namespace
 
 json distributions_to_json(const metrics::BenchmarkMetrics& metrics) {
@@ -209,6 +222,7 @@ json benchmark_to_json(const BenchmarkReport& benchmark) {
       {"concurrency", concurrency_to_json(m)},
       {"timeline", m.has_timeline ? timeline_to_json(m) : json(nullptr)},
       {"goodput", m.goodput ? goodput_to_json(*m.goodput) : json(nullptr)},
+      {"server_clock", m.server_clock ? server_clock_to_json(*m.server_clock) : json(nullptr)},
       {"settle", settle_to_json(benchmark.settle)},
       {"telemetry",
        benchmark.telemetry ? telemetry::telemetry_to_json(*benchmark.telemetry) : json(nullptr)},

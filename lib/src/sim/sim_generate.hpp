@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "chunk_writer.hpp"
+#include "llmpace/core/http_date.hpp"
 #include "llmpace/sim/fault_plan.hpp"
 #include "llmpace/sim/sim_tokenizer.hpp"
 #include "token_source.hpp"
@@ -140,6 +141,7 @@ asio::awaitable<AfterResponse> async_send_tokens(Stream& stream, const Request& 
   // Headers go out at once, as vLLM's do; the body follows token by token.
   http::response<http::empty_body> header{http::status::ok, request.version()};
   header.set(http::field::server, "llmpace-sim");
+  header.set(http::field::date, current_http_date());
   header.set(http::field::content_type, "text/event-stream; charset=utf-8");
   header.keep_alive(request.keep_alive());
   header.chunked(true);

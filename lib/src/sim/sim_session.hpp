@@ -30,6 +30,7 @@
 #include <type_traits>
 
 #include "inference_driver.hpp"
+#include "llmpace/core/http_date.hpp"
 #include "llmpace/core/random.hpp"
 #include "llmpace/sim/fault_plan.hpp"
 #include "llmpace/sim/latency_model.hpp"
@@ -115,6 +116,7 @@ asio::awaitable<void> async_respond(Stream& stream, const Request& request, http
                                     std::vector<ExtraHeader> extra_headers = {}) {
   http::response<http::string_body> response{status, request.version()};
   response.set(http::field::server, "llmpace-sim");
+  response.set(http::field::date, current_http_date());
   for (const ExtraHeader& header : extra_headers) response.set(header.name, header.value);
   if (!content_type.empty()) response.set(http::field::content_type, content_type);
   response.keep_alive(request.keep_alive());

@@ -114,6 +114,13 @@ TEST_CASE("records kept or not: the tally of two workers gives the metrics of ev
     CHECK(from_tally.timeline[i].token_chunks_per_s == from_records.timeline[i].token_chunks_per_s);
   }
 
+  // The simulator dates its responses with this host's clock: the offset's bounds hold 0 (up to
+  // the microseconds between reading the steady and the wall clock at the start).
+  REQUIRE(from_tally.server_clock.has_value());
+  CHECK(from_tally.server_clock->responses == 60);
+  CHECK(from_tally.server_clock->offset_low_s <= 0.001);
+  CHECK(from_tally.server_clock->offset_high_s >= -0.001);
+
   // Without keep_records (the default) nothing but the tally is kept.
   options.keep_records = false;
   const auto tallied = run_benchmark(target_for(sim->base_url()), spec, options, 6);

@@ -125,6 +125,28 @@ TEST_CASE("json reader: goodput and an empty run survive", "[json_reader]") {
   CHECK(to_json(report_from_json(written)) == written);
 }
 
+TEST_CASE("json reader: the server clock and exact-percentile flags survive", "[json_reader]") {
+  auto report = llmpace::test::sample_report();
+  report.benchmarks[1].metrics.server_clock = llmpace::metrics::ServerClock{
+      .responses = 12, .offset_low_s = -0.125, .offset_high_s = 0.0625};
+  report.benchmarks[1].metrics.itl_ms.percentiles_exact = false;
+  const json written = to_json(report);
+  CHECK(written["benchmarks"][1]["server_clock"]["offset_s"] == -0.03125);
+  CHECK(written["benchmarks"][0]["server_clock"].is_null());
+  const auto read = report_from_json(written);
+  REQUIRE(read.benchmarks[1].metrics.server_clock.has_value());
+  CHECK(read.benchmarks[1].metrics.server_clock->responses == 12);
+  CHECK(read.benchmarks[1].metrics.server_clock->offset_low_s == -0.125);
+  CHECK_FALSE(read.benchmarks[0].metrics.server_clock.has_value());
+  CHECK_FALSE(read.benchmarks[1].metrics.itl_ms.percentiles_exact);
+  CHECK(read.benchmarks[1].metrics.ttft_ms.percentiles_exact);
+  CHECK(to_json(read) == written);
+
+  // Bounds that cross give no offset.
+  report.benchmarks[1].metrics.server_clock->offset_low_s = 0.5;
+  CHECK(to_json(report)["benchmarks"][1]["server_clock"]["offset_s"].is_null());
+}
+
 TEST_CASE("json reader: unknown fields are ignored", "[json_reader]") {
   json written = to_json(llmpace::test::sample_report());
   json extended = written;

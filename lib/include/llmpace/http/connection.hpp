@@ -12,6 +12,7 @@
 // EndpointCache must belong to the same io_context.
 #pragma once
 
+#include <cstdint>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -44,6 +45,9 @@ struct ExchangeOutcome {
   std::string retry_after;   // Retry-After (429, 503)
   std::string location;      // Location (redirects, which llmpace does not follow)
   std::string content_type;  // Content-Type (a stream is text/event-stream)
+  /// The final response's Date header in Unix seconds (core/http_date.hpp); 0 when it had none
+  /// that parses.
+  std::int64_t server_date_unix_s = 0;
   TimePoint sent;            // request handed to the socket (after connect and handshake)
   /// The read that brought the final response's first byte (interim 1xx responses skipped).
   TimePoint first_byte;

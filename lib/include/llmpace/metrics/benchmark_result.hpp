@@ -86,6 +86,22 @@ struct Concurrency {
   bool max_is_upper_bound = false;
 };
 
+/// How the server's clock stood against this process's wall clock, bounded by the `Date` headers
+/// of its responses (docs/metrics.md#the-servers-clock). A response dated D (whole seconds) was
+/// made while the server's clock read [D, D + 1), at some instant between the request's `sent`
+/// and its `first_byte`: so (server clock − wall clock) lies in [D − first_byte, D + 1 − sent]
+/// for each, and in the intersection over all of them.
+struct ServerClock {
+  std::size_t responses = 0;  // responses with a Date header that were sent and answered
+  double offset_low_s = 0;    // (server clock − this process's wall clock) >= this
+  double offset_high_s = 0;   // ... <= this
+  /// False when the bounds cross: a Date header was not the server's clock (a proxy's cache, a
+  /// clock stepped during the benchmark), and no offset can be given.
+  [[nodiscard]] bool consistent() const { return offset_low_s <= offset_high_s; }
+  /// The middle of the bounds: within (offset_high_s − offset_low_s) / 2 of the true offset.
+  [[nodiscard]] double offset_s() const { return (offset_low_s + offset_high_s) / 2; }
+};
+
 /// One bucket of a benchmark's timeline, for charts of how it went over time.
 struct TimelinePoint {
   double start_s = 0;                  // bucket start, seconds from the measured window's start
@@ -183,6 +199,9 @@ struct BenchmarkMetrics {
   std::string output_tokens_source;
   /// The generator fell behind its schedule (kClientLimitedDispatchLagP99Ms).
   bool client_limited = false;
+  /// Bounds on the server's clock against this process's; none when no response had a Date
+  /// header (and in merged reports: each shard's is in its own report).
+  std::optional<ServerClock> server_clock;
   /// What merging shard reports needs; absent when read from a report written before it.
   std::optional<MergeableData> mergeable;
 };

@@ -67,6 +67,8 @@ struct RequestRecord {
 
   RequestStatus status = RequestStatus::incomplete;
   int http_status = 0;
+  /// The response's Date header in Unix seconds; 0 when it had none (metrics::ServerClock).
+  std::int64_t server_date_unix_s = 0;
   ErrorKind error_kind = ErrorKind::none;
   std::string error_message;
 

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
@@ -79,6 +80,7 @@ class RequestTally {
   static constexpr std::string_view kUsageKey = "usage";
 
   SampleSet& distribution(DistributionSummary BenchmarkMetrics::*member);
+  void add_server_date(const RequestRecord& record);
   void add_successful(const RequestRecord& record);
   void add_chunks(const RequestRecord& record);
 
@@ -112,6 +114,11 @@ class RequestTally {
   bool windowed_ = false;
   TimePoint first_measured_scheduled_ = TimePoint::max();
   TimePoint last_measured_done_ = TimePoint::min();
+
+  // Bounds on (server's Unix time − seconds since origin_), from the responses' Date headers.
+  std::size_t dated_responses_ = 0;
+  double server_offset_low_s_ = -std::numeric_limits<double>::infinity();
+  double server_offset_high_s_ = std::numeric_limits<double>::infinity();
 
   // A deque: growing never moves what is kept, so adding never stalls the worker's event loop.
   std::deque<Interval> intervals_;
