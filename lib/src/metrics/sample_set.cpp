@@ -5,21 +5,41 @@
 #include <utility>
 
 namespace llmpace::metrics {
+namespace {
+
+double histogram_value(double sample) { return sample < 0 ? 0.0 : sample; }
+
+}  // namespace
 
 void SampleSet::add(double sample) {
   ++count_;
-  const double delta = sample - mean_;
-  mean_ += delta / static_cast<double>(count_);
-  squared_deviations_ += delta * (sample - mean_);
-  min_ = count_ == 1 ? sample : std::min(min_, sample);
-  max_ = count_ == 1 ? sample : std::max(max_, sample);
-  histogram_.record(sample < 0 ? 0.0 : sample);
-  if (!exact_) return;
-  if (count_ > kExactSampleLimit) {
+  if (exact_) {
+    if (count_ <= kExactSampleLimit) {
+      samples_.push_back(sample);  // all an exact set does per sample
+      return;
+    }
     let_go_of_samples();
-    return;
   }
-  samples_.push_back(sample);
+  add_to_moments(sample);
+  histogram_.record(histogram_value(sample));
+}
+
+void SampleSet::add_to_moments(double sample) {
+  ++moments_count_;
+  const double delta = sample - mean_;
+  mean_ += delta / static_cast<double>(moments_count_);
+  squared_deviations_ += delta * (sample - mean_);
+  min_ = moments_count_ == 1 ? sample : std::min(min_, sample);
+  max_ = moments_count_ == 1 ? sample : std::max(max_, sample);
+}
+
+void SampleSet::let_go_of_samples() {
+  exact_ = false;
+  for (const double sample : samples_) {
+    add_to_moments(sample);
+    histogram_.record(histogram_value(sample));
+  }
+  std::vector<double>().swap(samples_);
 }
 
 void SampleSet::merge(SampleSet&& other) {
@@ -28,45 +48,48 @@ void SampleSet::merge(SampleSet&& other) {
     *this = std::move(other);
     return;
   }
+  if (exact_ && other.exact_ && count_ + other.count_ <= kExactSampleLimit) {
+    samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
+    count_ += other.count_;
+    other = SampleSet{};
+    return;
+  }
+  if (exact_) let_go_of_samples();
+  if (other.exact_) other.let_go_of_samples();
   // Chan et al.'s pairwise combination of the running moments.
-  const auto n = static_cast<double>(count_);
-  const auto m = static_cast<double>(other.count_);
+  const auto n = static_cast<double>(moments_count_);
+  const auto m = static_cast<double>(other.moments_count_);
   const double delta = other.mean_ - mean_;
   mean_ += delta * m / (n + m);
   squared_deviations_ += other.squared_deviations_ + delta * delta * n * m / (n + m);
+  moments_count_ += other.moments_count_;
   count_ += other.count_;
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
   histogram_.merge(other.histogram_);
-  if (exact_ && other.exact_ && count_ <= kExactSampleLimit) {
-    samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
-  } else {
-    let_go_of_samples();
-  }
   other = SampleSet{};
 }
 
-void SampleSet::let_go_of_samples() {
-  exact_ = false;
-  std::vector<double>().swap(samples_);
+LogHistogram SampleSet::histogram() const {
+  if (!exact_) return histogram_;
+  LogHistogram histogram;
+  for (const double sample : samples_) histogram.record(histogram_value(sample));
+  return histogram;
 }
 
 DistributionSummary SampleSet::summarize() const {
+  if (exact_) return metrics::summarize(samples_);
   DistributionSummary summary;
-  if (exact_) {
-    summary = metrics::summarize(samples_);
-  } else {
-    summary.count = count_;
-    summary.mean = mean_;
-    summary.stddev = std::sqrt(squared_deviations_ / static_cast<double>(count_));
-    summary.min = min_;
-    summary.max = max_;
-    for (const PercentileField& field : kPercentileFields) {
-      // The histogram clamps to its own extremes, which are the samples' but for negatives.
-      summary.*field.member = std::clamp(histogram_.quantile(field.rank / 100.0), min_, max_);
-    }
-    summary.percentiles_exact = false;
+  summary.count = count_;
+  summary.mean = mean_;
+  summary.stddev = std::sqrt(squared_deviations_ / static_cast<double>(count_));
+  summary.min = min_;
+  summary.max = max_;
+  for (const PercentileField& field : kPercentileFields) {
+    // The histogram clamps to its own extremes, which are the samples' but for negatives.
+    summary.*field.member = std::clamp(histogram_.quantile(field.rank / 100.0), min_, max_);
   }
+  summary.percentiles_exact = false;
   return summary;
 }
 

@@ -7,7 +7,8 @@
 // (sent, done: 24 bytes) of each measured request that was sent and ended, for the exact time
 // integral and maximum of requests in flight and the timeline. Each distribution is a SampleSet:
 // exact up to SampleSet::kExactSampleLimit samples, then within 2^-10 (sample_set.hpp). Apart
-// from that, compute_metrics() gives for a tally what it gives for the same records.
+// from that, compute_metrics() gives for a tally what it gives for the same records. It also
+// intersects the bounds each response's Date header puts on the server's clock (ServerClock).
 //
 // merge() combines the tallies of a benchmark's workers into the tally of all their requests.
 //

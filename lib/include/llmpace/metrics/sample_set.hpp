@@ -1,10 +1,10 @@
 // SampleSet: the samples of one distribution, taken one at a time as requests end, in memory
 // that does not grow without bound.
 //
-// Every sample goes into a LogHistogram (metrics/log_histogram.hpp) and into running moments
-// (count, sum, mean and squared deviations, Welford's method). The samples themselves are kept
-// too, until the set holds more than kExactSampleLimit of them; then they are let go and the set
-// goes on in the histogram alone. summarize() gives what summarize(vector) gives for the same
+// The samples are kept until the set holds more than kExactSampleLimit of them (adding one is then
+// a push_back, nothing more); then they are put into a LogHistogram (metrics/log_histogram.hpp)
+// and running moments (mean and squared deviations, Welford's method), let go, and every later
+// sample goes there. summarize() gives what summarize(vector) gives for the same
 // samples while they are kept (exact percentiles, the same rounding); past the limit, the
 // percentiles come from the histogram, within its stated relative error (2^-10), and the summary
 // says so (DistributionSummary::percentiles_exact is false). Count, min and max stay exact; the
@@ -38,19 +38,23 @@ class SampleSet {
   [[nodiscard]] std::size_t count() const { return count_; }
   /// True while every sample is kept (count() <= kExactSampleLimit).
   [[nodiscard]] bool exact() const { return exact_; }
-  /// Of every sample added (a negative one, which no clock should give, recorded as 0).
-  [[nodiscard]] const LogHistogram& histogram() const { return histogram_; }
+  /// Of every sample added (a negative one, which no clock should give, recorded as 0): built
+  /// from the samples kept while exact().
+  [[nodiscard]] LogHistogram histogram() const;
 
   /// The summary of every sample added (see the header comment).
   [[nodiscard]] DistributionSummary summarize() const;
 
  private:
   void let_go_of_samples();
+  void add_to_moments(double sample);
 
+  std::size_t count_ = 0;
   std::vector<double> samples_;  // while exact_
   bool exact_ = true;
+  // Once not exact_: every sample in the histogram and the moments.
   LogHistogram histogram_;
-  std::size_t count_ = 0;
+  std::size_t moments_count_ = 0;
   double mean_ = 0;
   double squared_deviations_ = 0;  // Welford's M2: sum of squared deviations from the mean
   double min_ = 0;
