@@ -36,9 +36,6 @@ struct Window {
   [[nodiscard]] double duration_s() const { return end > begin ? to_seconds(end - begin) : 0.0; }
 };
 
-/// The window rates are taken over: the whole benchmark, or with a warmup or cooldown the span
-/// of the measured requests (first scheduled start to last end).
-
 /// Seconds since the Unix epoch at `time`, placed by the wall-clock time of the result's start.
 double unix_seconds(const BenchmarkResult& result, TimePoint time) {
   const auto since_epoch = result.wall_start.time_since_epoch();
@@ -190,7 +187,9 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result) {
 
 BenchmarkMetrics compute_metrics(const BenchmarkResult& result, const RequestTally& tally) {
   BenchmarkMetrics metrics;
-  // A stop recorded before the start (or never) means nothing ran: no duration, no rates.
+  // The window rates are taken over: the whole benchmark, or with a warmup or cooldown the span
+  // of the measured requests (first scheduled start to last end). A stop recorded before the
+  // start (or never) means nothing ran: no duration, no rates.
   const Window window = tally.windowed_
                             ? Window{tally.first_measured_scheduled_, tally.last_measured_done_}
                             : Window{result.start, result.end};
@@ -252,9 +251,10 @@ BenchmarkMetrics compute_metrics(const BenchmarkResult& result, const RequestTal
         .offset_high_s = tally.server_offset_high_s_ - origin_unix_s,
     };
   }
-  if (!result.slo.empty()) {
+  // The SLO the tally counted its requests against, so the figure and its label agree.
+  if (!tally.slo_.empty()) {
     Goodput goodput;
-    goodput.slo = result.slo.to_string();
+    goodput.slo = tally.slo_.to_string();
     goodput.requests_met = tally.slo_met_;
     const std::size_t ended = metrics.requests.successful + metrics.requests.errored;
     goodput.fraction =

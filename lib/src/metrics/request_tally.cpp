@@ -63,8 +63,11 @@ bool meets(const Slo& slo, const RequestFigures& figures) {
 
 }  // namespace
 
-SampleSet& RequestTally::distribution(DistributionSummary BenchmarkMetrics::*member) {
-  return distributions_[position_of(member)];
+template <DistributionSummary BenchmarkMetrics::*member>
+SampleSet& RequestTally::distribution() {
+  constexpr std::size_t kPosition = position_of(member);
+  static_assert(kPosition < kDistributionCount, "not a member of kDistributionFields");
+  return distributions_[kPosition];
 }
 
 void RequestTally::add(const RequestRecord& record) {
@@ -88,9 +91,9 @@ void RequestTally::add(const RequestRecord& record) {
     last_measured_done_ = std::max(last_measured_done_, record.done);
   }
   // Lateness is measured for every request that left, whatever became of it.
-  add_to(distribution(&BenchmarkMetrics::send_lag_ms), span_ms(record.scheduled, record.sent));
+  add_to(distribution<&BenchmarkMetrics::send_lag_ms>(), span_ms(record.scheduled, record.sent));
   const std::optional<double> dispatch_lag = span_ms(record.scheduled, record.dispatched);
-  add_to(distribution(&BenchmarkMetrics::dispatch_lag_ms), dispatch_lag);
+  add_to(distribution<&BenchmarkMetrics::dispatch_lag_ms>(), dispatch_lag);
   if (record.waited_for_slot) {
     ++waited_for_slot_;
   } else {
@@ -139,20 +142,20 @@ void RequestTally::add_server_date(const RequestRecord& record) {
 
 void RequestTally::add_successful(const RequestRecord& record) {
   const RequestFigures figures = figures_of(record);
-  add_to(distribution(&BenchmarkMetrics::ttft_ms), figures.ttft_ms);
-  add_to(distribution(&BenchmarkMetrics::ttfb_ms), span_ms(record.sent, record.first_byte));
-  add_to(distribution(&BenchmarkMetrics::latency_ms), figures.latency_ms);
-  add_to(distribution(&BenchmarkMetrics::itl_mean_ms), figures.itl_mean_ms);
-  add_to(distribution(&BenchmarkMetrics::tpot_ms), figures.tpot_ms);
-  add_to(distribution(&BenchmarkMetrics::ttft_from_scheduled_ms),
+  add_to(distribution<&BenchmarkMetrics::ttft_ms>(), figures.ttft_ms);
+  add_to(distribution<&BenchmarkMetrics::ttfb_ms>(), span_ms(record.sent, record.first_byte));
+  add_to(distribution<&BenchmarkMetrics::latency_ms>(), figures.latency_ms);
+  add_to(distribution<&BenchmarkMetrics::itl_mean_ms>(), figures.itl_mean_ms);
+  add_to(distribution<&BenchmarkMetrics::tpot_ms>(), figures.tpot_ms);
+  add_to(distribution<&BenchmarkMetrics::ttft_from_scheduled_ms>(),
          span_ms(record.scheduled, record.first_token));
-  add_to(distribution(&BenchmarkMetrics::latency_from_scheduled_ms),
+  add_to(distribution<&BenchmarkMetrics::latency_from_scheduled_ms>(),
          span_ms(record.scheduled, record.done));
-  SampleSet& itl_ms = distribution(&BenchmarkMetrics::itl_ms);
+  SampleSet& itl_ms = distribution<&BenchmarkMetrics::itl_ms>();
   const auto& chunks = record.token_chunk_times;
   for (std::size_t i = 1; i < chunks.size(); ++i) itl_ms.add(to_ms(chunks[i] - chunks[i - 1]));
-  distribution(&BenchmarkMetrics::output_tokens).add(static_cast<double>(record.output_tokens));
-  distribution(&BenchmarkMetrics::prompt_tokens).add(static_cast<double>(record.prompt_tokens));
+  distribution<&BenchmarkMetrics::output_tokens>().add(static_cast<double>(record.output_tokens));
+  distribution<&BenchmarkMetrics::prompt_tokens>().add(static_cast<double>(record.prompt_tokens));
   if (!slo_.empty() && meets(slo_, figures)) ++slo_met_;
   if (record.output_tokens_source == TokenCountSource::server_usage) ++with_usage_;
   output_tokens_ += static_cast<double>(record.output_tokens);

@@ -46,7 +46,9 @@ struct BenchmarkResult {
   StopReason stop_reason = StopReason::requests_done;
   int workers = 1;            // threads that sent this benchmark's requests
   std::uint64_t dropped = 0;  // open-loop arrivals not sent because the cap was full
-  Slo slo;                    // objectives for goodput; empty: no goodput figures
+  /// Objectives for goodput; empty: no goodput figures. The tally carries its own copy (it
+  /// counts requests against it as they end): this one is what records are tallied against.
+  Slo slo;
   /// Every request, as compute_metrics() needs it (the tally's SLO is `slo`).
   RequestTally tally;
   /// Every request's record, ordered by index: kept only when asked (RunnerOptions::keep_records)

@@ -80,7 +80,10 @@ class RequestTally {
   /// The key the usage problem's first message is kept under.
   static constexpr std::string_view kUsageKey = "usage";
 
-  SampleSet& distribution(DistributionSummary BenchmarkMetrics::*member);
+  /// The SampleSet of `member` of BenchmarkMetrics (its place in kDistributionFields, found at
+  /// compile time).
+  template <DistributionSummary BenchmarkMetrics::*member>
+  SampleSet& distribution();
   void add_server_date(const RequestRecord& record);
   void add_successful(const RequestRecord& record);
   void add_chunks(const RequestRecord& record);
