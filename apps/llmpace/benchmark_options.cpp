@@ -119,7 +119,9 @@ void add_benchmark_flags(CLI::App& cli, BenchmarkOptions& options) {
       ->group("Scale-out");
   cli.add_option("--start-file", f.start_file,
                  "With --start-at, on a volume the shards share: shard 0 writes its start instant "
-                 "to FILE, the other shards wait for it (up to 15 minutes) and start then too")
+                 "to FILE, the other shards wait for it (up to 15 minutes) and start then too; "
+                 "every later benchmark starts together through files beside it (needed by a "
+                 "sharded run of several benchmarks)")
       ->group("Scale-out");
   cli.add_option("--data", f.data,
                  "Workload: synthetic key=value list (prompt_tokens, output_tokens, their _stdev, "

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -205,5 +206,113 @@ TEST_CASE("a shard started late still starts at the instant shard 0 wrote in the
   CHECK(shard0["benchmarks"][0]["requests"]["total"].get<int>() +
             shard1["benchmarks"][0]["requests"]["total"].get<int>() ==
         8);
+  stop_sim_process(sim);
+}
+
+namespace {
+
+/// `llmpace benchmark` arguments of shard I of 3 of a run of two constant rates, with a start file.
+std::vector<std::string> two_rate_shard(const std::string& url, const ScratchDir& scratch,
+                                        int index, const std::string& limit) {
+  return {"benchmark",
+          "--target",
+          url,
+          "--profile",
+          "constant",
+          "--rate",
+          "30,60",
+          limit.front() == 'r' ? "--max-requests" : "--max-seconds",
+          limit.substr(1),
+          "--data",
+          "prompt_tokens=16,output_tokens=4",
+          "--threads",
+          "1",
+          "--shard",
+          std::to_string(index) + "/3",
+          "--run-id",
+          "two-rates",
+          "--start-at",
+          "+1s",
+          "--start-file",
+          scratch.file("run/start"),
+          "--output",
+          scratch.file("shard-" + std::to_string(index) + ".json")};
+}
+
+}  // namespace
+
+TEST_CASE("the shards of a run of several benchmarks start every benchmark together") {
+  ScratchDir scratch;
+  SimProcess sim = start_sim_process({"--ttft-ms", "5", "--itl-ms", "2"});
+  std::vector<std::unique_ptr<ChildProcess>> shards;
+  for (int index = 0; index < 3; ++index) {
+    shards.push_back(std::make_unique<ChildProcess>(
+        llmpace_binary(), two_rate_shard(sim.url, scratch, index, "r30")));
+  }
+  for (auto& shard : shards) {
+    const auto exit_code = shard->wait_for_exit(std::chrono::seconds(120));
+    INFO(shard->stderr_text());
+    REQUIRE(exit_code == 0);
+  }
+  std::vector<nlohmann::json> reports;
+  for (int index = 0; index < 3; ++index) {
+    reports.push_back(read_json_file(scratch.file("shard-" + std::to_string(index) + ".json")));
+    REQUIRE(reports.back().at("benchmarks").size() == 2);
+  }
+  // The second benchmark: shard 0 settled for all, the others waited for its instant, and all
+  // began it together (give or take the machine's scheduling).
+  const double start0 = reports[0]["benchmarks"][1].at("window_start_unix_s").get<double>();
+  for (int index = 0; index < 3; ++index) {
+    INFO("shard " << index);
+    const nlohmann::json& settle = reports[index]["benchmarks"][1].at("settle");
+    CHECK(settle.at("method") == (index == 0 ? "server_idle" : "shard_start"));
+    CHECK(settle.at("start_late_ms").get<double>() >= 0);
+    CHECK(settle.at("start_late_ms").get<double>() < 200);
+    const double start = reports[index]["benchmarks"][1].at("window_start_unix_s").get<double>();
+    CHECK(std::abs(start - start0) < 0.2);
+  }
+  CHECK(std::filesystem::exists(scratch.file("run/start.1")));
+
+  const auto merged =
+      run_to_exit(llmpace_binary(),
+                  {"report", "merge", scratch.file("shard-0.json"), scratch.file("shard-1.json"),
+                   scratch.file("shard-2.json"), "--output", scratch.file("merged.json")});
+  INFO(merged.stderr_text);
+  REQUIRE(merged.exit_code == 0);
+  const nlohmann::json report = read_json_file(scratch.file("merged.json"));
+  REQUIRE(report.at("benchmarks").size() == 2);
+  for (const auto& benchmark : report["benchmarks"]) {
+    CHECK(benchmark.at("requests").at("total") == 30);
+  }
+  stop_sim_process(sim);
+}
+
+TEST_CASE(
+    "a shard stopped by Ctrl-C stops the others at the next benchmark and all keep their reports") {
+  ScratchDir scratch;
+  SimProcess sim = start_sim_process({"--ttft-ms", "5", "--itl-ms", "2"});
+  std::vector<std::unique_ptr<ChildProcess>> shards;
+  for (int index = 0; index < 3; ++index) {
+    shards.push_back(std::make_unique<ChildProcess>(llmpace_binary(),
+                                                    two_rate_shard(sim.url, scratch, index, "s3")));
+  }
+  REQUIRE(shards[1]->wait_for_stderr_line("[1/2]", std::chrono::seconds(60)));
+  shards[1]->send_signal(SIGINT);
+  for (auto& shard : shards) {
+    const auto exit_code = shard->wait_for_exit(std::chrono::seconds(60));
+    INFO(shard->stderr_text());
+    CHECK(exit_code == 130);
+  }
+  for (int index = 0; index < 3; ++index) {
+    INFO("shard " << index);
+    const auto report = read_json_file(scratch.file("shard-" + std::to_string(index) + ".json"));
+    CHECK(report.at("interrupted") == true);
+    CHECK(report.at("benchmarks").size() == 1);
+    if (index != 1) {
+      CHECK(report.at("run").at("shard_stopped") ==
+            "shard 1 stopped before benchmark 2: interrupted");
+    }
+  }
+  CHECK_FALSE(std::filesystem::exists(scratch.file("run/start.1")));
   stop_sim_process(sim);
 }

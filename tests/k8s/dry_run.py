@@ -239,7 +239,13 @@ def check_sharded_job(failures, llmpace, objects, provided, scratch):
         for index, (code, output) in enumerate(results):
             failures.expect(code == 0, f"{where}: pod {index} exited {code}:\n{output[-3000:]}")
         files = sorted(os.listdir(run_dir)) if os.path.isdir(run_dir) else []
-        expected = sorted(["start", "merged.json", "merged.csv", "merged.html"]
+        # The start of each benchmark after the first: shard 0's instant, and the other shards'
+        # marks that they were done with the one before.
+        args = container(job_pod(job), "llmpace")["args"]
+        benchmarks = len(args[args.index("--rate") + 1].split(","))
+        starts = [f"start.{b}{mark}" for b in range(1, benchmarks)
+                  for mark in [""] + [f".ready-{i}" for i in range(1, count)]]
+        expected = sorted(["start", "merged.json", "merged.csv", "merged.html"] + starts
                           + [f"shard-{i}.{ext}" for i in range(count)
                              for ext in ("json", "jsonl", "done")])
         failures.expect(files == expected, f"{where}: /results/sharded/<run id>/ holds {files}, "

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common_start.hpp"
+#include "llmpace/core/error.hpp"
 #include "llmpace/core/version.hpp"
 #include "llmpace/engine/runner.hpp"
 #include "llmpace/engine/telemetry_scraper.hpp"
@@ -166,13 +167,81 @@ struct StageContext {
   engine::TelemetryScraper* scraper;  // null: nothing scraped
   std::string server_missing;         // why the server's metrics are not scraped
   report::Report& run_report;
+  bool stopped = false;  // a signal or the shards' barrier ended the run between benchmarks
 };
 
-/// Runs one benchmark (after settling when it is not the first) into the run's report.
-void run_stage(StageContext& context, const profile::ProfileSpec& spec) {
+/// Whether every benchmark of this shard starts together with the other shards' (through the
+/// start file's directory, common_start.hpp); otherwise only the first does.
+bool shares_starts(const ScaleOutPlan& scale_out) {
+  return scale_out.shard.sharded() && !scale_out.start_file.empty();
+}
+
+/// Ends the run before benchmark `benchmark` (0-based) after a signal, telling the other shards.
+void stop_interrupted(StageContext& context, std::size_t benchmark) {
+  context.stopped = true;
+  if (!shares_starts(context.plan.scale_out)) return;
+  try {
+    detail::publish_stop(context.plan.scale_out, benchmark, "interrupted");
+  } catch (const RunError& error) {  // the report of what completed comes first
+    context.observer.on_note(error.what(), true);
+  }
+}
+
+/// Before every benchmark but the first: a sharded run's barrier (all shards start it at one
+/// instant, after shard 0 settled), or this process's own settle. Nullopt when the run stops here.
+std::optional<report::Settle> before_benchmark(StageContext& context) {
+  const std::size_t index = context.run_report.benchmarks.size();
+  const ScaleOutPlan& scale_out = context.plan.scale_out;
+  if (!shares_starts(scale_out)) return settle(context.scraper, context.plan.telemetry);
+
+  const TimePoint ended = SteadyClock::now();
   std::optional<report::Settle> settled;
-  if (!context.run_report.benchmarks.empty())
-    settled = settle(context.scraper, context.plan.telemetry);
+  if (scale_out.shard.index > 0) {
+    context.observer.on_note(fmt::format("waiting for shard 0's start of benchmark {}", index + 1),
+                             false);
+  }
+  detail::StartOutcome start;
+  try {
+    start = detail::await_benchmark_start(
+        scale_out, index, [&] { settled = settle(context.scraper, context.plan.telemetry); },
+        kStartFileTimeout, context.plan.telemetry.settle_timeout);
+  } catch (const RunError& error) {  // a file of the barrier: stop, keeping what completed
+    start.stopped = fmt::format("shard {} stopped before benchmark {}: {}", scale_out.shard.index,
+                                index + 1, error.what());
+  }
+  if (start.signalled) {
+    stop_interrupted(context, index);
+    return std::nullopt;
+  }
+  if (!start.stopped.empty()) {  // the others read it in the stop file, or time out
+    context.observer.on_note(start.stopped, true);
+    context.run_report.run["shard_stopped"] = start.stopped;
+    context.stopped = true;
+    return std::nullopt;
+  }
+  if (!settled) {  // shard 0 settled for every shard
+    settled.emplace();
+    settled->method = "shard_start";
+    settled->waited_s = to_seconds(SteadyClock::now() - ended);
+  }
+  settled->start_late_ms = to_seconds(std::chrono::system_clock::now() - *start.instant) * 1000.0;
+  if (*settled->start_late_ms > 100) {
+    context.observer.on_note(fmt::format("benchmark {} started {:.0f} ms after the shards' common "
+                                         "instant (its start file was seen late)",
+                                         index + 1, *settled->start_late_ms),
+                             true);
+  }
+  return settled;
+}
+
+/// Runs one benchmark (after settling when it is not the first) into the run's report; false
+/// when the run stopped before it.
+bool run_stage(StageContext& context, const profile::ProfileSpec& spec) {
+  std::optional<report::Settle> settled;
+  if (!context.run_report.benchmarks.empty()) {
+    settled = before_benchmark(context);
+    if (!settled) return false;
+  }
   if (context.scraper != nullptr) {
     context.scraper->scrape_now();  // the baseline of the counter deltas
     context.scraper->begin_capture();
@@ -194,6 +263,7 @@ void run_stage(StageContext& context, const profile::ProfileSpec& spec) {
     benchmark.telemetry = std::move(none);
   }
   context.run_report.benchmarks.push_back(std::move(benchmark));
+  return true;
 }
 
 /// Runs every benchmark of the plan into `run_report`, a sweep's rate stages once its first two
@@ -202,8 +272,11 @@ void run_stages(StageContext& context) {
   const profile::ProfilePlan& profiles = context.plan.profiles;
   engine::Runner& runner = context.runner;
   for (const auto& spec : profiles.benchmarks) {
-    if (runner.interrupted()) return;
-    run_stage(context, spec);
+    if (runner.interrupted()) {
+      stop_interrupted(context, context.run_report.benchmarks.size());
+      return;
+    }
+    if (!run_stage(context, spec)) return;
   }
   if (!profiles.sweep || runner.interrupted()) return;
   // GuideLLM's sweep: the rate stages lie between what synchronous and throughput achieved.
@@ -301,7 +374,7 @@ report::Report run_plan(RunPlan& plan, PlanObserver& observer) {
       start_scraper(plan, plan.embedded_sim && plan.embedded_sim->preset, server_missing);
   StageContext context{runner, plan, observer, scraper.get(), server_missing, run_report};
   run_stages(context);
-  run_report.interrupted = runner.interrupted();
+  run_report.interrupted = runner.interrupted() || context.stopped;
   report::diagnose_report(run_report, plan.slo);
   if (simulator) simulator->stop();
   return run_report;

@@ -191,6 +191,15 @@ ScaleOutPlan resolve_scale_out(const scenario::RunSettings& settings,
     throw SettingError("start_file",
                        "needs {start_at}: the instant shard 0 publishes there (+30s, say)");
   }
+  if (plan.shard.sharded() && profiles.benchmark_count() > 1 && plan.start_file.empty()) {
+    // Each shard would settle on its own between benchmarks while the others load the server,
+    // so their benchmarks drift apart until they no longer overlap.
+    throw SettingError(
+        "start_file",
+        fmt::format("a sharded run of {} benchmarks needs {{start_file}} (and {{start_at}}) on "
+                    "a volume the shards share: through it they start every benchmark together",
+                    profiles.benchmark_count()));
+  }
   return plan;
 }
 

@@ -328,6 +328,9 @@ std::optional<Settle> read_settle(const FieldReader& in, const json& benchmark,
   settle.reached = in.boolean(*found, path, "reached");
   settle.waited_s = in.number(*found, path, "waited_s");
   settle.busy_at_end = in.number(*found, path, "busy_at_end");
+  if (found->contains("start_late_ms")) {  // sharded runs with a start file only
+    settle.start_late_ms = in.number(*found, path, "start_late_ms");
+  }
   return settle;
 }
 

@@ -195,10 +195,12 @@ json summary_to_json(const metrics::DistributionSummary& summary) {
 
 json settle_to_json(const std::optional<Settle>& settle) {
   if (!settle) return nullptr;
-  return {{"method", settle->method},
-          {"reached", settle->reached},
-          {"waited_s", settle->waited_s},
-          {"busy_at_end", settle->busy_at_end}};
+  json object = {{"method", settle->method},
+                 {"reached", settle->reached},
+                 {"waited_s", settle->waited_s},
+                 {"busy_at_end", settle->busy_at_end}};
+  if (settle->start_late_ms) object["start_late_ms"] = *settle->start_late_ms;
+  return object;
 }
 
 json benchmark_to_json(const BenchmarkReport& benchmark) {

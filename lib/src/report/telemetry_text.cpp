@@ -136,6 +136,14 @@ std::string ttft_comparison_line(const BenchmarkReport& benchmark) {
 std::string settle_line(const BenchmarkReport& benchmark) {
   if (!benchmark.settle) return {};
   const Settle& settle = *benchmark.settle;
+  if (settle.start_late_ms && *settle.start_late_ms > 100) {
+    return fmt::format("started {} ms after the shards' common instant",
+                       format_fixed(*settle.start_late_ms, 0));
+  }
+  if (settle.method == "shard_start") {
+    if (settle.waited_s < 0.5) return {};
+    return fmt::format("waited {} s for shard 0's start of it", format_fixed(settle.waited_s, 1));
+  }
   if (settle.method == "pause") {
     if (settle.waited_s <= 0) return {};
     return fmt::format("paused {} s before it", format_fixed(settle.waited_s, 1));

@@ -152,6 +152,14 @@ TEST_CASE("the run section names the shard and the run, the scenario stays the s
   settings.start_file = "/results/run/start";
   CHECK_THAT(error_of(settings), Contains("start_file: needs {start_at}"));
   settings.start_file.reset();
+  settings.start_at = "+1s";
+  settings.rate = "5,10";
+  CHECK_THAT(error_of(settings),
+             Contains("start_file: a sharded run of 2 benchmarks needs {start_file}"));
+  settings.start_file = "/results/run/start";
+  CHECK(resolve(settings).start_file == "/results/run/start");
+  settings.start_file.reset();
+  settings.rate = "10";
   settings.run_id = std::string(201, 'x');
   CHECK_THAT(error_of(settings), Contains("run_id: "));
 }

@@ -281,6 +281,15 @@ TEST_CASE("html: without telemetry the section is one 'not scraped' line", "[htm
   CHECK(count_of(off_section, "server_metrics is off") == 1);
   CHECK_FALSE(contains(off_section, "<table"));
   CHECK(contains(off_section, "<li>constant 2.50: paused 2.0 s before it</li>"));
+
+  // A shard but 0 of a sharded run waited for shard 0's start; a late start is said instead.
+  off.benchmarks[1].settle =
+      llmpace::report::Settle{.method = "shard_start", .waited_s = 2.5, .start_late_ms = 3};
+  CHECK(contains(section(render_one(off), "Server and GPU"),
+                 "<li>constant 2.50: waited 2.5 s for shard 0"));
+  off.benchmarks[1].settle->start_late_ms = 250;
+  CHECK(contains(section(render_one(off), "Server and GPU"),
+                 "<li>constant 2.50: started 250 ms after the shards"));
 }
 
 TEST_CASE("html: verdicts, remedies, evidence and notes are escaped", "[html][telemetry]") {

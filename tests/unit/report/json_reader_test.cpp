@@ -147,6 +147,22 @@ TEST_CASE("json reader: the server clock and exact-percentile flags survive", "[
   CHECK(to_json(report)["benchmarks"][1]["server_clock"]["offset_s"].is_null());
 }
 
+TEST_CASE("json reader: a shard's start lateness survives, and is absent elsewhere",
+          "[json_reader]") {
+  auto report = llmpace::test::sample_report();
+  report.benchmarks[0].settle = llmpace::report::Settle{.method = "pause", .waited_s = 1};
+  report.benchmarks[1].settle =
+      llmpace::report::Settle{.method = "shard_start", .waited_s = 2.5, .start_late_ms = 0.75};
+  const json written = to_json(report);
+  CHECK_FALSE(written["benchmarks"][0]["settle"].contains("start_late_ms"));
+  CHECK(written["benchmarks"][1]["settle"]["start_late_ms"] == 0.75);
+  const auto read = report_from_json(written);
+  CHECK_FALSE(read.benchmarks[0].settle->start_late_ms.has_value());
+  CHECK(read.benchmarks[1].settle->start_late_ms == 0.75);
+  CHECK(read.benchmarks[1].settle->method == "shard_start");
+  CHECK(to_json(read) == written);
+}
+
 TEST_CASE("json reader: unknown fields are ignored", "[json_reader]") {
   json written = to_json(llmpace::test::sample_report());
   json extended = written;

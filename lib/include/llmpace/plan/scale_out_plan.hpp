@@ -9,11 +9,13 @@
 //                    ("2026-12-05T12:00:00Z", fractions of a second allowed) or "+30s" / "+2m"
 //                    from now (this process's now: use an instant, or a start file, for pods)
 //   start_file PATH  on a volume the shards share: shard 0 writes its start_at there, the other
-//                    shards wait for it and start at the same instant (common_start.hpp)
+//                    shards wait for it and start at the same instant; so too for every later
+//                    benchmark (common_start.hpp)
 //
 // resolve_scale_out checks them against the benchmarks: a shard needs its own share of the work,
 // so a sweep (whose rates come from its first stages), a synchronous profile, fewer streams, a
-// smaller concurrency cap or a smaller --max-requests than there are shards are SettingErrors.
+// smaller concurrency cap or a smaller --max-requests than there are shards are SettingErrors;
+// so is a sharded run of several benchmarks without a start file.
 //
 // Pure but for the environment read through `getenv`; safe from any thread.
 #pragma once

@@ -18,11 +18,15 @@ inline constexpr int kSchemaVersion = 2;
 /// How the run waited, before a benchmark, for the server to finish the work of the one before
 /// (docs/telemetry.md "Between benchmarks").
 struct Settle {
-  std::string method;   // "server_idle" (its metrics showed no request running or waiting)
-                        // or "pause" (no such metrics: the settle pause)
+  std::string method;   // "server_idle" (its metrics showed no request running or waiting),
+                        // "pause" (no such metrics: the settle pause) or "shard_start" (a shard
+                        // but 0 of a run with a start file: it waited for shard 0's start)
   bool reached = true;  // server_idle: it was idle before the settle timeout
   double waited_s = 0.0;
   double busy_at_end = 0;  // server_idle, not reached: requests running + waiting at the timeout
+  /// A sharded run with a start file: how long after the shards' common instant this shard began
+  /// the benchmark (its wall clock's view). Nullopt otherwise.
+  std::optional<double> start_late_ms = std::nullopt;
 };
 
 struct BenchmarkReport {
