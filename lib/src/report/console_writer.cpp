@@ -183,18 +183,6 @@ std::vector<std::string> unfinished_lines(const Report& report) {
   return lines;
 }
 
-/// The distributions whose percentiles come from a histogram, comma-separated; "" when none.
-std::string approximate_distributions(const metrics::BenchmarkMetrics& m) {
-  std::string names;
-  for (const metrics::DistributionField& field : metrics::kDistributionFields) {
-    const metrics::DistributionSummary& summary = m.*field.member;
-    if (summary.count == 0 || summary.percentiles_exact) continue;
-    if (!names.empty()) names += ", ";
-    names += field.name;
-  }
-  return names;
-}
-
 /// Lines under the table about how a benchmark ran: its pacing, its end, what it left out.
 std::vector<std::string> run_note_lines(const Report& report) {
   std::vector<std::string> lines;
@@ -231,8 +219,11 @@ std::vector<std::string> run_note_lines(const Report& report) {
       notes.push_back(fmt::format("{} warmup and {} cooldown requests left out", m.requests.warmup,
                                   m.requests.cooldown));
     }
-    if (const std::string names = approximate_distributions(m); !names.empty()) {
+    if (const std::string names = approximate_distributions(m, ", "); !names.empty()) {
       notes.push_back(fmt::format("percentiles of {} from histograms, within 0.1 %", names));
+    }
+    if (m.concurrency.max_is_upper_bound) {
+      notes.push_back("concurrency max is an upper bound (the sum of the shards' maxima)");
     }
     const std::string prefix = fmt::format("  {}: ", benchmark_name(benchmark));
     if (m.usage_problems.requests > 0) {

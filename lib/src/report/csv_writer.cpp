@@ -157,6 +157,7 @@ Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t p
   row.add("total_tokens_per_s", exact_number(m.throughput.total_tokens_per_s));
   row.add("concurrency_mean", exact_number(m.concurrency.mean));
   row.add("concurrency_max", integer(m.concurrency.max));
+  row.add("concurrency_max_is_upper_bound", boolean(m.concurrency.max_is_upper_bound));
   const metrics::Goodput* goodput = m.goodput ? &*m.goodput : nullptr;
   row.add("goodput_slo", goodput ? goodput->slo : "");
   row.add("goodput_requests_met", goodput ? integer(goodput->requests_met) : "");
@@ -165,6 +166,7 @@ Row row_of(const Report& report, const BenchmarkReport& benchmark, std::size_t p
   for (const metrics::DistributionField& field : metrics::kDistributionFields) {
     add_distribution(row, field.name, m.*field.member);
   }
+  row.add("percentiles_from_histograms", approximate_distributions(m, ";"));
   add_incomplete(row, m.incomplete);
   add_telemetry(row, benchmark);
   return row;

@@ -447,6 +447,14 @@ std::vector<std::string> table_notes(const std::vector<Run>& runs) {
         notes.push_back(fmt::format("{}: {} warmup and {} cooldown requests left out", name,
                                     m.requests.warmup, m.requests.cooldown));
       }
+      if (const std::string names = approximate_distributions(m, ", "); !names.empty()) {
+        notes.push_back(
+            fmt::format("{}: percentiles of {} from histograms, within 0.1 %", name, names));
+      }
+      if (m.concurrency.max_is_upper_bound) {
+        notes.push_back(fmt::format(
+            "{}: concurrency max is an upper bound (the sum of the shards' maxima)", name));
+      }
       if (m.goodput) {
         notes.push_back(fmt::format(
             "{}: goodput {} of {} requests met the SLO {}", name, m.goodput->requests_met,

@@ -39,6 +39,18 @@ std::string benchmark_name(const BenchmarkReport& benchmark) {
   return fmt::format("{} {}", to_string(benchmark.profile), format_rate(benchmark.rate));
 }
 
+std::string approximate_distributions(const metrics::BenchmarkMetrics& metrics,
+                                      std::string_view separator) {
+  std::string names;
+  for (const metrics::DistributionField& field : metrics::kDistributionFields) {
+    const metrics::DistributionSummary& summary = metrics.*field.member;
+    if (summary.count == 0 || summary.percentiles_exact) continue;
+    if (!names.empty()) names += separator;
+    names += field.name;
+  }
+  return names;
+}
+
 std::string error_kinds_text(const metrics::BenchmarkMetrics& metrics) {
   std::string text;
   for (const auto& [kind, count] : metrics.errors_by_kind) {

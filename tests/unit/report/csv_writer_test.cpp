@@ -118,7 +118,7 @@ TEST_CASE("csv: column names are unique, snake_case, and cover every distributio
   const std::size_t per_distribution = 5 + llmpace::metrics::kPercentileFields.size();
   constexpr std::size_t kIncompleteColumns = 6;  // incomplete_with_first_token ...
   constexpr std::size_t kTelemetryColumns = 14;  // server_kv_cache_usage_mean ... settle_s
-  CHECK(header.size() == 33 + llmpace::metrics::kDistributionFields.size() * per_distribution +
+  CHECK(header.size() == 35 + llmpace::metrics::kDistributionFields.size() * per_distribution +
                              kIncompleteColumns + kTelemetryColumns);
   CHECK(names.count("incomplete_ttft_ms_p50") == 1);
   for (const auto& field : llmpace::metrics::kDistributionFields) {
@@ -174,6 +174,19 @@ TEST_CASE("csv: values", "[csv]") {
        {"goodput_slo", "goodput_requests_met", "goodput_fraction", "goodput_requests_per_s"}) {
     CHECK(cell(table, 1, name).empty());
   }
+  CHECK(cell(table, 1, "concurrency_max_is_upper_bound") == "false");
+  CHECK(cell(table, 1, "percentiles_from_histograms").empty());
+}
+
+TEST_CASE("csv: approximate percentiles and a merged concurrency maximum are marked", "[csv]") {
+  auto report = tricky_report();
+  report.benchmarks[1].metrics.itl_ms.percentiles_exact = false;
+  report.benchmarks[1].metrics.tpot_ms.percentiles_exact = false;
+  report.benchmarks[1].metrics.concurrency.max_is_upper_bound = true;
+  const Table table = parse_csv(render_csv(report));
+  CHECK(cell(table, 2, "percentiles_from_histograms") == "itl_ms;tpot_ms");
+  CHECK(cell(table, 2, "concurrency_max_is_upper_bound") == "true");
+  CHECK(cell(table, 1, "percentiles_from_histograms").empty());
 }
 
 TEST_CASE("csv: an empty distribution has a count of 0 and empty statistics", "[csv]") {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/report/console_writer.hpp"
+#include "llmpace/report/html_writer.hpp"
 #include "llmpace/report/json_reader.hpp"
 #include "llmpace/report/json_writer.hpp"
 #include "unit/report/golden.hpp"
@@ -135,6 +137,13 @@ TEST_CASE("report merge: the merged report is written, read back and merged agai
   CHECK(written.at("benchmarks").at(0).at("timeline").is_null());
   CHECK(written.at("benchmarks").at(0).at("concurrency").at("max_is_upper_bound") == true);
   CHECK(written.at("merge").at("not_merged").size() > 0);
+  // Every output says what is approximate: percentiles from histograms, the maximum a bound.
+  const std::string console = report::render_console(merged);
+  CHECK_THAT(console, Catch::Matchers::Contains("concurrency max is an upper bound"));
+  CHECK_THAT(console, Catch::Matchers::Contains("from histograms, within 0.1 %"));
+  const std::string html = report::render_html({{"", merged}});
+  CHECK_THAT(html, Catch::Matchers::Contains("concurrency max is an upper bound"));
+  CHECK_THAT(html, Catch::Matchers::Contains("from histograms, within 0.1 %"));
   const report::Report read = report::report_from_json(written, "merged");
   CHECK(report::to_json(read) == written);
 

@@ -17,6 +17,11 @@ namespace llmpace::report {
 /// "constant 2.50", "concurrent 8", "synchronous": the profile and the rate when it has one.
 std::string benchmark_name(const BenchmarkReport& benchmark);
 
+/// The distributions whose percentiles come from a histogram, within 2^-10, not from every sample
+/// (DistributionSummary::percentiles_exact), joined by `separator`; "" when none.
+std::string approximate_distributions(const metrics::BenchmarkMetrics& metrics,
+                                      std::string_view separator);
+
 /// "http_status 2, idle_timeout 1" (kinds in name order); empty when nothing errored.
 std::string error_kinds_text(const metrics::BenchmarkMetrics& metrics);
 
