@@ -8,11 +8,14 @@ answers GET /v1/models), then runs, one at a time, for each point (N requests, T
       --data prompt_tokens=16,output_tokens=T --threads 1 --quiet --tokenizer approx
       --server-metrics off --outputs json --output-dir TMPDIR
 
-and takes the child's peak RSS from os.wait4's rusage (ru_maxrss, KiB on Linux): the whole
-process, start-up, the run and writing its JSON report (no per-request .jsonl log is written).
-The report must count N successful requests of T output tokens each, or the run fails. A first
-run of N=1 gives the start-up floor; growth smaller than that peak does not show in ru_maxrss, so
-points within 1 MiB of it are marked (a slope through them may read low).
+under GNU time (`/usr/bin/time -f %M`, Debian's `time`), which gives llmpace's peak RSS: the
+whole process, start-up, the run and writing its JSON report (no per-request .jsonl log is
+written). Not os.wait4's ru_maxrss of a child of this script: Python starts children with vfork,
+and the peak a child records at its exec is that of the memory it shared, this script's (about
+14 MiB here), which then stood as a false floor under every run. The report must count N
+successful requests of T output tokens each, or the run fails. A first run of N=1 gives the
+start-up floor; growth smaller than that peak does not show in a peak, so points within 1 MiB of
+it are marked (a slope through them may read low).
 
 Grid: N in --requests (25000,100000,400000) at T=1, and T in --tokens (1,64,512) at
 N = --token-requests (25000). With --runs K each point runs K times and the median counts.
@@ -32,15 +35,16 @@ import argparse
 import http.client
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GNU_TIME = "/usr/bin/time"
 TARGET_MIB_PER_MILLION_REQUESTS = 64.0
 FLAT_BYTES_PER_TOKEN = 1.0
 FLOOR_MARGIN_KIB = 1024
@@ -69,6 +73,8 @@ def parse_args():
     args.token_counts = [int(t) for t in args.tokens.split(",") if t]
     if not os.access(args.llmpace, os.X_OK):
         fail(f"no llmpace at {args.llmpace} (build it, or pass --llmpace PATH)")
+    if not os.access(GNU_TIME, os.X_OK):
+        fail(f"no {GNU_TIME}: install Debian's `time` package (it measures the peak RSS)")
     return args
 
 
@@ -104,7 +110,8 @@ def start_simulator(args, log):
 def run_point(args, url, requests, tokens, work_dir):
     """One benchmark run: its peak RSS (KiB) and wall time; fails loudly on a short count."""
     out_dir = tempfile.mkdtemp(prefix=f"n{requests}-t{tokens}.", dir=work_dir)
-    command = [args.llmpace, "benchmark", "--target", url, "--profile", "concurrent", "--rate",
+    rss_path = os.path.join(out_dir, "max_rss_kib.txt")
+    command = [GNU_TIME, "-f", "%M", "-o", rss_path, args.llmpace, "benchmark", "--target", url, "--profile", "concurrent", "--rate",
                "32", "--max-requests", str(requests), "--data",
                f"prompt_tokens=16,output_tokens={tokens}", "--threads", "1", "--quiet",
                "--tokenizer", "approx", "--server-metrics", "off", "--outputs", "json",
@@ -112,12 +119,14 @@ def run_point(args, url, requests, tokens, work_dir):
     output_path = os.path.join(out_dir, "output.txt")
     started = time.monotonic()
     with open(output_path, "w") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=out_dir)
-        watchdog = threading.Timer(120 + requests * tokens / 5000, process.kill)  # a hang guard
-        watchdog.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        watchdog.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
+        # A session of its own, so that the hang guard kills llmpace too, not only time.
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=out_dir,
+                                   start_new_session=True)
+        try:
+            process.wait(timeout=120 + requests * tokens / 5000)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     wall_s = time.monotonic() - started
     report_path = os.path.join(out_dir, "benchmarks.json")
     if process.returncode != 0 or not os.path.exists(report_path):
@@ -135,7 +144,9 @@ def run_point(args, url, requests, tokens, work_dir):
     if counted["min"] != tokens or counted["max"] != tokens:
         fail(f"N={requests} T={tokens}: output tokens per request {counted['min']}-"
              f"{counted['max']}, not {tokens}")
-    return {"max_rss_kib": usage.ru_maxrss, "wall_s": wall_s,
+    with open(rss_path) as file:
+        max_rss_kib = int(file.read().split()[-1])  # after "Command exited ..." if it failed
+    return {"max_rss_kib": max_rss_kib, "wall_s": wall_s,
             "report_bytes": os.path.getsize(report_path)}
 
 
