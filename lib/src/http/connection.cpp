@@ -16,7 +16,6 @@
 
 #include "deadline_watch.hpp"
 #include "kernel_receive.hpp"
-#include "llmpace/core/http_date.hpp"
 #include "llmpace/http/endpoint_cache.hpp"
 #include "llmpace/http/request_text.hpp"
 #include "llmpace/http/response_reader.hpp"
@@ -243,10 +242,11 @@ struct Connection::Impl {
     ExchangeOutcome& outcome = reading.outcome;
     if (reader.header_done() && outcome.http_status == 0) {
       outcome.http_status = reader.status();
-      outcome.retry_after = reader.header("Retry-After");
-      outcome.location = reader.header("Location");
-      outcome.content_type = reader.header("Content-Type");
-      outcome.server_date_unix_s = parse_http_date(reader.header("Date")).value_or(0);
+      const ResponseHeaders& headers = reader.headers();
+      outcome.retry_after = headers.retry_after;
+      outcome.location = headers.location;
+      outcome.content_type = headers.content_type;
+      outcome.server_date_unix_s = headers.date_unix_s.value_or(0);
     }
   }
 

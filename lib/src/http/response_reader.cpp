@@ -1,16 +1,22 @@
 #include "llmpace/http/response_reader.hpp"
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/field.hpp>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
 
+#include "llmpace/core/http_date.hpp"
+
 namespace llmpace::http {
 
 namespace bhttp = boost::beast::http;
+using boost::beast::string_view;
 using boost::system::error_code;
 
 namespace {
@@ -20,9 +26,12 @@ constexpr int kSwitchingProtocols = 101;
 
 bool is_interim(int status) { return status >= 100 && status < 200; }
 
-/// Where Beast writes each decoded body piece. One per thread, shared by the readers of its
-/// connections: a piece goes to the sink before feed() returns and is never kept, so a response
-/// waiting for its next chunk holds no piece buffer (16 KiB per open stream otherwise).
+std::string_view view(string_view text) { return {text.data(), text.size()}; }
+
+/// Where the body pieces of one feed() are gathered, chunk framing removed, so that the sink sees
+/// one piece per read rather than one per HTTP chunk (the per-call cost downstream is larger than
+/// the copy). One per thread, shared by the readers of its connections: a piece goes to the sink
+/// before feed() returns and is never kept, so an open stream holds no piece buffer.
 std::span<char> body_piece_buffer() {
   thread_local const std::unique_ptr<char[]> buffer(new char[kBodyPieceBytes]);
   return {buffer.get(), kBodyPieceBytes};
@@ -30,8 +39,106 @@ std::span<char> body_piece_buffer() {
 
 }  // namespace
 
-struct ResponseReader::Parser {
-  bhttp::response_parser<bhttp::buffer_body> beast;
+/// Beast's parser of one response, reporting into its ResponseReader: the status, the headers the
+/// client uses, and the body (chunked framing removed) gathered into the thread's piece buffer.
+class ResponseReader::Parser final : public bhttp::basic_parser<false> {
+ public:
+  Parser(ResponseReader& owner, std::size_t header_limit_bytes) : owner_(owner) {
+    body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
+    header_limit(static_cast<std::uint32_t>(header_limit_bytes));
+    eager(true);  // parse into the body in the same call as the head
+  }
+
+  /// Where put() hands the body of this call, read at `read_time`.
+  void deliver_to(const BodySink* sink, TimePoint read_time) {
+    sink_ = sink;
+    read_time_ = read_time;
+  }
+  /// Hands the body gathered so far to the sink.
+  void flush() {
+    if (gathered_ > 0 && sink_ != nullptr) {
+      (*sink_)(std::string_view(body_piece_buffer().data(), gathered_), read_time_);
+    }
+    gathered_ = 0;
+  }
+  /// The status line's code; 0 before it is read.
+  [[nodiscard]] int status() const { return status_; }
+
+ private:
+  void on_request_impl(bhttp::verb, string_view, string_view, int, error_code&) override {}
+
+  void on_response_impl(int code, string_view, int, error_code& error) override {
+    status_ = code;
+    if (code < 100) {  // Beast takes any three digits; a status starts at 100 (RFC 9110 §15)
+      owner_.fail("invalid status code " + std::to_string(code));
+      error = bhttp::error::bad_status;
+    } else if (code == kSwitchingProtocols) {
+      owner_.fail("the server switched protocols (HTTP 101)");
+      error = bhttp::error::bad_status;
+    }
+  }
+
+  void on_field_impl(bhttp::field name, string_view, string_view value, error_code&) override {
+    if (is_interim(status_)) return;  // the final response's headers only
+    ResponseHeaders& headers = owner_.headers_;
+    const auto first = [&](std::string& kept) {
+      if (kept.empty()) kept.assign(value.data(), value.size());
+    };
+    switch (name) {
+      case bhttp::field::content_type:
+        first(headers.content_type);
+        break;
+      case bhttp::field::location:
+        first(headers.location);
+        break;
+      case bhttp::field::retry_after:
+        first(headers.retry_after);
+        break;
+      case bhttp::field::date:
+        if (!headers.date_unix_s) headers.date_unix_s = parse_http_date(view(value));
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_header_impl(error_code&) override {
+    // Before any body piece, so that a sink asking the reader sees the status.
+    if (!is_interim(status_)) owner_.status_ = status_;
+  }
+
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+
+  std::size_t on_body_impl(string_view body, error_code&) override {
+    deliver(body);
+    return body.size();
+  }
+
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+    deliver(body);
+    return body.size();
+  }
+
+  void on_finish_impl(error_code&) override {}
+
+  void deliver(string_view body) {
+    const std::span<char> buffer = body_piece_buffer();
+    while (!body.empty()) {
+      if (gathered_ == buffer.size()) flush();
+      const std::size_t bytes = std::min(body.size(), buffer.size() - gathered_);
+      std::memcpy(buffer.data() + gathered_, body.data(), bytes);
+      gathered_ += bytes;
+      body.remove_prefix(bytes);
+    }
+  }
+
+  ResponseReader& owner_;
+  const BodySink* sink_ = nullptr;
+  TimePoint read_time_{};
+  std::size_t gathered_ = 0;  // bytes of body_piece_buffer() not yet handed on
+  int status_ = 0;
 };
 
 ResponseReader::ResponseReader(std::size_t header_limit_bytes)
@@ -42,10 +149,7 @@ ResponseReader::ResponseReader(std::size_t header_limit_bytes)
 ResponseReader::~ResponseReader() = default;
 
 void ResponseReader::start_response() {
-  parser_ = std::make_unique<Parser>();
-  parser_->beast.body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
-  parser_->beast.header_limit(static_cast<std::uint32_t>(header_limit_bytes_));
-  parser_->beast.eager(true);  // parse into the body in the same call as the head
+  parser_ = std::make_unique<Parser>(*this, header_limit_bytes_);
   response_started_ = false;
 }
 
@@ -57,63 +161,41 @@ void ResponseReader::fail(std::string message, bool closed_early) {
 
 bool ResponseReader::header_done() const { return status_ != 0; }
 
-std::string_view ResponseReader::header(std::string_view name) const {
-  if (!header_done()) return {};
-  const auto& fields = parser_->beast.get();
-  const auto found = fields.find(boost::beast::string_view(name.data(), name.size()));
-  if (found == fields.end()) return {};
-  const auto value = found->value();
-  return {value.data(), value.size()};
-}
-
 bool ResponseReader::keep_alive() const {
-  return header_done() && !failed() && parser_->beast.get().keep_alive();
+  return header_done() && !failed() && parser_->keep_alive();
 }
 
 std::size_t ResponseReader::feed(std::string_view bytes, TimePoint read_time,
                                  const BodySink& on_body) {
   std::size_t consumed = 0;
   while (!done_ && consumed < bytes.size()) {
-    auto& beast = parser_->beast;
+    Parser& parser = *parser_;
     if (!response_started_) {
       response_started_ = true;
       first_byte_ = read_time;  // provisional until the head shows whether it is interim
     }
-    const std::span<char> body_piece = body_piece_buffer();
-    beast.get().body().data = body_piece.data();
-    beast.get().body().size = body_piece.size();
+    parser.deliver_to(&on_body, read_time);
     error_code error;
     const std::size_t used =
-        beast.put(boost::asio::buffer(bytes.data() + consumed, bytes.size() - consumed), error);
+        parser.put(boost::asio::buffer(bytes.data() + consumed, bytes.size() - consumed), error);
+    parser.flush();
+    parser.deliver_to(nullptr, read_time);
     consumed += used;
-    if (beast.is_header_done() && status_ == 0) {
-      const int status = static_cast<int>(beast.get().result_int());
-      if (status < 100) {  // Beast takes any three digits; a status starts at 100 (RFC 9110 §15)
-        fail("invalid status code " + std::to_string(status));
-        return consumed;
-      }
-      if (status == kSwitchingProtocols) {
-        fail("the server switched protocols (HTTP 101)");
-        return consumed;
-      }
-      if (is_interim(status)) {
-        // Beast ends a 1xx response at its head; the final response follows on the connection.
-        ++interim_responses_;
-        first_byte_ = TimePoint{};
-        start_response();
-        continue;
-      }
-      status_ = status;
+    if (done_) return consumed;  // the status line failed it
+    if (parser.is_header_done() && is_interim(parser.status())) {
+      // Beast ends a 1xx response at its head; the final response follows on the connection.
+      ++interim_responses_;
+      first_byte_ = TimePoint{};
+      start_response();
+      continue;
     }
-    const std::size_t body_bytes = body_piece.size() - beast.get().body().size;
-    if (body_bytes > 0) on_body(std::string_view(body_piece.data(), body_bytes), read_time);
     if (error == bhttp::error::need_more) return consumed;
-    if (error && error != bhttp::error::need_buffer) {  // need_buffer: the piece filled up
+    if (error) {
       fail(error.message());
       return consumed;
     }
-    if (beast.is_done()) done_ = true;
-    if (used == 0 && body_bytes == 0 && !done_) return consumed;  // no progress: wait for more
+    if (parser.is_done()) done_ = true;
+    if (used == 0 && !done_) return consumed;  // no progress: wait for more
   }
   return consumed;
 }
@@ -127,7 +209,7 @@ void ResponseReader::feed_end_of_stream() {
     return;
   }
   error_code error;
-  parser_->beast.put_eof(error);
+  parser_->put_eof(error);
   if (error) {
     fail("before the response body ended", /*closed_early=*/true);
     return;

@@ -21,6 +21,8 @@ using nlohmann::json;
 
 std::string named(std::string_view file) { return fmt::format("report '{}'", file); }
 
+/// "constant at 2.5": the rate in full, not rounded as benchmark_name() shows it, since two rates
+/// that differ only past its second decimal are what this error must tell apart.
 std::string describe_rate(const BenchmarkReport& benchmark) {
   return benchmark.rate ? fmt::format("{} at {}", to_string(benchmark.profile), *benchmark.rate)
                         : std::string(to_string(benchmark.profile));

@@ -4,7 +4,10 @@
 // client: the final response that follows is the answer.
 //
 // Sans-IO: the caller reads, feeds what it read and keeps the bytes the reader did not consume
-// (a header or chunk-size line cut in two) in front of the next read. Wraps Beast's parser.
+// (a header or chunk-size line cut in two) in front of the next read. Beast's basic_parser does
+// the parsing; the reader keeps only what the client uses (the status and four headers), so a
+// response head costs no allocation. The body of each feed() reaches the sink in one piece (or
+// 16 KiB pieces), not one call per HTTP chunk.
 //
 // Thread affinity: none; one response at a time, not synchronised. The body pieces handed to the
 // sink live in a buffer shared by the thread's readers: valid only during the call, and a sink
@@ -12,14 +15,25 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "llmpace/core/time.hpp"
 
 namespace llmpace::http {
+
+/// The headers of a response that the client uses (the first of each; empty when absent). Others
+/// are not kept.
+struct ResponseHeaders {
+  std::string content_type;                 // a stream is text/event-stream
+  std::string location;                     // redirects, which llmpace does not follow
+  std::string retry_after;                  // 429, 503
+  std::optional<std::int64_t> date_unix_s;  // Date, when an IMF-fixdate (core/http_date.hpp)
+};
 
 class ResponseReader {
  public:
@@ -53,8 +67,8 @@ class ResponseReader {
   [[nodiscard]] bool header_done() const;
   /// The final response's status; 0 before its head is read.
   [[nodiscard]] int status() const { return status_; }
-  /// A response header of the final response (first occurrence); empty when absent.
-  [[nodiscard]] std::string_view header(std::string_view name) const;
+  /// The final response's headers that the client uses; empty before its head is read.
+  [[nodiscard]] const ResponseHeaders& headers() const { return headers_; }
   /// The connection may carry another request after this response.
   [[nodiscard]] bool keep_alive() const;
   /// Interim (1xx) responses skipped before the final one.
@@ -64,12 +78,13 @@ class ResponseReader {
   [[nodiscard]] TimePoint first_byte() const { return first_byte_; }
 
  private:
-  struct Parser;
+  class Parser;
   void start_response();
   void fail(std::string message, bool closed_early = false);
 
   std::size_t header_limit_bytes_;
-  std::unique_ptr<Parser> parser_;
+  std::unique_ptr<Parser> parser_;  // one allocation per reader, reused by interim responses
+  ResponseHeaders headers_;
   int status_ = 0;
   int interim_responses_ = 0;
   bool done_ = false;
