@@ -7,9 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <random>
 #include <string>
 #include <vector>
+
+#include "support/temp_dir.hpp"
 
 using namespace llmpace;
 using Catch::Matchers::Contains;
@@ -19,20 +20,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device random;
-    path = fs::temp_directory_path() / ("llmpace-start-test-" + std::to_string(random()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using llmpace::test::TempDir;
 
 plan::ScaleOutPlan shard(int index, int count, const TempDir& dir) {
   plan::ScaleOutPlan scale_out;
   scale_out.shard = {index, count};
-  scale_out.start_file = (dir.path / "start").string();
+  scale_out.start_file = (dir.path() / "start").string();
   return scale_out;
 }
 
@@ -57,7 +50,7 @@ TEST_CASE(
   const auto settle = [&] {  // only shard 0 calls it
     ++settles;
     marks_there_at_settle =
-        fs::exists(dir.path / "start.1.ready-1") && fs::exists(dir.path / "start.1.ready-2");
+        fs::exists(dir.path() / "start.1.ready-1") && fs::exists(dir.path() / "start.1.ready-2");
     settled_at = system_clock::now();
   };
   struct Started {
@@ -83,14 +76,14 @@ TEST_CASE(
   REQUIRE(instant);
   CHECK(*instant >= settled_at + plan::detail::kBenchmarkStartLead - std::chrono::milliseconds{1});
   CHECK(*instant <= settled_at + plan::detail::kBenchmarkStartLead + std::chrono::seconds{1});
-  CHECK(first_line(dir.path / "start.1") == plan::format_rfc3339_ms(*instant));
+  CHECK(first_line(dir.path() / "start.1") == plan::format_rfc3339_ms(*instant));
   for (const Started& started : results) {
     CHECK_FALSE(started.outcome.signalled);
     CHECK(started.outcome.stopped.empty());
     CHECK(started.outcome.instant == instant);  // to the nanosecond: as published
     CHECK(started.returned_at >= *instant);
   }
-  CHECK_FALSE(fs::exists(dir.path / "start.stop"));
+  CHECK_FALSE(fs::exists(dir.path() / "start.stop"));
 }
 
 TEST_CASE("shard 0 gives up on a shard that never comes and tells the others") {
@@ -102,8 +95,8 @@ TEST_CASE("shard 0 gives up on a shard that never comes and tells the others") {
   CHECK_FALSE(outcome.instant);
   CHECK_THAT(outcome.stopped, StartsWith("shard 0 stopped before benchmark 3: shard 1 was not "
                                          "done with benchmark 2 within 0 s"));
-  CHECK(first_line(dir.path / "start.stop") == outcome.stopped);
-  CHECK_FALSE(fs::exists(dir.path / "start.2"));
+  CHECK(first_line(dir.path() / "start.stop") == outcome.stopped);
+  CHECK_FALSE(fs::exists(dir.path() / "start.2"));
 
   // A shard that comes late finds the stop and does not wait.
   bool late_settled = false;  // only shard 0 settles
@@ -127,5 +120,5 @@ TEST_CASE("a stop published by one shard ends another's wait for shard 0") {
   CHECK(outcome.stopped == "shard 2 stopped before benchmark 2: interrupted");
   CHECK_FALSE(outcome.instant);
   CHECK_FALSE(settled);
-  CHECK(fs::exists(dir.path / "start.1.ready-1"));
+  CHECK(fs::exists(dir.path() / "start.1.ready-1"));
 }

@@ -20,7 +20,7 @@ TEST_CASE("a SentencePiece model with a piece starting with NUL is a ConfigError
       "a\x15mit\x00",
       27);
   const TempDir dir;
-  const auto path = dir.write("nul_piece.model", model);
+  const std::filesystem::path path = dir.write("nul_piece.model", model);
   try {
     (void)load_tokenizer(path);
     FAIL("no ConfigError");
@@ -44,7 +44,7 @@ TEST_CASE("a SentencePiece model that loads but cannot encode is a ConfigError a
       "bpe\x18\x02\x20\x30\x55\x00\x00\x80\xff\x88\x02\x00",
       75);
   const TempDir dir;
-  const auto path = dir.write("cannot_encode.model", model);
+  const std::filesystem::path path = dir.write("cannot_encode.model", model);
   try {
     (void)load_tokenizer(path);
     FAIL("no ConfigError");

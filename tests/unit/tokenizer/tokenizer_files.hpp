@@ -13,42 +13,15 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <string_view>
 
 #include "llmpace/tokenizer/byte_level.hpp"
+#include "support/temp_dir.hpp"
 
 namespace llmpace::tokenizer::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("llmpace-tokenizer-test-" + std::to_string(random()) + std::to_string(random()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-  /// Writes `content` to a file named `name` in the directory and returns its path.
-  std::filesystem::path write(const std::string& name, std::string_view content) const {
-    const std::filesystem::path file = path_ / name;
-    std::ofstream out(file, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using llmpace::test::TempDir;
 
 /// The Llama 3 pre-tokenizer regex.
 inline constexpr std::string_view kLlama3Pattern =

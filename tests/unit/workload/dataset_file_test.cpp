@@ -1,13 +1,12 @@
 #include "llmpace/workload/dataset_file.hpp"
 
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "llmpace/core/error.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace llmpace;
 using namespace llmpace::workload;
@@ -18,33 +17,7 @@ std::string fixture(const std::string& name) {
   return std::string(LLMPACE_TEST_DATA_DIR) + "/datasets/" + name;
 }
 
-/// A directory of its own per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ =
-        std::filesystem::temp_directory_path() /
-        ("llmpace-dataset-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code error;
-    std::filesystem::remove_all(path_, error);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string write(const std::string& name, const std::string& content) const {
-    const auto file = path_ / name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file.string();
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using llmpace::test::TempDir;
 
 Dataset load(const std::string& path, DatasetOptions options = {}) {
   return load_dataset(path, options);
