@@ -25,9 +25,10 @@ using std::chrono::system_clock;
 /// to wait on.
 constexpr auto kStartFilePoll = std::chrono::milliseconds{100};
 
-/// Writes `text` and a newline to `path` whole: to a temporary name first, then renamed.
-void publish_text(const std::string& path, std::string_view text) {
-  const std::string temporary = path + ".partial";
+/// Writes `text` and a newline to `path` whole: to a temporary name of this shard's first (two
+/// shards may publish the same stop at once), then renamed.
+void publish_text(const std::string& path, std::string_view text, int shard) {
+  const std::string temporary = fmt::format("{}.partial-{}", path, shard);
   std::error_code error;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), error);
   {
@@ -152,7 +153,7 @@ StartOutcome await_common_start(const ScaleOutPlan& scale_out,
   StartWait wait;
   if (!scale_out.start_file.empty()) {
     if (scale_out.shard.index == 0) {
-      publish_text(scale_out.start_file, format_rfc3339_ms(*outcome.instant));
+      publish_text(scale_out.start_file, format_rfc3339_ms(*outcome.instant), 0);
     } else {
       outcome.instant.reset();
       const bool found = wait.poll(file_timeout, [&] {
@@ -216,9 +217,10 @@ StartOutcome await_benchmark_start(const ScaleOutPlan& scale_out, std::size_t be
     settle();
     outcome.instant =
         std::chrono::floor<std::chrono::milliseconds>(system_clock::now() + kBenchmarkStartLead);
-    publish_text(start_path, format_rfc3339_ms(*outcome.instant));
+    publish_text(start_path, format_rfc3339_ms(*outcome.instant), 0);
   } else {
-    publish_text(ready_path(scale_out, benchmark, scale_out.shard.index), "ready");
+    publish_text(ready_path(scale_out, benchmark, scale_out.shard.index), "ready",
+                 scale_out.shard.index);
     const auto timeout = file_timeout + settle_timeout;
     const bool found = wait.poll(timeout, [&] {
       if (stopped_elsewhere()) return true;
@@ -239,8 +241,10 @@ StartOutcome await_benchmark_start(const ScaleOutPlan& scale_out, std::size_t be
 void publish_stop(const ScaleOutPlan& scale_out, std::size_t benchmark, std::string_view why) {
   const std::string path = stop_path(scale_out);
   if (std::filesystem::exists(path)) return;  // the first says why the run stopped
-  publish_text(path, fmt::format("shard {} stopped before benchmark {}: {}", scale_out.shard.index,
-                                 benchmark + 1, why));
+  publish_text(path,
+               fmt::format("shard {} stopped before benchmark {}: {}", scale_out.shard.index,
+                           benchmark + 1, why),
+               scale_out.shard.index);
 }
 
 }  // namespace llmpace::plan::detail
