@@ -242,10 +242,10 @@ struct Connection::Impl {
     ExchangeOutcome& outcome = reading.outcome;
     if (reader.header_done() && outcome.http_status == 0) {
       outcome.http_status = reader.status();
-      const ResponseHeaders& headers = reader.headers();
-      outcome.retry_after = headers.retry_after;
-      outcome.location = headers.location;
-      outcome.content_type = headers.content_type;
+      ResponseHeaders headers = reader.take_headers();  // read once, when the head is done
+      outcome.retry_after = std::move(headers.retry_after);
+      outcome.location = std::move(headers.location);
+      outcome.content_type = std::move(headers.content_type);
       outcome.server_date_unix_s = headers.date_unix_s.value_or(0);
     }
   }

@@ -20,24 +20,23 @@ void SampleSet::add(double sample) {
     }
     let_go_of_samples();
   }
-  add_to_moments(sample);
+  add_to_moments(sample, count_);
   histogram_.record(histogram_value(sample));
 }
 
-void SampleSet::add_to_moments(double sample) {
-  ++moments_count_;
+void SampleSet::add_to_moments(double sample, std::size_t samples) {
   const double delta = sample - mean_;
-  mean_ += delta / static_cast<double>(moments_count_);
+  mean_ += delta / static_cast<double>(samples);
   squared_deviations_ += delta * (sample - mean_);
-  min_ = moments_count_ == 1 ? sample : std::min(min_, sample);
-  max_ = moments_count_ == 1 ? sample : std::max(max_, sample);
+  min_ = samples == 1 ? sample : std::min(min_, sample);
+  max_ = samples == 1 ? sample : std::max(max_, sample);
 }
 
 void SampleSet::let_go_of_samples() {
   exact_ = false;
-  for (const double sample : samples_) {
-    add_to_moments(sample);
-    histogram_.record(histogram_value(sample));
+  for (std::size_t i = 0; i < samples_.size(); ++i) {
+    add_to_moments(samples_[i], i + 1);
+    histogram_.record(histogram_value(samples_[i]));
   }
   std::vector<double>().swap(samples_);
 }
@@ -57,12 +56,11 @@ void SampleSet::merge(SampleSet&& other) {
   if (exact_) let_go_of_samples();
   if (other.exact_) other.let_go_of_samples();
   // Chan et al.'s pairwise combination of the running moments.
-  const auto n = static_cast<double>(moments_count_);
-  const auto m = static_cast<double>(other.moments_count_);
+  const auto n = static_cast<double>(count_);
+  const auto m = static_cast<double>(other.count_);
   const double delta = other.mean_ - mean_;
   mean_ += delta * m / (n + m);
   squared_deviations_ += other.squared_deviations_ + delta * delta * n * m / (n + m);
-  moments_count_ += other.moments_count_;
   count_ += other.count_;
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);

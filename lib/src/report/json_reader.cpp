@@ -69,6 +69,18 @@ class FieldReader {
     return value;
   }
 
+  /// The object at `key`; nullptr when it is null, or absent and `may_be_absent` (a field added
+  /// within version 2).
+  const json* object_or_null(const json& parent_object, const std::string& parent,
+                             std::string_view key, bool may_be_absent) const {
+    const auto found = parent_object.find(key);
+    if (found == parent_object.end() && may_be_absent) return nullptr;
+    const json& value = found == parent_object.end() ? field(parent_object, parent, key) : *found;
+    if (value.is_null()) return nullptr;
+    if (!value.is_object()) wrong_type(child_path(parent, key), value, "an object or null");
+    return &value;
+  }
+
   /// A number; null reads as NaN (nlohmann writes non-finite numbers as null).
   double number(const json& object, const std::string& parent, std::string_view key) const {
     return number_value(field(object, parent, key), child_path(parent, key));
@@ -290,11 +302,10 @@ std::optional<metrics::MergeableData> read_mergeable(const FieldReader& in, cons
 /// "server_clock": absent from reports written before it, null when no response was dated.
 std::optional<metrics::ServerClock> read_server_clock(const FieldReader& in, const json& benchmark,
                                                       const std::string& parent) {
-  if (!benchmark.contains("server_clock")) return std::nullopt;
+  const json* found = in.object_or_null(benchmark, parent, "server_clock", true);
+  if (found == nullptr) return std::nullopt;
+  const json& value = *found;
   const std::string path = child_path(parent, "server_clock");
-  const json& value = benchmark.at("server_clock");
-  if (value.is_null()) return std::nullopt;
-  if (!value.is_object()) in.wrong_type(path, value, "an object or null");
   metrics::ServerClock clock;
   clock.responses = in.count(value, path, "responses");
   clock.offset_low_s = in.number(value, path, "offset_low_s");
@@ -304,10 +315,10 @@ std::optional<metrics::ServerClock> read_server_clock(const FieldReader& in, con
 
 std::optional<metrics::Goodput> read_goodput(const FieldReader& in, const json& benchmark,
                                              const std::string& parent) {
+  const json* found = in.object_or_null(benchmark, parent, "goodput", false);
+  if (found == nullptr) return std::nullopt;
+  const json& value = *found;
   const std::string path = child_path(parent, "goodput");
-  const json& value = in.field(benchmark, parent, "goodput");
-  if (value.is_null()) return std::nullopt;
-  if (!value.is_object()) in.wrong_type(path, value, "an object or null");
   metrics::Goodput goodput;
   goodput.slo = in.string(value, path, "slo");
   goodput.requests_met = in.count(value, path, "requests_met");
@@ -319,10 +330,9 @@ std::optional<metrics::Goodput> read_goodput(const FieldReader& in, const json& 
 /// "settle" is absent from reports written before it existed, and null for a first benchmark.
 std::optional<Settle> read_settle(const FieldReader& in, const json& benchmark,
                                   const std::string& parent) {
-  const auto found = benchmark.find("settle");
-  if (found == benchmark.end() || found->is_null()) return std::nullopt;
+  const json* found = in.object_or_null(benchmark, parent, "settle", true);
+  if (found == nullptr) return std::nullopt;
   const std::string path = child_path(parent, "settle");
-  if (!found->is_object()) in.wrong_type(path, *found, "an object or null");
   Settle settle;
   settle.method = in.string(*found, path, "method");
   settle.reached = in.boolean(*found, path, "reached");

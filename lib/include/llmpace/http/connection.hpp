@@ -12,10 +12,10 @@
 // EndpointCache must belong to the same io_context.
 #pragma once
 
-#include <cstdint>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -48,7 +48,7 @@ struct ExchangeOutcome {
   /// The final response's Date header in Unix seconds (core/http_date.hpp); 0 when it had none
   /// that parses.
   std::int64_t server_date_unix_s = 0;
-  TimePoint sent;            // request handed to the socket (after connect and handshake)
+  TimePoint sent;  // request handed to the socket (after connect and handshake)
   /// The read that brought the final response's first byte (interim 1xx responses skipped).
   TimePoint first_byte;
   TimePoint last_read;  // last read of the response (its end, when it completed)

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "llmpace/core/time.hpp"
 
@@ -67,8 +68,9 @@ class ResponseReader {
   [[nodiscard]] bool header_done() const;
   /// The final response's status; 0 before its head is read.
   [[nodiscard]] int status() const { return status_; }
-  /// The final response's headers that the client uses; empty before its head is read.
-  [[nodiscard]] const ResponseHeaders& headers() const { return headers_; }
+  /// Hands over the final response's headers that the client uses (empty before its head is
+  /// read, and after they were taken).
+  ResponseHeaders take_headers() { return std::move(headers_); }
   /// The connection may carry another request after this response.
   [[nodiscard]] bool keep_alive() const;
   /// Interim (1xx) responses skipped before the final one.

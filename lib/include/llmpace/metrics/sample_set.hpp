@@ -47,14 +47,14 @@ class SampleSet {
 
  private:
   void let_go_of_samples();
-  void add_to_moments(double sample);
+  /// Takes `sample` into the moments, which then hold `samples` samples.
+  void add_to_moments(double sample, std::size_t samples);
 
   std::size_t count_ = 0;
   std::vector<double> samples_;  // while exact_
   bool exact_ = true;
-  // Once not exact_: every sample in the histogram and the moments.
+  // Once not exact_: every sample (count_ of them) in the histogram and the moments.
   LogHistogram histogram_;
-  std::size_t moments_count_ = 0;
   double mean_ = 0;
   double squared_deviations_ = 0;  // Welford's M2: sum of squared deviations from the mean
   double min_ = 0;
