@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
@@ -11,14 +12,17 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <optional>
 #include <span>
+#include <utility>
 
 #include "deadline_watch.hpp"
 #include "kernel_receive.hpp"
 #include "llmpace/http/endpoint_cache.hpp"
 #include "llmpace/http/request_text.hpp"
 #include "llmpace/http/response_reader.hpp"
+#include "readable_wait.hpp"
 #include "tls_failure.hpp"
 
 namespace llmpace::http {
@@ -88,6 +92,7 @@ struct Connection::Impl {
         endpoint_cache(endpoints_in ? std::move(endpoints_in)
                                     : std::make_shared<EndpointCache>(executor, options.base_url,
                                                                       options.resolver)),
+        reactor(reactor_of(executor)),
         watch(executor) {}
 
   asio::any_io_executor executor;
@@ -97,7 +102,9 @@ struct Connection::Impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   std::optional<asio::steady_timer> resolve_wait;  // set while waiting for the endpoints
+  asio::detail::reactor& reactor;  // the io_context's, which waits for plain reads queue on
   beast::flat_buffer read_buffer;  // bytes a read left unconsumed (a line cut in two)
+  bool socket_probed_empty = false;  // is_reusable() found nothing to read, nothing polled since
   DeadlineWatch watch;             // the limits of a plain TCP exchange
   std::string request_text;        // the request being sent (reused: no allocation per request)
   bool cancelled = false;
@@ -123,6 +130,7 @@ struct Connection::Impl {
     plain.reset();
     tls.reset();
     read_buffer.clear();
+    socket_probed_empty = false;
   }
 
   /// Resolves, connects and (for https) handshakes. Returns a failure or nullopt on success.
@@ -335,6 +343,7 @@ struct Connection::Impl {
     while (!unsent.empty()) {
       const std::size_t written = socket.write_some(asio::buffer(unsent), error);
       if (error == asio::error::would_block) {
+        socket_probed_empty = false;  // the io_context polls while this waits
         auto [wait_error] = co_await socket.async_wait(tcp::socket::wait_write, kUseTuple);
         if (watch.expired()) wait_error = beast::error::timeout;
         if (wait_error) {
@@ -348,22 +357,28 @@ struct Connection::Impl {
     watch.touch(SteadyClock::now());
 
     const std::span<char> buffer = thread_read_buffer();
-    bool drained = true;  // nothing can have arrived yet: wait before the first read
+    // Found empty since the io_context last polled: the next read waits for an event first, and
+    // that wait needs no re-arm (readable_wait.hpp). A reused connection was probed just before
+    // the request was written, unless the write had to wait.
+    bool known_empty = std::exchange(socket_probed_empty, false);
     TimePoint last_read = reading.outcome.sent;
     while (!reading.reader.done()) {
-      if (drained) {
-        auto [wait_error] = co_await socket.async_wait(tcp::socket::wait_read, kUseTuple);
+      if (known_empty) {
+        auto [wait_error] = co_await async_wait_readable(socket, reactor, kUseTuple);
         if (watch.expired()) wait_error = beast::error::timeout;
         if (wait_error) {
           co_return fail_reading(reading, wait_error, watch.total_deadline_passed(), false);
         }
       }
       // The time the kernel received the bytes, not the time this loop got to them.
-      const Receipt receipt = receive_some(socket, buffer, last_read, error);
+      const Receipt receipt = receive_some(socket.native_handle(), buffer, last_read, error);
       if (error == asio::error::would_block) {
-        drained = true;
+        known_empty = true;
         continue;
       }
+      // Even a read that did not fill the buffer may have left the end of the stream unread, and
+      // no event will come for it: the next read tries before it waits.
+      known_empty = false;
       const std::size_t bytes_read = receipt.bytes;
       const TimePoint read_time = last_read = receipt.time;
       if (error && is_closed_by_peer(error)) {
@@ -376,8 +391,6 @@ struct Connection::Impl {
       }
       watch.touch(read_time);
       feed(reading, std::string_view(buffer.data(), bytes_read), read_time, on_body_piece);
-      // A read that did not fill the buffer took all the kernel had.
-      drained = bytes_read < buffer.size();
     }
     co_return finish(reading);
   }
@@ -424,14 +437,21 @@ struct Connection::Impl {
     co_return finish(reading);
   }
 
-  /// Bytes the server sent while the connection sat idle answer no request we made: a connection
-  /// holding them must not carry the next request, or its answer would be paired with it. (Plain
-  /// TCP only: over TLS, session tickets arrive unasked and are not a response.)
-  bool has_unsolicited_bytes() {
-    if (read_buffer.size() > 0) return true;
-    if (tls || !plain) return false;
-    error_code error;
-    return plain->socket().available(error) > 0 && !error;
+  /// Whether an open connection can carry the next request. Bytes the server sent while it sat
+  /// idle answer no request we made: a connection holding them must not carry the next request,
+  /// or its answer would be paired with it. (Plain TCP only: over TLS, session tickets arrive
+  /// unasked and are not a response.) A plain connection the server has closed (or reset) is not
+  /// reusable either; one found empty is marked so (socket_probed_empty).
+  bool is_reusable() {
+    socket_probed_empty = false;
+    if (read_buffer.size() > 0) return false;
+    if (tls || !plain) return true;
+    char byte = 0;
+    const ssize_t peeked =
+        ::recv(plain->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    // Nothing to read and no end of stream: anything from here on raises an event.
+    socket_probed_empty = peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    return socket_probed_empty;
   }
 
   ExchangeOutcome& fail(ExchangeOutcome& outcome, const error_code& error, ErrorKind timeout_kind,
@@ -477,6 +497,11 @@ void Connection::cancel() {
   impl_->close();
 }
 
+// GCC 12 pairs the std::aligned_alloc inside Asio's coroutine-frame operator new with the frame's
+// class operator delete (which calls std::free) and warns, depending on what it inlines here; the
+// pair is Asio's own and matched.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& request,
                                                             const BodyHandler& on_body,
                                                             TimePoint deadline) {
@@ -490,7 +515,7 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
   // per request and more of the server's (docs/performance.md).
   co_await asio::post(impl.executor, kUseTuple);
   for (int attempt = 0;; ++attempt) {
-    const bool reused = impl.is_open() && !impl.has_unsolicited_bytes();
+    const bool reused = impl.is_open() && impl.is_reusable();
     if (!reused) {
       if (auto failure = co_await impl.async_connect(deadline)) {
         ExchangeOutcome outcome;
@@ -520,5 +545,7 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
     if (!retry) co_return outcome;
   }
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace llmpace::http

@@ -38,8 +38,8 @@ bool enable_receive_timestamps(boost::asio::ip::tcp::socket& socket) {
   return ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0;
 }
 
-Receipt receive_some(boost::asio::ip::tcp::socket& socket, std::span<char> buffer,
-                     TimePoint not_before, boost::system::error_code& error) {
+Receipt receive_some(int descriptor, std::span<char> buffer, TimePoint not_before,
+                     boost::system::error_code& error) {
   iovec data{buffer.data(), buffer.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
   msghdr message{};
@@ -50,7 +50,7 @@ Receipt receive_some(boost::asio::ip::tcp::socket& socket, std::span<char> buffe
 
   ssize_t result = 0;
   do {
-    result = ::recvmsg(socket.native_handle(), &message, MSG_DONTWAIT);
+    result = ::recvmsg(descriptor, &message, MSG_DONTWAIT);
   } while (result < 0 && errno == EINTR);
   const TimePoint now = SteadyClock::now();
   error = {};

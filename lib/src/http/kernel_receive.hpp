@@ -32,10 +32,10 @@ struct Receipt {
   TimePoint time{};
 };
 
-/// One non-blocking read of what the kernel has, at most `buffer.size()` bytes. On failure
-/// `error` is set (would_block when there is nothing, eof when the peer closed) and the receipt
-/// holds no bytes and the time of the call.
-Receipt receive_some(boost::asio::ip::tcp::socket& socket, std::span<char> buffer,
-                     TimePoint not_before, boost::system::error_code& error);
+/// One non-blocking read of what the kernel has on the socket `descriptor`, at most
+/// `buffer.size()` bytes. On failure `error` is set (would_block when there is nothing, eof when
+/// the peer closed) and the receipt holds no bytes and the time of the call.
+Receipt receive_some(int descriptor, std::span<char> buffer, TimePoint not_before,
+                     boost::system::error_code& error);
 
 }  // namespace llmpace::http

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <array>
 #include <catch2/catch.hpp>
 #include <future>
 #include <optional>
@@ -250,4 +251,55 @@ TEST_CASE("a read carries the time the kernel received the bytes, not the time i
   CHECK(piece_times[1] <= after_write + 1ms);
   CHECK(piece_times[1] < busy_until - 30ms);
   CHECK(outcome->last_read == piece_times[1]);
+}
+
+TEST_CASE("two streams read through one thread's buffer each get exactly their own bytes") {
+  // Plain reads go to one buffer per thread and a connection keeps only the bytes its reader
+  // left: two bodies read in turn, many reads each, must not mix.
+  constexpr std::size_t kBodyBytes = 8u << 20;
+  const auto body_of = [](int connection_index) {
+    std::string body(kBodyBytes, '\0');
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      body[i] = static_cast<char>((connection_index == 0 ? 'a' : 'A') + (i * 7 + i / 4093) % 26);
+    }
+    return body;
+  };
+  asio::io_context server_io;
+  ScriptedServer server(server_io, [&](tcp::socket& socket, int index) -> asio::awaitable<void> {
+    std::string buffer;
+    if (!co_await read_request_head(socket, buffer)) co_return;
+    co_await write(socket, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kBodyBytes) +
+                               "\r\n\r\n" + body_of(index % 2));
+    co_await hang(socket);
+  });
+  std::thread server_thread([&] { server_io.run_for(30s); });
+
+  asio::io_context io;
+  Connection first(io.get_executor(), options_for(server.port()), nullptr);
+  Connection second(io.get_executor(), options_for(server.port()), nullptr);
+  std::array<std::string, 2> bodies;
+  std::array<std::optional<ExchangeOutcome>, 2> outcomes;
+  const auto exchange = [&](Connection& connection, std::size_t slot) -> asio::awaitable<void> {
+    const llmpace::http::HttpRequest request{.method = "GET", .target = "/x", .body = {}};
+    const Connection::BodyHandler on_body = [&, slot](int, std::string_view bytes, TimePoint) {
+      bodies[slot].append(bytes);
+    };
+    outcomes[slot] = co_await connection.async_exchange(request, on_body, SteadyClock::now() + 20s);
+  };
+  asio::co_spawn(io, exchange(first, 0), asio::detached);
+  asio::co_spawn(io, exchange(second, 1), asio::detached);
+  io.run_for(25s);
+  server_io.stop();
+  server_thread.join();
+
+  REQUIRE(outcomes[0]);
+  REQUIRE(outcomes[1]);
+  CHECK(outcomes[0]->ok());
+  CHECK(outcomes[1]->ok());
+  // Which connection the server saw first is not known: each body must be one of the two, whole.
+  REQUIRE(bodies[0].size() == kBodyBytes);
+  REQUIRE(bodies[1].size() == kBodyBytes);
+  CHECK(bodies[0] != bodies[1]);
+  CHECK((bodies[0] == body_of(0) || bodies[0] == body_of(1)));
+  CHECK((bodies[1] == body_of(0) || bodies[1] == body_of(1)));
 }
