@@ -139,9 +139,9 @@ asio::awaitable<void> Worker::async_arrivals() {
   int launches_without_yield = 0;
   while (!stopping_) {
     const std::uint64_t index = schedule.next_index();
-    const std::optional<TimePoint> next_due = take_due(schedule);
-    if (!next_due) break;
-    const TimePoint due = *next_due;
+    if (spec.max_requests && index >= static_cast<std::uint64_t>(*spec.max_requests)) break;
+    const TimePoint due = shared_.start + schedule.next();
+    if (spec.max_duration && due >= shared_.start + *spec.max_duration) break;
     if (due > SteadyClock::now()) {
       hold_timer_at_following_arrival(schedule);
       arrival_timer_.expires_at(due);
@@ -179,25 +179,17 @@ asio::awaitable<void> Worker::async_arrivals() {
 // the only one per arrival (a tie with it is not "earlier"): 14 % of an open-loop request's CPU
 // was these calls, two per arrival (docs/performance.md).
 void Worker::hold_timer_at_following_arrival(const profile::ArrivalSchedule& schedule) {
+  const profile::ProfileSpec& spec = shared_.spec;
   profile::ArrivalSchedule ahead = schedule;  // a copy: the schedule itself does not move on
-  const std::optional<TimePoint> due = take_due(ahead);
-  if (!due) return;
+  const std::uint64_t index = ahead.next_index();
+  if (spec.max_requests && index >= static_cast<std::uint64_t>(*spec.max_requests)) return;
+  const Nanoseconds offset = ahead.next();
+  if (offset == Nanoseconds::max()) return;  // a replay past its end
+  if (spec.max_duration && offset >= *spec.max_duration) return;
   lookahead_turn_ ^= 1;
   asio::steady_timer& timer = lookahead_timers_[lookahead_turn_];
-  timer.expires_at(*due);
+  timer.expires_at(shared_.start + offset);
   timer.async_wait([](const boost::system::error_code&) {});
-}
-
-std::optional<TimePoint> Worker::take_due(profile::ArrivalSchedule& schedule) const {
-  const profile::ProfileSpec& spec = shared_.spec;
-  if (spec.max_requests &&
-      schedule.next_index() >= static_cast<std::uint64_t>(*spec.max_requests)) {
-    return std::nullopt;
-  }
-  const Nanoseconds offset = schedule.next();
-  if (offset == Nanoseconds::max()) return std::nullopt;  // a replay past its end
-  if (spec.max_duration && offset >= *spec.max_duration) return std::nullopt;
-  return shared_.start + offset;
 }
 
 }  // namespace llmpace::engine

@@ -95,9 +95,6 @@ class Worker {
                                                   bool waited_for_slot);
   boost::asio::awaitable<void> async_arrivals();
   void hold_timer_at_following_arrival(const profile::ArrivalSchedule& schedule);
-  /// When the schedule's next request is due, moving the schedule on; nullopt when the benchmark
-  /// sends no more (its request or time limit, or a replay past its end).
-  std::optional<TimePoint> take_due(profile::ArrivalSchedule& schedule) const;
 
   RunShared& shared_;
   const std::shared_ptr<const workload::PromptSource> prompts_;
