@@ -143,7 +143,6 @@ asio::awaitable<void> Worker::async_arrivals() {
     const TimePoint due = shared_.start + schedule.next();
     if (spec.max_duration && due >= shared_.start + *spec.max_duration) break;
     if (due > SteadyClock::now()) {
-      hold_timer_at_following_arrival(schedule);
       arrival_timer_.expires_at(due);
       co_await arrival_timer_.async_wait(kUseTuple);
       launches_without_yield = 0;
@@ -169,27 +168,6 @@ asio::awaitable<void> Worker::async_arrivals() {
     ++in_flight_;
     asio::co_spawn(io_, async_open_request(index, due, waited_for_slot), asio::detached);
   }
-  // Nothing is due any more: a timer left waiting would keep the io_context running until then.
-  for (asio::steady_timer& timer : lookahead_timers_) timer.cancel();
-}
-
-// Asio re-arms its timerfd (a system call) whenever the earliest timer changes: when a timer fires
-// it sets the next earliest, and an arrival's timer scheduled after that is the earliest again.
-// With a timer already waiting at the following arrival's due time, the re-arm as one fires is
-// the only one per arrival (a tie with it is not "earlier"): 14 % of an open-loop request's CPU
-// was these calls, two per arrival (docs/performance.md).
-void Worker::hold_timer_at_following_arrival(const profile::ArrivalSchedule& schedule) {
-  const profile::ProfileSpec& spec = shared_.spec;
-  profile::ArrivalSchedule ahead = schedule;  // a copy: the schedule itself does not move on
-  const std::uint64_t index = ahead.next_index();
-  if (spec.max_requests && index >= static_cast<std::uint64_t>(*spec.max_requests)) return;
-  const Nanoseconds offset = ahead.next();
-  if (offset == Nanoseconds::max()) return;  // a replay past its end
-  if (spec.max_duration && offset >= *spec.max_duration) return;
-  lookahead_turn_ ^= 1;
-  asio::steady_timer& timer = lookahead_timers_[lookahead_turn_];
-  timer.expires_at(shared_.start + offset);
-  timer.async_wait([](const boost::system::error_code&) {});
 }
 
 }  // namespace llmpace::engine

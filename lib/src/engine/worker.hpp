@@ -22,7 +22,6 @@
 // from any thread. tally() and records() after run() has returned.
 #pragma once
 
-#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -94,7 +93,6 @@ class Worker {
   boost::asio::awaitable<void> async_open_request(std::uint64_t index, TimePoint scheduled,
                                                   bool waited_for_slot);
   boost::asio::awaitable<void> async_arrivals();
-  void hold_timer_at_following_arrival(const profile::ArrivalSchedule& schedule);
 
   RunShared& shared_;
   const std::shared_ptr<const workload::PromptSource> prompts_;
@@ -103,11 +101,6 @@ class Worker {
 
   boost::asio::io_context io_{1};                 // one thread runs it: no locking inside Asio
   boost::asio::steady_timer arrival_timer_{io_};  // the open loop's wait for the next due time
-  // Each waits, with no handler to speak of, at the due time of the arrival after the one being
-  // waited for, taking turns (hold_timer_at_following_arrival).
-  std::array<boost::asio::steady_timer, 2> lookahead_timers_{boost::asio::steady_timer(io_),
-                                                             boost::asio::steady_timer(io_)};
-  std::size_t lookahead_turn_ = 0;
   boost::asio::steady_timer slot_freed_{io_};     // cancelled (cancel_one) when a request ends
   const std::shared_ptr<http::EndpointCache> endpoints_;  // shared by the lanes' connections
   std::list<Lane> lanes_;  // stable addresses: requests hold references while in flight

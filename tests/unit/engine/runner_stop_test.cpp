@@ -228,32 +228,3 @@ TEST_CASE("an open-loop time limit with drain sends nothing more and lets the re
   CHECK(last_done - result.start > 390ms);
   CHECK(result.end >= last_done);  // a drained benchmark ends with its last request
 }
-
-TEST_CASE("a signal between open-loop arrivals ends the benchmark at once, not at a due time",
-          "[timing]") {
-  const auto sim = start_sim(fast_sim_options());
-  ProfileSpec spec;
-  spec.kind = ProfileKind::constant;
-  spec.rate_per_s = 0.5;  // due every 2 s; each worker also holds a timer at its arrival after next
-  spec.max_requests = 100;
-  auto options = test_runner_options(2);
-  options.handle_signals = true;
-  options.progress_interval = 5ms;
-  bool raised = false;
-  options.on_progress = [&raised](const ProgressSnapshot& snapshot) {
-    if (!raised && snapshot.successful == 1) {
-      raised = true;
-      std::raise(SIGINT);
-    }
-  };
-  llmpace::engine::Runner runner(target_for(sim->base_url()), std::make_shared<FixedPrompts>(4),
-                                 options);
-  const TimePoint before = llmpace::SteadyClock::now();
-  const auto result = runner.run(spec);
-
-  REQUIRE(raised);
-  CHECK(result.stop_reason == StopReason::signal);
-  CHECK(result.records.size() == 1);  // only request 0 was due before the signal
-  // Not the 2 s to the next arrival, nor the 4 to 6 s of a timer held for the one after it.
-  CHECK(llmpace::SteadyClock::now() - before < kPromptly);
-}
