@@ -26,6 +26,11 @@ using profile::ProfileKind;
 
 namespace {
 
+/// The longest the benchmark's start waits for each worker's name lookup; a slower lookup goes on
+/// while the requests run, and they wait for it (up to --connect-timeout) as they would without
+/// the wait.
+constexpr Nanoseconds kLookupAheadLimit = Seconds{1};
+
 /// One benchmark while it runs: the worker threads and, on the calling thread, the signals, the
 /// time limit and the progress ticks. Lives on Runner::run's stack.
 class Coordinator {
@@ -182,6 +187,11 @@ metrics::BenchmarkResult Coordinator::run() {
     watch_signals();
   }
   if (options_.on_start) options_.on_start(spec_);
+
+  // Name lookups happen before the clock starts: they are not part of the schedule.
+  const Nanoseconds lookup_limit =
+      std::min(kLookupAheadLimit, shared_.target.client.timeouts.connect);
+  for (auto& worker : workers_) worker->prepare(lookup_limit);
 
   metrics::BenchmarkResult result;
   result.profile = spec_.kind;

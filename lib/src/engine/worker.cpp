@@ -37,6 +37,23 @@ Worker::Worker(RunShared& shared, std::shared_ptr<const workload::PromptSource> 
       endpoints_(std::make_shared<http::EndpointCache>(
           io_.get_executor(), shared_.target.client.base_url, shared_.target.client.resolver)) {}
 
+void Worker::prepare(Nanoseconds limit) {
+  asio::steady_timer wait(io_);
+  const TimePoint deadline = SteadyClock::now() + limit;
+  asio::co_spawn(
+      io_,
+      [this, deadline, &wait]() -> asio::awaitable<void> {
+        co_await endpoints_->async_endpoints(deadline, wait);
+      },
+      asio::detached);
+  // Returns when the lookup has ended, or at the limit with the lookup still running: it goes on
+  // when run() runs the io_context again, and the first connection waits for it.
+  io_.run_until(deadline);
+  wait.cancel();
+  io_.poll();  // lets the cancelled wait complete while `wait` is alive
+  io_.restart();
+}
+
 void Worker::run() {
   tally_ = metrics::RequestTally(shared_.start, shared_.slo);
   if (plan_.arrivals) {

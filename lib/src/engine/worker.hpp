@@ -14,12 +14,13 @@
 //   that finds the cap full waits for a slot or is dropped, as the profile says.
 //
 // Name resolution: once per worker. Its lanes' connections share one EndpointCache, which looks
-// the host up when the first connection opens and again only after connecting to the endpoints
-// found has failed (see endpoint_cache.hpp). Per worker rather than per benchmark, so that workers
+// the host up in prepare(), before the benchmark's clock starts (or, should that lookup fail or
+// outlast its limit, when the first connection opens), and again only after connecting to the
+// endpoints found has failed (see endpoint_cache.hpp). Per worker rather than per benchmark, so that workers
 // share nothing; that is one lookup per thread.
 //
-// Thread affinity: construct on the coordinator thread; run() on the worker's own thread; stop()
-// from any thread. tally() and records() after run() has returned.
+// Thread affinity: construct and prepare() on the coordinator thread; run() on the worker's own
+// thread; stop() from any thread. tally() and records() after run() has returned.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -57,6 +58,12 @@ class Worker {
   Worker(RunShared& shared, std::shared_ptr<const workload::PromptSource> prompts,
          std::uint64_t first_prompt_index, WorkerPlan plan);
 
+  /// Looks the target's host up ahead of the benchmark's clock, waiting at most `limit`, so that
+  /// the first requests do not wait for the lookup (and for the resolver thread Asio starts for
+  /// it): about 3 ms, in which the first open-loop arrivals fell behind their schedule. A lookup
+  /// that fails or outlasts `limit` is left to the requests, as without this call. Call at most
+  /// once, before run(), from any one thread.
+  void prepare(Nanoseconds limit);
   /// Sends this worker's requests; returns once all of them have ended. Call once.
   void run();
   /// Stops starting requests; with `cancel_in_flight` also cancels those in flight (they are
