@@ -16,8 +16,8 @@
 // Name resolution: once per worker. Its lanes' connections share one EndpointCache, which looks
 // the host up in prepare(), before the benchmark's clock starts (or, should that lookup fail or
 // outlast its limit, when the first connection opens), and again only after connecting to the
-// endpoints found has failed (see endpoint_cache.hpp). Per worker rather than per benchmark, so that workers
-// share nothing; that is one lookup per thread.
+// endpoints found has failed (see endpoint_cache.hpp). Per worker rather than per benchmark, so
+// that workers share nothing; that is one lookup per thread.
 //
 // Thread affinity: construct and prepare() on the coordinator thread; run() on the worker's own
 // thread; stop() from any thread. tally() and records() after run() has returned.
