@@ -48,11 +48,15 @@ bool is_redirect(int http_status) { return http_status >= 300 && http_status < 4
 /// "llmpace-<16 hex digits drawn once per process>-<n>": unique across the workers of a run and,
 /// with overwhelming probability, across runs against the same server.
 std::string next_request_id() {
-  static const std::uint64_t process_nonce =
-      std::random_device{}() * 0x100000000ull ^ std::random_device{}();
+  static const std::string prefix = fmt::format(
+      "llmpace-{:016x}-", std::random_device{}() * 0x100000000ull ^ std::random_device{}());
   static std::atomic<std::uint64_t> counter{0};
-  return fmt::format("llmpace-{:016x}-{}", process_nonce,
-                     counter.fetch_add(1, std::memory_order_relaxed));
+  // Appended rather than formatted: this runs once per request.
+  const fmt::format_int number(counter.fetch_add(1, std::memory_order_relaxed));
+  std::string id;
+  id.reserve(prefix.size() + number.size());
+  id.append(prefix).append(number.data(), number.size());
+  return id;
 }
 
 }  // namespace

@@ -67,7 +67,6 @@ class HeaderLines {
 
 void render_request(const ClientOptions& options, const HttpRequest& request, std::string& out) {
   static const std::string default_user_agent = fmt::format("llmpace/{}", kVersion);
-  const std::string target = options.base_url.request_target(request.target);
   const std::string host = options.base_url.host_header();
   std::string authorization;
   HeaderLines headers;
@@ -86,7 +85,9 @@ void render_request(const ClientOptions& options, const HttpRequest& request, st
   if (!request.body.empty()) headers.set("Content-Type", request.content_type);
 
   out.clear();
-  out.append(request.method).append(" ").append(target).append(" HTTP/1.1\r\n");
+  out.append(request.method).append(" ");
+  options.base_url.append_request_target(out, request.target);
+  out.append(" HTTP/1.1\r\n");
   headers.append_to(out);
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
     fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", request.body.size());

@@ -163,20 +163,34 @@ bool Url::host_is_ip_literal() const {
 }
 
 std::string Url::host_header() const {
+  // Appended rather than formatted: this runs once per request sent.
   const bool default_port = (is_tls() && port == 443) || (!is_tls() && port == 80);
   const bool ipv6 = host.find(':') != std::string::npos;
-  std::string name = ipv6 ? fmt::format("[{}]", host) : host;
-  return default_port ? name : fmt::format("{}:{}", name, port);
+  std::string value;
+  value.reserve(host.size() + 8);
+  if (ipv6) value += '[';
+  value += host;
+  if (ipv6) value += ']';
+  if (!default_port) {
+    const fmt::format_int digits(port);
+    value.append(":").append(digits.data(), digits.size());
+  }
+  return value;
 }
 
 std::string Url::request_target(std::string_view path) const {
-  std::string target = path_prefix;
-  target += path;
-  if (!query.empty()) {
-    target += path.find('?') == std::string_view::npos ? '?' : '&';
-    target += query;
-  }
+  std::string target;
+  append_request_target(target, path);
   return target;
+}
+
+void Url::append_request_target(std::string& out, std::string_view path) const {
+  out += path_prefix;
+  out += path;
+  if (!query.empty()) {
+    out += path.find('?') == std::string_view::npos ? '?' : '&';
+    out += query;
+  }
 }
 
 std::string Url::to_string() const {

@@ -44,6 +44,8 @@ struct Url {
   /// The request target for `path` (e.g. "/v1/chat/completions"): path_prefix + path, then the
   /// query after '?' (or '&' when `path` has a query of its own).
   [[nodiscard]] std::string request_target(std::string_view path) const;
+  /// The same, appended to `out` (no string of its own: once per request sent).
+  void append_request_target(std::string& out, std::string_view path) const;
   /// "scheme://host:port" + path_prefix (IPv6 in brackets, no query), for messages and reports.
   [[nodiscard]] std::string to_string() const;
 };
