@@ -59,9 +59,8 @@ Outcome read_response(std::size_t input_size, FeedAll&& feed_all) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const llmpace::fuzz::SplitInput input = llmpace::fuzz::split_input(data, size);
-  const Outcome pieces = read_response(input.stream.size(), [&](auto&& feed) {
-    llmpace::fuzz::for_each_piece(input, feed);
-  });
+  const Outcome pieces = read_response(
+      input.stream.size(), [&](auto&& feed) { llmpace::fuzz::for_each_piece(input, feed); });
   const Outcome whole =
       read_response(input.stream.size(), [&](auto&& feed) { feed(input.stream); });
   FUZZ_CHECK(pieces.failed == whole.failed);

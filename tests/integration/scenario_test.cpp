@@ -2,8 +2,8 @@
 // mistakes stop the run before any request, and a run repeated from its own report's scenario
 // sends the same requests at the same times.
 #include <algorithm>
-#include <filesystem>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "harness.hpp"
@@ -203,7 +203,8 @@ TEST_CASE("a run repeated from its report's scenario sends the same requests at 
   CHECK(gap_1 != gap_2);
 }
 
-TEST_CASE("report --scenario-out refuses a report without run.scenario and a format it cannot write") {
+TEST_CASE(
+    "report --scenario-out refuses a report without run.scenario and a format it cannot write") {
   ScratchDir scratch;
   const std::string old_report = std::string(LLMPACE_TEST_DATA_DIR) + "/golden/report.json";
   auto result = run_to_exit(llmpace_binary(),

@@ -102,11 +102,11 @@ struct Connection::Impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   std::optional<asio::steady_timer> resolve_wait;  // set while waiting for the endpoints
-  asio::detail::reactor& reactor;  // the io_context's, which waits for plain reads queue on
-  beast::flat_buffer read_buffer;  // bytes a read left unconsumed (a line cut in two)
+  asio::detail::reactor& reactor;    // the io_context's, which waits for plain reads queue on
+  beast::flat_buffer read_buffer;    // bytes a read left unconsumed (a line cut in two)
   bool socket_probed_empty = false;  // is_reusable() found nothing to read, nothing polled since
-  DeadlineWatch watch;             // the limits of a plain TCP exchange
-  std::string request_text;        // the request being sent (reused: no allocation per request)
+  DeadlineWatch watch;               // the limits of a plain TCP exchange
+  std::string request_text;          // the request being sent (reused: no allocation per request)
   bool cancelled = false;
 
   beast::tcp_stream& lowest_layer() { return tls ? beast::get_lowest_layer(*tls) : *plain; }

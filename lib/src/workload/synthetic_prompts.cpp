@@ -139,9 +139,8 @@ nlohmann::json SyntheticPromptSource::describe() const {
           {"tokenizer", calibration_.tokenizer},
           {"exact_prompt_tokens", calibration_.exact},
           {"request_form_overhead_tokens", calibration_.overhead_tokens},
-          {"prompt_tokens_min_raised_from", prompt_min_raised_from_
-                                                ? nlohmann::json(*prompt_min_raised_from_)
-                                                : nlohmann::json()}};
+          {"prompt_tokens_min_raised_from",
+           prompt_min_raised_from_ ? nlohmann::json(*prompt_min_raised_from_) : nlohmann::json()}};
 }
 
 std::vector<std::string> verify_prompt_lengths(const SyntheticPromptSource& source,

@@ -1,8 +1,8 @@
 // The engine's workers look the target up once each, however many connections their lanes open
 // (one http::EndpointCache per worker), and a lookup slower than --connect-timeout makes
 // connect_timeout records, not a stuck run. The lookup happens before the benchmark's clock starts,
-// so the first open-loop arrivals do not fall behind waiting for it. Lookups are counted through ClientOptions::resolver;
-// the simulator listens on 127.0.0.1, so no DNS query is sent.
+// so the first open-loop arrivals do not fall behind waiting for it. Lookups are counted through
+// ClientOptions::resolver; the simulator listens on 127.0.0.1, so no DNS query is sent.
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -2,12 +2,12 @@
 // come back as the right ErrorKind, promptly, without an exception.
 #include "llmpace/http/connection.hpp"
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <array>
 #include <catch2/catch.hpp>
 #include <future>
 #include <optional>

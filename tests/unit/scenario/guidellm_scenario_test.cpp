@@ -123,9 +123,8 @@ TEST_CASE("GuideLLM's defaults of settings without an effect are accepted") {
 }
 
 TEST_CASE("GuideLLM's command-line spellings read as GuideLLM means them") {
-  const RunSettings settings = read_guidellm_flags({.outputs = {"json", "csv"},
-                                                    .output_dir = "out",
-                                                    .backend_args = R"({"verify": false})"});
+  const RunSettings settings = read_guidellm_flags(
+      {.outputs = {"json", "csv"}, .output_dir = "out", .backend_args = R"({"verify": false})"});
   CHECK(settings.output == std::vector<std::string>{"out/benchmarks.json", "out/benchmarks.csv"});
   CHECK(settings.insecure == true);
 }

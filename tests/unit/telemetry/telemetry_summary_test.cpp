@@ -105,8 +105,7 @@ TEST_CASE("summary: p95 is the value held at least 95 % of the time", "[summary]
   CHECK(running.mean == Approx((1 * 99 + 50 * 1) / 100.0));
 }
 
-TEST_CASE("summary: without a baseline the gauge still covers the window from 0",
-          "[summary]") {
+TEST_CASE("summary: without a baseline the gauge still covers the window from 0", "[summary]") {
   TelemetryCapture capture;
   capture.benchmark_duration_s = 10;
   capture.server = {running_at(2, 8), running_at(6, 0)};

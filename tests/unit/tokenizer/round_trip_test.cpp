@@ -22,7 +22,8 @@ TEST_CASE("decode of encode gives the text back for varied UTF-8") {
       "Съешь же ещё этих мягких французских булок; Ξεσκεπάζω την ψυχοφθόρα",
       "我能吞下玻璃而不伤身体。いろはにほへと、カタカナ。다람쥐 헌 쳇바퀴에 타고파",
       "العربية עברית हिन्दी ไทย",
-      "emoji 😀🤖🚀 ZWJ 👩‍💻 👨‍👩‍👧‍👦 🏳️‍🌈 skin 👍🏽 flags "
+      "emoji 😀🤖🚀 ZWJ 👩‍💻 👨‍👩‍👧‍👦 🏳️‍🌈 skin 👍🏽 "
+      "flags "
       "🇫🇷🇯🇵",
       "tabs\tand\t\ttabs, newlines\n\n\nand CRLF\r\n and lone CR\r end",
       "numbers 12345678 3.14159 -0.001 1,000,000 ٣٤٥ ½",

@@ -5,8 +5,8 @@
 // `settings` < the variant's keys. The variant's target, model, ca_cert, server_metrics and
 // gpu_metrics may be ${env:}/${file:} references (the Job sets them per overlay): they are
 // expanded here, so a dry run shows where each variant goes; a gpu_metrics entry that expands to
-// nothing is dropped (an environment without a DCGM exporter sets its variable empty). Secrets stay references until the
-// plan is resolved, as for `llmpace benchmark`.
+// nothing is dropped (an environment without a DCGM exporter sets its variable empty). Secrets stay
+// references until the plan is resolved, as for `llmpace benchmark`.
 //
 // Pure apart from reading the environment and referenced files; safe from any thread.
 #pragma once

@@ -11,8 +11,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "llmpace/workload/prompt.hpp"
@@ -44,7 +44,7 @@ class SyntheticPromptSource final : public PromptSource {
   SyntheticDataSpec spec_;
   std::uint64_t seed_;
   WordCalibration calibration_;
-  std::vector<std::string> prefixes_;  // prefix_count texts of prefix_tokens words
+  std::vector<std::string> prefixes_;                   // prefix_count texts of prefix_tokens words
   std::optional<std::int64_t> prompt_min_raised_from_;  // prompt_tokens_min as asked, if raised
 };
 
