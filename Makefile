@@ -74,7 +74,7 @@ image-test: image
 	@tests/image/run_image_test.sh
 
 format:
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 -i
 
 clean:
 	@rm -rf $(BUILD_DIR) build-asan build-tsan build-bench build-fuzz

@@ -27,6 +27,7 @@ test_packages=(  # tests and development
   prometheus  # promtool checks the simulator's /metrics (integration tests)
   prometheus-pushgateway  # the push integration tests push to a real Pushgateway
   clang-14 libclang-rt-14-dev  # libFuzzer targets (fuzz preset; their brief runs are in make test)
+  clang-format-14  # the style test: every C++ file as .clang-format writes it (make format)
   yamllint python3-yaml  # k8s/ checks (tests/k8s; kubectl, not in Debian 12, must be on PATH)
 )
 # node runs the independent tokenizer implementations of the tokenizer agreement test
