@@ -15,6 +15,8 @@ void SampleSet::add(double sample) {
   ++count_;
   if (exact_) {
     if (count_ <= kExactSampleLimit) {
+      // Room for every sample kept, taken at the first: growing never moves them (see header).
+      if (samples_.capacity() == 0) samples_.reserve(kExactSampleLimit);
       samples_.push_back(sample);  // all an exact set does per sample
       return;
     }

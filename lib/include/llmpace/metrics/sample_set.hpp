@@ -10,6 +10,12 @@
 // says so (DistributionSummary::percentiles_exact is false). Count, min and max stay exact; the
 // mean and standard deviation are the running ones, exact up to rounding.
 //
+// The first sample reserves room for all kExactSampleLimit samples (1 MiB of address space; its
+// pages become resident only as samples fill them), so that adding never moves the samples kept.
+// A tally's dozen sets grow in step, one sample each per request; doubling, they all moved and
+// page-faulted their copies at once at 8,192, 16,384 and 32,768 requests, stalling an open loop at
+// 12,500 req/s for up to 8 ms (docs/performance.md).
+//
 // merge() gives the set of the union: exact while the union is within the limit. Whether a
 // summary is exact therefore depends only on how many samples the distribution has, not on how
 // they were split between worker threads.
