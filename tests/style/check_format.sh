@@ -9,7 +9,8 @@ if ! command -v clang-format-14 >/dev/null 2>&1; then
   echo "clang-format-14 is missing (scripts/install-deps.sh installs it)" >&2
   exit 1
 fi
-check() { clang-format-14 --dry-run --Werror "$@"; }
+check_flags="--dry-run --Werror"  # one spelling for the files and the self-test
+check() { clang-format-14 $check_flags "$@"; }
 if [ "${2:-}" = "--self-test" ]; then
   if printf 'int  main( ){return 0;}\n' | check --assume-filename=lib/x.cpp >/dev/null 2>&1; then
     echo "the check passed a badly formatted line" >&2
@@ -19,4 +20,4 @@ if [ "${2:-}" = "--self-test" ]; then
   exit 0
 fi
 find apps lib tests bench -name node_modules -prune -o \( -name '*.cpp' -o -name '*.hpp' \) -print |
-  sort | xargs clang-format-14 --dry-run --Werror
+  sort | xargs clang-format-14 $check_flags

@@ -62,8 +62,7 @@ class Worker {
   /// the first requests do not wait for the lookup (and for the resolver thread Asio starts for
   /// it): 1–3 ms for 127.0.0.1 here, more for a name that takes DNS queries, in which the first
   /// open-loop arrivals fell behind their schedule. A lookup that fails or outlasts `limit` is
-  /// left to the requests, as without this call. Call at most once, before run(), from any one
-  /// thread.
+  /// left to the requests, as without this call. Call at most once, before run().
   void prepare(Nanoseconds limit);
   /// Sends this worker's requests; returns once all of them have ended. Call once.
   void run();
