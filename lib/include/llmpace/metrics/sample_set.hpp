@@ -14,7 +14,7 @@
 // pages become resident only as samples fill them), so that adding never moves the samples kept.
 // A tally's dozen sets grow in step, one sample each per request; doubling, they all moved and
 // page-faulted their copies at once at 8,192, 16,384 and 32,768 requests, stalling an open loop at
-// 12,500 req/s for up to 8 ms (docs/performance.md).
+// 12,500 req/s for up to 8.6 ms (docs/performance.md).
 //
 // merge() gives the set of the union: exact while the union is within the limit. Whether a
 // summary is exact therefore depends only on how many samples the distribution has, not on how
