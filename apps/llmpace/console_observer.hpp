@@ -30,6 +30,8 @@ class ConsoleObserver final : public plan::PlanObserver {
   void on_progress(const metrics::ProgressSnapshot& snapshot) override;
   void on_record(const metrics::RequestRecord& record, TimePoint start,
                  std::size_t benchmark_index) override;
+  /// The request logs (.jsonl) write each request's body hash.
+  [[nodiscard]] bool reads_body_hashes() const override { return !request_logs_.empty(); }
 
   void finish_progress();
 

@@ -61,9 +61,12 @@ std::string next_request_id() {
 
 }  // namespace
 
-boost::asio::awaitable<void> async_execute_request(
-    const Target& target, http::Connection& connection, openai::ChunkDecoder& decoder,
-    const workload::Prompt& prompt, metrics::RequestRecord& record, std::string* reply) {
+boost::asio::awaitable<void> async_execute_request(const Target& target,
+                                                   http::Connection& connection,
+                                                   openai::ChunkDecoder& decoder,
+                                                   const workload::Prompt& prompt,
+                                                   metrics::RequestRecord& record,
+                                                   std::string* reply, bool with_body_hash) {
   const openai::GenerationRequest generation{.model = target.model,
                                              .prompt = prompt.text,
                                              .messages = prompt.messages,
@@ -77,7 +80,7 @@ boost::asio::awaitable<void> async_execute_request(
                                   .body = openai::build_request_body(target.api, generation),
                                   .accept = "text/event-stream",
                                   .request_id = record.request_id};
-  record.body_hash = fnv1a64(request.body);
+  if (with_body_hash) record.body_hash = fnv1a64(request.body);
 
   // Room for the first tokens up front; a longer stream regrows a few times (doubling). Reserving
   // the whole output length would hold 8 bytes per token for every stream from its start: 8 KiB

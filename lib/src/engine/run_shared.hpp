@@ -36,9 +36,10 @@ class RunShared {
   std::atomic<std::uint64_t> next_closed_index{0};
   /// Asks the coordinator to end the benchmark. Set before the worker threads start.
   std::function<void(metrics::StopReason)> request_stop;
-  /// RunnerOptions::slo and keep_records. Set before the worker threads start.
+  /// RunnerOptions::slo, keep_records and body_hashes. Set before the worker threads start.
   metrics::Slo slo;
   bool keep_records = false;
+  bool body_hashes = true;
   /// RunnerOptions::on_record, or empty. Called on worker threads.
   std::function<void(const metrics::RequestRecord&, TimePoint)> on_record;
 

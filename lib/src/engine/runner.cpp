@@ -45,6 +45,7 @@ class Coordinator {
     shared_.on_record = options.on_record;
     shared_.slo = options.slo;
     shared_.keep_records = options.keep_records;
+    shared_.body_hashes = options.body_hashes || options.keep_records;
     for (WorkerPlan& plan : plan_workers()) {
       workers_.push_back(
           std::make_unique<Worker>(shared_, prompts, first_prompt_index, std::move(plan)));

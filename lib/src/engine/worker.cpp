@@ -107,7 +107,7 @@ asio::awaitable<void> Worker::async_request(Lane& lane, std::uint64_t index, Tim
     prompt.expected_prompt_tokens = 0;  // the history's length is the server's to count
   }
   co_await async_execute_request(shared_.target, lane.connection, lane.decoder, prompt, record,
-                                 reply_buffer);
+                                 reply_buffer, shared_.body_hashes);
   if (conversation != nullptr) {
     const bool go_on = record.status == metrics::RequestStatus::successful &&
                        conversation->turns_done + 1 < prompts_->turns();

@@ -1,5 +1,7 @@
 #include "llmpace/plan/observer_list.hpp"
 
+#include <algorithm>
+
 namespace llmpace::plan {
 
 ObserverList::ObserverList(std::initializer_list<PlanObserver*> observers) {
@@ -26,6 +28,11 @@ void ObserverList::on_record(const metrics::RequestRecord& record, TimePoint ben
   for (PlanObserver* observer : observers_) {
     observer->on_record(record, benchmark_start, benchmark_index);
   }
+}
+
+bool ObserverList::reads_body_hashes() const {
+  return std::any_of(observers_.begin(), observers_.end(),
+                     [](const PlanObserver* observer) { return observer->reads_body_hashes(); });
 }
 
 }  // namespace llmpace::plan

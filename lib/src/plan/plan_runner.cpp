@@ -341,6 +341,7 @@ report::Report run_plan(RunPlan& plan, PlanObserver& observer) {
   options.on_progress = [&](const metrics::ProgressSnapshot& snapshot) {
     observer.on_progress(snapshot);
   };
+  options.body_hashes = observer.reads_body_hashes();
   options.on_record = [&](const metrics::RequestRecord& record, TimePoint start) {
     // On worker threads. The benchmark's position is stable while it runs:
     // run_report.benchmarks grows only between benchmarks.

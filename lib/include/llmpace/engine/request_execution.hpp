@@ -16,10 +16,11 @@
 namespace llmpace::engine {
 
 /// Runs `prompt` against `target` on `connection`. `record.index` and `record.scheduled` must be
-/// set by the caller; everything else is filled here. `reply`, when not null, receives the
-/// generated text (for the next turn of a conversation).
+/// set by the caller; everything else is filled here, `record.body_hash` only `with_body_hash`.
+/// `reply`, when not null, receives the generated text (for the next turn of a conversation).
 boost::asio::awaitable<void> async_execute_request(
     const Target& target, http::Connection& connection, openai::ChunkDecoder& decoder,
-    const workload::Prompt& prompt, metrics::RequestRecord& record, std::string* reply = nullptr);
+    const workload::Prompt& prompt, metrics::RequestRecord& record, std::string* reply = nullptr,
+    bool with_body_hash = true);
 
 }  // namespace llmpace::engine

@@ -43,6 +43,9 @@ struct RunnerOptions {
   /// Also return every request's record (BenchmarkResult::records): memory that grows with the
   /// requests and their tokens. For tests; reports need only the tally.
   bool keep_records = false;
+  /// Fill RequestRecord::body_hash, 1.5 k instructions per request: for a request log. Always
+  /// filled with keep_records.
+  bool body_hashes = true;
   /// Called on the calling thread every progress_interval while a benchmark runs, and once with
   /// `final` set when it has ended.
   std::function<void(const metrics::ProgressSnapshot&)> on_progress;

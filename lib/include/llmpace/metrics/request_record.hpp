@@ -42,7 +42,9 @@ struct RequestRecord {
   /// simulator's --trace) use it as the request id, so server logs can be matched to records.
   std::string request_id;
   /// FNV-1a of the request body (model, prompt or messages, lengths): equal in two runs when they
-  /// sent the same request.
+  /// sent the same request. 0 (not computed) where nobody reads the records themselves: without a
+  /// request log (.jsonl) or RunnerOptions::keep_records, it would be 1.5 k instructions per
+  /// request for nothing.
   std::uint64_t body_hash = 0;
 
   TimePoint scheduled;    // when the profile intended the request to start

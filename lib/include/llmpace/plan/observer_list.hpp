@@ -27,6 +27,7 @@ class ObserverList final : public PlanObserver {
   void on_progress(const metrics::ProgressSnapshot& snapshot) override;
   void on_record(const metrics::RequestRecord& record, TimePoint benchmark_start,
                  std::size_t benchmark_index) override;
+  [[nodiscard]] bool reads_body_hashes() const override;
 
  private:
   std::vector<PlanObserver*> observers_;

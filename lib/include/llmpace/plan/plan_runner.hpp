@@ -38,6 +38,8 @@ class PlanObserver {
   /// A request ended, ON A WORKER THREAD. `benchmark_start` is its benchmark's time origin.
   virtual void on_record(const metrics::RequestRecord& /*record*/, TimePoint /*benchmark_start*/,
                          std::size_t /*benchmark_index*/) {}
+  /// Whether on_record reads RequestRecord::body_hash; without a reader it is not computed.
+  [[nodiscard]] virtual bool reads_body_hashes() const { return false; }
 };
 
 /// Runs `plan` (its target's model is filled in when discovered). Throws RunError when the
