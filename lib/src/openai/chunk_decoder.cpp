@@ -326,42 +326,113 @@ std::string_view to_string(ChunkKind kind) {
   return "unknown";
 }
 
-struct ChunkDecoder::Impl {
-  // Grows to the largest chunk seen (plus simdjson's padding) and is then reused, so steady-state
-  // decoding does not allocate; the parser keeps its own buffers the same way.
-  void load(std::string_view data) {
-    const std::size_t needed = data.size() + simdjson::SIMDJSON_PADDING;
-    if (needed > capacity) {
-      capacity = std::max(needed, 2 * capacity);
-      buffer = std::make_unique<char[]>(capacity);  // zeroed: the padding is read, never used
+namespace {
+
+/// A byte buffer with simdjson's padding after its contents, grown (never shrunk) to the largest
+/// contents seen, so steady-state decoding does not allocate.
+class PaddedBuffer {
+ public:
+  [[nodiscard]] const char* data() const { return bytes_.get(); }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] std::size_t capacity() const { return capacity_; }
+  void clear() { size_ = 0; }
+
+  /// Appends `text` and a '\n', and zeroes the padding after them: bytes past the end of a JSON
+  /// text can be read by simdjson, and must not be an earlier chunk's.
+  void append_line(std::string_view text) {
+    const std::size_t needed = size_ + text.size() + 1 + simdjson::SIMDJSON_PADDING;
+    if (needed > capacity_) {
+      const std::size_t capacity = std::max(needed, 2 * capacity_);
+      auto grown = std::make_unique<char[]>(capacity);
+      if (size_ > 0) std::memcpy(grown.get(), bytes_.get(), size_);
+      bytes_ = std::move(grown);
+      capacity_ = capacity;
     }
-    std::memcpy(buffer.get(), data.data(), data.size());
-    size = data.size();
+    std::memcpy(bytes_.get() + size_, text.data(), text.size());
+    size_ += text.size();
+    bytes_[size_++] = '\n';
+    std::memset(bytes_.get() + size_, 0, simdjson::SIMDJSON_PADDING);
   }
 
-  Impl() {
-    // simdjson's default depth (1024) costs 8 KiB of stacks per parser, one parser per open
-    // stream; the fields read nest 5 deep, and on-demand skips the others whatever their depth.
-    // A failed allocation leaves the parser empty; iterate() then allocates (and reports) again.
-    [[maybe_unused]] const error_code ignored = parser.allocate(kInitialCapacity, kMaxDepth);
-  }
-
-  static constexpr std::size_t kInitialCapacity = 512;
-  static constexpr std::size_t kMaxDepth = 64;
-  od::parser parser;
-  std::unique_ptr<char[]> buffer;
-  std::size_t capacity = 0;
-  std::size_t size = 0;
+ private:
+  std::unique_ptr<char[]> bytes_;
+  std::size_t capacity_ = 0;
+  std::size_t size_ = 0;
 };
 
-ChunkDecoder::ChunkDecoder(ApiKind api) : api_(api), impl_(std::make_unique<Impl>()) {}
-ChunkDecoder::~ChunkDecoder() = default;
-ChunkDecoder::ChunkDecoder(ChunkDecoder&&) noexcept = default;
-ChunkDecoder& ChunkDecoder::operator=(ChunkDecoder&&) noexcept = default;
+/// Fewer documents than this are decoded one by one. A batch saves about 300 instructions of stage
+/// 1 per document but costs about 2,000 of its own (simdjson's document_stream: its start, a
+/// stage-1 worker it allocates, the sentinel), so it pays from 7 documents on (callgrind, 1 and 64
+/// tokens against bench/canned_server: docs/performance.md).
+constexpr std::size_t kMinBatchDocuments = 8;
+/// The first JSON events of a read are decoded as they are queued, with one copy, as decode()
+/// does: most reads complete one event, or a few, and waiting to see whether a batch is worth it
+/// would cost a second copy of each.
+constexpr std::size_t kDecidedAtOnce = kMinBatchDocuments - 1;
 
-DecodedChunk ChunkDecoder::decode(std::string_view data, std::string_view event_name) {
-  const bool error_event = event_name == "error";
-  const std::string_view payload = trim(data);
+/// What the decoders of one thread share: the simdjson parser and the buffers of the queued
+/// events. Per thread rather than per decoder, so a stream's decoder holds no parser memory.
+struct ThreadScratch {
+  /// One batch's stage 1 at most (a plain TCP read is 64 KiB). The parser keeps this capacity and
+  /// simdjson's default depth: iterate_many() reallocates a parser allocated any other way.
+  static constexpr std::size_t kBatchBytes = 64 * 1024;
+
+  ThreadScratch() {
+#ifdef SIMDJSON_THREADS_ENABLED
+    parser.threaded = false;  // a batch larger than kBatchBytes is parsed here, not on a new thread
+#endif
+    // A failed allocation leaves the parser empty; iterate() then allocates (and reports) again.
+    [[maybe_unused]] const error_code ignored = parser.allocate(kBatchBytes);
+  }
+
+  /// An event queue()d: where its JSON is in `batch`, or that its chunk was decided at once.
+  struct Entry {
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    bool json = false;  // decoded by decode_queued(); otherwise results[i].chunk is already set
+  };
+
+  od::parser parser;
+  PaddedBuffer single;  // decode()'s copy of one event's JSON
+  PaddedBuffer batch;   // the queued events' JSON, each followed by '\n', then "{}" at the end
+  std::vector<Entry> entries;
+  std::size_t decided_json = 0;      // JSON events of this read decoded at once (kDecidedAtOnce)
+  std::size_t batch_start = 0;       // where in `batch` the JSON left to decode starts
+  std::size_t json_entries = 0;      // those left to decode
+  std::vector<QueuedChunk> results;  // kept from batch to batch, their strings with them
+};
+
+ThreadScratch& thread_scratch() {
+  thread_local ThreadScratch scratch;
+  return scratch;
+}
+
+/// Empties `chunk` for the next one, keeping what its strings hold: results are decoded in place.
+void reset(DecodedChunk& chunk) {
+  chunk.kind = ChunkKind::empty;
+  chunk.content_bytes = 0;
+  chunk.reasoning_bytes = 0;
+  chunk.has_role = false;
+  chunk.finish_reason.reset();
+  chunk.usage.reset();
+  chunk.error_message.clear();
+  chunk.malformed = false;
+}
+
+/// After a successful scan of `data` into `chunk`: classifies it, or makes it the error it reports.
+void conclude_scan(DecodedChunk& chunk, const ChunkScanner& scanner, bool error_event,
+                   std::string_view data) {
+  if (error_event || scanner.is_error()) {
+    chunk = error_chunk(scanner.message().empty()
+                            ? fmt::format("server sent an error: {}", excerpt(data))
+                            : std::string(scanner.message()));
+    return;
+  }
+  chunk.kind = classify(chunk, scanner.choices());
+}
+
+/// The chunk of an event that needs no JSON parsing ([DONE], no data), or nullopt.
+std::optional<DecodedChunk> chunk_without_json(std::string_view payload, bool error_event) {
   if (!error_event && payload == "[DONE]") {
     DecodedChunk chunk;
     chunk.kind = ChunkKind::done;
@@ -371,30 +442,144 @@ DecodedChunk ChunkDecoder::decode(std::string_view data, std::string_view event_
     // A data line with nothing on it carries no chunk; only an `error` event makes it a failure.
     return error_event ? error_chunk("server sent an error event with no data") : DecodedChunk{};
   }
-  if (!impl_) impl_ = std::make_unique<Impl>();  // decoding with a moved-from decoder
+  return std::nullopt;
+}
 
-  impl_->load(payload);
+}  // namespace
+
+ChunkDecoder::ChunkDecoder(ApiKind api) : api_(api) {}
+
+DecodedChunk ChunkDecoder::decode(std::string_view data, std::string_view event_name) {
+  const bool error_event = event_name == "error";
+  const std::string_view payload = trim(data);
+  if (auto chunk = chunk_without_json(payload, error_event)) return std::move(*chunk);
+
+  ThreadScratch& scratch = thread_scratch();
+  scratch.single.clear();
+  // Followed by '\n' as in the batch buffer, so that decode_queued() can decode its last event in
+  // place and still read exactly the bytes this reads (simdjson reads into the padding).
+  scratch.single.append_line(payload);
   DecodedChunk chunk;
+  decode_padded(scratch.single.data(), payload.size(), scratch.single.capacity(), error_event, data,
+                chunk);
+  return chunk;
+}
+
+void ChunkDecoder::decode_padded(const char* json, std::size_t size, std::size_t allocated,
+                                 bool error_event, std::string_view data, DecodedChunk& chunk) {
+  reset(chunk);
   ChunkScanner scanner(api_, chunk);
   od::document doc;
-  error_code error =
-      impl_->parser.iterate(impl_->buffer.get(), impl_->size, impl_->capacity).get(doc);
+  error_code error = thread_scratch().parser.iterate(json, size, allocated).get(doc);
   if (!error) error = scanner.scan(doc);
-  if (error) {
-    if (error_event) {
-      return error_chunk(fmt::format("server sent an error event: {}", excerpt(data)));
+  if (!error) {
+    conclude_scan(chunk, scanner, error_event, data);
+  } else if (error_event) {
+    chunk = error_chunk(fmt::format("server sent an error event: {}", excerpt(data)));
+  } else {
+    chunk = error_chunk(fmt::format("malformed JSON in stream chunk ({}): {}",
+                                    simdjson::error_message(error), excerpt(data)));
+    chunk.malformed = true;
+  }
+}
+
+void ChunkDecoder::queue(std::string_view data, std::string_view event_name) {
+  ThreadScratch& scratch = thread_scratch();
+  const std::size_t index = scratch.entries.size();
+  if (scratch.results.size() <= index) scratch.results.resize(index + 1);
+  const bool error_event = event_name == "error";
+  const std::string_view payload = trim(data);
+  if (error_event || payload.empty() || payload == "[DONE]") {
+    // Rare, and never the bulk of a read: decided at once, outside the batch.
+    scratch.results[index].chunk = decode(data, event_name);
+    scratch.entries.push_back({.offset = 0, .size = 0, .json = false});
+    return;
+  }
+  const ThreadScratch::Entry entry{
+      .offset = scratch.batch.size(), .size = payload.size(), .json = true};
+  scratch.batch.append_line(payload);
+  if (scratch.decided_json < kDecidedAtOnce) {
+    // Decoded where it lies: only '\n' and the zeroed padding follow it, as in decode()'s copy.
+    ++scratch.decided_json;
+    decode_padded(scratch.batch.data() + entry.offset, entry.size,
+                  scratch.batch.capacity() - entry.offset, false, payload,
+                  scratch.results[index].chunk);
+    scratch.entries.push_back({.offset = entry.offset, .size = entry.size, .json = false});
+    scratch.batch_start = scratch.batch.size();
+    return;
+  }
+  scratch.entries.push_back(entry);
+  ++scratch.json_entries;
+}
+
+std::size_t ChunkDecoder::decode_batch() {
+  ThreadScratch& scratch = thread_scratch();
+  const std::vector<ThreadScratch::Entry>& entries = scratch.entries;
+  const auto next_json = [&](std::size_t from) {
+    while (from < entries.size() && !entries[from].json) ++from;
+    return from;
+  };
+  // A last document of its own, so that the last event's document is also seen to end where its
+  // JSON does: each event's result is kept only once the next document starts where it should.
+  const std::size_t sentinel_offset = scratch.batch.size();
+  scratch.batch.append_line("{}");
+
+  // The batch starts after the events decoded at once; document offsets count from there.
+  const std::size_t start = scratch.batch_start;
+  od::document_stream stream;
+  const std::size_t batch_bytes = std::max(ThreadScratch::kBatchBytes, scratch.parser.capacity());
+  if (scratch.parser
+          .iterate_many(scratch.batch.data() + start, scratch.batch.size() - start, batch_bytes)
+          .get(stream)) {
+    return 0;
+  }
+  std::size_t next = next_json(0);  // the entry the next document must be
+  std::size_t unconfirmed = next;   // the first entry whose result is not known good
+  for (auto it = stream.begin(); it != stream.end(); ++it) {
+    od::document_reference doc;
+    if ((*it).get(doc)) return unconfirmed;
+    const std::size_t expected = next < entries.size() ? entries[next].offset : sentinel_offset;
+    if (it.current_index() + start != expected) return unconfirmed;
+    unconfirmed = next;  // the entry before ended before this document: its result stands
+    if (next == entries.size()) return entries.size();  // the sentinel: every event is decoded
+    DecodedChunk& chunk = scratch.results[next].chunk;
+    reset(chunk);
+    ChunkScanner scanner(api_, chunk);
+    if (scanner.scan(doc)) return unconfirmed;  // decoded again, alone
+    const std::string_view payload(scratch.batch.data() + entries[next].offset, entries[next].size);
+    conclude_scan(chunk, scanner, false, payload);
+    next = next_json(next + 1);
+  }
+  return unconfirmed;
+}
+
+std::span<const QueuedChunk> ChunkDecoder::decode_queued() {
+  ThreadScratch& scratch = thread_scratch();
+  const std::size_t count = scratch.entries.size();
+  const std::size_t decode_one_by_one_from =
+      scratch.json_entries >= kMinBatchDocuments ? decode_batch() : 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const ThreadScratch::Entry& entry = scratch.entries[i];
+    QueuedChunk& result = scratch.results[i];
+    result.data = std::string_view(scratch.batch.data() + entry.offset, entry.size);
+    if (!entry.json || i < decode_one_by_one_from) continue;
+    // Anything the batch left in doubt (or no batch was run for) is decoded alone, exactly as
+    // decode() does: the last event where it is, since only '\n' and the padding follow it, as in
+    // decode()'s copy (a read that completes one event, the usual case, is copied once).
+    if (entry.offset + entry.size + 1 == scratch.batch.size()) {
+      decode_padded(result.data.data(), entry.size, scratch.batch.capacity() - entry.offset, false,
+                    result.data, result.chunk);
+    } else {
+      result.chunk = decode(result.data);
     }
-    DecodedChunk malformed = error_chunk(fmt::format(
-        "malformed JSON in stream chunk ({}): {}", simdjson::error_message(error), excerpt(data)));
-    malformed.malformed = true;
-    return malformed;
   }
-  if (error_event || scanner.is_error()) {
-    if (!scanner.message().empty()) return error_chunk(std::string(scanner.message()));
-    return error_chunk(fmt::format("server sent an error: {}", excerpt(data)));
-  }
-  chunk.kind = classify(chunk, scanner.choices());
-  return chunk;
+  scratch.entries.clear();
+  scratch.json_entries = 0;
+  scratch.decided_json = 0;
+  scratch.batch_start = 0;
+  // The views stay valid: the next queue() starts the buffer again from its start.
+  scratch.batch.clear();
+  return {scratch.results.data(), count};
 }
 
 }  // namespace llmpace::openai

@@ -35,16 +35,21 @@ StreamRecorder::StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& re
     : decoder_(decoder),
       record_(record),
       reply_(reply),
-      parser_([this](const sse::SseEvent& event) { on_event(event); }) {}
+      parser_([this](const sse::SseEvent& event) { decoder_.queue(event.data, event.event); }) {}
 
 void StreamRecorder::on_body(std::string_view bytes, TimePoint read_time) {
   current_read_time_ = read_time;
   parser_.feed(bytes);
+  on_events();
 }
 
-void StreamRecorder::on_event(const sse::SseEvent& event) {
+void StreamRecorder::on_events() {
+  // The events one read completed are decoded together (ChunkDecoder::decode_queued).
+  for (const QueuedChunk& queued : decoder_.decode_queued()) on_chunk(queued.chunk, queued.data);
+}
+
+void StreamRecorder::on_chunk(const DecodedChunk& chunk, std::string_view data) {
   if (saw_done_) return;  // nothing after [DONE] belongs to the response
-  const DecodedChunk chunk = decoder_.decode(event.data, event.event);
   if (chunk.kind == ChunkKind::error) {
     if (!saw_error_) {
       saw_error_ = true;
@@ -61,7 +66,7 @@ void StreamRecorder::on_event(const sse::SseEvent& event) {
     return;
   }
   if (chunk.carries_tokens()) {
-    if (reply_ != nullptr && chunk.content_bytes > 0) append_content(event.data, *reply_);
+    if (reply_ != nullptr && chunk.content_bytes > 0) append_content(data, *reply_);
     if (token_chunks_ == 0) record_.first_token = current_read_time_;
     record_.token_chunk_times.push_back(current_read_time_);
     ++token_chunks_;
@@ -90,6 +95,7 @@ void StreamRecorder::finish(TimePoint end_time) {
   // middle of a chunk leaves JSON that does not parse, which is a protocol error.
   at_end_of_body_ = true;
   parser_.finish(sse::AtEnd::dispatch);
+  on_events();
   record_.done = end_time;
   if (saw_usage_ && record_.output_tokens < token_chunks_) {
     // Every chunk that carries text carries at least one token: fewer is impossible.

@@ -2,13 +2,18 @@
 // response into a small classified summary. Texts are not kept (only their sizes): the record
 // needs timing and counts, and copying every token would put allocation on the hot path.
 //
-// Sans-IO; uses simdjson on-demand. A decoder keeps no stream state, only reusable scratch buffers
-// (so decoding does not allocate per chunk): one decoder per thread, reused across streams.
+// Sans-IO; uses simdjson on-demand. A decoder keeps no stream state and no buffers: its parser and
+// scratch buffers are its thread's, shared by the decoders on that thread and reused, so decoding
+// does not allocate per chunk and an open stream's decoder costs no parser memory.
+//
+// Thread affinity: a decoder is used from one thread at a time; queue() and decode_queued() use
+// the thread's one queue, so between a decoder's queue() calls and its decode_queued(), no other
+// decoder on the thread may queue (StreamRecorder does both within one on_body()).
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -57,24 +62,45 @@ struct DecodedChunk {
   [[nodiscard]] bool carries_tokens() const { return content_bytes > 0 || reasoning_bytes > 0; }
 };
 
-/// Decodes one event. `event_name` is the SSE event type ("message" normally; "error" is treated
-/// as an error whatever the data). Never throws: malformed JSON becomes kind == error with a
-/// message saying so.
+/// A queued event's chunk, and its data (trimmed; empty for events decided without JSON: [DONE],
+/// no data, an `error` event).
+struct QueuedChunk {
+  DecodedChunk chunk;
+  std::string_view data;
+};
+
+/// Decodes events. `event_name` is the SSE event type ("message" normally; "error" is treated as
+/// an error whatever the data). Never throws: malformed JSON becomes kind == error with a message
+/// saying so.
 class ChunkDecoder {
  public:
   explicit ChunkDecoder(ApiKind api);
-  ~ChunkDecoder();
-  ChunkDecoder(const ChunkDecoder&) = delete;
-  ChunkDecoder& operator=(const ChunkDecoder&) = delete;
-  ChunkDecoder(ChunkDecoder&&) noexcept;
-  ChunkDecoder& operator=(ChunkDecoder&&) noexcept;
 
+  /// Decodes one event.
   DecodedChunk decode(std::string_view data, std::string_view event_name = "message");
 
+  /// Queues one event (its data is copied) to be decoded with the others of the same read.
+  void queue(std::string_view data, std::string_view event_name = "message");
+
+  /// Decodes the events queued since the last call and returns them in the order queued, each
+  /// chunk exactly what decode() gives for its event. The JSON of 8 or more goes through one
+  /// simdjson pass: stage 1 runs once over the lot instead of once per event, which saves its
+  /// per-document setup (fewer are decoded one by one). A broken event can run into the next one,
+  /// so a result is kept only once the next document is seen to start where the next event does;
+  /// from the first event in doubt on, the events are decoded one by one. Valid until the thread's
+  /// next queue().
+  std::span<const QueuedChunk> decode_queued();
+
  private:
-  struct Impl;  // holds the reusable simdjson parser and padded buffer
+  /// Decodes the queued JSON in one pass; returns the first entry whose result it could not
+  /// vouch for (the number of entries when it vouches for all).
+  std::size_t decode_batch();
+  /// Decodes the JSON at `json` (`allocated` bytes readable from there, simdjson's padding
+  /// included) into `chunk`, in place; `data` is the event's data, for messages.
+  void decode_padded(const char* json, std::size_t size, std::size_t allocated, bool error_event,
+                     std::string_view data, DecodedChunk& chunk);
+
   ApiKind api_;
-  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace llmpace::openai

@@ -3,14 +3,15 @@
 //   body bytes + read time ──► SseParser ──► ChunkDecoder ──► RequestRecord
 //
 // Every event gets the read time of the bytes that completed it, so the timestamps are those of
-// the socket reads, never of the parsing. Token-carrying chunks (content or reasoning text) append
-// their time to record.token_chunk_times; the first also sets record.first_token. Usage, when the
-// server sends it, gives the token counts (source server_usage); otherwise finish() counts the
-// token-carrying chunks (source chunk_count) and leaves the prompt count to the caller. A usage
-// count that is missing, negative, fractional or fewer than the text chunks is not used, and
-// record.usage_problem says why.
-// With a reply buffer (multi-turn sessions), the generated text is also kept, parsed again off the
-// hot path's fast decoder; without one nothing is copied.
+// the socket reads, never of the parsing; the events one read completes are decoded together
+// (ChunkDecoder::decode_queued), one simdjson pass for all of them. Token-carrying chunks (content
+// or reasoning text) append their time to record.token_chunk_times; the first also sets
+// record.first_token. Usage, when the server sends it, gives the token counts (source
+// server_usage); otherwise finish() counts the token-carrying chunks (source chunk_count) and
+// leaves the prompt count to the caller. A usage count that is missing, negative, fractional or
+// fewer than the text chunks is not used, and record.usage_problem says why. With a reply buffer
+// (multi-turn sessions), the generated text is also kept, parsed again off the hot path's fast
+// decoder; without one nothing is copied.
 //
 // Lifetime: one per request; holds a reference to the record, which must outlive it.
 // Thread affinity: the thread running the request. Sans-IO.
@@ -46,7 +47,8 @@ class StreamRecorder {
   [[nodiscard]] std::size_t events() const { return parser_.events_dispatched(); }
 
  private:
-  void on_event(const sse::SseEvent& event);
+  void on_events();  // takes the chunks of the events the parser has queued
+  void on_chunk(const DecodedChunk& chunk, std::string_view data);
   void on_usage(const Usage& usage);
 
   ChunkDecoder& decoder_;
