@@ -46,7 +46,8 @@ Other modes:
 Against the canned server the run ends by comparing llmpace÷wrk CPU per request, per token count,
 with bench/client_cost_baseline.json (--baseline FILE, or none): more than 20 % above the baseline
 is reported as a regression and the exit status is 1. --write-baseline FILE records this run's
-ratios (with the commit and date) as a new baseline.
+ratios (with the commit, date and machine) as a new baseline; a baseline from another machine (CPU
+model or hypervisor) is reported as not comparable rather than checked.
   bench/side_by_side.py --open-loop 20000
   bench/side_by_side.py --streams 10000
 
@@ -513,12 +514,29 @@ def measuring_argv():
     return argv
 
 
+def machine():
+    """The CPU model and hypervisor: the ratios depend on them (a system call under one hypervisor
+    costs twice what it costs under another, and wrk is mostly system calls)."""
+    fields = {}
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    for line in lscpu.splitlines():
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return " ".join(filter(None, [fields.get("Model name"), fields.get("Hypervisor vendor")]))
+
+
 def compare_with_baseline(ratios, path):
-    """Prints each token count's ratio against the baseline's; True if none regressed > 20 %."""
+    """Prints each token count's ratio against the baseline's; True if none regressed > 20 %, or
+    if the baseline was measured on another machine (then the figures are not comparable)."""
     with open(path) as file:
         baseline = json.load(file)
     print(f"\nagainst the baseline {path} (llmpace÷wrk CPU per request, "
           f"measured {baseline.get('measured', '?')} at {baseline.get('commit', '?')}):")
+    here = machine()
+    if baseline.get("machine") and baseline["machine"] != here:
+        print(f"  not comparable: the baseline was measured on '{baseline['machine']}', this is "
+              f"'{here}'; record one here with --write-baseline")
+        return True
     ok = True
     for tokens, ratio in ratios.items():
         before = baseline["ratios"].get(tokens)
@@ -696,7 +714,7 @@ def main():
         commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()
         with open(args.write_baseline, "w") as file:
-            json.dump({"commit": commit, "measured": time.strftime("%Y-%m-%d"),
+            json.dump({"commit": commit, "measured": time.strftime("%Y-%m-%d"), "machine": machine(),
                        "argv": measuring_argv(), "ratios": ratios}, file, indent=1)
             file.write("\n")
     if ratios and args.baseline != "none" and args.server == "canned":
