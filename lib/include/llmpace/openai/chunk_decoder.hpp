@@ -83,12 +83,12 @@ class ChunkDecoder {
   void queue(std::string_view data, std::string_view event_name = "message");
 
   /// Decodes the events queued since the last call and returns them in the order queued, each
-  /// chunk exactly what decode() gives for its event. The JSON of 8 or more goes through one
-  /// simdjson pass: stage 1 runs once over the lot instead of once per event, which saves its
-  /// per-document setup (fewer are decoded one by one). A broken event can run into the next one,
-  /// so a result is kept only once the next document is seen to start where the next event does;
-  /// from the first event in doubt on, the events are decoded one by one. Valid until the thread's
-  /// next queue().
+  /// chunk exactly what decode() gives for its event. A read's first 7 JSON events are decoded as
+  /// they are queued (one copy, as decode()); when 8 or more follow, their JSON goes through one
+  /// simdjson pass: stage 1 runs once over the lot instead of once per event. A broken event can
+  /// run into the next one, so a result is kept only once the next document is seen to start where
+  /// the next event does; from the first event in doubt on, the events are decoded one by one.
+  /// Valid until the thread's next queue().
   std::span<const QueuedChunk> decode_queued();
 
  private:
