@@ -77,7 +77,7 @@ class Worker {
 
  private:
   /// What one request in flight needs besides its record: a keep-alive connection and a chunk
-  /// decoder (which keeps its parser buffers). Lanes are reused from request to request.
+  /// decoder (its parser and buffers are the thread's). Lanes are reused from request to request.
   struct Lane {
     Lane(boost::asio::any_io_executor executor, const Target& target,
          std::shared_ptr<http::EndpointCache> endpoints);
