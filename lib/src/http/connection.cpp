@@ -95,6 +95,20 @@ struct Connection::Impl {
         reactor(reactor_of(executor)),
         watch(executor) {}
 
+  /// Where the response of one attempt has got: what its reads brought and what failed.
+  struct Reading {
+    ResponseReader reader;
+    ExchangeOutcome outcome;
+    bool received_any = false;  // a byte of any response arrived (a retry is no longer safe)
+
+    /// Before an attempt: nothing read yet, with the reader's allocations kept.
+    void restart() {
+      reader.reset();
+      outcome = ExchangeOutcome{};
+      received_any = false;
+    }
+  };
+
   asio::any_io_executor executor;
   ClientOptions options;
   std::shared_ptr<asio::ssl::context> tls_context;
@@ -107,6 +121,10 @@ struct Connection::Impl {
   bool socket_probed_empty = false;  // is_reusable() found nothing to read, nothing polled since
   DeadlineWatch watch;               // the limits of a plain TCP exchange
   std::string request_text;          // the request being sent (reused: no allocation per request)
+  // The response of the current attempt. A member, not a local of async_exchange, so that the
+  // coroutine's frame stays small enough for Asio to recycle (it reuses blocks up to 1,020 bytes
+  // and allocates larger ones afresh for every request).
+  Reading reading;
   bool cancelled = false;
 
   beast::tcp_stream& lowest_layer() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
@@ -219,16 +237,9 @@ struct Connection::Impl {
     co_return std::nullopt;
   }
 
-  /// Where the response of one attempt has got: what its reads brought and what failed.
-  struct Reading {
-    ResponseReader reader;
-    ExchangeOutcome outcome;
-    bool received_any = false;  // a byte of any response arrived (a retry is no longer safe)
-  };
-
   /// Feeds the bytes of one read to the reader, after any bytes an earlier read left unconsumed,
   /// and keeps what it leaves in read_buffer.
-  void feed(Reading& reading, std::string_view bytes, TimePoint read_time,
+  void feed(std::string_view bytes, TimePoint read_time,
             const ResponseReader::BodySink& on_body_piece) {
     reading.received_any = true;
     reading.outcome.last_read = read_time;
@@ -258,8 +269,9 @@ struct Connection::Impl {
     }
   }
 
-  /// The outcome of an attempt whose reads ended (the response is done, failed or cut off).
-  ExchangeOutcome finish(Reading& reading) {
+  /// Completes the outcome of an attempt whose reads ended (the response is done, failed or cut
+  /// off).
+  void finish() {
     ResponseReader& reader = reading.reader;
     ExchangeOutcome& outcome = reading.outcome;
     outcome.first_byte = reader.first_byte();
@@ -285,22 +297,20 @@ struct Connection::Impl {
           outcome.error_message += "; if it speaks TLS here, use https://";
         }
       }
-      return std::move(outcome);
+      return;
     }
     // Bytes after the end of the response belong to no request of ours: never reuse them.
     if (!reader.keep_alive() || read_buffer.size() > 0) close();
-    return std::move(outcome);
   }
 
-  /// A read or write that failed: the outcome for `step`, with the timeout kind that applies.
-  ExchangeOutcome fail_reading(Reading& reading, const error_code& error, bool total_governs,
-                               bool writing) {
+  /// A read or write that failed: completes the outcome with the timeout kind that applies.
+  void fail_reading(const error_code& error, bool total_governs, bool writing) {
     ExchangeOutcome& outcome = reading.outcome;
     const ResponseReader& reader = reading.reader;
     if (writing) {
       fail(outcome, error, total_governs ? ErrorKind::request_timeout : ErrorKind::header_timeout,
            "writing the request");
-      return std::move(outcome);
+      return;
     }
     outcome.first_byte = reader.first_byte();
     outcome.http_status = reader.status();
@@ -310,7 +320,6 @@ struct Connection::Impl {
             : (reader.header_done() ? ErrorKind::idle_timeout : ErrorKind::header_timeout);
     fail(outcome, error, timeout_kind,
          reader.header_done() ? "reading the response body" : "reading the response headers");
-    return std::move(outcome);
   }
 
   /// One attempt on the current plain TCP connection, reactor style: wait until the socket is
@@ -321,13 +330,12 @@ struct Connection::Impl {
   /// trickles in is not a timeout while it keeps coming), and first_byte is the first byte of the
   /// final response. A read's time is when the kernel received its last byte (kernel_receive.hpp),
   /// so bytes that waited while this thread served other connections keep their arrival time.
-  /// `reading` is the caller's, fresh for each attempt: it tells the caller afterwards whether any
-  /// byte arrived (and so whether a retry is safe).
-  asio::awaitable<ExchangeOutcome> async_exchange_plain(TimePoint deadline,
-                                                        const BodyHandler& on_body,
-                                                        Reading& reading) {
+  /// The attempt's result is left in `reading` (restarted by the caller), which also tells whether
+  /// any byte arrived (and so whether a retry is safe).
+  asio::awaitable<void> async_exchange_plain(TimePoint deadline, const BodyHandler& on_body) {
     tcp::socket& socket = plain->socket();
-    const ResponseReader::BodySink on_body_piece = [&](std::string_view bytes, TimePoint time) {
+    const ResponseReader::BodySink on_body_piece = [this, &on_body](std::string_view bytes,
+                                                                    TimePoint time) {
       on_body(reading.reader.status(), bytes, time);
     };
     reading.outcome.sent = SteadyClock::now();
@@ -347,11 +355,15 @@ struct Connection::Impl {
         auto [wait_error] = co_await socket.async_wait(tcp::socket::wait_write, kUseTuple);
         if (watch.expired()) wait_error = beast::error::timeout;
         if (wait_error) {
-          co_return fail_reading(reading, wait_error, watch.total_deadline_passed(), true);
+          fail_reading(wait_error, watch.total_deadline_passed(), true);
+          co_return;
         }
         continue;
       }
-      if (error) co_return fail_reading(reading, error, false, true);
+      if (error) {
+        fail_reading(error, false, true);
+        co_return;
+      }
       unsent.remove_prefix(written);
     }
     watch.touch(SteadyClock::now());
@@ -367,7 +379,8 @@ struct Connection::Impl {
         auto [wait_error] = co_await async_wait_readable(socket, reactor, kUseTuple);
         if (watch.expired()) wait_error = beast::error::timeout;
         if (wait_error) {
-          co_return fail_reading(reading, wait_error, watch.total_deadline_passed(), false);
+          fail_reading(wait_error, watch.total_deadline_passed(), false);
+          co_return;
         }
       }
       // The time the kernel received the bytes, not the time this loop got to them.
@@ -387,23 +400,23 @@ struct Connection::Impl {
         break;
       }
       if (error) {
-        co_return fail_reading(reading, error, false, false);
+        fail_reading(error, false, false);
+        co_return;
       }
       watch.touch(read_time);
-      feed(reading, std::string_view(buffer.data(), bytes_read), read_time, on_body_piece);
+      feed(std::string_view(buffer.data(), bytes_read), read_time, on_body_piece);
     }
-    co_return finish(reading);
+    finish();
   }
 
   /// One attempt on the current TLS connection: Beast's stream timeouts bound each operation.
-  /// `reading` as for async_exchange_plain.
-  asio::awaitable<ExchangeOutcome> async_exchange_tls(TimePoint deadline,
-                                                      const BodyHandler& on_body,
-                                                      Reading& reading) {
+  /// The result is left in `reading`, as by async_exchange_plain.
+  asio::awaitable<void> async_exchange_tls(TimePoint deadline, const BodyHandler& on_body) {
     beast::ssl_stream<beast::tcp_stream>& stream = *tls;
     beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
     const Nanoseconds idle = options.timeouts.idle;
-    const ResponseReader::BodySink on_body_piece = [&](std::string_view bytes, TimePoint time) {
+    const ResponseReader::BodySink on_body_piece = [this, &on_body](std::string_view bytes,
+                                                                    TimePoint time) {
       on_body(reading.reader.status(), bytes, time);
     };
 
@@ -414,7 +427,10 @@ struct Connection::Impl {
     auto [write_error, bytes_written] =
         co_await asio::async_write(stream, asio::buffer(request_text), kUseTuple);
     (void)bytes_written;
-    if (write_error) co_return fail_reading(reading, write_error, total_governs, true);
+    if (write_error) {
+      fail_reading(write_error, total_governs, true);
+      co_return;
+    }
 
     while (!reading.reader.done()) {
       const TimePoint idle_deadline = SteadyClock::now() + idle;
@@ -430,11 +446,12 @@ struct Connection::Impl {
         break;
       }
       if (read_error) {
-        co_return fail_reading(reading, read_error, total_governs, false);
+        fail_reading(read_error, total_governs, false);
+        co_return;
       }
-      feed(reading, std::string_view(buffer.data(), bytes_read), read_time, on_body_piece);
+      feed(std::string_view(buffer.data(), bytes_read), read_time, on_body_piece);
     }
-    co_return finish(reading);
+    finish();
   }
 
   /// Whether an open connection can carry the next request. Bytes the server sent while it sat
@@ -516,9 +533,11 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
   co_await asio::post(impl.executor, kUseTuple);
   for (int attempt = 0;; ++attempt) {
     const bool reused = impl.is_open() && impl.is_reusable();
+    Impl::Reading& reading = impl.reading;
+    reading.restart();
     if (!reused) {
       if (auto failure = co_await impl.async_connect(deadline)) {
-        ExchangeOutcome outcome;
+        ExchangeOutcome& outcome = reading.outcome;
         if (impl.cancelled) {
           outcome.cancelled = true;
           outcome.error_message = "cancelled";
@@ -527,22 +546,20 @@ asio::awaitable<ExchangeOutcome> Connection::async_exchange(const HttpRequest& r
           outcome.error_message = std::move(failure->message);
         }
         impl.close();
-        co_return outcome;
+        co_return std::move(outcome);
       }
     }
-    Impl::Reading reading;
     // (Not a ?: expression: g++ 12 miscompiles co_await inside a conditional operator.)
-    ExchangeOutcome outcome;
     if (impl.tls) {
-      outcome = co_await impl.async_exchange_tls(deadline, on_body, reading);
+      co_await impl.async_exchange_tls(deadline, on_body);
     } else {
-      outcome = co_await impl.async_exchange_plain(deadline, on_body, reading);
+      co_await impl.async_exchange_plain(deadline, on_body);
     }
     // A server may close an idle keep-alive connection just as we reuse it; nothing was
     // processed, so one retry on a fresh connection is safe and not a request failure.
     const bool retry = reused && attempt == 0 && !reading.received_any &&
-                       outcome.error == ErrorKind::connection_closed;
-    if (!retry) co_return outcome;
+                       reading.outcome.error == ErrorKind::connection_closed;
+    if (!retry) co_return std::move(reading.outcome);
   }
 }
 

@@ -8,8 +8,10 @@
 #include <boost/beast/http/field.hpp>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
+#include <type_traits>
 
 #include "llmpace/core/http_date.hpp"
 
@@ -43,7 +45,7 @@ std::span<char> body_piece_buffer() {
 /// client uses, and the body (chunked framing removed) gathered into the thread's piece buffer.
 class ResponseReader::Parser final : public bhttp::basic_parser<false> {
  public:
-  Parser(ResponseReader& owner, std::size_t header_limit_bytes) : owner_(owner) {
+  Parser(ResponseReader& owner, std::size_t header_limit_bytes) noexcept : owner_(owner) {
     body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
     header_limit(static_cast<std::uint32_t>(header_limit_bytes));
     eager(true);  // parse into the body in the same call as the head
@@ -148,8 +150,26 @@ ResponseReader::ResponseReader(std::size_t header_limit_bytes)
 
 ResponseReader::~ResponseReader() = default;
 
+void ResponseReader::reset() {
+  headers_ = ResponseHeaders{};
+  status_ = 0;
+  interim_responses_ = 0;
+  done_ = false;
+  closed_early_ = false;
+  first_byte_ = TimePoint{};
+  error_.clear();
+  start_response();
+}
+
 void ResponseReader::start_response() {
-  parser_ = std::make_unique<Parser>(*this, header_limit_bytes_);
+  // Beast's parser reads one message; the next is read by a new one, built where the last was.
+  if (parser_) {
+    static_assert(std::is_nothrow_constructible_v<Parser, ResponseReader&, std::size_t>);
+    parser_->~Parser();
+    new (parser_.get()) Parser(*this, header_limit_bytes_);
+  } else {
+    parser_ = std::make_unique<Parser>(*this, header_limit_bytes_);
+  }
   response_started_ = false;
 }
 

@@ -47,6 +47,10 @@ class ResponseReader {
   ResponseReader(const ResponseReader&) = delete;
   ResponseReader& operator=(const ResponseReader&) = delete;
 
+  /// Starts over for the next response on the connection, as if newly constructed, keeping its
+  /// allocations: a connection reads every response with one reader.
+  void reset();
+
   /// Parses what it can of `bytes`, read at `read_time`, handing body pieces to `on_body`.
   /// Returns how many bytes it consumed; the rest must be fed again, followed by more.
   /// Stops consuming once the response is done or failed.
@@ -85,7 +89,8 @@ class ResponseReader {
   void fail(std::string message, bool closed_early = false);
 
   std::size_t header_limit_bytes_;
-  std::unique_ptr<Parser> parser_;  // one allocation per reader, reused by interim responses
+  // One allocation per reader: every response, interim or final, is parsed in this storage.
+  std::unique_ptr<Parser> parser_;
   ResponseHeaders headers_;
   int status_ = 0;
   int interim_responses_ = 0;
