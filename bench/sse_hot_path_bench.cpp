@@ -29,7 +29,7 @@ using llmpace::openai::ApiKind;
 using llmpace::openai::ChunkDecoder;
 using llmpace::openai::DecodedChunk;
 using llmpace::openai::StreamRecorder;
-using llmpace::sse::SseEvent;
+using llmpace::sse::SseEventView;
 using llmpace::sse::SseParser;
 
 std::string read_stream(const char* name) {
@@ -96,7 +96,7 @@ BENCHMARK(BM_SseHotPath_PerByte);
 // The decoder alone on the content chunks, to split the cost between parsing SSE and JSON.
 void BM_ChunkDecoder_Content(benchmark::State& state) {
   std::vector<std::string> payloads;
-  SseParser parser([&](const SseEvent& event) { payloads.push_back(event.data); });
+  SseParser parser([&](const SseEventView& event) { payloads.emplace_back(event.data); });
   parser.feed(vllm_chat_stream());
   ChunkDecoder decoder(ApiKind::chat_completions);
   std::size_t bytes = 0;

@@ -15,6 +15,7 @@ namespace {
 
 using llmpace::sse::AtEnd;
 using llmpace::sse::SseEvent;
+using llmpace::sse::SseEventView;
 using llmpace::sse::SseParser;
 
 struct Parsed {
@@ -26,7 +27,8 @@ struct Parsed {
 template <typename FeedAll>
 Parsed parse(AtEnd at_end, FeedAll&& feed_all) {
   Parsed parsed;
-  SseParser parser([&parsed](const SseEvent& event) { parsed.events.push_back(event); });
+  SseParser parser(
+      [&parsed](const SseEventView& event) { parsed.events.push_back(event.owned()); });
   feed_all(parser);
   parsed.pending_at_finish = parser.finish(at_end);
   parsed.events_dispatched = parser.events_dispatched();

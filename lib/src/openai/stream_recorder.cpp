@@ -35,7 +35,8 @@ StreamRecorder::StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& re
     : decoder_(decoder),
       record_(record),
       reply_(reply),
-      parser_([this](const sse::SseEvent& event) { decoder_.queue(event.data, event.event); }) {}
+      parser_([this](const sse::SseEventView& event) { decoder_.queue(event.data, event.event); }) {
+}
 
 void StreamRecorder::on_body(std::string_view bytes, TimePoint read_time) {
   current_read_time_ = read_time;

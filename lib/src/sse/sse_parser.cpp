@@ -8,6 +8,7 @@ namespace llmpace::sse {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr std::string_view kDefaultEventType = "message";
 constexpr std::size_t kNotFound = std::string_view::npos;
 
 // memchr is vectorised in glibc; string_view::find_first_of("\r\n") walks byte by byte.
@@ -34,6 +35,14 @@ void SseParser::feed(std::string_view bytes) {
     }
   }
   feed_lines(bytes);
+  keep_data_of_feed();
+}
+
+void SseParser::keep_data_of_feed() {
+  if (data_is_in_feed_) {
+    data_.assign(data_in_feed_);
+    data_is_in_feed_ = false;
+  }
 }
 
 void SseParser::feed_lines(std::string_view bytes) {
@@ -54,10 +63,10 @@ void SseParser::feed_lines(std::string_view bytes) {
       return;
     }
     if (line_.empty()) {
-      process_line(bytes.substr(pos, end - pos));  // common case: no copy
+      process_line(bytes.substr(pos, end - pos), /*in_feed=*/true);  // common case: no copy
     } else {
       line_.append(bytes.substr(pos, end - pos));
-      process_line(line_);
+      process_line(line_, /*in_feed=*/false);
       line_.clear();
     }
     pos = end + 1;
@@ -71,7 +80,7 @@ void SseParser::feed_lines(std::string_view bytes) {
   }
 }
 
-void SseParser::process_line(std::string_view line) {
+void SseParser::process_line(std::string_view line, bool in_feed) {
   if (line.empty()) {
     dispatch();
     return;
@@ -89,14 +98,20 @@ void SseParser::process_line(std::string_view line) {
   has_fields_ = true;
 
   if (field == "data") {
-    if (has_data_) pending_.data.push_back('\n');
-    pending_.data.append(value);
+    if (!has_data_ && in_feed) {
+      data_in_feed_ = value;
+      data_is_in_feed_ = true;
+    } else {
+      keep_data_of_feed();
+      if (has_data_) data_.push_back('\n');
+      data_.append(value);
+    }
     has_data_ = true;
   } else if (field == "event") {
-    pending_.event.assign(value);
+    event_.assign(value);
   } else if (field == "id") {
     // The spec ignores ids containing NUL; the id persists until the stream sets another.
-    if (value.find('\0') == kNotFound) pending_.id.assign(value);
+    if (value.find('\0') == kNotFound) id_.assign(value);
   }
   // "retry" and unknown fields are ignored.
 }
@@ -104,15 +119,17 @@ void SseParser::process_line(std::string_view line) {
 void SseParser::dispatch() {
   has_fields_ = false;
   if (!has_data_) {
-    pending_.event.clear();  // an event without data is not dispatched
+    event_.clear();  // an event without data is not dispatched
     return;
   }
-  if (pending_.event.empty()) pending_.event.assign("message");
   ++events_dispatched_;
-  on_event_(pending_);
+  on_event_(SseEventView{.event = event_.empty() ? kDefaultEventType : std::string_view(event_),
+                         .data = data_is_in_feed_ ? data_in_feed_ : std::string_view(data_),
+                         .id = id_});
   // clear() keeps the capacity, so steady-state events reuse the same buffers.
-  pending_.data.clear();
-  pending_.event.clear();
+  data_.clear();
+  data_is_in_feed_ = false;
+  event_.clear();
   has_data_ = false;
 }
 
@@ -120,11 +137,14 @@ bool SseParser::finish(AtEnd at_end) {
   const bool pending =
       !line_.empty() || has_fields_ || (at_stream_start_ && bom_bytes_matched_ > 0);
   if (pending && at_end == AtEnd::dispatch) {
-    if (!line_.empty()) process_line(line_);
+    if (!line_.empty()) process_line(line_, /*in_feed=*/false);
     dispatch();
   }
   line_.clear();
-  pending_ = SseEvent{};
+  data_.clear();
+  data_is_in_feed_ = false;
+  event_.clear();
+  id_.clear();
   has_data_ = false;
   has_fields_ = false;
   last_was_cr_ = false;

@@ -26,7 +26,8 @@ inline std::string read_captured_stream(std::string_view name) {
 /// Feeds `pieces` in order to a fresh parser and returns every dispatched event.
 inline std::vector<sse::SseEvent> parse_pieces(const std::vector<std::string_view>& pieces) {
   std::vector<sse::SseEvent> events;
-  sse::SseParser parser([&events](const sse::SseEvent& event) { events.push_back(event); });
+  sse::SseParser parser(
+      [&events](const sse::SseEventView& event) { events.push_back(event.owned()); });
   for (std::string_view piece : pieces) parser.feed(piece);
   parser.finish();
   return events;

@@ -40,7 +40,7 @@ TEST_CASE("Captured streams parse into the expected events", "[sse][capture]") {
     }
     CHECK(events.back().data == "[DONE]");
 
-    SseParser parser([](const SseEvent&) {});
+    SseParser parser([](const SseEventView&) {});
     parser.feed(bytes);
     CHECK_FALSE(parser.finish());
     CHECK(parser.events_dispatched() == capture.events);

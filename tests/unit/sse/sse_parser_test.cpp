@@ -97,7 +97,7 @@ TEST_CASE("SseParser drops a BOM only at the start of the stream", "[sse]") {
 
 TEST_CASE("SseParser::finish reports a pending unterminated event", "[sse]") {
   std::vector<SseEvent> events;
-  SseParser parser([&events](const SseEvent& event) { events.push_back(event); });
+  SseParser parser([&events](const SseEventView& event) { events.push_back(event.owned()); });
 
   SECTION("complete stream") {
     parser.feed("data: a\n\n");
@@ -125,7 +125,7 @@ TEST_CASE("SseParser::finish reports a pending unterminated event", "[sse]") {
 
 TEST_CASE("SseParser is reusable after finish", "[sse]") {
   std::vector<SseEvent> events;
-  SseParser parser([&events](const SseEvent& event) { events.push_back(event); });
+  SseParser parser([&events](const SseEventView& event) { events.push_back(event.owned()); });
   parser.feed("id: 1\ndata: a\n\ndata: partial");
   CHECK(parser.finish());
   parser.feed(
@@ -134,6 +134,30 @@ TEST_CASE("SseParser is reusable after finish", "[sse]") {
   CHECK_FALSE(parser.finish());
   REQUIRE(events == std::vector{message("a", "1"), message("b")});
   CHECK(parser.events_dispatched() == 2);
+}
+
+TEST_CASE("SseParser keeps an event's data when the caller reuses the bytes it fed", "[sse]") {
+  // A data line is viewed where it was fed until its event ends; an event that ends in a later
+  // feed must not read the caller's buffer, which by then holds other bytes.
+  const std::string stream = "data: first\n\ndata: two\ndata: lines\n\nevent: e\ndata: x\r\n\n";
+  const auto whole = parse_whole(stream);
+  REQUIRE(whole.size() == 3);
+  for (std::size_t cut1 = 0; cut1 <= stream.size(); ++cut1) {
+    for (std::size_t cut2 = cut1; cut2 <= stream.size(); ++cut2) {
+      std::vector<SseEvent> events;
+      SseParser parser([&events](const SseEventView& event) { events.push_back(event.owned()); });
+      std::string buffer;
+      for (const auto& [from, to] : {std::pair{std::size_t{0}, cut1}, std::pair{cut1, cut2},
+                                     std::pair{cut2, stream.size()}}) {
+        buffer.assign(stream, from, to - from);
+        parser.feed(buffer);
+        buffer.assign(buffer.size(), '#');
+      }
+      parser.finish();
+      INFO("cut at " << cut1 << " and " << cut2);
+      REQUIRE(events == whole);
+    }
+  }
 }
 
 TEST_CASE("SseParser handles long lines spread over many feeds", "[sse]") {
@@ -150,7 +174,7 @@ TEST_CASE("SseParser handles long lines spread over many feeds", "[sse]") {
 TEST_CASE("SseParser::finish(AtEnd::dispatch) reads the end of the stream as the event's end",
           "[sse]") {
   std::vector<SseEvent> events;
-  SseParser parser([&events](const SseEvent& event) { events.push_back(event); });
+  SseParser parser([&events](const SseEventView& event) { events.push_back(event.owned()); });
 
   SECTION("terminated line but no blank line") {
     parser.feed("data: a\n\ndata: [DONE]\n");

@@ -26,6 +26,18 @@ struct SseEvent {
   std::string id;     // last event id seen on the stream (persists across events, per spec)
 };
 
+/// An event as the parser dispatches it: the fields of SseEvent, viewed where they are. An event
+/// whose one data line arrived in one feed is viewed in the fed bytes, not copied.
+struct SseEventView {
+  std::string_view event;
+  std::string_view data;
+  std::string_view id;
+
+  [[nodiscard]] SseEvent owned() const {
+    return SseEvent{std::string(event), std::string(data), std::string(id)};
+  }
+};
+
 /// What finish() does with an event the stream ended inside of.
 enum class AtEnd : std::uint8_t {
   discard,   // the spec: an event is dispatched only at its blank line
@@ -34,8 +46,9 @@ enum class AtEnd : std::uint8_t {
 
 class SseParser {
  public:
-  /// Called once per dispatched event. The reference is valid only during the call.
-  using EventHandler = std::function<void(const SseEvent&)>;
+  /// Called once per dispatched event. The event and the bytes it views are valid only during the
+  /// call.
+  using EventHandler = std::function<void(const SseEventView&)>;
 
   explicit SseParser(EventHandler on_event);
 
@@ -51,12 +64,20 @@ class SseParser {
 
  private:
   void feed_lines(std::string_view bytes);
-  void process_line(std::string_view line);
+  /// `in_feed`: the line lies in the bytes being fed (not in line_), valid until feed() returns.
+  void process_line(std::string_view line, bool in_feed);
+  void keep_data_of_feed();
   void dispatch();
 
   EventHandler on_event_;
   std::string line_;  // bytes of the current, not yet terminated line
-  SseEvent pending_;  // fields of the event being built
+  // The data of the event being built: its one data line while that is still in the fed bytes
+  // (the common case, no copy), else the data lines joined here.
+  std::string_view data_in_feed_;
+  bool data_is_in_feed_ = false;
+  std::string data_;
+  std::string event_;  // the event being built's `event:` field; empty for "message"
+  std::string id_;     // the last event id seen on the stream
   bool has_data_ = false;
   bool has_fields_ = false;   // a field line was seen since the last blank line
   bool last_was_cr_ = false;  // the previous feed ended in '\r': a leading '\n' belongs to it
