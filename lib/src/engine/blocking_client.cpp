@@ -15,8 +15,7 @@ BlockingClient::BlockingClient(const http::ClientOptions& client,
 
 BlockingResponse BlockingClient::exchange(std::string method, std::string path, std::string body) {
   BlockingResponse response;
-  const http::HttpRequest request{
-      .method = std::move(method), .target = std::move(path), .body = std::move(body)};
+  const http::HttpRequest request{.method = method, .target = path, .body = body};
   const http::Connection::BodyHandler on_body = [&](int, std::string_view bytes, TimePoint) {
     response.body.append(bytes);
   };

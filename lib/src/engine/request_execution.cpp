@@ -69,18 +69,19 @@ boost::asio::awaitable<void> async_execute_request(const Target& target,
                                                    std::string* reply, bool with_body_hash) {
   const openai::GenerationRequest generation{.model = target.model,
                                              .prompt = prompt.text,
-                                             .messages = prompt.messages,
+                                             .messages = &prompt.messages,
                                              .max_output_tokens = prompt.output_tokens,
                                              .ignore_eos = true,
                                              .stream = true,
                                              .extra_body = {}};
   record.request_id = next_request_id();
+  const std::string body = openai::build_request_body(target.api, generation);
   const http::HttpRequest request{.method = "POST",
-                                  .target = std::string(openai::api_path(target.api)),
-                                  .body = openai::build_request_body(target.api, generation),
+                                  .target = openai::api_path(target.api),
+                                  .body = body,
                                   .accept = "text/event-stream",
                                   .request_id = record.request_id};
-  if (with_body_hash) record.body_hash = fnv1a64(request.body);
+  if (with_body_hash) record.body_hash = fnv1a64(body);
 
   // Room for the first tokens up front; a longer stream regrows a few times (doubling). Reserving
   // the whole output length would hold 8 bytes per token for every stream from its start: 8 KiB

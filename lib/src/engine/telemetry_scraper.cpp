@@ -105,7 +105,7 @@ struct TelemetryScraper::Impl {
 
   /// The request target below the endpoint's URL, which the connection puts in front (with its
   /// query): nothing, or "/metrics" for a URL without a path.
-  static std::string request_target(const http::Url& url) {
+  static std::string_view request_target(const http::Url& url) {
     return url.path_prefix.empty() ? "/metrics" : "";
   }
 
@@ -113,7 +113,7 @@ struct TelemetryScraper::Impl {
     ScrapeResult result;
     http::HttpRequest request{
         .method = "GET", .target = request_target(endpoint.spec.client.base_url), .body = {}};
-    request.accept = std::string(kAcceptHeader);
+    request.accept = kAcceptHeader;
     std::string body;
     bool too_large = false;
     const http::Connection::BodyHandler on_body = [&](int, std::string_view bytes, TimePoint) {

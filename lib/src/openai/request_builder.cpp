@@ -1,10 +1,16 @@
 #include "llmpace/openai/request_builder.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace llmpace::openai {
 
 namespace {
+
+bool has_messages(const GenerationRequest& request) {
+  return request.messages != nullptr && request.messages->is_array();
+}
 
 /// The general form: a JSON document built field by field. extra_body may replace any field in
 /// place or add new ones, which only a document can do.
@@ -12,8 +18,8 @@ std::string build_with_extra_body(ApiKind api, const GenerationRequest& request)
   // ordered_json keeps the fields in the order written: bodies read well in logs and --dry-run.
   nlohmann::ordered_json body;
   body["model"] = request.model;
-  if (api == ApiKind::chat_completions && request.messages.is_array()) {
-    body["messages"] = request.messages;
+  if (api == ApiKind::chat_completions && has_messages(request)) {
+    body["messages"] = *request.messages;
   } else if (api == ApiKind::chat_completions) {
     body["messages"] = nlohmann::ordered_json::array(
         {nlohmann::ordered_json{{"role", "user"}, {"content", request.prompt}}});
@@ -40,7 +46,7 @@ std::string build_with_extra_body(ApiKind api, const GenerationRequest& request)
 /// A JSON string, escaped as nlohmann::json escapes it (and throwing as it does on invalid UTF-8).
 /// Printable ASCII without quote or backslash, what synthetic prompts are, needs no escaping and is
 /// copied as is; anything else goes through nlohmann's serializer.
-void append_json_string(std::string& out, const std::string& text) {
+void append_json_string(std::string& out, std::string_view text) {
   const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
   });
@@ -65,9 +71,9 @@ std::string build_request_body(ApiKind api, const GenerationRequest& request) {
   body.reserve(request.prompt.size() + request.model.size() + 224);
   body += R"({"model":)";
   append_json_string(body, request.model);
-  if (api == ApiKind::chat_completions && request.messages.is_array()) {
+  if (api == ApiKind::chat_completions && has_messages(request)) {
     body += R"(,"messages":)";
-    body += request.messages.dump();
+    body += request.messages->dump();
   } else if (api == ApiKind::chat_completions) {
     body += R"(,"messages":[{"role":"user","content":)";
     append_json_string(body, request.prompt);
@@ -80,9 +86,13 @@ std::string build_request_body(ApiKind api, const GenerationRequest& request) {
   // The usage chunk gives exact token counts; servers reject stream_options without stream.
   if (request.stream) body += R"(,"stream_options":{"include_usage":true})";
   if (request.max_output_tokens) {
-    const std::string tokens = std::to_string(*request.max_output_tokens);
-    if (api == ApiKind::chat_completions) body += R"(,"max_completion_tokens":)" + tokens;
-    body += R"(,"max_tokens":)" + tokens;
+    const fmt::format_int tokens(*request.max_output_tokens);
+    if (api == ApiKind::chat_completions) {
+      body += R"(,"max_completion_tokens":)";
+      body.append(tokens.data(), tokens.size());
+    }
+    body += R"(,"max_tokens":)";
+    body.append(tokens.data(), tokens.size());
     // Without a length there is nothing to run to, so ignore_eos would only run to the context end.
     if (request.ignore_eos) body += R"(,"ignore_eos":true)";
   }

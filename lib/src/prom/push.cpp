@@ -63,7 +63,7 @@ PushResult push_report(const http::Url& gateway, const Grouping& grouping,
   const http::HttpRequest request{.method = push.method,
                                   .target = push.path,
                                   .body = push.body,
-                                  .content_type = std::string(kExpositionContentType),
+                                  .content_type = kExpositionContentType,
                                   .accept = "*/*"};
   std::string body;
   const http::Connection::BodyHandler on_body = [&body](int, std::string_view bytes, TimePoint) {

@@ -48,10 +48,11 @@ TEST_CASE("Chat sends a request's own messages when it has them", "[openai][requ
   GenerationRequest request;
   request.model = "m";
   request.prompt = "ignored for chat";
-  request.messages = nlohmann::json::array(
+  const auto messages = nlohmann::json::array(
       {{{"role", "system"}, {"content", "be brief"}}, {{"role", "user"}, {"content", "hi"}}});
+  request.messages = &messages;
   const auto chat = nlohmann::json::parse(build_request_body(ApiKind::chat_completions, request));
-  CHECK(chat["messages"] == request.messages);
+  CHECK(chat["messages"] == messages);
   // Completions have no messages: the prompt text goes.
   const auto completion = nlohmann::json::parse(build_request_body(ApiKind::completions, request));
   CHECK(completion["prompt"] == "ignored for chat");
@@ -163,7 +164,8 @@ TEST_CASE("The body written directly is byte for byte the JSON document's dump",
     variant.max_output_tokens = 0;
     check_both_paths(api, variant);
     variant = request;
-    variant.messages = json::array({{{"role", "user"}, {"content", "a\nb"}, {"name", "x"}}});
+    const auto messages = json::array({{{"role", "user"}, {"content", "a\nb"}, {"name", "x"}}});
+    variant.messages = &messages;
     check_both_paths(api, variant);
     variant = request;
     variant.prompt = "plain words, digits 0123 and ~ punctuation!";
@@ -173,7 +175,7 @@ TEST_CASE("The body written directly is byte for byte the JSON document's dump",
       check_both_paths(api, variant);
     }
     variant = request;
-    variant.prompt.clear();
+    variant.prompt = {};
     variant.model = "m/\"odd\"";
     check_both_paths(api, variant);
   }

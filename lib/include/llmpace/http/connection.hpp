@@ -27,13 +27,15 @@
 
 namespace llmpace::http {
 
+/// A request to send. It views its strings, which must outlive the exchange (as the request
+/// itself must): one is made per request sent, and copies would cost allocations.
 struct HttpRequest {
-  std::string method = "POST";
-  std::string target;  // path below the base URL's prefix, e.g. "/v1/chat/completions"
-  std::string body;    // sent with Content-Type `content_type` when not empty
-  std::string content_type = "application/json";
-  std::string accept = "application/json";
-  std::string request_id{};  // sent as X-Request-Id when not empty
+  std::string_view method = "POST";
+  std::string_view target;  // path below the base URL's prefix, e.g. "/v1/chat/completions"
+  std::string_view body;    // sent with Content-Type `content_type` when not empty
+  std::string_view content_type = "application/json";
+  std::string_view accept = "application/json";
+  std::string_view request_id{};  // sent as X-Request-Id when not empty
 };
 
 struct ExchangeOutcome {

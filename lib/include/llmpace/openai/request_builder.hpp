@@ -16,16 +16,20 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "llmpace/openai/api_kind.hpp"
 
 namespace llmpace::openai {
 
+/// What one request asks for. It views the strings and messages it names, which must outlive
+/// build_request_body(): one is built per request sent, and copies would cost allocations.
 struct GenerationRequest {
-  std::string model;
-  std::string prompt;
-  /// Chat only: the messages to send instead of one user message with `prompt` (when an array).
-  nlohmann::json messages;
+  std::string_view model;
+  std::string_view prompt;
+  /// Chat only: the messages to send instead of one user message with `prompt` (when it points to
+  /// an array).
+  const nlohmann::json* messages = nullptr;
   /// Fixed output length; nullopt lets the server decide (no max_tokens, no ignore_eos).
   std::optional<std::int64_t> max_output_tokens;
   bool ignore_eos = true;  // only sent together with max_output_tokens
