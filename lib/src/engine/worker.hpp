@@ -106,7 +106,11 @@ class Worker {
   const std::uint64_t first_prompt_index_;
   WorkerPlan plan_;
 
-  boost::asio::io_context io_{1};                 // one thread runs it: no locking inside Asio
+  // Run by one thread at a time (prepare() on the coordinator's, before run() on the worker's),
+  // and its sockets and timers are used only there: the reactor can skip its lock per socket
+  // operation (2 lock pairs per request). The scheduler keeps its lock, for stop()'s post from
+  // another thread and for the resolver's completions.
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   boost::asio::steady_timer arrival_timer_{io_};  // the open loop's wait for the next due time
   boost::asio::steady_timer slot_freed_{io_};     // cancelled (cancel_one) when a request ends
   const std::shared_ptr<http::EndpointCache> endpoints_;  // shared by the lanes' connections
