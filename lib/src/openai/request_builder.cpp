@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace llmpace::openai {
 
@@ -43,14 +45,35 @@ std::string build_with_extra_body(ApiKind api, const GenerationRequest& request)
   return body.dump();
 }
 
+bool is_plain_byte(char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
+/// Whether every byte of `text` is printable ASCII other than '"' and '\\' (0x20-0x7e), which JSON
+/// strings hold as is. Eight bytes at a time: prompts are long, and gcc does not vectorise the
+/// byte loop. Each test below is the exact "some byte of the word is ..." of Bit Twiddling Hacks
+/// (Anderson, "Determine if a word has a byte less than / greater than n"); false positives are
+/// only in bytes above a true hit, which does not change the answer for the word.
+bool is_plain_json_text(std::string_view text) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+  const auto has_zero_byte = [&](std::uint64_t word) { return (word - kOnes) & ~word & kHighBits; };
+  std::size_t at = 0;
+  for (; at + sizeof(std::uint64_t) <= text.size(); at += sizeof(std::uint64_t)) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + at, sizeof word);
+    const std::uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighBits;
+    const std::uint64_t above_tilde = ((word + kOnes * (127 - 0x7e)) | word) & kHighBits;
+    const std::uint64_t quote = has_zero_byte(word ^ (kOnes * '"'));
+    const std::uint64_t backslash = has_zero_byte(word ^ (kOnes * '\\'));
+    if ((below_space | above_tilde | quote | backslash) != 0) return false;
+  }
+  return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(at), text.end(), is_plain_byte);
+}
+
 /// A JSON string, escaped as nlohmann::json escapes it (and throwing as it does on invalid UTF-8).
 /// Printable ASCII without quote or backslash, what synthetic prompts are, needs no escaping and is
 /// copied as is; anything else goes through nlohmann's serializer.
 void append_json_string(std::string& out, std::string_view text) {
-  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-  });
-  if (!plain) {
+  if (!is_plain_json_text(text)) {
     out += nlohmann::json(text).dump();
     return;
   }

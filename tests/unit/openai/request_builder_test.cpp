@@ -1,6 +1,8 @@
 #include "llmpace/openai/request_builder.hpp"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 namespace llmpace::openai {
 namespace {
@@ -178,6 +180,29 @@ TEST_CASE("The body written directly is byte for byte the JSON document's dump",
     variant.prompt = {};
     variant.model = "m/\"odd\"";
     check_both_paths(api, variant);
+  }
+}
+
+TEST_CASE("A byte that needs escaping is escaped wherever it is in the prompt",
+          "[openai][request]") {
+  // The plain-text check reads eight bytes at a time: each byte JSON escapes, and the printable
+  // bytes at the edges of the plain range, at every offset of a word and of the tail.
+  const std::string plain = "abcdefgh ijklmno~pqrstu";  // 23 bytes: two words and a tail of 7
+  const std::vector<std::string> bytes = {
+      std::string(1, '\0'), "\x01", "\t", "\n", "\x1f", "\"", "\\", "\x7f",
+      "\xc3\xa9",           " ",    "~",  "!"};
+  GenerationRequest request = sample_request();
+  for (std::size_t at = 0; at < plain.size(); ++at) {
+    for (const std::string& byte : bytes) {
+      std::string prompt = plain;
+      prompt.replace(at, 1, byte);
+      request.prompt = prompt;
+      INFO("byte " << static_cast<int>(static_cast<unsigned char>(byte[0])) << " at " << at);
+      const std::string body = build_request_body(ApiKind::completions, request);
+      CHECK(json::parse(body)["prompt"] == prompt);
+      // Exactly the document's text: escaped as nlohmann escapes it, or copied as is.
+      CHECK(body.find("\"prompt\":" + json(prompt).dump() + ",") != std::string::npos);
+    }
   }
 }
 
