@@ -23,6 +23,15 @@ bool same_name(std::string_view a, std::string_view b) {
 /// The header lines of one request, in order; set() replaces a line of the same name in place.
 class HeaderLines {
  public:
+  /// A line whose name no line has yet (the caller knows): no search.
+  void add(std::string_view name, std::string_view value) {
+    if (size_ < lines_.size()) {
+      lines_[size_++] = {name, value};
+    } else {
+      overflow_.push_back({name, value});
+    }
+  }
+
   void set(std::string_view name, std::string_view value) {
     for (std::size_t i = 0; i < size_; ++i) {
       if (same_name(lines_[i].name, name)) {
@@ -36,11 +45,7 @@ class HeaderLines {
         return;
       }
     }
-    if (size_ < lines_.size()) {
-      lines_[size_++] = {name, value};
-    } else {
-      overflow_.push_back({name, value});
-    }
+    add(name, value);
   }
 
   void append_to(std::string& out) const {
@@ -67,18 +72,22 @@ class HeaderLines {
 
 void render_request(const ClientOptions& options, const HttpRequest& request, std::string& out) {
   static const std::string default_user_agent = fmt::format("llmpace/{}", kVersion);
-  const std::string host = options.base_url.host_header();
+  // The thread's, reused: no allocation per request.
+  thread_local std::string host;
+  host.clear();
+  options.base_url.append_host_header(host);
   std::string authorization;
   HeaderLines headers;
-  headers.set("Host", host);
-  headers.set("User-Agent", options.user_agent.empty() ? std::string_view(default_user_agent)
+  // The client's own headers have distinct names; the user's (extra_headers) may replace them.
+  headers.add("Host", host);
+  headers.add("User-Agent", options.user_agent.empty() ? std::string_view(default_user_agent)
                                                        : std::string_view(options.user_agent));
-  headers.set("Accept", request.accept);
+  headers.add("Accept", request.accept);
   if (!options.api_key.empty()) {
     authorization = "Bearer " + options.api_key;
-    headers.set("Authorization", authorization);
+    headers.add("Authorization", authorization);
   }
-  if (!request.request_id.empty()) headers.set("X-Request-Id", request.request_id);
+  if (!request.request_id.empty()) headers.add("X-Request-Id", request.request_id);
   for (const Header& header : options.extra_headers) {
     if (!same_name(header.name, "Content-Length")) headers.set(header.name, header.value);
   }
@@ -90,7 +99,8 @@ void render_request(const ClientOptions& options, const HttpRequest& request, st
   out.append(" HTTP/1.1\r\n");
   headers.append_to(out);
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", request.body.size());
+    const fmt::format_int length(request.body.size());
+    out.append("Content-Length: ").append(length.data(), length.size()).append("\r\n");
   }
   out.append("\r\n").append(request.body);
 }

@@ -163,19 +163,22 @@ bool Url::host_is_ip_literal() const {
 }
 
 std::string Url::host_header() const {
+  std::string value;
+  append_host_header(value);
+  return value;
+}
+
+void Url::append_host_header(std::string& out) const {
   // Appended rather than formatted: this runs once per request sent.
   const bool default_port = (is_tls() && port == 443) || (!is_tls() && port == 80);
   const bool ipv6 = host.find(':') != std::string::npos;
-  std::string value;
-  value.reserve(host.size() + 8);
-  if (ipv6) value += '[';
-  value += host;
-  if (ipv6) value += ']';
+  if (ipv6) out += '[';
+  out += host;
+  if (ipv6) out += ']';
   if (!default_port) {
     const fmt::format_int digits(port);
-    value.append(":").append(digits.data(), digits.size());
+    out.append(":").append(digits.data(), digits.size());
   }
-  return value;
 }
 
 std::string Url::request_target(std::string_view path) const {

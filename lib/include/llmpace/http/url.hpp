@@ -41,6 +41,8 @@ struct Url {
   /// Value for the Host header: host (IPv6 in brackets), plus ":port" when not the scheme's
   /// default.
   [[nodiscard]] std::string host_header() const;
+  /// The same, appended to `out` (no string of its own: once per request sent).
+  void append_host_header(std::string& out) const;
   /// The request target for `path` (e.g. "/v1/chat/completions"): path_prefix + path, then the
   /// query after '?' (or '&' when `path` has a query of its own).
   [[nodiscard]] std::string request_target(std::string_view path) const;
