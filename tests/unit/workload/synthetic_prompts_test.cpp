@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "llmpace/core/error.hpp"
+#include "llmpace/core/fnv1a.hpp"
 #include "llmpace/workload/word_calibration.hpp"
 
 using namespace llmpace;
@@ -97,6 +98,23 @@ TEST_CASE("synthetic prompts are deterministic per seed and unique per request")
     markers.insert({words.begin() + 1, words.begin() + 5});
   }
   CHECK(markers.size() == 5000);
+}
+
+TEST_CASE("a seed's synthetic prompts are the same text from one version to the next") {
+  // A benchmark is repeatable across llmpace versions only if its prompts are: these hashes were
+  // taken from the implementation before the words were written in blocks. Lengths below and
+  // above a block of words, and prompts behind a shared prefix.
+  FakeCounter counter;
+  const WordCalibration calibration = calibrate_words(counter, PromptForm::completion);
+  const SyntheticPromptSource short_prompts(spec_of("prompt_tokens=32"), 7, calibration);
+  const SyntheticPromptSource long_prompts(spec_of("prompt_tokens=1500"), 7, calibration);
+  const SyntheticPromptSource prefixed(spec_of("prompt_tokens=40,prefix_tokens=700,prefix_count=2"),
+                                       7, calibration);
+  CHECK(fnv1a64(short_prompts.prompt_for(0).text) == 0xfdc328a09c8bc670u);
+  CHECK(fnv1a64(short_prompts.prompt_for(12345).text) == 0x04462fe4449e7934u);
+  CHECK(fnv1a64(long_prompts.prompt_for(3).text) == 0x0588180f4633d3cau);
+  CHECK(fnv1a64(prefixed.prompt_for(0).text) == 0x22be5e9563f15c8au);
+  CHECK(fnv1a64(prefixed.prompt_for(1).text) == 0xebb1731b2af0dc34u);
 }
 
 TEST_CASE("shared prefixes: prefix_count groups share their first prefix_tokens tokens") {
