@@ -185,9 +185,9 @@ TEST_CASE("The body written directly is byte for byte the JSON document's dump",
 
 TEST_CASE("A byte that needs escaping is escaped wherever it is in the prompt",
           "[openai][request]") {
-  // The plain-text check reads eight bytes at a time: each byte JSON escapes, and the printable
-  // bytes at the edges of the plain range, at every offset of a word and of the tail.
-  const std::string plain = "abcdefgh ijklmno~pqrstu";  // 23 bytes: two words and a tail of 7
+  // The plain-text check reads sixteen bytes at a time: each byte JSON escapes, and the printable
+  // bytes at the edges of the plain range, at every offset of a block and of the tail.
+  const std::string plain = "abcdefgh ijklmno~pqrstuvwxyz ABCDEFGHIJK";  // two blocks, a tail of 8
   const std::vector<std::string> bytes = {
       std::string(1, '\0'), "\x01", "\t", "\n", "\x1f", "\"", "\\", "\x7f",
       "\xc3\xa9",           " ",    "~",  "!"};
