@@ -9,6 +9,8 @@
 #include <memory>
 #include <vector>
 
+#include "llmpace/core/json_space.hpp"
+
 namespace llmpace::openai {
 namespace {
 
@@ -18,18 +20,8 @@ using simdjson::SUCCESS;
 
 constexpr std::size_t kExcerptBytes = 80;  // enough to recognise a payload in a report
 
-bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-/// `text` without JSON whitespace at either end. (Not find_first_not_of: it calls memchr on the
-/// set for every byte it looks at, and this runs for every event.)
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_json_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_json_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 std::string excerpt(std::string_view data) {
-  const std::string_view trimmed = trim(data);
+  const std::string_view trimmed = trim_json_space(data);
   if (trimmed.size() <= kExcerptBytes) return std::string(trimmed);
   return fmt::format("{}...", trimmed.substr(0, kExcerptBytes));
 }
@@ -455,7 +447,7 @@ ChunkDecoder::ChunkDecoder(ApiKind api) : api_(api) {}
 
 DecodedChunk ChunkDecoder::decode(std::string_view data, std::string_view event_name) {
   const bool error_event = event_name == "error";
-  const std::string_view payload = trim(data);
+  const std::string_view payload = trim_json_space(data);
   if (auto chunk = chunk_without_json(payload, error_event)) return std::move(*chunk);
 
   ThreadScratch& scratch = thread_scratch();
@@ -492,7 +484,7 @@ void ChunkDecoder::queue(std::string_view data, std::string_view event_name) {
   const std::size_t index = scratch.entries.size();
   if (scratch.results.size() <= index) scratch.results.resize(index + 1);
   const bool error_event = event_name == "error";
-  const std::string_view payload = trim(data);
+  const std::string_view payload = trim_json_space(data);
   if (error_event || payload.empty() || payload == "[DONE]") {
     // Rare, and never the bulk of a read: decided at once, outside the batch.
     scratch.results[index].chunk = decode(data, event_name);

@@ -1,11 +1,11 @@
 #include "json_array_scanner.hpp"
 
+#include "llmpace/core/json_space.hpp"
+
 namespace llmpace::workload::detail {
 namespace {
 
 constexpr std::size_t npos = std::string_view::npos;
-
-bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /// Offset just past the string whose opening quote is at text[pos], or npos if it never closes.
 std::size_t skip_string(std::string_view text, std::size_t pos) {
