@@ -120,14 +120,16 @@ void SseParser::process_line(std::string_view line, bool in_feed) {
 
 void SseParser::dispatch() {
   has_fields_ = false;
-  if (!has_data_) {
-    event_.clear();  // an event without data is not dispatched
-    return;
+  if (has_data_) {  // an event without data is not dispatched
+    ++events_dispatched_;
+    on_event_(SseEventView{.event = event_.empty() ? kDefaultEventType : std::string_view(event_),
+                           .data = data_is_in_feed_ ? data_in_feed_ : std::string_view(data_),
+                           .id = id_});
   }
-  ++events_dispatched_;
-  on_event_(SseEventView{.event = event_.empty() ? kDefaultEventType : std::string_view(event_),
-                         .data = data_is_in_feed_ ? data_in_feed_ : std::string_view(data_),
-                         .id = id_});
+  clear_event();
+}
+
+void SseParser::clear_event() {
   // clear() keeps the capacity, so steady-state events reuse the same buffers.
   data_.clear();
   data_is_in_feed_ = false;
@@ -143,11 +145,8 @@ bool SseParser::finish(AtEnd at_end) {
     dispatch();
   }
   line_.clear();
-  data_.clear();
-  data_is_in_feed_ = false;
-  event_.clear();
+  clear_event();
   id_.clear();
-  has_data_ = false;
   has_fields_ = false;
   last_was_cr_ = false;
   at_stream_start_ = true;  // ready for a new stream

@@ -68,6 +68,8 @@ class SseParser {
   void process_line(std::string_view line, bool in_feed);
   void keep_data_of_feed();
   void dispatch();
+  /// Forgets the fields of the event being built (not the last event id, which persists).
+  void clear_event();
 
   EventHandler on_event_;
   std::string line_;  // bytes of the current, not yet terminated line
