@@ -2,13 +2,16 @@
 // same pre-rendered response, as fast as the kernel lets it, so that what a benchmark of a client
 // measures is the client (issue 16).
 //
-// At start it renders ONE response, as vLLM streams it: HTTP/1.1 200, text/event-stream,
+// At start it renders the response, as vLLM streams it: HTTP/1.1 200, text/event-stream,
 // Transfer-Encoding chunked, keep-alive; the SSE events are a role chunk, exactly --tokens content
 // chunks (the last with finish_reason "length"), a usage chunk (prompt_tokens --prompt-tokens,
 // completion_tokens --tokens, total_tokens their sum) and `data: [DONE]`. With --framing per-event
 // (the default, what vLLM does) every SSE event is one HTTP chunk; with --framing one-chunk the
-// whole body is one. Every complete request read on a connection is answered with those bytes,
-// whatever its body says (max_tokens is not read):
+// whole body is one. As vLLM's, a response's chunks share an id that the next response on the
+// connection does not have (kStreamIds renderings, taken in turn), so that a client cannot reuse
+// what it learned of one response for the next (llmpace's chunk template). Every complete request
+// read on a connection is answered with those bytes, whatever its body says (max_tokens is not
+// read):
 //
 //   POST .../chat/completions   the canned stream
 //   GET /v1/models              {"object":"list","data":[{"id": --model ...}]} (model discovery)
@@ -74,11 +77,14 @@ struct Settings {
   int threads = 1;
 };
 
+/// Renderings of the stream, each with its own chunk id.
+constexpr std::size_t kStreamIds = 4;
+
 struct Responses {
-  std::string stream;       // the canned chat-completions stream, head and body
-  std::string models;       // GET /v1/models
-  std::string health;       // GET /health
-  std::string not_found;    // anything else
+  std::array<std::string, kStreamIds> streams;  // the chat-completions stream, head and body
+  std::string models;                           // GET /v1/models
+  std::string health;                           // GET /health
+  std::string not_found;                        // anything else
   std::string bad_request;  // unparsable request; the connection closes after it
 };
 
@@ -119,11 +125,12 @@ void append_chunk(std::string& out, std::string_view data) {
 
 /// The SSE events of the stream, as vLLM writes them for a chat completion with max_tokens =
 /// tokens and ignore_eos, usage included.
-std::vector<std::string> sse_events(const Settings& settings) {
-  const std::string prefix =
-      R"(data: {"id":"chatcmpl-canned0000000000000000000000000","object":"chat.completion.chunk",)"
-      R"("created":1735689600,"model":")" +
-      json_escaped(settings.model) + R"(","choices":[)";
+std::vector<std::string> sse_events(const Settings& settings, std::size_t id) {
+  const std::string prefix = R"(data: {"id":"chatcmpl-canned000000000000000000000000)" +
+                             std::to_string(id) +
+                             R"(","object":"chat.completion.chunk",)"
+                             R"("created":1735689600,"model":")" +
+                             json_escaped(settings.model) + R"(","choices":[)";
   std::vector<std::string> events;
   events.push_back(prefix +
                    R"({"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,)"
@@ -148,18 +155,21 @@ std::vector<std::string> sse_events(const Settings& settings) {
 
 Responses render(const Settings& settings) {
   Responses responses;
-  responses.stream =
-      "HTTP/1.1 200 OK\r\nserver: canned\r\n"
-      "content-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n";
-  const std::vector<std::string> events = sse_events(settings);
-  if (settings.framing == "per-event") {
-    for (const std::string& event : events) append_chunk(responses.stream, event);
-  } else {
-    std::string body;
-    for (const std::string& event : events) body += event;
-    append_chunk(responses.stream, body);
+  for (std::size_t id = 0; id < kStreamIds; ++id) {
+    std::string& stream = responses.streams[id];
+    stream =
+        "HTTP/1.1 200 OK\r\nserver: canned\r\n"
+        "content-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n";
+    const std::vector<std::string> events = sse_events(settings, id);
+    if (settings.framing == "per-event") {
+      for (const std::string& event : events) append_chunk(stream, event);
+    } else {
+      std::string body;
+      for (const std::string& event : events) body += event;
+      append_chunk(stream, body);
+    }
+    stream += "0\r\n\r\n";
   }
-  responses.stream += "0\r\n\r\n";
   const std::string model = json_escaped(settings.model);
   responses.models = with_length("HTTP/1.1 200 OK", "application/json",
                                  R"({"object":"list","data":[{"id":")" + model +
@@ -193,8 +203,8 @@ std::string_view trimmed(std::string_view text) {
 
 struct ParsedRequest {
   enum class Status { incomplete, complete, bad } status = Status::incomplete;
-  std::size_t bytes = 0;  // head and body, when complete
-  const std::string* response = nullptr;
+  std::size_t bytes = 0;                  // head and body, when complete
+  const std::string* response = nullptr;  // null for the stream (Responses::streams, in turn)
   bool close_after = false;
 };
 
@@ -258,7 +268,7 @@ ParsedRequest parse_request(std::string_view input, const Responses& responses) 
     return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
   };
   if (method == "POST" && ends_with(target, "/chat/completions")) {
-    parsed.response = &responses.stream;
+    parsed.response = nullptr;
   } else if (method == "GET" && target == "/v1/models") {
     parsed.response = &responses.models;
   } else if (method == "GET" && target == "/health") {
@@ -276,6 +286,7 @@ struct Connection {
   std::string partial;                 // the start of a request not complete yet
   std::deque<std::string_view> queue;  // responses not written yet, views of Responses
   std::size_t front_written = 0;       // bytes of queue.front() already written
+  std::size_t streams_answered = 0;    // picks the next response's rendering
   bool close_when_written = false;
   bool want_write = false;  // EPOLLOUT is in the interest set
 };
@@ -371,7 +382,10 @@ class Loop {
           queued = true;
           break;
         }
-        connection.queue.emplace_back(*parsed.response);
+        connection.queue.emplace_back(
+            parsed.response != nullptr
+                ? *parsed.response
+                : responses_.streams[connection.streams_answered++ % kStreamIds]);
         connection.close_when_written = parsed.close_after;
         consumed += parsed.bytes;
         queued = true;
@@ -527,8 +541,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     std::fprintf(
         stderr, "canned_server: %lld tokens per stream, %zu bytes per response (%s), %d thread%s\n",
-        static_cast<long long>(settings.tokens), responses.stream.size(), settings.framing.c_str(),
-        settings.threads, settings.threads == 1 ? "" : "s");
+        static_cast<long long>(settings.tokens), responses.streams[0].size(),
+        settings.framing.c_str(), settings.threads, settings.threads == 1 ? "" : "s");
 
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
