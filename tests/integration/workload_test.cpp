@@ -281,7 +281,9 @@ TEST_CASE("replay sends each row at its timestamp with its own lengths") {
   const auto& send_lag = report["benchmarks"][0]["metrics"]["send_lag_ms"];
   INFO(send_lag.dump());
   CHECK(send_lag["count"] == 200);
-  CHECK(send_lag["p99"].get<double>() <= relaxed_ms(2.0));
+  // p99 of 200 is the second latest send: 2 ms was one hiccup of this shared VM too tight (2.2 ms
+  // once, with a 4.3 ms maximum); profiles_test.cpp bounds the constant profile the same way.
+  CHECK(send_lag["p99"].get<double>() <= relaxed_ms(5.0));
   CHECK(report["benchmarks"][0]["profile"] == "replay");
 }
 
