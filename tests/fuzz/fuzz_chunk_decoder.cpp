@@ -2,8 +2,10 @@
 // chat or completions) and the SSE event name (bit 1: "message" or "error"); the rest is the
 // event's data. Checks the documented classification, that an error event is always an error, and
 // that a decoder reused across many chunks (its scratch buffers grown and refilled) answers as a
-// fresh one does, and that events decoded together answer as each does alone (0x1F bytes cut the
-// data into events, decoded between good chunks).
+// fresh one does, that events decoded together answer as each does alone (0x1F bytes cut the
+// data into events, decoded between good chunks), and that a decoder holding a template
+// (chunk_template.hpp) answers as the parser for the data and for chunks with the data as their
+// text.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -50,14 +52,23 @@ std::string_view trim(std::string_view text) {
 /// Decoded together (ChunkDecoder::decode_queued), the events of one read must each get what they
 /// get alone: the payload, cut into events at each 0x1F byte, after enough good chunks for a batch
 /// and before one.
+/// A good chunk of `api` around the string body `text`, its `index` outside the text: chunks with
+/// different indexes are not decoded by each other's template, and so reach a batch.
+std::string good_chunk(ApiKind api, std::string_view text, int index = 0) {
+  const std::string head = R"({"id":")" + std::to_string(index) + R"(","choices":[{"index":0,)";
+  return api == ApiKind::chat_completions
+             ? head + R"("delta":{"content":")" + std::string(text) +
+                   R"("},"finish_reason":null}]})"
+             : head + R"("text":")" + std::string(text) + R"(","finish_reason":null}]})";
+}
+
 void check_batch(ApiKind api, std::string_view event_name, std::string_view payload) {
-  const std::string good =
-      api == ApiKind::chat_completions
-          ? R"({"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":null}]})"
-          : R"({"choices":[{"index":0,"text":"ok","finish_reason":null}]})";
   // A read's first 7 JSON events are decoded as they are queued; a batch needs 8 more.
   constexpr std::size_t kLeadingChunks = 15;
-  std::vector<std::string_view> events(kLeadingChunks, good);
+  std::vector<std::string> leading;
+  for (std::size_t i = 0; i < kLeadingChunks; ++i) leading.push_back(good_chunk(api, "ok", i));
+  const std::string good = good_chunk(api, "ok");
+  std::vector<std::string_view> events(leading.begin(), leading.end());
   for (std::size_t start = 0;;) {
     const std::size_t cut = payload.find('\x1f', start);
     events.push_back(payload.substr(start, cut == std::string_view::npos ? cut : cut - start));
@@ -81,6 +92,23 @@ void check_batch(ApiKind api, std::string_view event_name, std::string_view payl
       print("decoded together", chunks[i]);
       print("decoded alone", expected);
       FUZZ_CHECK(same(chunks[i], expected));
+    }
+  }
+}
+
+/// A decoder whose template is a good chunk decodes the chunk with the payload as its text (and the
+/// payload itself) as a fresh decoder does.
+void check_template(ApiKind api, std::string_view payload) {
+  ChunkDecoder templated(api);
+  FUZZ_CHECK(templated.decode(good_chunk(api, "ok")).kind == ChunkKind::content);
+  for (const std::string& data : {good_chunk(api, payload), std::string(payload)}) {
+    const DecodedChunk chunk = templated.decode(data);
+    ChunkDecoder fresh(api);
+    const DecodedChunk expected = fresh.decode(data);
+    if (!same(chunk, expected)) {
+      print("decoder with a template", chunk);
+      print("fresh decoder", expected);
+      FUZZ_CHECK(same(chunk, expected));
     }
   }
 }
@@ -110,6 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   check_batch(api, event_name, payload);
+  check_template(api, payload);
 
   FUZZ_CHECK((chunk.kind == ChunkKind::error) == !chunk.error_message.empty());
   FUZZ_CHECK(!chunk.malformed || chunk.kind == ChunkKind::error);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "llmpace/core/json_space.hpp"
+#include "llmpace/openai/chunk_template.hpp"
 
 namespace llmpace::openai {
 namespace {
@@ -35,21 +36,15 @@ error_code read_string(od::value& value, std::string_view& out, bool& present) {
   return present ? value.get_string().get(out) : SUCCESS;
 }
 
-error_code read_string_size(od::value& value, std::size_t& size) {
-  std::string_view text;
-  bool present = false;
-  if (error_code error = read_string(value, text, present)) return error;
-  size = text.size();
-  return SUCCESS;
-}
-
 // One pass over a chunk's JSON, in document order (servers order their fields differently).
 // On-demand parsing validates what it walks: a truncated or broken chunk fails, but bytes after
 // the root object's closing brace go unchecked (simdjson 3.0.1 has no document::at_end()).
 // String views point into the parser and die with the next document.
 class ChunkScanner {
  public:
-  ChunkScanner(ApiKind api, DecodedChunk& out) : api_(api), out_(out) {}
+  /// `json` is where the document's text starts (for text_string()).
+  ChunkScanner(ApiKind api, DecodedChunk& out, const char* json)
+      : api_(api), out_(out), json_(json) {}
 
   error_code scan(od::document& doc) {
     od::object root;
@@ -88,6 +83,17 @@ class ChunkScanner {
     return has_top_message_ ? top_message_ : std::string_view();
   }
 
+  /// The chunk's one sized string (content, text or reasoning), if it had exactly one: the offset
+  /// of its opening quote in the document, and which size it is.
+  struct TextString {
+    std::size_t quote;
+    ChunkTemplate::TextField field;
+  };
+  [[nodiscard]] std::optional<TextString> text_string() const {
+    if (text_strings_ != 1) return std::nullopt;
+    return TextString{static_cast<std::size_t>(last_text_ - json_), last_text_field_};
+  }
+
  private:
   error_code scan_choices(od::value& value) {
     od::json_type type{};
@@ -121,7 +127,7 @@ class ChunkScanner {
         error = scan_delta(field.value());
       } else if (api_ == ApiKind::completions && key == "text") {
         std::size_t size = 0;
-        error = read_string_size(field.value(), size);
+        error = read_text_size(field.value(), ChunkTemplate::TextField::content, size);
         out_.content_bytes += size;
       }
       if (error) return error;
@@ -143,12 +149,12 @@ class ChunkScanner {
       error_code error = SUCCESS;
       std::size_t size = 0;
       if (key == "content") {
-        error = read_string_size(field.value(), size);
+        error = read_text_size(field.value(), ChunkTemplate::TextField::content, size);
         out_.content_bytes += size;
       } else if (key == "reasoning_content" || key == "reasoning") {
         // vLLM renamed reasoning_content to reasoning and for a while sent both with the same
         // text: count the longer one, not the sum.
-        error = read_string_size(field.value(), size);
+        error = read_text_size(field.value(), ChunkTemplate::TextField::reasoning, size);
         reasoning_bytes = std::max(reasoning_bytes, size);
       } else if (key == "role") {
         std::string_view role;
@@ -159,6 +165,21 @@ class ChunkScanner {
       if (error) return error;
     }
     out_.reasoning_bytes += reasoning_bytes;
+    return SUCCESS;
+  }
+
+  /// Reads a string whose size the chunk reports (absent: 0), noting where it is.
+  error_code read_text_size(od::value& value, ChunkTemplate::TextField field, std::size_t& size) {
+    const char* token = value.raw_json_token().data();  // not consumed: a view of the document
+    std::string_view text;
+    bool present = false;
+    if (error_code error = read_string(value, text, present)) return error;
+    size = text.size();
+    if (present) {
+      ++text_strings_;
+      last_text_ = token;
+      last_text_field_ = field;
+    }
     return SUCCESS;
   }
 
@@ -273,6 +294,10 @@ class ChunkScanner {
 
   ApiKind api_;
   DecodedChunk& out_;
+  const char* json_;
+  std::size_t text_strings_ = 0;     // strings read by read_text_size()
+  const char* last_text_ = nullptr;  // the last one's opening quote
+  ChunkTemplate::TextField last_text_field_ = ChunkTemplate::TextField::content;
   std::size_t choices_ = 0;
   bool has_error_ = false;
   bool object_is_error_ = false;
@@ -385,12 +410,16 @@ struct ThreadScratch {
   struct Entry {
     std::size_t offset = 0;
     std::size_t size = 0;
-    bool json = false;  // decoded by decode_queued(); otherwise results[i].chunk is already set
+    bool json = false;     // decoded by decode_queued(); otherwise results[i].chunk is already set
+    bool matched = false;  // its data is in `matched`, not in `batch`
   };
 
   od::parser parser;
   PaddedBuffer single;  // decode()'s copy of one event's JSON
   PaddedBuffer batch;   // the queued events' JSON, each followed by '\n', then "{}" at the end
+  // The data of queued events their decoder's template decoded. (Not a std::string: its clear()
+  // writes a terminator over the first byte, which a result's view may still show.)
+  std::vector<char> matched;
   std::vector<Entry> entries;
   std::size_t decided_json = 0;      // JSON events of this read decoded at once (kDecidedAtOnce)
   std::size_t batch_start = 0;       // where in `batch` the JSON left to decode starts
@@ -427,6 +456,28 @@ void conclude_scan(DecodedChunk& chunk, const ChunkScanner& scanner, bool error_
   chunk.kind = classify(chunk, scanner.choices());
 }
 
+/// What the parser would decode a chunk that matched a template to.
+void set_from(const ChunkTemplate::Match& match, DecodedChunk& chunk) {
+  reset(chunk);
+  const bool content = match.field == ChunkTemplate::TextField::content;
+  chunk.kind = content ? ChunkKind::content : ChunkKind::reasoning;
+  (content ? chunk.content_bytes : chunk.reasoning_bytes) = match.text_bytes;
+  chunk.has_role = match.has_role;
+}
+
+/// Offers a chunk the parser decoded alone to `chunk_template`: one with a single sized string
+/// and nothing else that varies.
+void offer(ChunkTemplate& chunk_template, std::string_view json, const ChunkScanner& scanner,
+           const DecodedChunk& chunk) {
+  if (chunk.kind != ChunkKind::content && chunk.kind != ChunkKind::reasoning) return;
+  if (chunk.finish_reason || chunk.usage) return;
+  const std::optional<ChunkScanner::TextString> text = scanner.text_string();
+  if (!text) return;
+  const bool content = text->field == ChunkTemplate::TextField::content;
+  chunk_template.learn(json, text->quote, text->field,
+                       content ? chunk.content_bytes : chunk.reasoning_bytes, chunk.has_role);
+}
+
 /// The chunk of an event that needs no JSON parsing ([DONE], no data), or nullopt.
 std::optional<DecodedChunk> chunk_without_json(std::string_view payload, bool error_event) {
   if (!error_event && payload == "[DONE]") {
@@ -449,13 +500,20 @@ DecodedChunk ChunkDecoder::decode(std::string_view data, std::string_view event_
   const bool error_event = event_name == "error";
   const std::string_view payload = trim_json_space(data);
   if (auto chunk = chunk_without_json(payload, error_event)) return std::move(*chunk);
+  DecodedChunk chunk;
+  if (!error_event) {
+    if (const auto match = template_.match(payload)) {
+      set_from(*match, chunk);
+      ++template_matches_;
+      return chunk;
+    }
+  }
 
   ThreadScratch& scratch = thread_scratch();
   scratch.single.clear();
   // Followed by '\n' as in the batch buffer, so that decode_queued() can decode its last event in
   // place and still read exactly the bytes this reads (simdjson reads into the padding).
   scratch.single.append_line(payload);
-  DecodedChunk chunk;
   decode_padded(scratch.single.data(), payload.size(), scratch.single.capacity(), error_event, data,
                 chunk);
   return chunk;
@@ -464,12 +522,13 @@ DecodedChunk ChunkDecoder::decode(std::string_view data, std::string_view event_
 void ChunkDecoder::decode_padded(const char* json, std::size_t size, std::size_t allocated,
                                  bool error_event, std::string_view data, DecodedChunk& chunk) {
   reset(chunk);
-  ChunkScanner scanner(api_, chunk);
+  ChunkScanner scanner(api_, chunk, json);
   od::document doc;
   error_code error = thread_scratch().parser.iterate(json, size, allocated).get(doc);
   if (!error) error = scanner.scan(doc);
   if (!error) {
     conclude_scan(chunk, scanner, error_event, data);
+    if (!error_event) offer(template_, std::string_view(json, size), scanner, chunk);
   } else if (error_event) {
     chunk = error_chunk(fmt::format("server sent an error event: {}", excerpt(data)));
   } else {
@@ -489,6 +548,14 @@ void ChunkDecoder::queue(std::string_view data, std::string_view event_name) {
     // Rare, and never the bulk of a read: decided at once, outside the batch.
     scratch.results[index].chunk = decode(data, event_name);
     scratch.entries.push_back({.offset = 0, .size = 0, .json = false});
+    return;
+  }
+  if (const auto match = template_.match(payload)) {
+    set_from(*match, scratch.results[index].chunk);
+    ++template_matches_;
+    scratch.entries.push_back(
+        {.offset = scratch.matched.size(), .size = payload.size(), .json = false, .matched = true});
+    scratch.matched.insert(scratch.matched.end(), payload.begin(), payload.end());
     return;
   }
   const ThreadScratch::Entry entry{
@@ -540,7 +607,8 @@ std::size_t ChunkDecoder::decode_batch() {
     if (next == entries.size()) return entries.size();  // the sentinel: every event is decoded
     DecodedChunk& chunk = scratch.results[next].chunk;
     reset(chunk);
-    ChunkScanner scanner(api_, chunk);
+    // (Not offered to the template: a result stands only once the next document is seen.)
+    ChunkScanner scanner(api_, chunk, scratch.batch.data() + entries[next].offset);
     if (scanner.scan(doc)) return unconfirmed;  // decoded again, alone
     const std::string_view payload(scratch.batch.data() + entries[next].offset, entries[next].size);
     conclude_scan(chunk, scanner, false, payload);
@@ -557,7 +625,8 @@ std::span<const QueuedChunk> ChunkDecoder::decode_queued() {
   for (std::size_t i = 0; i < count; ++i) {
     const ThreadScratch::Entry& entry = scratch.entries[i];
     QueuedChunk& result = scratch.results[i];
-    result.data = std::string_view(scratch.batch.data() + entry.offset, entry.size);
+    result.data = std::string_view(
+        (entry.matched ? scratch.matched.data() : scratch.batch.data()) + entry.offset, entry.size);
     if (!entry.json || i < decode_one_by_one_from) continue;
     // Anything the batch left in doubt (or no batch was run for) is decoded alone, exactly as
     // decode() does: the last event where it is, since only '\n' and the padding follow it, as in
@@ -575,6 +644,7 @@ std::span<const QueuedChunk> ChunkDecoder::decode_queued() {
   scratch.batch_start = 0;
   // The views stay valid: the next queue() starts the buffer again from its start.
   scratch.batch.clear();
+  scratch.matched.clear();
   return {scratch.results.data(), count};
 }
 

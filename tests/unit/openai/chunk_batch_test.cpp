@@ -18,11 +18,18 @@ struct Event {
   std::string data;
 };
 
-std::string chat_chunk(std::string_view content, std::string_view finish = "null") {
-  return R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m",)"
-         R"("choices":[{"index":0,"delta":{"content":")" +
+std::string chat_chunk(std::string_view content, std::string_view finish = "null",
+                       int created = 1) {
+  return R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":)" +
+         std::to_string(created) + R"(,"model":"m","choices":[{"index":0,"delta":{"content":")" +
          std::string(content) + R"("},"logprobs":null,"finish_reason":)" + std::string(finish) +
          "}]}";
+}
+
+/// The `index`th of chunks that differ outside their text too (in `created`), so that none is
+/// decoded by the template of the one before (chunk_template.hpp) and they reach a batch.
+std::string distinct_chunk(int index, std::string_view content = "lead") {
+  return chat_chunk(content, "null", 1000 + index);
 }
 
 const std::string kUsageChunk =
@@ -66,8 +73,8 @@ std::vector<Event> catalogue() {
   };
 }
 
-/// Good chunks ahead of the events under test: a read's first 7 JSON events are decoded as they are
-/// queued, and a batch needs 8 more (fewer are decoded one by one).
+/// Good chunks ahead of the events under test (distinct_chunk()): a read's first 7 JSON events are
+/// decoded as they are queued, and a batch needs 8 more (fewer are decoded one by one).
 constexpr int kLeadingChunks = 15;
 
 bool same(const DecodedChunk& a, const DecodedChunk& b) {
@@ -84,7 +91,9 @@ bool same(const DecodedChunk& a, const DecodedChunk& b) {
 /// Queues `events`, after enough good chunks for a batch (fewer are decoded one by one), on one
 /// decoder and checks each result against another decoder's decode().
 void check_batch_matches_alone(std::vector<Event> events) {
-  events.insert(events.begin(), kLeadingChunks, {"message", chat_chunk("lead")});
+  for (int i = 0; i < kLeadingChunks; ++i) {
+    events.insert(events.begin(), {"message", distinct_chunk(i)});
+  }
   ChunkDecoder batch(ApiKind::chat_completions);
   for (const Event& event : events) batch.queue(event.data, event.name);
   // Copied out: decode() below reuses the thread's buffers the views point into.
@@ -134,17 +143,17 @@ TEST_CASE("a read's events decoded together give what each gives alone", "[opena
 TEST_CASE("a broken event in a read does not take the next one with it", "[openai][decoder]") {
   const std::string chunk = chat_chunk("Hi");
   ChunkDecoder decoder(ApiKind::chat_completions);
-  for (int i = 0; i < kLeadingChunks; ++i) decoder.queue(chunk);
+  for (int i = 0; i < kLeadingChunks; ++i) decoder.queue(distinct_chunk(i));
   decoder.queue(chunk.substr(0, 40));  // ends inside a string
   decoder.queue(chunk);
   decoder.queue("[DONE]");
   const auto chunks = decoder.decode_queued();
   REQUIRE(chunks.size() == kLeadingChunks + 3);
   CHECK(chunks[0].chunk.kind == ChunkKind::content);  // decoded as it was queued
-  CHECK(chunks[0].data == chunk);
+  CHECK(chunks[0].data == distinct_chunk(0));
   const QueuedChunk* last = &chunks[kLeadingChunks - 1];  // the batch's
   CHECK(last[0].chunk.kind == ChunkKind::content);
-  CHECK(last[0].data == chunk);
+  CHECK(last[0].data == distinct_chunk(kLeadingChunks - 1));
   CHECK(last[1].chunk.kind == ChunkKind::error);
   CHECK(last[1].chunk.malformed);
   CHECK(last[2].chunk.kind == ChunkKind::content);
@@ -156,7 +165,8 @@ TEST_CASE("a broken event in a read does not take the next one with it", "[opena
 TEST_CASE("a read larger than one simdjson batch, and a chunk larger than it",
           "[openai][decoder]") {
   std::vector<Event> events;
-  for (int i = 0; i < 600; ++i) events.push_back({"message", chat_chunk("token")});  // ~100 KiB
+  for (int i = 0; i < 600; ++i)
+    events.push_back({"message", distinct_chunk(i, "token")});  // ~90 KiB
   check_batch_matches_alone(events);
   events.insert(events.begin() + 300, {"message", chat_chunk(std::string(70 * 1024, 'x'))});
   events.push_back({"message", kUsageChunk});

@@ -2,9 +2,11 @@
 // response into a small classified summary. Texts are not kept (only their sizes): the record
 // needs timing and counts, and copying every token would put allocation on the hot path.
 //
-// Sans-IO; uses simdjson on-demand. A decoder keeps no stream state and no buffers: its parser and
-// scratch buffers are its thread's, shared by the decoders on that thread and reused, so decoding
-// does not allocate per chunk and an open stream's decoder costs no parser memory.
+// Sans-IO; uses simdjson on-demand. A decoder's parser and scratch buffers are its thread's,
+// shared by the decoders on that thread and reused, so decoding does not allocate per chunk and an
+// open stream's decoder costs no parser memory. What a decoder keeps is its template
+// (chunk_template.hpp): the last chunk the parser decoded that differs from the next ones only in
+// its text, so that those are decoded without parsing (at most 1 KiB; the result is the same).
 //
 // Thread affinity: a decoder is used from one thread at a time; queue() and decode_queued() use
 // the thread's one queue, so between a decoder's queue() calls and its decode_queued(), no other
@@ -18,6 +20,7 @@
 #include <string_view>
 
 #include "llmpace/openai/api_kind.hpp"
+#include "llmpace/openai/chunk_template.hpp"
 
 namespace llmpace::openai {
 
@@ -91,6 +94,9 @@ class ChunkDecoder {
   /// Valid until the thread's next queue().
   std::span<const QueuedChunk> decode_queued();
 
+  /// How many chunks this decoder's template decoded (chunk_template.hpp) rather than the parser.
+  [[nodiscard]] std::uint64_t template_matches() const { return template_matches_; }
+
  private:
   /// Decodes the queued JSON in one pass; returns the first entry whose result it could not
   /// vouch for (the number of entries when it vouches for all).
@@ -101,6 +107,8 @@ class ChunkDecoder {
                      std::string_view data, DecodedChunk& chunk);
 
   ApiKind api_;
+  ChunkTemplate template_;  // the last chunk of its kind decoded alone, to match the next ones
+  std::uint64_t template_matches_ = 0;
 };
 
 }  // namespace llmpace::openai
