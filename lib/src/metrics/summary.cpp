@@ -1,7 +1,6 @@
 #include "llmpace/metrics/summary.hpp"
 
 #include <algorithm>
-#include <boost/sort/spreadsort/float_sort.hpp>
 #include <cmath>
 #include <numeric>
 
@@ -23,10 +22,7 @@ double percentile_of_sorted(std::span<const double> sorted_samples, double q) {
 DistributionSummary summarize(std::vector<double> samples) {
   DistributionSummary summary;
   if (samples.empty()) return summary;
-  // A radix sort on the doubles' bits: at the end of a run with tens of thousands of inter-token
-  // latencies, std::sort took 6 % of a 64-token request's instructions (docs/performance.md).
-  // Small sets go to a comparison sort inside it. Samples are never NaN.
-  boost::sort::spreadsort::float_sort(samples.begin(), samples.end());
+  std::sort(samples.begin(), samples.end());
 
   const auto count = static_cast<double>(samples.size());
   summary.count = samples.size();

@@ -1,10 +1,7 @@
 #include "llmpace/metrics/summary.hpp"
 
-#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <cstdint>
-#include <random>
 #include <vector>
 
 using llmpace::metrics::percentile_of_sorted;
@@ -105,33 +102,4 @@ TEST_CASE("summary: the tail percentiles p0.1 and p99.9 are exact", "[summary]")
   CHECK(summary.p10 == 101);
   CHECK(summary.p99_9 == 1000);
   CHECK(summary.p99 == 991);
-}
-
-TEST_CASE("summary: large sets are ordered exactly, as a comparison sort orders them",
-          "[summary]") {
-  // Above a few thousand samples the sort is a radix sort on the doubles' bits (Boost's
-  // float_sort): every percentile must still be the one std::sort's order gives.
-  std::mt19937_64 random(20261206);
-  std::lognormal_distribution<double> latency_ms(1.0, 1.5);
-  for (const std::size_t count : {5'000UL, 100'000UL}) {
-    INFO(count << " samples");
-    std::vector<double> samples;
-    for (std::size_t i = 0; i < count; ++i) {
-      // Repeats, exact zeros and tiny values too, as measured intervals have.
-      const std::uint64_t pick = random() % 10;
-      samples.push_back(pick == 0 ? 0.0 : pick == 1 ? 1e-9 * (random() % 5) : latency_ms(random));
-    }
-    std::vector<double> sorted = samples;
-    std::sort(sorted.begin(), sorted.end());
-    const auto summary = summarize(samples);
-    CHECK(summary.min == sorted.front());
-    CHECK(summary.max == sorted.back());
-    CHECK(summary.p0_1 == percentile_of_sorted(sorted, 0.1));
-    CHECK(summary.p1 == percentile_of_sorted(sorted, 1));
-    CHECK(summary.p10 == percentile_of_sorted(sorted, 10));
-    CHECK(summary.p50 == percentile_of_sorted(sorted, 50));
-    CHECK(summary.p90 == percentile_of_sorted(sorted, 90));
-    CHECK(summary.p99 == percentile_of_sorted(sorted, 99));
-    CHECK(summary.p99_9 == percentile_of_sorted(sorted, 99.9));
-  }
 }
