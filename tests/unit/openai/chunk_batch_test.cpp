@@ -8,9 +8,12 @@
 #include <vector>
 
 #include "llmpace/openai/chunk_decoder.hpp"
+#include "unit/openai/same_chunk.hpp"
 
 namespace llmpace::openai {
 namespace {
+
+using test::same;
 
 /// An SSE event as the parser hands it on: its name and its data.
 struct Event {
@@ -76,17 +79,6 @@ std::vector<Event> catalogue() {
 /// Good chunks ahead of the events under test (distinct_chunk()): a read's first 7 JSON events are
 /// decoded as they are queued, and a batch needs 8 more (fewer are decoded one by one).
 constexpr int kLeadingChunks = 15;
-
-bool same(const DecodedChunk& a, const DecodedChunk& b) {
-  const bool same_usage = a.usage.has_value() == b.usage.has_value() &&
-                          (!a.usage || (a.usage->prompt_tokens == b.usage->prompt_tokens &&
-                                        a.usage->completion_tokens == b.usage->completion_tokens &&
-                                        a.usage->problem == b.usage->problem));
-  return a.kind == b.kind && a.content_bytes == b.content_bytes &&
-         a.reasoning_bytes == b.reasoning_bytes && a.has_role == b.has_role &&
-         a.finish_reason == b.finish_reason && same_usage && a.error_message == b.error_message &&
-         a.malformed == b.malformed;
-}
 
 /// Queues `events`, after enough good chunks for a batch (fewer are decoded one by one), on one
 /// decoder and checks each result against another decoder's decode().

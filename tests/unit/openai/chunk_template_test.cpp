@@ -9,10 +9,13 @@
 #include <vector>
 
 #include "llmpace/openai/chunk_decoder.hpp"
+#include "unit/openai/same_chunk.hpp"
 #include "unit/sse/captured_stream.hpp"
 
 namespace llmpace::openai {
 namespace {
+
+using test::same;
 
 using TextField = ChunkTemplate::TextField;
 
@@ -28,17 +31,6 @@ std::string vllm_chunk(std::string_view text, std::string_view id = "chatcmpl-7"
 /// Where the text's opening quote is in a chunk with one "content".
 std::size_t content_quote(std::string_view json) {
   return json.find(R"("content":")") + std::string_view(R"("content":)").size();
-}
-
-bool same(const DecodedChunk& a, const DecodedChunk& b) {
-  const bool same_usage = a.usage.has_value() == b.usage.has_value() &&
-                          (!a.usage || (a.usage->prompt_tokens == b.usage->prompt_tokens &&
-                                        a.usage->completion_tokens == b.usage->completion_tokens &&
-                                        a.usage->problem == b.usage->problem));
-  return a.kind == b.kind && a.content_bytes == b.content_bytes &&
-         a.reasoning_bytes == b.reasoning_bytes && a.has_role == b.has_role &&
-         a.finish_reason == b.finish_reason && same_usage && a.error_message == b.error_message &&
-         a.malformed == b.malformed;
 }
 
 /// Short string bodies built from the bytes that matter to a JSON string: quotes, backslashes and
