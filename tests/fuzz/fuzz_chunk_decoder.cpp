@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "fuzz/fuzz_support.hpp"
+#include "llmpace/core/json_space.hpp"
 #include "llmpace/openai/chunk_decoder.hpp"
+#include "unit/openai/same_chunk.hpp"
 
 namespace {
 
@@ -23,16 +25,7 @@ using llmpace::openai::ChunkDecoder;
 using llmpace::openai::ChunkKind;
 using llmpace::openai::DecodedChunk;
 using llmpace::openai::QueuedChunk;
-
-bool same(const DecodedChunk& a, const DecodedChunk& b) {
-  const bool same_usage = a.usage.has_value() == b.usage.has_value() &&
-                          (!a.usage || (a.usage->prompt_tokens == b.usage->prompt_tokens &&
-                                        a.usage->completion_tokens == b.usage->completion_tokens));
-  return a.kind == b.kind && a.content_bytes == b.content_bytes &&
-         a.reasoning_bytes == b.reasoning_bytes && a.has_role == b.has_role &&
-         a.finish_reason == b.finish_reason && same_usage && a.error_message == b.error_message &&
-         a.malformed == b.malformed;
-}
+using llmpace::test::same;
 
 void print(const char* name, const DecodedChunk& chunk) {
   std::fprintf(stderr,
@@ -43,15 +36,6 @@ void print(const char* name, const DecodedChunk& chunk) {
                chunk.usage.has_value(), chunk.malformed, chunk.error_message.c_str());
 }
 
-std::string_view trim(std::string_view text) {
-  const std::size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-/// Decoded together (ChunkDecoder::decode_queued), the events of one read must each get what they
-/// get alone: the payload, cut into events at each 0x1F byte, after enough good chunks for a batch
-/// and before one.
 /// A good chunk of `api` around the string body `text`, its `index` outside the text: chunks with
 /// different indexes are not decoded by each other's template, and so reach a batch.
 std::string good_chunk(ApiKind api, std::string_view text, int index = 0) {
@@ -62,6 +46,9 @@ std::string good_chunk(ApiKind api, std::string_view text, int index = 0) {
              : head + R"("text":")" + std::string(text) + R"(","finish_reason":null}]})";
 }
 
+/// Decoded together (ChunkDecoder::decode_queued), the events of one read must each get what they
+/// get alone: the payload, cut into events at each 0x1F byte, after enough good chunks for a batch
+/// and before one.
 void check_batch(ApiKind api, std::string_view event_name, std::string_view payload) {
   // A read's first 7 JSON events are decoded as they are queued; a batch needs 8 more.
   constexpr std::size_t kLeadingChunks = 15;
@@ -154,7 +141,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(!chunk.carries_tokens() && chunk.finish_reason.has_value());
       break;
     case ChunkKind::done:
-      FUZZ_CHECK(trim(payload) == "[DONE]");
+      FUZZ_CHECK(llmpace::trim_json_space(payload) == "[DONE]");
       break;
     case ChunkKind::usage_only:
       FUZZ_CHECK(chunk.usage.has_value());

@@ -83,9 +83,9 @@ constexpr int kLeadingChunks = 15;
 /// Queues `events`, after enough good chunks for a batch (fewer are decoded one by one), on one
 /// decoder and checks each result against another decoder's decode().
 void check_batch_matches_alone(std::vector<Event> events) {
-  for (int i = 0; i < kLeadingChunks; ++i) {
-    events.insert(events.begin(), {"message", distinct_chunk(i)});
-  }
+  std::vector<Event> leading;
+  for (int i = 0; i < kLeadingChunks; ++i) leading.push_back({"message", distinct_chunk(i)});
+  events.insert(events.begin(), leading.begin(), leading.end());
   ChunkDecoder batch(ApiKind::chat_completions);
   for (const Event& event : events) batch.queue(event.data, event.name);
   // Copied out: decode() below reuses the thread's buffers the views point into.

@@ -136,8 +136,8 @@ TEST_CASE("ChunkTemplate: a chunk with another text matches", "[openai][template
   CHECK(match->field == TextField::content);
   CHECK(match->text_bytes == 8);
   CHECK_FALSE(match->has_role);
-  CHECK(chunk_template.match(first)->text_bytes == 5);
-  CHECK(chunk_template.match(vllm_chunk(std::string(5000, 'x')))->text_bytes == 5000);
+  CHECK(chunk_template.match(first).value().text_bytes == 5);
+  CHECK(chunk_template.match(vllm_chunk(std::string(5000, 'x'))).value().text_bytes == 5000);
 
   SECTION("other bytes around the text do not") {
     CHECK_FALSE(chunk_template.match(vllm_chunk("x", "chatcmpl-8")));
