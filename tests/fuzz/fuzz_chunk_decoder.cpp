@@ -5,7 +5,7 @@
 // fresh one does, that events decoded together answer as each does alone (0x1F bytes cut the
 // data into events, decoded between good chunks), and that a decoder holding a template
 // (chunk_template.hpp) answers as the parser for the data and for chunks with the data as their
-// text.
+// text, id or created value.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -36,10 +36,13 @@ void print(const char* name, const DecodedChunk& chunk) {
                chunk.usage.has_value(), chunk.malformed, chunk.error_message.c_str());
 }
 
-/// A good chunk of `api` around the string body `text`, its `index` outside the text: chunks with
-/// different indexes are not decoded by each other's template, and so reach a batch.
-std::string good_chunk(ApiKind api, std::string_view text, int index = 0) {
-  const std::string head = R"({"id":")" + std::to_string(index) + R"(","choices":[{"index":0,)";
+/// A good chunk of `api` around the string body `text`, its choice's `index` outside the text:
+/// chunks with different indexes are not decoded by each other's templates, and so reach a batch.
+/// `id` and `created` are the JSON of those values, which templates may vary in.
+std::string good_chunk(ApiKind api, std::string_view text, int index = 0,
+                       std::string_view id = R"("c")", std::string_view created = "1") {
+  const std::string head = R"({"id":)" + std::string(id) + R"(,"created":)" + std::string(created) +
+                           R"(,"choices":[{"index":)" + std::to_string(index) + ",";
   return api == ApiKind::chat_completions
              ? head + R"("delta":{"content":")" + std::string(text) +
                    R"("},"finish_reason":null}]})"
@@ -83,12 +86,16 @@ void check_batch(ApiKind api, std::string_view event_name, std::string_view payl
   }
 }
 
-/// A decoder whose template is a good chunk decodes the chunk with the payload as its text (and the
-/// payload itself) as a fresh decoder does.
+/// A decoder whose template is a good chunk decodes the chunk with the payload as its text, id or
+/// created value (and the payload itself) as a fresh decoder does.
 void check_template(ApiKind api, std::string_view payload) {
   ChunkDecoder templated(api);
   FUZZ_CHECK(templated.decode(good_chunk(api, "ok")).kind == ChunkKind::content);
-  for (const std::string& data : {good_chunk(api, payload), std::string(payload)}) {
+  const std::string quoted = "\"" + std::string(payload) + "\"";
+  for (const std::string& data :
+       {good_chunk(api, payload), good_chunk(api, "ok", 0, quoted),
+        good_chunk(api, "ok", 0, payload), good_chunk(api, "ok", 0, R"("c")", payload),
+        std::string(payload)}) {
     const DecodedChunk chunk = templated.decode(data);
     ChunkDecoder fresh(api);
     const DecodedChunk expected = fresh.decode(data);

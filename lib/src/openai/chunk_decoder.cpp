@@ -42,7 +42,7 @@ error_code read_string(od::value& value, std::string_view& out, bool& present) {
 // String views point into the parser and die with the next document.
 class ChunkScanner {
  public:
-  /// `json` is where the document's text starts (for text_string()).
+  /// `json` is where the document's text starts (for layout()).
   ChunkScanner(ApiKind api, DecodedChunk& out, const char* json)
       : api_(api), out_(out), json_(json) {}
 
@@ -68,6 +68,10 @@ class ChunkScanner {
         object_is_error_ = present && object == "error";
       } else if (key == "message") {
         error = read_string(value, top_message_, has_top_message_);
+      } else if (layout_.ignored_count < layout_.ignored_values.size()) {
+        // A value the decoder does not read (id, created, model...), which a template may vary.
+        layout_.ignored_values[layout_.ignored_count++] =
+            static_cast<std::size_t>(value.raw_json_token().data() - json_);
       }
       if (error) return error;
     }
@@ -83,15 +87,12 @@ class ChunkScanner {
     return has_top_message_ ? top_message_ : std::string_view();
   }
 
-  /// The chunk's one sized string (content, text or reasoning), if it had exactly one: the offset
-  /// of its opening quote in the document, and which size it is.
-  struct TextString {
-    std::size_t quote;
-    ChunkTemplate::TextField field;
-  };
-  [[nodiscard]] std::optional<TextString> text_string() const {
-    if (text_strings_ != 1) return std::nullopt;
-    return TextString{static_cast<std::size_t>(last_text_ - json_), last_text_field_};
+  /// Where the chunk's parts that a template may vary are: its one sized string (content, text or
+  /// reasoning), if it had exactly one, and the values the scan did not read.
+  [[nodiscard]] ChunkTemplate::Layout layout() const {
+    ChunkTemplate::Layout layout = layout_;
+    if (text_strings_ != 1) layout.text_quote.reset();
+    return layout;
   }
 
  private:
@@ -177,8 +178,8 @@ class ChunkScanner {
     size = text.size();
     if (present) {
       ++text_strings_;
-      last_text_ = token;
-      last_text_field_ = field;
+      layout_.text_quote = static_cast<std::size_t>(token - json_);
+      layout_.text_field = field;
     }
     return SUCCESS;
   }
@@ -295,9 +296,8 @@ class ChunkScanner {
   ApiKind api_;
   DecodedChunk& out_;
   const char* json_;
-  std::size_t text_strings_ = 0;     // strings read by read_text_size()
-  const char* last_text_ = nullptr;  // the last one's opening quote
-  ChunkTemplate::TextField last_text_field_ = ChunkTemplate::TextField::content;
+  std::size_t text_strings_ = 0;  // strings read by read_text_size()
+  ChunkTemplate::Layout layout_;  // its text_quote the last of those strings'
   std::size_t choices_ = 0;
   bool has_error_ = false;
   bool object_is_error_ = false;
@@ -324,28 +324,6 @@ ChunkKind classify(const DecodedChunk& chunk, std::size_t choices) {
 }
 
 }  // namespace
-
-std::string_view to_string(ChunkKind kind) {
-  switch (kind) {
-    case ChunkKind::empty:
-      return "empty";
-    case ChunkKind::role_only:
-      return "role_only";
-    case ChunkKind::content:
-      return "content";
-    case ChunkKind::reasoning:
-      return "reasoning";
-    case ChunkKind::finish:
-      return "finish";
-    case ChunkKind::usage_only:
-      return "usage_only";
-    case ChunkKind::done:
-      return "done";
-    case ChunkKind::error:
-      return "error";
-  }
-  return "unknown";
-}
 
 namespace {
 
@@ -417,7 +395,7 @@ struct ThreadScratch {
   od::parser parser;
   PaddedBuffer single;  // decode()'s copy of one event's JSON
   PaddedBuffer batch;   // the queued events' JSON, each followed by '\n', then "{}" at the end
-  // The data of queued events their decoder's template decoded. (Not a std::string: its clear()
+  // The data of queued events their decoder's templates decoded. (Not a std::string: its clear()
   // writes a terminator over the first byte, which a result's view may still show.)
   std::vector<char> matched;
   std::vector<Entry> entries;
@@ -456,28 +434,6 @@ void conclude_scan(DecodedChunk& chunk, const ChunkScanner& scanner, bool error_
   chunk.kind = classify(chunk, scanner.choices());
 }
 
-/// What the parser would decode a chunk that matched a template to.
-void set_from(const ChunkTemplate::Match& match, DecodedChunk& chunk) {
-  reset(chunk);
-  const bool content = match.field == ChunkTemplate::TextField::content;
-  chunk.kind = content ? ChunkKind::content : ChunkKind::reasoning;
-  (content ? chunk.content_bytes : chunk.reasoning_bytes) = match.text_bytes;
-  chunk.has_role = match.has_role;
-}
-
-/// Offers a chunk the parser decoded alone to `chunk_template`: one with a single sized string
-/// and nothing else that varies.
-void offer(ChunkTemplate& chunk_template, std::string_view json, const ChunkScanner& scanner,
-           const DecodedChunk& chunk) {
-  if (chunk.kind != ChunkKind::content && chunk.kind != ChunkKind::reasoning) return;
-  if (chunk.finish_reason || chunk.usage) return;
-  const std::optional<ChunkScanner::TextString> text = scanner.text_string();
-  if (!text) return;
-  const bool content = text->field == ChunkTemplate::TextField::content;
-  chunk_template.learn(json, text->quote, text->field,
-                       content ? chunk.content_bytes : chunk.reasoning_bytes, chunk.has_role);
-}
-
 /// The chunk of an event that needs no JSON parsing ([DONE], no data), or nullopt.
 std::optional<DecodedChunk> chunk_without_json(std::string_view payload, bool error_event) {
   if (!error_event && payload == "[DONE]") {
@@ -501,12 +457,9 @@ DecodedChunk ChunkDecoder::decode(std::string_view data, std::string_view event_
   const std::string_view payload = trim_json_space(data);
   if (auto chunk = chunk_without_json(payload, error_event)) return std::move(*chunk);
   DecodedChunk chunk;
-  if (!error_event) {
-    if (const auto match = template_.match(payload)) {
-      set_from(*match, chunk);
-      ++template_matches_;
-      return chunk;
-    }
+  if (!error_event && templates_.match(payload, chunk)) {
+    ++template_matches_;
+    return chunk;
   }
 
   ThreadScratch& scratch = thread_scratch();
@@ -528,7 +481,9 @@ void ChunkDecoder::decode_padded(const char* json, std::size_t size, std::size_t
   if (!error) error = scanner.scan(doc);
   if (!error) {
     conclude_scan(chunk, scanner, error_event, data);
-    if (!error_event) offer(template_, std::string_view(json, size), scanner, chunk);
+    if (!error_event && chunk.kind != ChunkKind::error) {
+      templates_.learn(std::string_view(json, size), scanner.layout(), chunk);
+    }
   } else if (error_event) {
     chunk = error_chunk(fmt::format("server sent an error event: {}", excerpt(data)));
   } else {
@@ -550,8 +505,7 @@ void ChunkDecoder::queue(std::string_view data, std::string_view event_name) {
     scratch.entries.push_back({.offset = 0, .size = 0, .json = false});
     return;
   }
-  if (const auto match = template_.match(payload)) {
-    set_from(*match, scratch.results[index].chunk);
+  if (templates_.match(payload, scratch.results[index].chunk)) {
     ++template_matches_;
     scratch.entries.push_back(
         {.offset = scratch.matched.size(), .size = payload.size(), .json = false, .matched = true});
@@ -607,7 +561,7 @@ std::size_t ChunkDecoder::decode_batch() {
     if (next == entries.size()) return entries.size();  // the sentinel: every event is decoded
     DecodedChunk& chunk = scratch.results[next].chunk;
     reset(chunk);
-    // (Not offered to the template: a result stands only once the next document is seen.)
+    // (Not offered to the templates: a result stands only once the next document is seen.)
     ChunkScanner scanner(api_, chunk, scratch.batch.data() + entries[next].offset);
     if (scanner.scan(doc)) return unconfirmed;  // decoded again, alone
     const std::string_view payload(scratch.batch.data() + entries[next].offset, entries[next].size);

@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
-#include <array>
+#include <algorithm>
+#include <cstring>
+#include <iterator>
 
 namespace llmpace::openai {
 
@@ -14,6 +16,47 @@ constexpr std::array<bool, 256> kPlainStringBytes = [] {
   for (int byte = 0x20; byte < 0x80; ++byte) plain[byte] = byte != '"' && byte != '\\';
   return plain;
 }();
+
+constexpr auto is_plain_string_byte = [](char byte) {
+  return kPlainStringBytes[static_cast<unsigned char>(byte)];
+};
+constexpr auto is_digit = [](char byte) { return byte >= '0' && byte <= '9'; };
+
+/// How many bytes of a hole's value of this kind `json` holds from `at` on.
+template <typename HoleKind>
+std::size_t value_size_from(std::string_view json, std::size_t at, HoleKind kind) {
+  const char* const begin = json.data() + at;
+  const char* const end = json.data() + json.size();
+  // (Two loops: the test for the kind stays outside the loop over bytes.)
+  return static_cast<std::size_t>(kind == HoleKind::plain_string
+                                      ? std::find_if_not(begin, end, is_plain_string_byte) - begin
+                                      : std::find_if_not(begin, end, is_digit) - begin);
+}
+
+/// How many bytes of a hole's value of this kind `json` holds just before `end`, from `start` on.
+template <typename HoleKind>
+std::size_t value_size_to(std::string_view json, std::size_t start, std::size_t end,
+                          HoleKind kind) {
+  const auto begin = std::make_reverse_iterator(json.data() + end);
+  const auto stop = std::make_reverse_iterator(json.data() + start);
+  return static_cast<std::size_t>(kind == HoleKind::plain_string
+                                      ? std::find_if_not(begin, stop, is_plain_string_byte) - begin
+                                      : std::find_if_not(begin, stop, is_digit) - begin);
+}
+
+/// Whether `value`, made of the kind's bytes, is a whole value of it: a string body may be empty;
+/// a number has a digit, and no leading zero but for 0 itself.
+template <typename HoleKind>
+bool is_whole_value(std::string_view value, HoleKind kind) {
+  if (kind == HoleKind::plain_string) return true;
+  return !value.empty() && (value.size() == 1 || value[0] != '0');
+}
+
+/// Whether `json` holds `fixed` at offset `at`.
+bool holds_at(std::string_view json, std::size_t at, std::string_view fixed) {
+  return at <= json.size() && json.size() - at >= fixed.size() &&
+         std::memcmp(json.data() + at, fixed.data(), fixed.size()) == 0;
+}
 
 }  // namespace
 
@@ -51,35 +94,180 @@ std::optional<std::size_t> json_string_text_size(std::string_view body) {
   return body.size() - escapes;
 }
 
-void ChunkTemplate::learn(std::string_view json, std::size_t text_quote, TextField field,
-                          std::size_t text_bytes, bool has_role) {
-  if (text_bytes == 0 || text_quote >= json.size() || json[text_quote] != '"') return;
-  // The string's end: the first quote not escaped (the parser has found the string valid).
-  std::size_t end = text_quote + 1;
-  while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
-  if (end >= json.size()) return;
-  const std::string_view text = json.substr(text_quote + 1, end - text_quote - 1);
-  if (json.size() - text.size() > kMaxFrameBytes || json_string_text_size(text) != text_bytes) {
-    return;
+bool ChunkTemplate::learn(std::string_view json, const Layout& layout, const DecodedChunk& chunk) {
+  if (chunk.kind == ChunkKind::error) return false;
+  // The text: the body of the one sized string, when it is not empty.
+  Found text{.at = json.size(), .size = 0};
+  bool has_text = false;
+  const std::size_t text_bytes =
+      layout.text_field == TextField::content ? chunk.content_bytes : chunk.reasoning_bytes;
+  if (layout.text_quote && text_bytes > 0) {
+    const std::size_t quote = *layout.text_quote;
+    if (quote >= json.size() || json[quote] != '"') return false;
+    // The string's end: the first quote not escaped (the parser has found the string valid).
+    std::size_t end = quote + 1;
+    while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
+    if (end >= json.size()) return false;
+    text = {.at = quote + 1, .size = end - quote - 1};
+    if (json_string_text_size(json.substr(text.at, text.size)) != text_bytes) return false;
+    has_text = true;
   }
-  prefix_ = text_quote + 1;
-  frame_.assign(json.substr(0, prefix_));
-  frame_.append(json.substr(end));
-  field_ = field;
-  has_role_ = has_role;
-  learned_ = true;
+  // A chunk whose texts are not one hole would match only itself.
+  if (!has_text && chunk.carries_tokens()) return false;
+  if (json.size() - text.size > kMaxFrameBytes) return false;
+
+  // The ignored values that can vary, in order; others stay as they are.
+  std::array<Found, kMaxIgnoredValues> found{};
+  std::size_t count = 0;
+  std::size_t after_last = 0;  // where the last hole ends
+  for (std::size_t i = 0; i < layout.ignored_count && i < kMaxIgnoredValues; ++i) {
+    const std::size_t at = layout.ignored_values[i];
+    if (at < after_last || at >= json.size()) continue;
+    if (has_text && at < text.at + text.size && at + 1 >= text.at) continue;  // not the text's
+    const HoleKind kind = json[at] == '"' ? HoleKind::plain_string : HoleKind::whole_number;
+    const std::size_t start = kind == HoleKind::plain_string ? at + 1 : at;
+    const std::size_t end = start + value_size_from(json, start, kind);
+    if (end == json.size()) continue;
+    const bool ends_well = kind == HoleKind::plain_string
+                               ? json[end] == '"'
+                               : json[end] != '.' && json[end] != 'e' && json[end] != 'E';
+    if (!ends_well || !is_whole_value(json.substr(start, end - start), kind)) continue;
+    holes_[count].kind = kind;
+    found[count++] = {.at = start, .size = end - start};
+    after_last = end;
+  }
+  hole_count_ = count;
+  has_text_ = has_text;
+  text_field_ = layout.text_field;
+  chunk_ = chunk;
+  adopt(json, text, found);
+  return true;
 }
 
-std::optional<ChunkTemplate::Match> ChunkTemplate::match(std::string_view json) const {
-  if (!learned_ || json.size() <= frame_.size()) return std::nullopt;  // the text is not empty
+void ChunkTemplate::adopt(std::string_view json, Found text,
+                          const std::array<Found, kMaxIgnoredValues>& found) {
+  frame_.assign(json.substr(0, text.at));
+  frame_.append(json.substr(text.at + text.size));
+  text_at_ = text.at;
+  holes_before_text_ = 0;
+  std::size_t fixed_from = has_text_ ? text_at_ : 0;
+  for (std::size_t i = 0; i < hole_count_; ++i) {
+    const bool before_text = found[i].at < text.at;
+    holes_[i].at = before_text ? found[i].at : found[i].at - text.size;
+    holes_[i].size = found[i].size;
+    if (before_text) ++holes_before_text_;
+    fixed_from = std::max(fixed_from, holes_[i].at + holes_[i].size);
+  }
+  fixed_tail_ = frame_.size() - fixed_from;
+}
+
+inline void ChunkTemplate::decode_into(std::size_t text_bytes, DecodedChunk& out) const {
+  out.kind = chunk_.kind;
+  out.content_bytes = chunk_.content_bytes;
+  out.reasoning_bytes = chunk_.reasoning_bytes;
+  if (has_text_) {
+    (text_field_ == TextField::content ? out.content_bytes : out.reasoning_bytes) = text_bytes;
+  }
+  out.has_role = chunk_.has_role;
+  out.error_message.clear();  // templates are never errors
+  out.malformed = false;
+  // Content chunks have neither, and `out` held none: copying them is the rare case, kept out of
+  // line so that this one saves no registers.
+  if (chunk_.finish_reason || chunk_.usage || out.finish_reason || out.usage) [[unlikely]] {
+    copy_reports(out);
+  }
+}
+
+[[gnu::noinline]] void ChunkTemplate::copy_reports(DecodedChunk& out) const {
+  out.finish_reason = chunk_.finish_reason;
+  out.usage = chunk_.usage;
+}
+
+bool ChunkTemplate::match(std::string_view json, DecodedChunk& out) {
+  // The bytes after every hole and the text tell most shapes of chunk apart: compared first.
+  const char* const frame = frame_.data();
+  const std::size_t frame_size = frame_.size();
+  if (json.size() < fixed_tail_ ||
+      std::memcmp(json.data() + json.size() - fixed_tail_, frame + frame_size - fixed_tail_,
+                  fixed_tail_) != 0) {
+    return false;
+  }
+  // The usual case: the holes' values as the last chunk matched had them.
+  if (!has_text_) {
+    if (json.size() == frame_size && std::memcmp(json.data(), frame, frame_size) == 0) {
+      decode_into(0, out);
+      return true;
+    }
+  } else if (json.size() > frame_size && std::memcmp(json.data(), frame, text_at_) == 0) {
+    const std::size_t suffix_size = frame_size - text_at_ - fixed_tail_;  // 0 in vLLM's order
+    if (suffix_size == 0 || std::memcmp(json.data() + json.size() - fixed_tail_ - suffix_size,
+                                        frame + text_at_, suffix_size) == 0) {
+      // All but the text is the template's: no other hole values can make it match.
+      const std::optional<std::size_t> text_bytes =
+          json_string_text_size(json.substr(text_at_, json.size() - frame_size));
+      if (!text_bytes) return false;
+      decode_into(*text_bytes, out);
+      return true;
+    }
+  }
+  return hole_count_ > 0 && match_holes(json, out);
+}
+
+bool ChunkTemplate::match_holes(std::string_view json, DecodedChunk& out) {
   const std::string_view frame(frame_);
-  const std::string_view prefix = frame.substr(0, prefix_);
-  const std::string_view suffix = frame.substr(prefix_);
-  if (!json.starts_with(prefix) || !json.ends_with(suffix)) return std::nullopt;
-  const std::optional<std::size_t> text_bytes =
-      json_string_text_size(json.substr(prefix.size(), json.size() - frame.size()));
-  if (!text_bytes) return std::nullopt;
-  return Match{.field = field_, .text_bytes = *text_bytes, .has_role = has_role_};
+  std::array<Found, kMaxIgnoredValues> found{};
+  // From the start to the text: each hole's fixed bytes before it, then its value.
+  std::size_t at = 0;    // in json
+  std::size_t from = 0;  // in frame_
+  for (std::size_t i = 0; i < holes_before_text_; ++i) {
+    const Hole& hole = holes_[i];
+    const std::string_view fixed = frame.substr(from, hole.at - from);
+    if (!holds_at(json, at, fixed)) return false;
+    at += fixed.size();
+    const std::size_t end = at + value_size_from(json, at, hole.kind);
+    if (!is_whole_value(json.substr(at, end - at), hole.kind)) return false;
+    found[i] = {.at = at, .size = end - at};
+    at = end;
+    from = hole.at + hole.size;
+  }
+  const std::string_view before_text = frame.substr(from, text_at_ - from);
+  if (!holds_at(json, at, before_text)) return false;
+  at += before_text.size();
+
+  // From the end back to the text: each hole's fixed bytes after it, then its value.
+  std::size_t end = json.size();  // in json
+  std::size_t to = frame.size();  // in frame_
+  for (std::size_t i = hole_count_; i-- > holes_before_text_;) {
+    const Hole& hole = holes_[i];
+    const std::string_view fixed = frame.substr(hole.at + hole.size, to - hole.at - hole.size);
+    if (end < at + fixed.size() || !holds_at(json, end - fixed.size(), fixed)) return false;
+    end -= fixed.size();
+    const std::size_t start = end - value_size_to(json, at, end, hole.kind);
+    if (!is_whole_value(json.substr(start, end - start), hole.kind)) return false;
+    found[i] = {.at = start, .size = end - start};
+    end = start;
+    to = hole.at;
+  }
+  const std::string_view after_text = frame.substr(text_at_, to - text_at_);
+  if (end < at + after_text.size() || !holds_at(json, end - after_text.size(), after_text)) {
+    return false;
+  }
+  end -= after_text.size();
+
+  // What is left is the text.
+  const Found text{.at = at, .size = end - at};
+  std::size_t text_bytes = 0;
+  if (has_text_) {
+    if (text.size == 0) return false;
+    const std::optional<std::size_t> size = json_string_text_size(json.substr(at, text.size));
+    if (!size) return false;
+    text_bytes = *size;
+  } else if (text.size != 0) {
+    return false;
+  }
+  decode_into(text_bytes, out);
+  adopt(json, text, found);
+  return true;
 }
 
 }  // namespace llmpace::openai

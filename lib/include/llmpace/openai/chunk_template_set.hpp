@@ -1,0 +1,53 @@
+// ChunkTemplateSet: a decoder's templates (chunk_template.hpp), one per shape of chunk its server
+// sends. vLLM's chat stream has four: the role chunk, content chunks, the last content chunk with
+// its finish_reason, the usage chunk. With a template for each, every chunk of a response but
+// those that vary in more than their text and ids (llama.cpp's timings, say) is decoded without
+// the parser from the decoder's second response on.
+//
+// Templates are tried most recently matched first, so a response's content chunks find theirs at
+// once; a chunk the parser decoded becomes a template in place of the one used least recently.
+//
+// Sans-IO. Holds at most kCapacity templates and one spare (each at most
+// ChunkTemplate::kMaxFrameBytes of JSON), allocated as they are first learned.
+// Thread affinity: none; one owner (a ChunkDecoder) uses it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "llmpace/openai/chunk_template.hpp"
+#include "llmpace/openai/decoded_chunk.hpp"
+
+namespace llmpace::openai {
+
+class ChunkTemplateSet {
+ public:
+  /// Templates kept: the shapes of one response, with room for a reasoning model's.
+  static constexpr std::size_t kCapacity = 6;
+
+  /// Whether a template matches `json` (trimmed event data); if so, writes what it decodes to into
+  /// `out` (ChunkTemplate::match()).
+  bool match(std::string_view json, DecodedChunk& out) {
+    // Inline for the usual case: a response's next content chunk, and the template of the last.
+    return (!templates_.empty() && templates_[order_[0]].match(json, out)) ||
+           match_others(json, out);
+  }
+
+  /// Offers a chunk the parser decoded alone (ChunkTemplate::learn()).
+  void learn(std::string_view json, const ChunkTemplate::Layout& layout, const DecodedChunk& chunk);
+
+ private:
+  /// match() by the templates but the most recently used.
+  bool match_others(std::string_view json, DecodedChunk& out);
+  /// Makes the template at `position` in order_ the most recently used.
+  void move_to_front(std::size_t position);
+
+  std::vector<ChunkTemplate> templates_;
+  std::array<std::uint8_t, kCapacity> order_{};  // templates_ indexes, most recently used first
+  ChunkTemplate spare_;  // learns each offer; swapped in when kept, so learning reuses its bytes
+};
+
+}  // namespace llmpace::openai
