@@ -93,26 +93,26 @@ BENCHMARK(BM_SseHotPath_Pieces)->ArgName("piece_bytes")->Arg(240)->Arg(1448)->Ar
 void BM_SseHotPath_PerByte(benchmark::State& state) { run_stream(state, vllm_chat_stream(), 1); }
 BENCHMARK(BM_SseHotPath_PerByte);
 
-// The stream's events' data; with `distinct_ids`, each chunk's id made its own, so that no chunk
-// differs from the one before only in its text.
-std::vector<std::string> stream_payloads(bool distinct_ids) {
+// The stream's events' data; with `distinct`, each chunk's choice index made its own, so that no
+// chunk differs from one before only in its text and ids.
+std::vector<std::string> stream_payloads(bool distinct) {
   std::vector<std::string> payloads;
   SseParser parser([&](const SseEventView& event) { payloads.emplace_back(event.data); });
   parser.feed(vllm_chat_stream());
-  if (distinct_ids) {
+  if (distinct) {
     for (std::size_t i = 0; i < payloads.size(); ++i) {
-      const std::size_t id = payloads[i].find(R"("id":")");
-      if (id != std::string::npos) payloads[i].insert(id + 6, std::to_string(i) + "-");
+      const std::size_t index = payloads[i].find(R"("index":)");
+      if (index != std::string::npos) payloads[i].insert(index + 8, std::to_string(i + 1));
     }
   }
   return payloads;
 }
 
-// The decoder alone on the stream's events, to split the cost between parsing SSE and JSON: as a
-// stream comes (all but the first content chunk decoded by the template of the one before, see
-// openai/chunk_template.hpp), and with every chunk parsed (BM_ChunkDecoder_Parsed).
-void decode_payloads(benchmark::State& state, bool distinct_ids) {
-  const std::vector<std::string> payloads = stream_payloads(distinct_ids);
+// The decoder alone on the stream's events, to split the cost between parsing SSE and JSON: as
+// streams come (from the second on, every chunk decoded by a template: see
+// openai/chunk_template_set.hpp), and with every chunk parsed (BM_ChunkDecoder_Parsed).
+void decode_payloads(benchmark::State& state, bool distinct) {
+  const std::vector<std::string> payloads = stream_payloads(distinct);
   ChunkDecoder decoder(ApiKind::chat_completions);
   std::size_t bytes = 0;
   for (auto _ : state) {

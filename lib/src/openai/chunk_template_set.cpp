@@ -9,8 +9,13 @@ bool ChunkTemplateSet::match_others(std::string_view json, DecodedChunk& out) {
   for (std::size_t position = 1; position < templates_.size(); ++position) {
     if (templates_[order_[position]].match(json, out)) {
       move_to_front(position);
+      misses_ = 0;
       return true;
     }
+  }
+  if (++misses_ == kMissesToRest) {
+    misses_ = 0;
+    rest_left_ = kRestChunks;
   }
   return false;
 }
@@ -18,7 +23,7 @@ bool ChunkTemplateSet::match_others(std::string_view json, DecodedChunk& out) {
 void ChunkTemplateSet::learn(std::string_view json, const ChunkTemplate::Layout& layout,
                              const DecodedChunk& chunk) {
   // (Never a shape a template has: a chunk of that shape would have matched it.)
-  if (!spare_.learn(json, layout, chunk)) return;
+  if (rest_left_ > 0 || !spare_.learn(json, layout, chunk)) return;
   std::size_t position = templates_.size();  // a new template's, or the least recently used's
   if (templates_.size() < kCapacity) {
     order_[position] = static_cast<std::uint8_t>(templates_.size());

@@ -377,6 +377,39 @@ TEST_CASE("ChunkTemplateSet: a template per shape of chunk, the least recently u
   for (const std::size_t kept : {0, 2, 3, 4, 5}) CHECK(matches(kept));
 }
 
+TEST_CASE("ChunkTemplateSet: chunks that never match rest the set for a while",
+          "[openai][template]") {
+  ChunkTemplateSet templates;
+  const auto chunk = [](std::size_t index, std::string_view id) {
+    return R"({"id":")" + std::string(id) + R"(","choices":[{"index":)" + std::to_string(index) +
+           R"(,"delta":{"content":"x"}}]})";
+  };
+  const auto offer = [&](std::size_t index) {
+    const std::string json = chunk(index, "a");
+    const Learned parsed = learned(json, {"id"});
+    templates.learn(json, parsed.layout, parsed.chunk);
+  };
+  const auto matches = [&](std::size_t index) {
+    DecodedChunk decoded;
+    return templates.match(chunk(index, "b"), decoded);
+  };
+  offer(0);
+  for (std::size_t miss = 1; miss < ChunkTemplateSet::kMissesToRest; ++miss) {
+    CHECK_FALSE(matches(1000 + miss));
+  }
+  CHECK(matches(0));  // a match ends the run of misses
+  for (std::size_t miss = 1; miss <= ChunkTemplateSet::kMissesToRest; ++miss) {
+    CHECK_FALSE(matches(1000 + miss));
+  }
+  // Resting: nothing matches, nothing is learned.
+  offer(1);
+  for (std::size_t chunk = 0; chunk < ChunkTemplateSet::kRestChunks; ++chunk) {
+    REQUIRE_FALSE(matches(0));
+  }
+  CHECK(matches(0));
+  CHECK_FALSE(matches(1));
+}
+
 /// How many chunks a decoder's templates decoded, decoding them one by one and as one read.
 struct Matches {
   std::uint64_t one_by_one = 0;

@@ -6,6 +6,10 @@
 //
 // Templates are tried most recently matched first, so a response's content chunks find theirs at
 // once; a chunk the parser decoded becomes a template in place of the one used least recently.
+// A server whose chunks each differ elsewhere (a counter in every chunk, say) would have every
+// chunk tried against every template, then parsed and learned, for nothing: after kMissesToRest
+// chunks in a row that no template matched, the set rests for kRestChunks chunks, trying and
+// learning none.
 //
 // Sans-IO. Holds at most kCapacity templates and one spare (each at most
 // ChunkTemplate::kMaxFrameBytes of JSON), allocated as they are first learned.
@@ -27,16 +31,28 @@ class ChunkTemplateSet {
  public:
   /// Templates kept: the shapes of one response, with room for a reasoning model's.
   static constexpr std::size_t kCapacity = 6;
+  /// Chunks in a row that no template matched after which the set rests (a vLLM response has at
+  /// most two: its role chunk and its first content chunk, the first time), and for how long:
+  /// so the rest is about 1 % of the time when no chunk ever matches.
+  static constexpr std::size_t kMissesToRest = 8;
+  static constexpr std::size_t kRestChunks = 1024 - kMissesToRest;
 
   /// Whether a template matches `json` (trimmed event data); if so, writes what it decodes to into
   /// `out` (ChunkTemplate::match()).
   bool match(std::string_view json, DecodedChunk& out) {
+    if (rest_left_ > 0) [[unlikely]] {
+      --rest_left_;
+      return false;
+    }
     // Inline for the usual case: a response's next content chunk, and the template of the last.
-    return (!templates_.empty() && templates_[order_[0]].match(json, out)) ||
-           match_others(json, out);
+    if (!templates_.empty() && templates_[order_[0]].match(json, out)) {
+      misses_ = 0;
+      return true;
+    }
+    return match_others(json, out);
   }
 
-  /// Offers a chunk the parser decoded alone (ChunkTemplate::learn()).
+  /// Offers a chunk the parser decoded alone (ChunkTemplate::learn()); not taken while resting.
   void learn(std::string_view json, const ChunkTemplate::Layout& layout, const DecodedChunk& chunk);
 
  private:
@@ -47,7 +63,9 @@ class ChunkTemplateSet {
 
   std::vector<ChunkTemplate> templates_;
   std::array<std::uint8_t, kCapacity> order_{};  // templates_ indexes, most recently used first
-  ChunkTemplate spare_;  // learns each offer; swapped in when kept, so learning reuses its bytes
+  ChunkTemplate spare_;     // learns each offer; swapped in when kept, so learning reuses its bytes
+  std::size_t misses_ = 0;  // chunks in a row that no template matched
+  std::size_t rest_left_ = 0;  // chunks still to pass by while resting
 };
 
 }  // namespace llmpace::openai
