@@ -493,7 +493,7 @@ void ChunkDecoder::decode_padded(const char* json, std::size_t size, std::size_t
   }
 }
 
-void ChunkDecoder::queue(std::string_view data, std::string_view event_name) {
+void ChunkDecoder::queue(std::string_view data, std::string_view event_name, DataKept kept) {
   ThreadScratch& scratch = thread_scratch();
   const std::size_t index = scratch.entries.size();
   if (scratch.results.size() <= index) scratch.results.resize(index + 1);
@@ -507,6 +507,10 @@ void ChunkDecoder::queue(std::string_view data, std::string_view event_name) {
   }
   if (templates_.match(payload, scratch.results[index].chunk)) {
     ++template_matches_;
+    if (kept == DataKept::no) {
+      scratch.entries.push_back({.offset = 0, .size = 0, .json = false});
+      return;
+    }
     scratch.entries.push_back(
         {.offset = scratch.matched.size(), .size = payload.size(), .json = false, .matched = true});
     scratch.matched.insert(scratch.matched.end(), payload.begin(), payload.end());

@@ -35,8 +35,12 @@ StreamRecorder::StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& re
     : decoder_(decoder),
       record_(record),
       reply_(reply),
-      parser_([this](const sse::SseEventView& event) { decoder_.queue(event.data, event.event); }) {
-}
+      parser_([this](const sse::SseEventView& event) {
+        // An event's data is read only for the reply (append_content).
+        decoder_.queue(
+            event.data, event.event,
+            reply_ != nullptr ? ChunkDecoder::DataKept::yes : ChunkDecoder::DataKept::no);
+      }) {}
 
 void StreamRecorder::on_body(std::string_view bytes, TimePoint read_time) {
   current_read_time_ = read_time;

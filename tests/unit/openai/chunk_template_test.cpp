@@ -410,6 +410,23 @@ TEST_CASE("ChunkTemplateSet: chunks that never match rest the set for a while",
   CHECK_FALSE(matches(1));
 }
 
+TEST_CASE("ChunkDecoder: a template-decoded event's data is kept only when asked for",
+          "[openai][template]") {
+  ChunkDecoder decoder(ApiKind::chat_completions);
+  const std::string first = vllm_chunk("Hello");
+  const std::string second = vllm_chunk("world!");
+  for (const auto kept : {ChunkDecoder::DataKept::no, ChunkDecoder::DataKept::yes}) {
+    decoder.queue(first, "message", kept);
+    decoder.queue(second, "message", kept);
+    const auto queued = decoder.decode_queued();
+    REQUIRE(queued.size() == 2);
+    CHECK(queued[1].chunk.content_bytes == 6);
+    CHECK(queued[0].data == first);  // parsed the first time; a template decoded it the second
+    CHECK(queued[1].data == (kept == ChunkDecoder::DataKept::yes ? second : ""));
+  }
+  CHECK(decoder.template_matches() == 3);
+}
+
 /// How many chunks a decoder's templates decoded, decoding them one by one and as one read.
 struct Matches {
   std::uint64_t one_by_one = 0;

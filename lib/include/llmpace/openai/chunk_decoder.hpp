@@ -26,7 +26,8 @@
 namespace llmpace::openai {
 
 /// A queued event's chunk, and its data (trimmed; empty for events decided without JSON: [DONE],
-/// no data, an `error` event).
+/// no data, an `error` event; and for events a template decoded, unless queued with
+/// DataKept::yes).
 struct QueuedChunk {
   DecodedChunk chunk;
   std::string_view data;
@@ -42,8 +43,14 @@ class ChunkDecoder {
   /// Decodes one event.
   DecodedChunk decode(std::string_view data, std::string_view event_name = "message");
 
-  /// Queues one event (its data is copied) to be decoded with the others of the same read.
-  void queue(std::string_view data, std::string_view event_name = "message");
+  /// Whether a queued event's data is kept for its QueuedChunk even when a template decodes it,
+  /// which needs no copy of it otherwise.
+  enum class DataKept : bool { no, yes };
+
+  /// Queues one event to be decoded with the others of the same read (its data is copied, unless
+  /// a template decodes it and `kept` is DataKept::no).
+  void queue(std::string_view data, std::string_view event_name = "message",
+             DataKept kept = DataKept::yes);
 
   /// Decodes the events queued since the last call and returns them in the order queued, each
   /// chunk exactly what decode() gives for its event. A read's first 7 JSON events are decoded as
