@@ -42,13 +42,14 @@ std::span<char> body_piece_buffer() {
 }  // namespace
 
 /// Beast's parser of one response, reporting into its ResponseReader: the status, the headers the
-/// client uses, and the body (chunked framing removed) gathered into the thread's piece buffer.
+/// client uses, and a body that is not chunked, gathered into the thread's piece buffer (where the
+/// reader's ChunkedBody gathers a chunked one).
 class ResponseReader::Parser final : public bhttp::basic_parser<false> {
  public:
   Parser(ResponseReader& owner, std::size_t header_limit_bytes) noexcept : owner_(owner) {
     body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
     header_limit(static_cast<std::uint32_t>(header_limit_bytes));
-    eager(true);  // parse into the body in the same call as the head
+    eager(false);  // stop after the head: a chunked body is the reader's ChunkedBody's
   }
 
   /// Where put() hands the body of this call, read at `read_time`.
@@ -65,6 +66,18 @@ class ResponseReader::Parser final : public bhttp::basic_parser<false> {
   }
   /// The status line's code; 0 before it is read.
   [[nodiscard]] int status() const { return status_; }
+
+  /// Gathers body bytes for the sink, which flush() hands them to.
+  void deliver(string_view body) {
+    const std::span<char> buffer = body_piece_buffer();
+    while (!body.empty()) {
+      if (gathered_ == buffer.size()) flush();
+      const std::size_t bytes = std::min(body.size(), buffer.size() - gathered_);
+      std::memcpy(buffer.data() + gathered_, body.data(), bytes);
+      gathered_ += bytes;
+      body.remove_prefix(bytes);
+    }
+  }
 
  private:
   void on_request_impl(bhttp::verb, string_view, string_view, int, error_code&) override {}
@@ -125,17 +138,6 @@ class ResponseReader::Parser final : public bhttp::basic_parser<false> {
 
   void on_finish_impl(error_code&) override {}
 
-  void deliver(string_view body) {
-    const std::span<char> buffer = body_piece_buffer();
-    while (!body.empty()) {
-      if (gathered_ == buffer.size()) flush();
-      const std::size_t bytes = std::min(body.size(), buffer.size() - gathered_);
-      std::memcpy(buffer.data() + gathered_, body.data(), bytes);
-      gathered_ += bytes;
-      body.remove_prefix(bytes);
-    }
-  }
-
   ResponseReader& owner_;
   const BodySink* sink_ = nullptr;
   TimePoint read_time_{};
@@ -158,6 +160,8 @@ void ResponseReader::reset() {
   closed_early_ = false;
   first_byte_ = TimePoint{};
   error_.clear();
+  chunked_ = false;
+  chunked_body_.reset();
   start_response();
 }
 
@@ -189,6 +193,7 @@ std::size_t ResponseReader::feed(std::string_view bytes, TimePoint read_time,
                                  const BodySink& on_body) {
   std::size_t consumed = 0;
   while (!done_ && consumed < bytes.size()) {
+    if (chunked_) return consumed + feed_chunked_body(bytes.substr(consumed), read_time, on_body);
     Parser& parser = *parser_;
     if (!response_started_) {
       response_started_ = true;
@@ -214,10 +219,31 @@ std::size_t ResponseReader::feed(std::string_view bytes, TimePoint read_time,
       fail(error.message());
       return consumed;
     }
-    if (parser.is_done()) done_ = true;
+    if (parser.is_done()) {
+      done_ = true;
+    } else if (parser.is_header_done() && parser.chunked()) {
+      chunked_ = true;  // Beast has read the head; the body is chunked_body_'s
+      continue;
+    }
     if (used == 0 && !done_) return consumed;  // no progress: wait for more
   }
   return consumed;
+}
+
+std::size_t ResponseReader::feed_chunked_body(std::string_view bytes, TimePoint read_time,
+                                              const BodySink& on_body) {
+  Parser& parser = *parser_;
+  parser.deliver_to(&on_body, read_time);
+  const std::size_t used = chunked_body_.feed(
+      bytes, [&](std::string_view data) { parser.deliver(string_view(data.data(), data.size())); });
+  parser.flush();
+  parser.deliver_to(nullptr, read_time);
+  if (chunked_body_.failed()) {
+    fail(chunked_body_.error());
+  } else if (chunked_body_.done()) {
+    done_ = true;
+  }
+  return used;
 }
 
 void ResponseReader::feed_end_of_stream() {
@@ -226,6 +252,10 @@ void ResponseReader::feed_end_of_stream() {
     fail(response_started_ || interim_responses_ > 0 ? "inside the response head"
                                                      : "before any response byte",
          /*closed_early=*/true);
+    return;
+  }
+  if (chunked_) {
+    fail("before the response body ended", /*closed_early=*/true);
     return;
   }
   error_code error;

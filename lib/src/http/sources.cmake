@@ -1,1 +1,1 @@
-set(MODULE_SOURCES url.cpp tls_context.cpp name_resolver.cpp endpoint_cache.cpp response_reader.cpp tls_failure.cpp request_text.cpp deadline_watch.cpp kernel_receive.cpp connection.cpp)
+set(MODULE_SOURCES url.cpp tls_context.cpp name_resolver.cpp endpoint_cache.cpp response_reader.cpp chunked_body.cpp tls_failure.cpp request_text.cpp deadline_watch.cpp kernel_receive.cpp connection.cpp)

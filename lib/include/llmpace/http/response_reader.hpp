@@ -4,10 +4,11 @@
 // client: the final response that follows is the answer.
 //
 // Sans-IO: the caller reads, feeds what it read and keeps the bytes the reader did not consume
-// (a header or chunk-size line cut in two) in front of the next read. Beast's basic_parser does
-// the parsing; the reader keeps only what the client uses (the status and four headers), so a
-// response head costs no allocation. The body of each feed() reaches the sink in one piece (or
-// 16 KiB pieces), not one call per HTTP chunk.
+// (a header or chunk-size line cut in two) in front of the next read. Beast's basic_parser reads
+// the head, and a body that is not chunked; a chunked body, what streaming servers send, is
+// ChunkedBody's (chunked_body.hpp), cheaper per chunk. The reader keeps only what the client uses
+// (the status and four headers), so a response head costs no allocation. The body of each feed()
+// reaches the sink in one piece (or 16 KiB pieces), not one call per HTTP chunk.
 //
 // Thread affinity: none; one response at a time, not synchronised. The body pieces handed to the
 // sink live in a buffer shared by the thread's readers: valid only during the call, and a sink
@@ -24,6 +25,7 @@
 #include <utility>
 
 #include "llmpace/core/time.hpp"
+#include "llmpace/http/chunked_body.hpp"
 
 namespace llmpace::http {
 
@@ -86,6 +88,9 @@ class ResponseReader {
  private:
   class Parser;
   void start_response();
+  /// feed() once the head of a chunked response has been read.
+  std::size_t feed_chunked_body(std::string_view bytes, TimePoint read_time,
+                                const BodySink& on_body);
   void fail(std::string message, bool closed_early = false);
 
   std::size_t header_limit_bytes_;
@@ -99,6 +104,8 @@ class ResponseReader {
   bool response_started_ = false;  // a byte of the current (maybe interim) response was fed
   TimePoint first_byte_{};
   std::string error_;
+  bool chunked_ = false;  // the final response's head said chunked: the body is chunked_body_'s
+  ChunkedBody chunked_body_;
 };
 
 }  // namespace llmpace::http
