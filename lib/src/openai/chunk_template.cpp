@@ -140,12 +140,29 @@ bool ChunkTemplate::learn(std::string_view json, const Layout& layout, const Dec
   has_text_ = has_text;
   text_field_ = layout.text_field;
   chunk_ = chunk;
-  adopt(json, text, found);
+  rebuild(json, text, found);
   return true;
 }
 
 void ChunkTemplate::adopt(std::string_view json, Found text,
                           const std::array<Found, kMaxIgnoredValues>& found) {
+  // Usually the values have the sizes of the last ones (a response's id, its created): then only
+  // they change, in place.
+  bool same_sizes = json.size() - text.size == frame_.size();
+  for (std::size_t i = 0; same_sizes && i < hole_count_; ++i) {
+    same_sizes = found[i].size == holes_[i].size;
+  }
+  if (!same_sizes) {
+    rebuild(json, text, found);
+    return;
+  }
+  for (std::size_t i = 0; i < hole_count_; ++i) {
+    std::memcpy(frame_.data() + holes_[i].at, json.data() + found[i].at, found[i].size);
+  }
+}
+
+void ChunkTemplate::rebuild(std::string_view json, Found text,
+                            const std::array<Found, kMaxIgnoredValues>& found) {
   frame_.assign(json.substr(0, text.at));
   frame_.append(json.substr(text.at + text.size));
   text_at_ = text.at;

@@ -241,6 +241,31 @@ TEST_CASE("ChunkTemplate: another response's ids match, and become the template"
   }
 }
 
+TEST_CASE("ChunkTemplate: a chunk matched with other values becomes the template",
+          "[openai][template]") {
+  const auto without_text = [](std::string json, std::string_view text) {
+    return json.erase(json.find(text), text.size());
+  };
+  ChunkTemplate chunk_template;
+  REQUIRE(learn(chunk_template, vllm("Hello", "chatcmpl-7", "1733")));
+  CHECK(chunk_template.frame() == without_text(vllm("Hello", "chatcmpl-7", "1733"), "Hello"));
+  // Values of the same sizes are written over the last ones; others rebuild the template.
+  for (const auto& [id, created] :
+       {std::pair{"chatcmpl-8", "1734"}, std::pair{"c", "1"}, std::pair{"chatcmpl-900", "17345"}}) {
+    INFO(id << " " << created);
+    REQUIRE(match(chunk_template, vllm("Hi", id, created)));
+    CHECK(chunk_template.frame() == without_text(vllm("Hi", id, created), "Hi"));
+  }
+  const std::string llamacpp_order =
+      R"({"choices":[{"delta":{"content":"Hi"}}],"created":1735,"id":"chatcmpl-A"})";
+  const Learned parsed = learned(llamacpp_order, {"created", "id"});
+  REQUIRE(chunk_template.learn(llamacpp_order, parsed.layout, parsed.chunk));
+  const std::string next =
+      R"({"choices":[{"delta":{"content":"abc"}}],"created":1736,"id":"chatcmpl-B"})";
+  REQUIRE(match(chunk_template, next));
+  CHECK(chunk_template.frame() == without_text(next, "abc"));
+}
+
 TEST_CASE("ChunkTemplate: values after the text vary too (llama.cpp's order)",
           "[openai][template]") {
   const auto llamacpp = [](std::string_view text, std::string_view created, std::string_view id) {

@@ -73,6 +73,10 @@ class ChunkTemplate {
   /// template. A template that has learned nothing matches nothing.
   bool match(std::string_view json, DecodedChunk& out);
 
+  /// The template's JSON without its text, its holes as last matched (for tests: what the next
+  /// chunk is compared with first).
+  [[nodiscard]] std::string_view frame() const { return frame_; }
+
  private:
   enum class HoleKind : std::uint8_t { plain_string, whole_number };
   /// An ignored value in frame_: a string's body between its quotes, or a number.
@@ -90,8 +94,13 @@ class ChunkTemplate {
   /// match() with the holes found one by one (the fixed tail compared); adopts `json` if it
   /// matches.
   bool match_holes(std::string_view json, DecodedChunk& out);
-  /// Makes `json` the template, its text at `text`, its holes' values at `found`.
+  /// Makes `json`, which matched, the template: its text is at `text`, its holes' values at
+  /// `found`.
   void adopt(std::string_view json, Found text, const std::array<Found, kMaxIgnoredValues>& found);
+  /// Makes `json` the template, its text at `text`, its holes' values at `found` (with the kinds
+  /// of holes_), whatever the template was.
+  void rebuild(std::string_view json, Found text,
+               const std::array<Found, kMaxIgnoredValues>& found);
   /// Writes the template's chunk, its text `text_bytes` long, into `out`.
   void decode_into(std::size_t text_bytes, DecodedChunk& out) const;
   /// Copies the template's finish_reason and usage into `out`.
