@@ -428,7 +428,7 @@ TEST_CASE("ChunkTemplateSet: chunks that never match rest the set for a while",
   }
   // Resting: nothing matches, nothing is learned.
   offer(1);
-  for (std::size_t chunk = 0; chunk < ChunkTemplateSet::kRestChunks; ++chunk) {
+  for (std::size_t passed = 0; passed < ChunkTemplateSet::kRestChunks; ++passed) {
     REQUIRE_FALSE(matches(0));
   }
   CHECK(matches(0));
