@@ -39,36 +39,17 @@ std::span<char> body_piece_buffer() {
   return {buffer.get(), kBodyPieceBytes};
 }
 
-}  // namespace
-
-/// Beast's parser of one response, reporting into its ResponseReader: the status, the headers the
-/// client uses, and a body that is not chunked, gathered into the thread's piece buffer (where the
-/// reader's ChunkedBody gathers a chunked one).
-class ResponseReader::Parser final : public bhttp::basic_parser<false> {
+/// The body bytes of one feed() (Beast's for a body that is not chunked, ChunkedBody's for one
+/// that is), gathered into the thread's piece buffer and handed to the sink when it is full and
+/// at flush(), at the end of the feed.
+class BodyPieces {
  public:
-  Parser(ResponseReader& owner, std::size_t header_limit_bytes) noexcept : owner_(owner) {
-    body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
-    header_limit(static_cast<std::uint32_t>(header_limit_bytes));
-    eager(false);  // stop after the head: a chunked body is the reader's ChunkedBody's
-  }
+  BodyPieces(const ResponseReader::BodySink& sink, TimePoint read_time)
+      : sink_(sink), read_time_(read_time) {}
+  BodyPieces(const BodyPieces&) = delete;
+  BodyPieces& operator=(const BodyPieces&) = delete;
 
-  /// Where put() hands the body of this call, read at `read_time`.
-  void deliver_to(const BodySink* sink, TimePoint read_time) {
-    sink_ = sink;
-    read_time_ = read_time;
-  }
-  /// Hands the body gathered so far to the sink.
-  void flush() {
-    if (gathered_ > 0 && sink_ != nullptr) {
-      (*sink_)(std::string_view(body_piece_buffer().data(), gathered_), read_time_);
-    }
-    gathered_ = 0;
-  }
-  /// The status line's code; 0 before it is read.
-  [[nodiscard]] int status() const { return status_; }
-
-  /// Gathers body bytes for the sink, which flush() hands them to.
-  void deliver(string_view body) {
+  void add(std::string_view body) {
     const std::span<char> buffer = body_piece_buffer();
     while (!body.empty()) {
       if (gathered_ == buffer.size()) flush();
@@ -78,6 +59,35 @@ class ResponseReader::Parser final : public bhttp::basic_parser<false> {
       body.remove_prefix(bytes);
     }
   }
+
+  /// Hands what was gathered to the sink.
+  void flush() {
+    if (gathered_ > 0) sink_(std::string_view(body_piece_buffer().data(), gathered_), read_time_);
+    gathered_ = 0;
+  }
+
+ private:
+  const ResponseReader::BodySink& sink_;
+  TimePoint read_time_;
+  std::size_t gathered_ = 0;  // bytes of body_piece_buffer() not yet handed on
+};
+
+}  // namespace
+
+/// Beast's parser of one response, reporting into its ResponseReader: the status, the headers the
+/// client uses, and a body that is not chunked (a chunked one is the reader's ChunkedBody's).
+class ResponseReader::Parser final : public bhttp::basic_parser<false> {
+ public:
+  Parser(ResponseReader& owner, std::size_t header_limit_bytes) noexcept : owner_(owner) {
+    body_limit(boost::none);  // streams may be far longer than Beast's 8 MB default
+    header_limit(static_cast<std::uint32_t>(header_limit_bytes));
+    eager(false);  // stop after the head: a chunked body is the reader's ChunkedBody's
+  }
+
+  /// Where put() hands the body of this call (nullptr outside put()).
+  void deliver_to(BodyPieces* pieces) { pieces_ = pieces; }
+  /// The status line's code; 0 before it is read.
+  [[nodiscard]] int status() const { return status_; }
 
  private:
   void on_request_impl(bhttp::verb, string_view, string_view, int, error_code&) override {}
@@ -125,23 +135,21 @@ class ResponseReader::Parser final : public bhttp::basic_parser<false> {
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
 
   std::size_t on_body_impl(string_view body, error_code&) override {
-    deliver(body);
+    pieces_->add(view(body));
     return body.size();
   }
 
   void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
 
   std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
-    deliver(body);
+    pieces_->add(view(body));
     return body.size();
   }
 
   void on_finish_impl(error_code&) override {}
 
   ResponseReader& owner_;
-  const BodySink* sink_ = nullptr;
-  TimePoint read_time_{};
-  std::size_t gathered_ = 0;  // bytes of body_piece_buffer() not yet handed on
+  BodyPieces* pieces_ = nullptr;
   int status_ = 0;
 };
 
@@ -199,12 +207,13 @@ std::size_t ResponseReader::feed(std::string_view bytes, TimePoint read_time,
       response_started_ = true;
       first_byte_ = read_time;  // provisional until the head shows whether it is interim
     }
-    parser.deliver_to(&on_body, read_time);
+    BodyPieces pieces(on_body, read_time);
+    parser.deliver_to(&pieces);
     error_code error;
     const std::size_t used =
         parser.put(boost::asio::buffer(bytes.data() + consumed, bytes.size() - consumed), error);
-    parser.flush();
-    parser.deliver_to(nullptr, read_time);
+    parser.deliver_to(nullptr);
+    pieces.flush();
     consumed += used;
     if (done_) return consumed;  // the status line failed it
     if (parser.is_header_done() && is_interim(parser.status())) {
@@ -232,12 +241,10 @@ std::size_t ResponseReader::feed(std::string_view bytes, TimePoint read_time,
 
 std::size_t ResponseReader::feed_chunked_body(std::string_view bytes, TimePoint read_time,
                                               const BodySink& on_body) {
-  Parser& parser = *parser_;
-  parser.deliver_to(&on_body, read_time);
-  const std::size_t used = chunked_body_.feed(
-      bytes, [&](std::string_view data) { parser.deliver(string_view(data.data(), data.size())); });
-  parser.flush();
-  parser.deliver_to(nullptr, read_time);
+  BodyPieces pieces(on_body, read_time);
+  const std::size_t used =
+      chunked_body_.feed(bytes, [&](std::string_view data) { pieces.add(data); });
+  pieces.flush();
   if (chunked_body_.failed()) {
     fail(chunked_body_.error());
   } else if (chunked_body_.done()) {

@@ -10,6 +10,8 @@ namespace llmpace::openai {
 
 namespace {
 
+using HoleKind = ChunkTemplate::HoleKind;
+
 /// The bytes that stand for themselves in a JSON string: printable ASCII but '"' and '\\'.
 constexpr std::array<bool, 256> kPlainStringBytes = [] {
   std::array<bool, 256> plain{};
@@ -23,7 +25,6 @@ constexpr auto is_plain_string_byte = [](char byte) {
 constexpr auto is_digit = [](char byte) { return byte >= '0' && byte <= '9'; };
 
 /// How many bytes of a hole's value of this kind `json` holds from `at` on.
-template <typename HoleKind>
 std::size_t value_size_from(std::string_view json, std::size_t at, HoleKind kind) {
   const char* const begin = json.data() + at;
   const char* const end = json.data() + json.size();
@@ -34,7 +35,6 @@ std::size_t value_size_from(std::string_view json, std::size_t at, HoleKind kind
 }
 
 /// How many bytes of a hole's value of this kind `json` holds just before `end`, from `start` on.
-template <typename HoleKind>
 std::size_t value_size_to(std::string_view json, std::size_t start, std::size_t end,
                           HoleKind kind) {
   const auto begin = std::make_reverse_iterator(json.data() + end);
@@ -46,7 +46,6 @@ std::size_t value_size_to(std::string_view json, std::size_t start, std::size_t 
 
 /// Whether `value`, made of the kind's bytes, is a whole value of it: a string body may be empty;
 /// a number has a digit, and no leading zero but for 0 itself.
-template <typename HoleKind>
 bool is_whole_value(std::string_view value, HoleKind kind) {
   if (kind == HoleKind::plain_string) return true;
   return !value.empty() && (value.size() == 1 || value[0] != '0');

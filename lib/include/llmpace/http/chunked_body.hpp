@@ -3,9 +3,10 @@
 //
 // Hand-written rather than left to Beast, which reads the response head (ResponseReader): a
 // streaming server sends one HTTP chunk per token, and Beast's basic_parser spends about 220
-// instructions on each (its chunk-size line parser and a put() call per chunk); this spends a
-// memchr and a few dozen. Beast stays the reference: the response reader's fuzz target checks that
-// whatever Beast reads as a chunked body, this reads to the same bytes.
+// instructions on each (its chunk-size line parser and a put() call per chunk); this reads the
+// usual framing between two chunks in place, in a few dozen. Beast stays the reference: the
+// response reader's fuzz target checks that whatever Beast reads as a chunked body, this reads to
+// the same bytes.
 //
 // What it takes: a size line of hex digits (any number of leading zeros; a value beyond 64 bits is
 // an error), then either its CRLF or chunk extensions, which start with ';' after optional spaces

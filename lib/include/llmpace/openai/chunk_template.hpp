@@ -51,6 +51,9 @@ class ChunkTemplate {
 
   /// Which of the chunk's sizes its one string is.
   enum class TextField : std::uint8_t { content, reasoning };
+  /// What an ignored value that a template may vary is: a string of plain printable ASCII (no '"'
+  /// or '\\'), or a whole number without sign, fraction or exponent.
+  enum class HoleKind : std::uint8_t { plain_string, whole_number };
 
   /// Where the parts of a decoded chunk's JSON that may vary are, as offsets in it.
   struct Layout {
@@ -78,7 +81,6 @@ class ChunkTemplate {
   [[nodiscard]] std::string_view frame() const { return frame_; }
 
  private:
-  enum class HoleKind : std::uint8_t { plain_string, whole_number };
   /// An ignored value in frame_: a string's body between its quotes, or a number.
   struct Hole {
     std::size_t at = 0;
