@@ -2,7 +2,7 @@
 // unterminated event (bit 0: AtEnd::discard or AtEnd::dispatch); the rest is read as in
 // fuzz_support.hpp: piece sizes, then the stream, fed in those pieces, then finish(). The events
 // and finish()'s answer must be those of the same stream fed whole: how the socket cut the bytes
-// never changes what was sent.
+// never changes what was sent. Nor does a DataRecogniser (fed the same pieces).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -24,11 +24,30 @@ struct Parsed {
   std::size_t events_dispatched = 0;
 };
 
+/// Measures data that is a '{' and what follows up to the next '}', if no line break comes
+/// before it; as a chunk template recognises a chunk, given the bytes of the rest of the stream.
+std::size_t measure_braces(std::string_view bytes) {
+  if (bytes.empty() || bytes.front() != '{') return 0;
+  const std::size_t end = bytes.find_first_of("}\r\n");
+  return end != std::string_view::npos && bytes[end] == '}' ? end + 1 : 0;
+}
+
 template <typename FeedAll>
-Parsed parse(AtEnd at_end, FeedAll&& feed_all) {
+Parsed parse(AtEnd at_end, FeedAll&& feed_all, bool recognise = false) {
   Parsed parsed;
+  std::string_view measured;
   SseParser parser(
-      [&parsed](const SseEventView& event) { parsed.events.push_back(event.owned()); });
+      [&](const SseEventView& event) {
+        parsed.events.push_back(event.owned());
+        if (event.recognised) {
+          FUZZ_CHECK(event.data.data() == measured.data() && event.data == measured);
+        }
+      },
+      recognise ? SseParser::DataRecogniser([&measured](std::string_view bytes) {
+        measured = bytes.substr(0, measure_braces(bytes));
+        return measured.size();
+      })
+                : nullptr);
   feed_all(parser);
   parsed.pending_at_finish = parser.finish(at_end);
   parsed.events_dispatched = parser.events_dispatched();
@@ -53,10 +72,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     llmpace::fuzz::for_each_piece(input, [&](std::string_view piece) { parser.feed(piece); });
   });
   const Parsed whole = parse(at_end, [&](SseParser& parser) { parser.feed(input.stream); });
+  // A recogniser changes how events are found, never which.
+  const Parsed recognised = parse(
+      at_end,
+      [&](SseParser& parser) {
+        llmpace::fuzz::for_each_piece(input, [&](std::string_view piece) { parser.feed(piece); });
+      },
+      /*recognise=*/true);
 
   FUZZ_CHECK(pieces.events_dispatched == pieces.events.size());
   FUZZ_CHECK(same_events(pieces.events, whole.events));
   FUZZ_CHECK(pieces.pending_at_finish == whole.pending_at_finish);
+  FUZZ_CHECK(same_events(recognised.events, whole.events));
+  FUZZ_CHECK(recognised.events_dispatched == recognised.events.size());
+  FUZZ_CHECK(recognised.pending_at_finish == whole.pending_at_finish);
   for (const SseEvent& event : pieces.events) {
     FUZZ_CHECK(!event.event.empty());
     // Fields end at a line end, so only data (lines joined by '\n') may hold one.

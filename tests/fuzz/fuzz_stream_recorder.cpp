@@ -1,7 +1,8 @@
 // Fuzz target: StreamRecorder (openai/stream_recorder.hpp), response body bytes to RequestRecord.
 // The first byte chooses the API (bit 0) and whether a reply buffer is kept (bit 1); the rest is
 // read as in fuzz_support.hpp: piece sizes, then the body. Each piece is read 1 ms after the last.
-// Checks the record's invariants, and that the body fed whole gives the same record but for times.
+// Checks the record's invariants, and that the body fed whole, or a byte at a time, gives the same
+// record but for times.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -102,5 +103,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(a.error_message == b.error_message);
   FUZZ_CHECK(pieces.reply == at_once.reply);
   if (!keep_reply) FUZZ_CHECK(pieces.reply.empty());
+
+  // A byte at a time, no event lies whole in a read: none is recognised where it lies
+  // (ChunkDecoder::recognise()), and the record is the same.
+  SplitInput bytes = input;
+  bytes.piece_sizes = {1};
+  ChunkDecoder third_decoder(api);
+  const Recorded byte_by_byte = record(third_decoder, bytes, keep_reply);
+  check_invariants(byte_by_byte);
+  FUZZ_CHECK(third_decoder.template_recognitions() == 0);
+  const RequestRecord& c = byte_by_byte.record;
+  FUZZ_CHECK(c.token_chunk_times.size() == b.token_chunk_times.size());
+  FUZZ_CHECK(c.output_tokens == b.output_tokens && c.prompt_tokens == b.prompt_tokens);
+  FUZZ_CHECK(c.output_tokens_source == b.output_tokens_source);
+  FUZZ_CHECK(c.prompt_tokens_source == b.prompt_tokens_source);
+  FUZZ_CHECK(c.finish_reason == b.finish_reason && c.usage_problem == b.usage_problem);
+  FUZZ_CHECK(c.status == b.status && c.error_kind == b.error_kind);
+  FUZZ_CHECK(c.error_message == b.error_message);
+  FUZZ_CHECK(byte_by_byte.reply == at_once.reply);
   return 0;
 }

@@ -57,21 +57,30 @@ bool holds_at(std::string_view json, std::size_t at, std::string_view fixed) {
          std::memcmp(json.data() + at, fixed.data(), fixed.size()) == 0;
 }
 
-}  // namespace
+/// What a scan of a JSON string's body found.
+struct StringBody {
+  std::size_t bytes = 0;       // up to the first '"' not escaped, or all
+  std::size_t text_bytes = 0;  // once unescaped
+  bool valid = false;          // no byte the grammar or UTF-8 forbids, no \u escape
+};
 
-std::optional<std::size_t> json_string_text_size(std::string_view body) {
+/// Scans `bytes` as a JSON string's body, up to the first '"' not escaped or their end.
+StringBody scan_string_body(std::string_view bytes) {
   std::size_t escapes = 0;  // each escape is two bytes standing for one
   bool ascii = true;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(body[i]);
+  std::size_t i = 0;
+  for (; i < bytes.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
     if (kPlainStringBytes[byte]) continue;  // nearly every byte of a token
     if (byte >= 0x80) {
       ascii = false;
+    } else if (byte == '"') {
+      break;
     } else if (byte != '\\') {
-      return std::nullopt;  // '"' would end the string; a control character is invalid
+      return {};  // a control character is invalid
     } else {
-      if (++i == body.size()) return std::nullopt;  // it would escape the closing quote
-      switch (body[i]) {
+      if (++i == bytes.size()) return {};  // it would escape the closing quote
+      switch (bytes[i]) {
         case '"':
         case '\\':
         case '/':
@@ -83,14 +92,22 @@ std::optional<std::size_t> json_string_text_size(std::string_view body) {
           ++escapes;
           break;
         default:  // \u (1 to 4 bytes of UTF-8, surrogate pairs) is the parser's; the rest invalid
-          return std::nullopt;
+          return {};
       }
     }
   }
   // The parser validates a document's UTF-8 as a whole; the quotes around the text are ASCII, so
   // the text's own validity is what differs between two chunks.
-  if (!ascii && !simdjson::validate_utf8(body.data(), body.size())) return std::nullopt;
-  return body.size() - escapes;
+  if (!ascii && !simdjson::validate_utf8(bytes.data(), i)) return {};
+  return {.bytes = i, .text_bytes = i - escapes, .valid = true};
+}
+
+}  // namespace
+
+std::optional<std::size_t> json_string_text_size(std::string_view body) {
+  const StringBody scanned = scan_string_body(body);
+  if (!scanned.valid || scanned.bytes != body.size()) return std::nullopt;  // '"' would end it
+  return scanned.text_bytes;
 }
 
 bool ChunkTemplate::learn(std::string_view json, const Layout& layout, const DecodedChunk& chunk) {
@@ -114,6 +131,12 @@ bool ChunkTemplate::learn(std::string_view json, const Layout& layout, const Dec
   // A chunk whose texts are not one hole would match only itself.
   if (!has_text && chunk.carries_tokens()) return false;
   if (json.size() - text.size > kMaxFrameBytes) return false;
+  // A line break between its tokens (data of several lines) would make recognise() read past the
+  // event's data line; the text and the holes never hold one.
+  if (std::memchr(json.data(), '\n', json.size()) != nullptr ||
+      std::memchr(json.data(), '\r', json.size()) != nullptr) {
+    return false;
+  }
 
   // The ignored values that can vary, in order; others stay as they are.
   std::array<Found, kMaxIgnoredValues> found{};
@@ -227,6 +250,26 @@ bool ChunkTemplate::match(std::string_view json, DecodedChunk& out) {
     }
   }
   return hole_count_ > 0 && match_holes(json, out);
+}
+
+std::size_t ChunkTemplate::recognise(std::string_view bytes, DecodedChunk& out) const {
+  const char* const frame = frame_.data();
+  const std::size_t frame_size = frame_.size();
+  if (!has_text_) {
+    if (bytes.size() < frame_size || std::memcmp(bytes.data(), frame, frame_size) != 0) return 0;
+    decode_into(0, out);
+    return frame_size;
+  }
+  if (bytes.size() <= text_at_ || std::memcmp(bytes.data(), frame, text_at_) != 0) return 0;
+  // The text ends at its closing quote, the first '"' not escaped; then the rest of the frame.
+  const StringBody text = scan_string_body(bytes.substr(text_at_));
+  const std::size_t after_text = frame_size - text_at_;
+  if (!text.valid || text.bytes == 0 || bytes.size() - text_at_ - text.bytes < after_text ||
+      std::memcmp(bytes.data() + text_at_ + text.bytes, frame + text_at_, after_text) != 0) {
+    return 0;
+  }
+  decode_into(text.text_bytes, out);
+  return frame_size + text.bytes;
 }
 
 bool ChunkTemplate::match_holes(std::string_view json, DecodedChunk& out) {

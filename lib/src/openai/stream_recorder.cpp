@@ -35,12 +35,20 @@ StreamRecorder::StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& re
     : decoder_(decoder),
       record_(record),
       reply_(reply),
-      parser_([this](const sse::SseEventView& event) {
-        // An event's data is read only for the reply (append_content).
-        decoder_.queue(
-            event.data, event.event,
-            reply_ != nullptr ? ChunkDecoder::DataKept::yes : ChunkDecoder::DataKept::no);
-      }) {}
+      parser_(
+          [this](const sse::SseEventView& event) {
+            // An event's data is read only for the reply (append_content).
+            const ChunkDecoder::DataKept kept =
+                reply_ != nullptr ? ChunkDecoder::DataKept::yes : ChunkDecoder::DataKept::no;
+            if (event.recognised) {
+              decoder_.queue_recognised(event.data, kept);
+            } else {
+              decoder_.queue(event.data, event.event, kept);
+            }
+          },
+          // A response's next content chunk is recognised where it lies, its end found by the
+          // template rather than by a search for the line's end.
+          [this](std::string_view bytes) { return decoder_.recognise(bytes); }) {}
 
 void StreamRecorder::on_body(std::string_view bytes, TimePoint read_time) {
   current_read_time_ = read_time;

@@ -20,7 +20,8 @@ std::size_t find_byte(std::string_view text, std::size_t from, char byte) {
 
 }  // namespace
 
-SseParser::SseParser(EventHandler on_event) : on_event_(std::move(on_event)) {}
+SseParser::SseParser(EventHandler on_event, DataRecogniser recognise_data)
+    : on_event_(std::move(on_event)), recognise_data_(std::move(recognise_data)) {}
 
 void SseParser::feed(std::string_view bytes) {
   // A leading BOM is dropped even when it arrives split across feeds. Bytes matched so far hold no
@@ -52,13 +53,27 @@ void SseParser::feed_lines(std::string_view bytes) {
     last_was_cr_ = false;
     if (bytes.front() == '\n') pos = 1;  // second half of a split CRLF
   }
-  // One memchr for '\r' per feed (streams normally have none), one for '\n' per line but the
-  // blank line that ends an event, seen without one.
-  std::size_t next_cr = find_byte(bytes, pos, '\r');
+  // A line ends at its first CR or LF. One memchr finds the next LF, kept while it lies ahead (a
+  // stream of CR line ends has few), one the CR in the line before it (streams normally have
+  // none). The blank line that ends an event needs neither, nor does an event the recogniser
+  // measures.
+  std::size_t next_lf = 0;  // the first LF at or after pos when greater than pos (kNotFound: none)
   while (pos < bytes.size()) {
-    if (next_cr != kNotFound && next_cr < pos) next_cr = find_byte(bytes, pos, '\r');
-    const std::size_t next_lf = bytes[pos] == '\n' ? pos : find_byte(bytes, pos, '\n');
-    const std::size_t end = std::min(next_cr, next_lf);
+    if (recognise_data_ && !has_fields_ && line_.empty()) {
+      const std::size_t taken = dispatch_recognised(bytes.substr(pos));
+      if (taken > 0) {
+        pos += taken;
+        continue;
+      }
+    }
+    std::size_t end = pos;
+    if (bytes[pos] != '\n') {
+      if (next_lf <= pos) next_lf = find_byte(bytes, pos, '\n');
+      const std::size_t line_limit = std::min(next_lf, bytes.size());
+      const void* cr = std::memchr(bytes.data() + pos, '\r', line_limit - pos);
+      end = cr != nullptr ? static_cast<std::size_t>(static_cast<const char*>(cr) - bytes.data())
+                          : next_lf;
+    }
     if (end == kNotFound) {
       line_.append(bytes.substr(pos));
       return;
@@ -79,6 +94,23 @@ void SseParser::feed_lines(std::string_view bytes) {
       }
     }
   }
+}
+
+std::size_t SseParser::dispatch_recognised(std::string_view rest) {
+  constexpr std::string_view kDataField = "data:";
+  if (!rest.starts_with(kDataField)) return 0;
+  std::size_t at = kDataField.size();
+  if (at < rest.size() && rest[at] == ' ') ++at;
+  const std::size_t size = recognise_data_(rest.substr(at));
+  // The event is that one line: the blank line that ends it follows at once.
+  const std::size_t end = at + size;
+  if (size == 0 || rest.size() - at < size + 2 || rest[end] != '\n' || rest[end + 1] != '\n') {
+    return 0;
+  }
+  ++events_dispatched_;
+  on_event_(SseEventView{
+      .event = kDefaultEventType, .data = rest.substr(at, size), .id = id_, .recognised = true});
+  return end + 2;
 }
 
 void SseParser::process_line(std::string_view line, bool in_feed) {

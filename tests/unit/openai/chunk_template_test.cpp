@@ -374,6 +374,99 @@ TEST_CASE("ChunkTemplate: a chunk that cannot be a template is refused", "[opena
   CHECK_FALSE(match(chunk_template, other));
 }
 
+TEST_CASE("ChunkTemplate: recognise() finds where a matching chunk ends, as match() would",
+          "[openai][template]") {
+  ChunkTemplate chunk_template;
+  DecodedChunk chunk;
+  CHECK(chunk_template.recognise(vllm_chunk("x"), chunk) == 0);  // nothing learned yet
+  REQUIRE(learn(chunk_template, vllm_chunk("Hello")));
+  for (const std::string_view text : {"a", R"( wor\"ld\n)", R"(\\)", "caf\xc3\xa9"}) {
+    INFO(text);
+    const std::string json = vllm_chunk(text);
+    // Whatever follows the chunk in the stream: the template says where it ends.
+    for (const std::string& after :
+         std::vector<std::string>{"", "\n\n", "\n\ndata: " + json, "}]}"}) {
+      chunk = DecodedChunk{};
+      REQUIRE(chunk_template.recognise(json + after, chunk) == json.size());
+      CHECK(same(chunk, match(chunk_template, json).value()));
+    }
+  }
+  SECTION("a chunk match() would refuse is not recognised") {
+    for (const std::string& json :
+         {vllm_chunk(""), vllm_chunk(R"(\u00e9)"), vllm_chunk("a\nb"), vllm_chunk("\xff"),
+          vllm_chunk("x", "chatcmpl-7", R"("stop")")}) {
+      INFO(json);
+      CHECK(chunk_template.recognise(json + "\n\n", chunk) == 0);
+      CHECK_FALSE(match(chunk_template, json));
+    }
+  }
+  SECTION("nor are other values in its holes: match() finds them, and makes them the template's") {
+    const std::string next_response = vllm_chunk("x", "chatcmpl-8");
+    CHECK(chunk_template.recognise(next_response, chunk) == 0);
+    CHECK(match(chunk_template, next_response));
+    CHECK(chunk_template.recognise(next_response, chunk) == next_response.size());
+  }
+  SECTION("nor is a chunk that the bytes end inside of") {
+    const std::string json = vllm_chunk("abc");
+    for (std::size_t size = 0; size < json.size(); ++size) {
+      CHECK(chunk_template.recognise(json.substr(0, size), chunk) == 0);
+    }
+  }
+  SECTION("a text that its quote does not end is not one") {
+    // The first quote not escaped ends the text: here the rest is not the template's.
+    CHECK(chunk_template.recognise(vllm_chunk(R"(a"b)"), chunk) == 0);
+    CHECK(chunk_template.recognise(vllm_chunk(R"(a\)"), chunk) == 0);
+  }
+  SECTION("a template without text recognises its own bytes") {
+    ChunkTemplate role_template;
+    const std::string role = R"({"id":"c","choices":[{"delta":{"role":"assistant"}}]})";
+    const Learned parsed = learned(role, {"id"});
+    REQUIRE(role_template.learn(role, parsed.layout, parsed.chunk));
+    CHECK_FALSE(role_template.has_text());
+    CHECK(role_template.recognise(role + "\n\n", chunk) == role.size());
+    CHECK(chunk.has_role);
+    CHECK(role_template.recognise(role.substr(0, role.size() - 1), chunk) == 0);
+  }
+}
+
+TEST_CASE("ChunkTemplate: JSON with a line break is no template", "[openai][template]") {
+  // Data of two lines (`data: {"id":"c",` then `data: "choices":...`) is one JSON document; a
+  // template of it would recognise what SseParser reads as two lines.
+  for (const std::string_view line_break : {"\n", "\r", "\r\n"}) {
+    ChunkTemplate chunk_template;
+    const std::string json =
+        R"({"id":"c",)" + std::string(line_break) + R"("choices":[{"delta":{"content":"x"}}]})";
+    const Learned parsed = learned(json, {"id"});
+    REQUIRE(parsed.chunk.kind == ChunkKind::content);
+    CHECK_FALSE(chunk_template.learn(json, parsed.layout, parsed.chunk));
+  }
+}
+
+TEST_CASE("ChunkTemplateSet: the recogniser is the last matched template, when it has a text",
+          "[openai][template]") {
+  ChunkTemplateSet templates;
+  CHECK(templates.recogniser() == nullptr);
+  const std::string role = R"({"id":"c","choices":[{"delta":{"role":"assistant"}}]})";
+  const std::string content = R"({"id":"c","choices":[{"delta":{"content":"x"}}]})";
+  for (const std::string& json : {content, role}) {
+    const Learned parsed = learned(json, {"id"});
+    templates.learn(json, parsed.layout, parsed.chunk);
+  }
+  CHECK(templates.recogniser() == nullptr);  // the role chunk's, which has no text
+  DecodedChunk chunk;
+  REQUIRE(templates.match(content, chunk));
+  const ChunkTemplate* recogniser = templates.recogniser();
+  REQUIRE(recogniser != nullptr);
+  CHECK(recogniser->recognise(content, chunk) == content.size());
+
+  SECTION("none while the set rests") {
+    for (std::size_t miss = 0; miss < ChunkTemplateSet::kMissesToRest; ++miss) {
+      REQUIRE_FALSE(templates.match(R"({"other":)" + std::to_string(miss) + "}", chunk));
+    }
+    CHECK(templates.recogniser() == nullptr);
+  }
+}
+
 TEST_CASE("ChunkTemplateSet: a template per shape of chunk, the least recently used replaced",
           "[openai][template]") {
   ChunkTemplateSet templates;
@@ -456,10 +549,38 @@ TEST_CASE("ChunkDecoder: a template-decoded event's data is kept only when asked
 struct Matches {
   std::uint64_t one_by_one = 0;
   std::uint64_t queued = 0;
+  std::uint64_t recognised = 0;  // of those queued where they lie in a stream
 };
 
-/// Decodes `chunks` in order with one decoder, each alone and as one read's events, and checks
-/// every result against a fresh decoder's.
+/// Queues `chunks` in order as one read's events, each as it lies in an event stream: recognised
+/// where it lies (ChunkDecoder::recognise()) when the decoder can, as SseParser would, else queued.
+std::vector<DecodedChunk> queue_as_in_stream(ChunkDecoder& decoder,
+                                             const std::vector<std::string>& chunks) {
+  std::vector<bool> recognitions;
+  for (const std::string& chunk : chunks) {
+    const std::string line = chunk + "\n\n";
+    // SseParser takes the event as recognised when the blank line follows what was measured.
+    const std::size_t measured = decoder.recognise(line);
+    const bool recognised = measured > 0 && measured == chunk.size();
+    if (recognised) {
+      decoder.queue_recognised(chunk, ChunkDecoder::DataKept::yes);
+    } else {
+      decoder.queue(chunk);
+    }
+    recognitions.push_back(recognised);
+  }
+  const auto results = decoder.decode_queued();
+  REQUIRE(results.size() == chunks.size());
+  std::vector<DecodedChunk> decoded;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    if (recognitions[i]) CHECK(results[i].data == chunks[i]);  // kept, as asked
+    decoded.push_back(results[i].chunk);
+  }
+  return decoded;
+}
+
+/// Decodes `chunks` in order with one decoder, each alone, as one read's events, and as they lie
+/// in a stream, and checks every result against a fresh decoder's.
 Matches check_against_fresh(ApiKind api, const std::vector<std::string>& chunks) {
   ChunkDecoder one_by_one(api);
   ChunkDecoder queued(api);
@@ -468,6 +589,8 @@ Matches check_against_fresh(ApiKind api, const std::vector<std::string>& chunks)
   REQUIRE(results.size() == chunks.size());
   std::vector<DecodedChunk> together;
   for (const QueuedChunk& result : results) together.push_back(result.chunk);
+  ChunkDecoder in_stream(api);
+  const std::vector<DecodedChunk> as_in_stream = queue_as_in_stream(in_stream, chunks);
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     INFO("chunk " << i << ": " << chunks[i]);
     ChunkDecoder fresh(api);
@@ -475,8 +598,12 @@ Matches check_against_fresh(ApiKind api, const std::vector<std::string>& chunks)
     CHECK(fresh.template_matches() == 0);
     CHECK(same(one_by_one.decode(chunks[i]), expected));
     CHECK(same(together[i], expected));
+    CHECK(same(as_in_stream[i], expected));
   }
-  return {.one_by_one = one_by_one.template_matches(), .queued = queued.template_matches()};
+  CHECK(in_stream.template_matches() == queued.template_matches());
+  return {.one_by_one = one_by_one.template_matches(),
+          .queued = queued.template_matches(),
+          .recognised = in_stream.template_recognitions()};
 }
 
 /// The chunks of a captured stream, as the next response would send them: each id and created
@@ -515,11 +642,14 @@ TEST_CASE("ChunkDecoder: templates decode a captured stream's chunks as the pars
     const Matches first = check_against_fresh(capture.api, chunks);
     CHECK(first.one_by_one == capture.matches);
     CHECK(first.queued == capture.matches);
+    CHECK(first.recognised == capture.matches);  // each a run's next chunk, as it lies
 
     std::vector<std::string> two_responses = chunks;
     for (std::string& chunk : next_response(chunks)) two_responses.push_back(std::move(chunk));
     const Matches both = check_against_fresh(capture.api, two_responses);
     CHECK(both.one_by_one - first.one_by_one == capture.json_chunks);
+    // The same in the next response; its chunks of other shapes match with their new ids.
+    CHECK(both.recognised - first.recognised == capture.matches);
   }
 }
 

@@ -16,9 +16,10 @@ namespace {
 
 const TimePoint kBase{std::chrono::seconds(1000)};
 
-/// Feeds `stream` in pieces of `piece_bytes`, the i-th read at kBase + i ms.
-RequestRecord record_stream(std::string_view stream, std::size_t piece_bytes, ApiKind api) {
-  ChunkDecoder decoder(api);
+/// Feeds `stream` in pieces of `piece_bytes` to a recorder with `decoder`, the i-th read at
+/// kBase + i ms.
+RequestRecord record_stream(ChunkDecoder& decoder, std::string_view stream,
+                            std::size_t piece_bytes) {
   RequestRecord record;
   StreamRecorder recorder(decoder, record);
   std::size_t read = 0;
@@ -27,6 +28,11 @@ RequestRecord record_stream(std::string_view stream, std::size_t piece_bytes, Ap
   }
   recorder.finish(kBase + std::chrono::milliseconds(read));
   return record;
+}
+
+RequestRecord record_stream(std::string_view stream, std::size_t piece_bytes, ApiKind api) {
+  ChunkDecoder decoder(api);
+  return record_stream(decoder, stream, piece_bytes);
 }
 
 /// Byte offset just past the n-th (1-based) blank line: the end of the n-th event.
@@ -81,6 +87,28 @@ TEST_CASE("the result does not depend on how the bytes were split") {
   CHECK(whole.status == RequestStatus::successful);
   CHECK(whole.output_tokens == 12);  // usage arrives on llama.cpp's finish chunk
   CHECK(whole.output_tokens_source == TokenCountSource::server_usage);
+}
+
+TEST_CASE("content chunks recognised where they lie make the record they make when parsed") {
+  // Read whole, each run of content chunks but its first is recognised by the template of the
+  // chunk before (ChunkDecoder::recognise()); read a byte at a time, none is.
+  const std::string stream = test::read_captured_stream("vllm_chat_stream.sse");
+  ChunkDecoder whole_decoder(ApiKind::chat_completions);
+  ChunkDecoder bytes_decoder(ApiKind::chat_completions);
+  for (int response = 0; response < 2; ++response) {
+    const RequestRecord whole = record_stream(whole_decoder, stream, stream.size());
+    const RequestRecord bytes = record_stream(bytes_decoder, stream, 1);
+    CHECK(whole.status == RequestStatus::successful);
+    CHECK(bytes.status == whole.status);
+    CHECK(whole.token_chunk_times.size() == 31);
+    CHECK(bytes.token_chunk_times.size() == whole.token_chunk_times.size());
+    CHECK(bytes.output_tokens == whole.output_tokens);
+    CHECK(bytes.prompt_tokens == whole.prompt_tokens);
+    CHECK(bytes.finish_reason == whole.finish_reason);
+  }
+  CHECK(whole_decoder.template_recognitions() == 2 * 30);
+  CHECK(bytes_decoder.template_recognitions() == 0);
+  CHECK(bytes_decoder.template_matches() == whole_decoder.template_matches());
 }
 
 TEST_CASE("reasoning chunks are tokens: the first token is the first reasoning chunk") {

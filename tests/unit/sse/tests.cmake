@@ -1,1 +1,1 @@
-set(TEST_SOURCES sse_parser_test.cpp sse_captured_stream_test.cpp)
+set(TEST_SOURCES sse_parser_test.cpp sse_data_recogniser_test.cpp sse_captured_stream_test.cpp)

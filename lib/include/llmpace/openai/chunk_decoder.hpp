@@ -52,6 +52,15 @@ class ChunkDecoder {
   void queue(std::string_view data, std::string_view event_name = "message",
              DataKept kept = DataKept::yes);
 
+  /// The size of the JSON at the start of `bytes` (an event's data where it lies in the stream,
+  /// its end not known yet) when a template recognises it (ChunkTemplateSet::recogniser()), else 0.
+  /// Its chunk is held for queue_recognised(). Such JSON holds no line break.
+  std::size_t recognise(std::string_view bytes);
+
+  /// Queues the event whose data is the JSON recognise() just measured, as queue() would have;
+  /// called before any other queue() if at all.
+  void queue_recognised(std::string_view data, DataKept kept);
+
   /// Decodes the events queued since the last call and returns them in the order queued, each
   /// chunk exactly what decode() gives for its event. A read's first 7 JSON events are decoded as
   /// they are queued (one copy, as decode()); when 8 or more follow, their JSON goes through one
@@ -63,8 +72,12 @@ class ChunkDecoder {
 
   /// How many chunks this decoder's templates decoded (chunk_template.hpp) rather than the parser.
   [[nodiscard]] std::uint64_t template_matches() const { return template_matches_; }
+  /// How many of those were recognised where they lay in the stream (recognise()).
+  [[nodiscard]] std::uint64_t template_recognitions() const { return template_recognitions_; }
 
  private:
+  /// Queues the event whose chunk a template has just decoded, its JSON being `json`.
+  void queue_matched(std::string_view json, DataKept kept);
   /// Decodes the queued JSON in one pass; returns the first entry whose result it could not
   /// vouch for (the number of entries when it vouches for all).
   std::size_t decode_batch();
@@ -76,6 +89,7 @@ class ChunkDecoder {
   ApiKind api_;
   ChunkTemplateSet templates_;  // chunks decoded alone, to match the next ones
   std::uint64_t template_matches_ = 0;
+  std::uint64_t template_recognitions_ = 0;
 };
 
 }  // namespace llmpace::openai

@@ -67,14 +67,23 @@ class ChunkTemplate {
 
   /// Makes `json` (trimmed event data that the parser decoded alone to `chunk`, not an error) the
   /// template, and returns true; or returns false and keeps the template it had, when `json` cannot
-  /// be one (its JSON around the text is longer than kMaxFrameBytes, or the text's size is not
-  /// what this class measures).
+  /// be one (its JSON around the text is longer than kMaxFrameBytes, holds a line break, or the
+  /// text's size is not what this class measures).
   bool learn(std::string_view json, const Layout& layout, const DecodedChunk& chunk);
 
   /// Whether `json` (trimmed event data, not empty) is the template with other values in its
   /// holes; if so, writes what it decodes to into `out` (reusing its strings) and makes it the
   /// template. A template that has learned nothing matches nothing.
   bool match(std::string_view json, DecodedChunk& out);
+
+  /// Whether `bytes` begin with a chunk's JSON that is the template with its holes' values as the
+  /// last match left them (the usual case of match(), found without knowing where the JSON ends);
+  /// if so, writes what it decodes to into `out` and returns the JSON's size, else returns 0. The
+  /// JSON it measures holds no line break (learn() takes none that has one).
+  std::size_t recognise(std::string_view bytes, DecodedChunk& out) const;
+
+  /// Whether the template has a text (a hole for one non-empty sized string).
+  [[nodiscard]] bool has_text() const { return has_text_; }
 
   /// The template's JSON without its text, its holes as last matched (for tests: what the next
   /// chunk is compared with first).

@@ -52,6 +52,19 @@ class ChunkTemplateSet {
     return match_others(json, out);
   }
 
+  /// The template to recognise a chunk where it lies with (ChunkTemplate::recognise()), found
+  /// before its end is known: the most recently matched, when it has a text (a response's next
+  /// content chunk) and the set is not resting; else null. A response's role or usage chunk comes
+  /// once, so a template without text would recognise only the next response's, which has other
+  /// ids. Call recognised() when a chunk it recognised is taken.
+  [[nodiscard]] const ChunkTemplate* recogniser() const {
+    if (rest_left_ > 0 || templates_.empty()) return nullptr;
+    const ChunkTemplate& recent = templates_[order_[0]];
+    return recent.has_text() ? &recent : nullptr;
+  }
+  /// Counts a chunk the recogniser() recognised, and that was taken, as matched.
+  void recognised() { misses_ = 0; }
+
   /// Offers a chunk the parser decoded alone (ChunkTemplate::learn()); not taken while resting.
   void learn(std::string_view json, const ChunkTemplate::Layout& layout, const DecodedChunk& chunk);
 
