@@ -495,29 +495,14 @@ void ChunkDecoder::decode_padded(const char* json, std::size_t size, std::size_t
 
 std::size_t ChunkDecoder::recognise(std::string_view bytes) {
   const ChunkTemplate* recogniser = templates_.recogniser();
-  if (recogniser == nullptr) return 0;
-  ThreadScratch& scratch = thread_scratch();
-  const std::size_t index = scratch.entries.size();
-  if (scratch.results.size() <= index) scratch.results.resize(index + 1);
-  return recogniser->recognise(bytes, scratch.results[index].chunk);
+  return recogniser == nullptr ? 0 : recogniser->recognise(bytes, recognised_);
 }
 
-inline void ChunkDecoder::queue_matched(std::string_view json, DataKept kept) {
-  ThreadScratch& scratch = thread_scratch();
+const DecodedChunk& ChunkDecoder::take_recognised() {
   ++template_matches_;
-  if (kept == DataKept::no) {
-    scratch.entries.push_back({.offset = 0, .size = 0, .json = false});
-    return;
-  }
-  scratch.entries.push_back(
-      {.offset = scratch.matched.size(), .size = json.size(), .json = false, .matched = true});
-  scratch.matched.insert(scratch.matched.end(), json.begin(), json.end());
-}
-
-void ChunkDecoder::queue_recognised(std::string_view data, DataKept kept) {
   ++template_recognitions_;
   templates_.recognised();
-  queue_matched(data, kept);
+  return recognised_;
 }
 
 void ChunkDecoder::queue(std::string_view data, std::string_view event_name, DataKept kept) {
@@ -533,7 +518,14 @@ void ChunkDecoder::queue(std::string_view data, std::string_view event_name, Dat
     return;
   }
   if (templates_.match(payload, scratch.results[index].chunk)) {
-    queue_matched(payload, kept);
+    ++template_matches_;
+    if (kept == DataKept::no) {
+      scratch.entries.push_back({.offset = 0, .size = 0, .json = false});
+      return;
+    }
+    scratch.entries.push_back(
+        {.offset = scratch.matched.size(), .size = payload.size(), .json = false, .matched = true});
+    scratch.matched.insert(scratch.matched.end(), payload.begin(), payload.end());
     return;
   }
   const ThreadScratch::Entry entry{

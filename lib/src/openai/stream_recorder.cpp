@@ -37,14 +37,17 @@ StreamRecorder::StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& re
       reply_(reply),
       parser_(
           [this](const sse::SseEventView& event) {
-            // An event's data is read only for the reply (append_content).
-            const ChunkDecoder::DataKept kept =
-                reply_ != nullptr ? ChunkDecoder::DataKept::yes : ChunkDecoder::DataKept::no;
             if (event.recognised) {
-              decoder_.queue_recognised(event.data, kept);
-            } else {
-              decoder_.queue(event.data, event.event, kept);
+              // Recorded at once, after the events queued before it: no queue entry, no copy.
+              if (queued_) on_events();
+              on_chunk(decoder_.take_recognised(), event.data);
+              return;
             }
+            // An event's data is read only for the reply (append_content).
+            decoder_.queue(
+                event.data, event.event,
+                reply_ != nullptr ? ChunkDecoder::DataKept::yes : ChunkDecoder::DataKept::no);
+            queued_ = true;
           },
           // A response's next content chunk is recognised where it lies, its end found by the
           // template rather than by a search for the line's end.
@@ -53,11 +56,12 @@ StreamRecorder::StreamRecorder(ChunkDecoder& decoder, metrics::RequestRecord& re
 void StreamRecorder::on_body(std::string_view bytes, TimePoint read_time) {
   current_read_time_ = read_time;
   parser_.feed(bytes);
-  on_events();
+  if (queued_) on_events();
 }
 
 void StreamRecorder::on_events() {
   // The events one read completed are decoded together (ChunkDecoder::decode_queued).
+  queued_ = false;
   for (const QueuedChunk& queued : decoder_.decode_queued()) on_chunk(queued.chunk, queued.data);
 }
 
@@ -108,7 +112,7 @@ void StreamRecorder::finish(TimePoint end_time) {
   // middle of a chunk leaves JSON that does not parse, which is a protocol error.
   at_end_of_body_ = true;
   parser_.finish(sse::AtEnd::dispatch);
-  on_events();
+  if (queued_) on_events();
   record_.done = end_time;
   if (saw_usage_ && record_.output_tokens < token_chunks_) {
     // Every chunk that carries text carries at least one token: fewer is impossible.

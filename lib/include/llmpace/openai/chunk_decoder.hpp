@@ -54,12 +54,13 @@ class ChunkDecoder {
 
   /// The size of the JSON at the start of `bytes` (an event's data where it lies in the stream,
   /// its end not known yet) when a template recognises it (ChunkTemplateSet::recogniser()), else 0.
-  /// Its chunk is held for queue_recognised(). Such JSON holds no line break.
+  /// Such JSON holds no line break. What it decodes to is held for take_recognised().
   std::size_t recognise(std::string_view bytes);
 
-  /// Queues the event whose data is the JSON recognise() just measured, as queue() would have;
-  /// called before any other queue() if at all.
-  void queue_recognised(std::string_view data, DataKept kept);
+  /// The chunk of the event whose data is the JSON recognise() just measured, which the caller
+  /// takes instead of queueing the event: exactly what decode() gives for it. Valid until the
+  /// next recognise().
+  const DecodedChunk& take_recognised();
 
   /// Decodes the events queued since the last call and returns them in the order queued, each
   /// chunk exactly what decode() gives for its event. A read's first 7 JSON events are decoded as
@@ -76,8 +77,6 @@ class ChunkDecoder {
   [[nodiscard]] std::uint64_t template_recognitions() const { return template_recognitions_; }
 
  private:
-  /// Queues the event whose chunk a template has just decoded, its JSON being `json`.
-  void queue_matched(std::string_view json, DataKept kept);
   /// Decodes the queued JSON in one pass; returns the first entry whose result it could not
   /// vouch for (the number of entries when it vouches for all).
   std::size_t decode_batch();
@@ -88,6 +87,7 @@ class ChunkDecoder {
 
   ApiKind api_;
   ChunkTemplateSet templates_;  // chunks decoded alone, to match the next ones
+  DecodedChunk recognised_;     // what recognise() found last
   std::uint64_t template_matches_ = 0;
   std::uint64_t template_recognitions_ = 0;
 };

@@ -4,7 +4,9 @@
 //
 // Every event gets the read time of the bytes that completed it, so the timestamps are those of
 // the socket reads, never of the parsing; the events one read completes are decoded together
-// (ChunkDecoder::decode_queued), one simdjson pass for all of them. Token-carrying chunks (content
+// (ChunkDecoder::decode_queued), one simdjson pass for all of them, but for those a template
+// recognises where they lie (a response's next content chunk: ChunkDecoder::recognise()), which
+// are recorded at once, after the events queued before them. Token-carrying chunks (content
 // or reasoning text) append their time to record.token_chunk_times; the first also sets
 // record.first_token. Usage, when the server sends it, gives the token counts (source
 // server_usage); otherwise finish() counts the token-carrying chunks (source chunk_count) and
@@ -47,7 +49,7 @@ class StreamRecorder {
   [[nodiscard]] std::size_t events() const { return parser_.events_dispatched(); }
 
  private:
-  void on_events();  // takes the chunks of the events the parser has queued
+  void on_events();  // takes the chunks of the events queued since the last call
   void on_chunk(const DecodedChunk& chunk, std::string_view data);
   void on_usage(const Usage& usage);
 
@@ -57,6 +59,7 @@ class StreamRecorder {
   sse::SseParser parser_;
   TimePoint current_read_time_;
   std::int64_t token_chunks_ = 0;
+  bool queued_ = false;  // events wait in the decoder's queue for on_events()
   bool saw_usage_ = false;
   bool saw_done_ = false;
   bool saw_error_ = false;
