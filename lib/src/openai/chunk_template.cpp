@@ -326,7 +326,27 @@ bool ChunkTemplate::match_holes(std::string_view json, DecodedChunk& out) {
   }
   decode_into(text_bytes, out);
   adopt(json, text, found);
+  ++adoptions_;
   return true;
+}
+
+void ChunkTemplate::take_hole_values(const ChunkTemplate& source) {
+  // The holes before the text are fields in the same place in both (vLLM's id, object, created,
+  // model lead every chunk) while the bytes before each are the same; the first that differs ends
+  // the run.
+  const std::size_t count = std::min(holes_before_text_, source.holes_before_text_);
+  std::size_t from = 0;  // in both frames
+  for (std::size_t i = 0; i < count; ++i) {
+    const Hole& hole = holes_[i];
+    const Hole& source_hole = source.holes_[i];
+    if (hole.at != source_hole.at || hole.size != source_hole.size ||
+        hole.kind != source_hole.kind ||
+        std::memcmp(frame_.data() + from, source.frame_.data() + from, hole.at - from) != 0) {
+      return;
+    }
+    std::memcpy(frame_.data() + hole.at, source.frame_.data() + hole.at, hole.size);
+    from = hole.at + hole.size;
+  }
 }
 
 }  // namespace llmpace::openai

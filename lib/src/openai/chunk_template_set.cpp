@@ -7,7 +7,10 @@ namespace llmpace::openai {
 
 bool ChunkTemplateSet::match_others(std::string_view json, DecodedChunk& out) {
   for (std::size_t position = 1; position < templates_.size(); ++position) {
-    if (templates_[order_[position]].match(json, out)) {
+    ChunkTemplate& candidate = templates_[order_[position]];
+    const std::uint64_t adoptions = candidate.adoptions();
+    if (candidate.match(json, out)) {
+      if (candidate.adoptions() != adoptions) share_hole_values(position);
       move_to_front(position);
       misses_ = 0;
       return true;
@@ -33,6 +36,14 @@ void ChunkTemplateSet::learn(std::string_view json, const ChunkTemplate::Layout&
   }
   std::swap(templates_[order_[position]], spare_);
   move_to_front(position);
+}
+
+void ChunkTemplateSet::share_hole_values(std::size_t position) {
+  ++adoptions_;
+  const ChunkTemplate& source = templates_[order_[position]];
+  for (std::size_t other = 0; other < templates_.size(); ++other) {
+    if (other != order_[position]) templates_[other].take_hole_values(source);
+  }
 }
 
 void ChunkTemplateSet::move_to_front(std::size_t position) {

@@ -429,6 +429,43 @@ TEST_CASE("ChunkTemplate: recognise() finds where a matching chunk ends, as matc
   }
 }
 
+TEST_CASE("ChunkTemplate: takes another template's values of the same leading fields",
+          "[openai][template]") {
+  ChunkTemplate content;
+  REQUIRE(learn(content, vllm_chunk("Hi")));
+  ChunkTemplate finish;
+  REQUIRE(learn(finish, vllm_chunk("x", "chatcmpl-7", R"("stop")")));
+  // The finish chunk of the next response matches with its new id, which becomes its template's.
+  REQUIRE(match(finish, vllm_chunk("x", "chatcmpl-8", R"("stop")")));
+  DecodedChunk chunk;
+  const std::string next_content = vllm_chunk("Hi", "chatcmpl-8");
+  CHECK(content.recognise(next_content, chunk) == 0);
+  content.take_hole_values(finish);
+  CHECK(content.recognise(next_content, chunk) == next_content.size());
+  CHECK(content.frame() == vllm_chunk("", "chatcmpl-8"));
+  CHECK(content.adoptions() == 0);
+  CHECK(finish.adoptions() == 1);
+
+  SECTION("not a value of another size") {
+    REQUIRE(match(finish, vllm_chunk("x", "chatcmpl-10", R"("stop")")));
+    content.take_hole_values(finish);
+    CHECK(content.frame() == vllm_chunk("", "chatcmpl-8"));
+  }
+  SECTION("nor values after bytes that differ") {
+    // Another object name: the id before it is taken, created and model after it are not.
+    std::string other_object = vllm_chunk("Hi", "chatcmpl-5");
+    other_object.replace(other_object.find("chat.completion.chunk"), 4, "text");
+    ChunkTemplate other;
+    REQUIRE(learn(other, other_object));
+    std::string other_next = other_object;
+    other_next.replace(other_next.find("1733"), 4, "1999");
+    other_next.replace(other_next.find("chatcmpl-5"), 10, "chatcmpl-6");
+    REQUIRE(match(other, other_next));
+    content.take_hole_values(other);
+    CHECK(content.frame() == vllm_chunk("", "chatcmpl-6"));  // created still 1733
+  }
+}
+
 TEST_CASE("ChunkTemplate: JSON with a line break is no template", "[openai][template]") {
   // Data of two lines (`data: {"id":"c",` then `data: "choices":...`) is one JSON document; a
   // template of it would recognise what SseParser reads as two lines.
@@ -493,6 +530,30 @@ TEST_CASE("ChunkTemplateSet: a template per shape of chunk, the least recently u
   CHECK(matches(ChunkTemplateSet::kCapacity));
   CHECK_FALSE(matches(1));
   for (const std::size_t kept : {0, 2, 3, 4, 5}) CHECK(matches(kept));
+}
+
+TEST_CASE("ChunkTemplateSet: a new response's ids go to every template once one chunk has them",
+          "[openai][template]") {
+  ChunkTemplateSet templates;
+  const std::vector<std::string> response = {
+      R"({"id":"a","created":1,"choices":[{"delta":{"role":"assistant"}}]})",
+      R"({"id":"a","created":1,"choices":[{"delta":{"content":"x"}}]})",
+      R"({"id":"a","created":1,"choices":[{"delta":{"content":"x"},"finish_reason":"stop"}]})",
+      R"({"id":"a","created":1,"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}})"};
+  for (const std::string& json : response) {
+    const Learned parsed = learned(json, {"id", "created"});
+    templates.learn(json, parsed.layout, parsed.chunk);
+  }
+  DecodedChunk chunk;
+  for (const std::string& json : response) REQUIRE(templates.match(json, chunk));
+  CHECK(templates.adoptions() == 0);
+  for (const std::string_view id : {R"("id":"b")", R"("id":"c")"}) {
+    for (std::string json : response) {
+      json.replace(json.find(R"("id":"a")"), 8, id);
+      REQUIRE(templates.match(json, chunk));
+    }
+  }
+  CHECK(templates.adoptions() == 2);  // a response's first chunk: the others then match as they are
 }
 
 TEST_CASE("ChunkTemplateSet: chunks that never match rest the set for a while",

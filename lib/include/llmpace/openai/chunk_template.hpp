@@ -82,6 +82,16 @@ class ChunkTemplate {
   /// JSON it measures holds no line break (learn() takes none that has one).
   std::size_t recognise(std::string_view bytes, DecodedChunk& out) const;
 
+  /// How many chunks with other values in the holes it has matched (each became the template).
+  [[nodiscard]] std::uint64_t adoptions() const { return adoptions_; }
+
+  /// Gives the template's holes before the text the values `source` has in the same fields: from
+  /// the first on, each hole at the same offset, of the same size and kind, after the same bytes
+  /// as in `source`. (A response's chunks share their ids: once one chunk of a new response has
+  /// matched, the others then match in the usual case.) It matches the same chunks as before: only
+  /// which of them take the usual case changes.
+  void take_hole_values(const ChunkTemplate& source);
+
   /// Whether the template has a text (a hole for one non-empty sized string).
   [[nodiscard]] bool has_text() const { return has_text_; }
 
@@ -126,6 +136,7 @@ class ChunkTemplate {
   std::size_t holes_before_text_ = 0;
   std::size_t fixed_tail_ = 0;  // bytes at frame_'s end after the last hole and the text
   DecodedChunk chunk_;          // what the template decoded to (its text's size aside)
+  std::uint64_t adoptions_ = 0;
 };
 
 }  // namespace llmpace::openai

@@ -44,10 +44,16 @@ class ChunkTemplateSet {
       --rest_left_;
       return false;
     }
-    // Inline for the usual case: a response's next content chunk, and the template of the last.
-    if (!templates_.empty() && templates_[order_[0]].match(json, out)) {
-      misses_ = 0;
-      return true;
+    // Inline for the usual case: a response's next chunk of the last one's shape.
+    if (!templates_.empty()) {
+      ChunkTemplate& recent = templates_[order_[0]];
+      const std::uint64_t adoptions = recent.adoptions();
+      if (recent.match(json, out)) {
+        misses_ = 0;
+        if (recent.adoptions() != adoptions) [[unlikely]]
+          share_hole_values(0);
+        return true;
+      }
     }
     return match_others(json, out);
   }
@@ -65,12 +71,19 @@ class ChunkTemplateSet {
   /// Counts a chunk the recogniser() recognised, and that was taken, as matched.
   void recognised() { misses_ = 0; }
 
+  /// How many chunks matched with other hole values than their template's (ids of a new
+  /// response), whose values then went to the other templates.
+  [[nodiscard]] std::uint64_t adoptions() const { return adoptions_; }
+
   /// Offers a chunk the parser decoded alone (ChunkTemplate::learn()); not taken while resting.
   void learn(std::string_view json, const ChunkTemplate::Layout& layout, const DecodedChunk& chunk);
 
  private:
   /// match() by the templates but the most recently used.
   bool match_others(std::string_view json, DecodedChunk& out);
+  /// Gives the other templates the hole values of the one at `position` in order_, which has just
+  /// matched a chunk with new ones (ChunkTemplate::take_hole_values()): the new response's ids.
+  void share_hole_values(std::size_t position);
   /// Makes the template at `position` in order_ the most recently used.
   void move_to_front(std::size_t position);
 
@@ -79,6 +92,7 @@ class ChunkTemplateSet {
   ChunkTemplate spare_;     // learns each offer; swapped in when kept, so learning reuses its bytes
   std::size_t misses_ = 0;  // chunks in a row that no template matched
   std::size_t rest_left_ = 0;  // chunks still to pass by while resting
+  std::uint64_t adoptions_ = 0;
 };
 
 }  // namespace llmpace::openai
