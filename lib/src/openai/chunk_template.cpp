@@ -262,7 +262,14 @@ std::size_t ChunkTemplate::recognise(std::string_view bytes, DecodedChunk& out) 
   }
   if (bytes.size() <= text_at_ || std::memcmp(bytes.data(), frame, text_at_) != 0) return 0;
   // The text ends at its closing quote, the first '"' not escaped; then the rest of the frame.
-  const StringBody text = scan_string_body(bytes.substr(text_at_));
+  // A token's text is nearly always plain bytes up to its quote: those are counted here, inline.
+  const std::string_view after_prefix = bytes.substr(text_at_);
+  const std::size_t plain = static_cast<std::size_t>(
+      std::find_if_not(after_prefix.begin(), after_prefix.end(), is_plain_string_byte) -
+      after_prefix.begin());
+  const StringBody text = plain < after_prefix.size() && after_prefix[plain] == '"'
+                              ? StringBody{.bytes = plain, .text_bytes = plain, .valid = true}
+                              : scan_string_body(after_prefix);
   const std::size_t after_text = frame_size - text_at_;
   if (!text.valid || text.bytes == 0 || bytes.size() - text_at_ - text.bytes < after_text ||
       std::memcmp(bytes.data() + text_at_ + text.bytes, frame + text_at_, after_text) != 0) {
