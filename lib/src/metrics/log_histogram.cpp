@@ -21,6 +21,13 @@ constexpr int kMaxSubBucketBits = 16;  // 2^-17 < 1e-5, the finest precision acc
 constexpr double kFinestRelativeError = 1e-5;
 constexpr double kCoarsestRelativeError = 0.5;
 
+/// Finite and >= 0: a value a histogram records.
+bool recordable(double value) { return value >= 0 && std::isfinite(value); }
+
+[[noreturn]] void refuse(double value) {
+  throw std::invalid_argument(fmt::format("LogHistogram: cannot record {}", value));
+}
+
 [[noreturn]] void malformed(std::string_view field, std::string_view problem) {
   throw ConfigError(fmt::format("histogram: '{}' {}", field, problem));
 }
@@ -87,9 +94,7 @@ void LogHistogram::cover(std::int64_t low_key, std::int64_t high_key) {
 }
 
 void LogHistogram::record(double value, std::uint64_t count) {
-  if (!(value >= 0) || !std::isfinite(value)) {
-    throw std::invalid_argument(fmt::format("LogHistogram: cannot record {}", value));
-  }
+  if (!recordable(value)) refuse(value);
   if (count == 0) return;
   count_ += count;
   sum_ += count == 1 ? value : value * static_cast<double>(count);
@@ -104,6 +109,48 @@ void LogHistogram::record(double value, std::uint64_t count) {
     cover(key, key);
   }
   counts_[static_cast<std::size_t>(key - first_key_)] += count;
+}
+
+void LogHistogram::record(std::span<const double> values) {
+  // All checked before any is recorded: a refused value leaves the histogram as it was.
+  for (const double value : values) {
+    if (!recordable(value)) refuse(value);
+  }
+  // The members the loop uses, in locals, stored once at the end. Otherwise the compiler reads
+  // them again for every value, as a counter's increment might change first_key_ (both are 64-bit
+  // integers) for all it knows. The sum starts from sum_, not from 0 with sum_ added at the end:
+  // the rounding of recording the values one at a time.
+  double sum = sum_;
+  double min = min_;
+  double max = max_;
+  std::uint64_t zero_count = 0;
+  const double zero_floor = zero_floor_;
+  std::int64_t first_key = first_key_;
+  std::span<std::uint64_t> counts = counts_;
+  for (const double value : values) {
+    sum += value;
+    min = std::min(min, value);
+    max = std::max(max, value);
+    if (value < zero_floor) {
+      ++zero_count;
+      continue;
+    }
+    const std::int64_t key = key_of(value);
+    // One comparison for both ends: below first_key, the difference wraps to a huge index.
+    auto index = static_cast<std::size_t>(key - first_key);
+    if (index >= counts.size()) {
+      cover(key, key);
+      first_key = first_key_;
+      counts = counts_;
+      index = static_cast<std::size_t>(key - first_key);
+    }
+    ++counts[index];
+  }
+  count_ += values.size();
+  zero_count_ += zero_count;
+  sum_ = sum;
+  min_ = min;
+  max_ = max;
 }
 
 void LogHistogram::merge(const LogHistogram& other) {

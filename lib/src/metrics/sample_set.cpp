@@ -9,37 +9,92 @@ namespace {
 
 double histogram_value(double sample) { return sample < 0 ? 0.0 : sample; }
 
-}  // namespace
-
-void SampleSet::add(double sample) {
-  ++count_;
-  if (exact_) {
-    if (count_ <= kExactSampleLimit) {
-      // Room for every sample kept, taken at the first: growing never moves them (see header).
-      if (samples_.capacity() == 0) samples_.reserve(kExactSampleLimit);
-      samples_.push_back(sample);  // all an exact set does per sample
-      return;
-    }
-    let_go_of_samples();
-  }
-  add_to_moments(sample, count_);
-  histogram_.record(histogram_value(sample));
+/// The smallest of `samples`; 0 when there are none.
+double min_of(std::span<const double> samples) {
+  return samples.empty() ? 0.0 : std::ranges::min(samples);
 }
 
-void SampleSet::add_to_moments(double sample, std::size_t samples) {
-  const double delta = sample - mean_;
-  mean_ += delta / static_cast<double>(samples);
-  squared_deviations_ += delta * (sample - mean_);
-  min_ = samples == 1 ? sample : std::min(min_, sample);
-  max_ = samples == 1 ? sample : std::max(max_, sample);
+/// Records `samples`, the smallest of which is `min`, in `histogram`, a negative one as 0 (see
+/// SampleSet::histogram()). Throws std::invalid_argument, recording none, at a non-finite one.
+void record_samples(LogHistogram& histogram, std::span<const double> samples, double min) {
+  if (min >= 0) {
+    histogram.record(samples);  // as they are: the usual case
+    return;
+  }
+  // A copy, allocated: no clock should give a negative sample.
+  std::vector<double> values(samples.size());
+  std::transform(samples.begin(), samples.end(), values.begin(), histogram_value);
+  histogram.record(values);
+}
+
+}  // namespace
+
+void SampleSet::add_out_of_line(double sample) {
+  if (exact_ && count_ < kExactSampleLimit) {
+    // Room for every sample kept, taken at the first: growing never moves them (see header).
+    if (samples_.capacity() == 0) samples_.reserve(kExactSampleLimit);
+    samples_.push_back(sample);  // all an exact set does per sample
+    ++count_;
+    return;
+  }
+  if (exact_) let_go_of_samples();
+  // Folded before appending, not after: a fold that throws leaves the buffer full, not overrun.
+  if (pending_count_ == pending_.size()) fold_pending();
+  pending_[pending_count_++] = sample;
+  ++count_;
+}
+
+SampleSet::Moments SampleSet::moments_of(std::span<const double> samples) {
+  Moments moments;
+  if (samples.empty()) return moments;
+  double sum = 0;
+  moments.min = samples.front();
+  moments.max = samples.front();
+  for (const double sample : samples) {
+    sum += sample;
+    moments.min = std::min(moments.min, sample);
+    moments.max = std::max(moments.max, sample);
+  }
+  moments.count = samples.size();
+  moments.mean = sum / static_cast<double>(samples.size());
+  for (const double sample : samples) {
+    const double deviation = sample - moments.mean;
+    moments.squared_deviations += deviation * deviation;
+  }
+  return moments;
+}
+
+SampleSet::Moments SampleSet::combined(const Moments& a, const Moments& b) {
+  if (b.count == 0) return a;
+  if (a.count == 0) return b;
+  const auto n = static_cast<double>(a.count);
+  const auto m = static_cast<double>(b.count);
+  const double delta = b.mean - a.mean;
+  Moments both;
+  both.count = a.count + b.count;
+  both.mean = a.mean + delta * m / (n + m);
+  both.squared_deviations =
+      a.squared_deviations + b.squared_deviations + delta * delta * n * m / (n + m);
+  both.min = std::min(a.min, b.min);
+  both.max = std::max(a.max, b.max);
+  return both;
+}
+
+void SampleSet::fold(std::span<const double> samples) {
+  const Moments batch = moments_of(samples);
+  // Before the moments change: the histogram may refuse a sample, and then nothing has changed.
+  record_samples(histogram_, samples, batch.min);
+  moments_ = combined(moments_, batch);
+}
+
+void SampleSet::fold_pending() {
+  fold(pending());
+  pending_count_ = 0;
 }
 
 void SampleSet::let_go_of_samples() {
+  fold(samples_);
   exact_ = false;
-  for (std::size_t i = 0; i < samples_.size(); ++i) {
-    add_to_moments(samples_[i], i + 1);
-    histogram_.record(histogram_value(samples_[i]));
-  }
   std::vector<double>().swap(samples_);
 }
 
@@ -57,37 +112,36 @@ void SampleSet::merge(SampleSet&& other) {
   }
   if (exact_) let_go_of_samples();
   if (other.exact_) other.let_go_of_samples();
-  // Chan et al.'s pairwise combination of the running moments.
-  const auto n = static_cast<double>(count_);
-  const auto m = static_cast<double>(other.count_);
-  const double delta = other.mean_ - mean_;
-  mean_ += delta * m / (n + m);
-  squared_deviations_ += other.squared_deviations_ + delta * delta * n * m / (n + m);
-  count_ += other.count_;
-  min_ = std::min(min_, other.min_);
-  max_ = std::max(max_, other.max_);
+  // This set's pending samples can stay pending; the other's join the folded state.
+  other.fold_pending();
+  moments_ = combined(moments_, other.moments_);
   histogram_.merge(other.histogram_);
+  count_ += other.count_;
   other = SampleSet{};
 }
 
 LogHistogram SampleSet::histogram() const {
-  if (!exact_) return histogram_;
-  LogHistogram histogram;
-  for (const double sample : samples_) histogram.record(histogram_value(sample));
+  // The samples kept (while exact_) or the ones pending (after): the other span is empty.
+  LogHistogram histogram = histogram_;
+  record_samples(histogram, samples_, min_of(samples_));
+  record_samples(histogram, pending(), min_of(pending()));
   return histogram;
 }
 
 DistributionSummary SampleSet::summarize() const {
   if (exact_) return metrics::summarize(samples_);
+  const Moments moments = combined(moments_, moments_of(pending()));
+  const LogHistogram histogram = this->histogram();
   DistributionSummary summary;
   summary.count = count_;
-  summary.mean = mean_;
-  summary.stddev = std::sqrt(squared_deviations_ / static_cast<double>(count_));
-  summary.min = min_;
-  summary.max = max_;
+  summary.mean = moments.mean;
+  summary.stddev = std::sqrt(moments.squared_deviations / static_cast<double>(moments.count));
+  summary.min = moments.min;
+  summary.max = moments.max;
   for (const PercentileField& field : kPercentileFields) {
     // The histogram clamps to its own extremes, which are the samples' but for negatives.
-    summary.*field.member = std::clamp(histogram_.quantile(field.rank / 100.0), min_, max_);
+    summary.*field.member =
+        std::clamp(histogram.quantile(field.rank / 100.0), moments.min, moments.max);
   }
   summary.percentiles_exact = false;
   return summary;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -321,4 +322,53 @@ TEST_CASE("log histogram: malformed JSON is a ConfigError naming the field", "[l
   CHECK_THROWS_WITH(LogHistogram::from_json(broken([](auto& j) { j["min"] = 600.0; })),
                     Catch::Contains("'min'"));
   CHECK_THROWS_AS(LogHistogram::from_json(nlohmann::json::array()), ConfigError);
+}
+
+TEST_CASE("log histogram: recording a span equals recording one value at a time",
+          "[log_histogram]") {
+  // Zeros, values below the floor, and values below and above the octaves seen so far, so that
+  // the buckets grow in the middle of a span, at both ends.
+  Rng rng(20);
+  std::vector<double> values{3.0, 0.0, 5e-7, 1e-6, 1e6, 0.001, 3.0, 7.5e9, 0.0};
+  for (int i = 0; i < 1'000; ++i) values.push_back(20 * std::exp(3 * standard_normal(rng)));
+  values.push_back(1e-5);
+
+  for (const std::size_t span_size :
+       {std::size_t{1}, std::size_t{7}, std::size_t{64}, values.size()}) {
+    INFO("spans of " << span_size);
+    LogHistogram one_at_a_time = histogram_of({2.0});
+    LogHistogram by_span = histogram_of({2.0});
+    for (const double value : values) one_at_a_time.record(value);
+    const std::span<const double> all(values);
+    for (std::size_t begin = 0; begin < all.size(); begin += span_size) {
+      by_span.record(all.subspan(begin, std::min(span_size, all.size() - begin)));
+    }
+    CHECK(by_span.to_json() == one_at_a_time.to_json());  // the sum too, to the bit
+    CHECK(by_span.count() == one_at_a_time.count());
+    CHECK(by_span.sum() == one_at_a_time.sum());
+    CHECK(by_span.min() == 0.0);
+    CHECK(by_span.max() == 7.5e9);
+    CHECK(by_span.allocated_buckets() == one_at_a_time.allocated_buckets());
+    for (const double q : kQuantiles) CHECK(by_span.quantile(q) == one_at_a_time.quantile(q));
+  }
+
+  // An empty span records nothing, on an empty histogram too.
+  LogHistogram empty;
+  empty.record(std::span<const double>());
+  CHECK(empty.to_json() == LogHistogram().to_json());
+  CHECK(empty.min() == 0);
+}
+
+TEST_CASE("log histogram: a span with a value refused records none of it", "[log_histogram]") {
+  for (const double bad : {-1.0, -std::numeric_limits<double>::infinity(), std::nan(""),
+                           std::numeric_limits<double>::infinity()}) {
+    INFO("refused value " << bad);
+    LogHistogram histogram = histogram_of({1.0, 2.0});
+    const nlohmann::json before = histogram.to_json();
+    const std::vector<double> values{5.0, 0.5, bad, 9.0};
+    CHECK_THROWS_AS(histogram.record(std::span<const double>(values)), std::invalid_argument);
+    CHECK(histogram.to_json() == before);
+    CHECK(histogram.count() == 2);
+    CHECK(histogram.max() == 2.0);
+  }
 }
