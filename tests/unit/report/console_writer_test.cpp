@@ -60,7 +60,10 @@ TEST_CASE("console: a run without errors, keys or samples stays quiet", "[consol
                                .interrupted = false,
                                .stop_reason = "max_seconds",
                                .workers = 1,
-                               .metrics = {}});
+                               .metrics = {},
+                               .settle = {},
+                               .telemetry = {},
+                               .diagnosis = {}});
   report.benchmarks.back().metrics.output_tokens_source = "server_usage";
   const std::string out = render_console(report);
   const auto lines = lines_of(out);
@@ -92,7 +95,10 @@ TEST_CASE("console: notes say how each benchmark ran", "[console]") {
                                .interrupted = false,
                                .stop_reason = "max_errors",
                                .workers = 2,
-                               .metrics = {}});
+                               .metrics = {},
+                               .settle = {},
+                               .telemetry = {},
+                               .diagnosis = {}});
   auto& metrics = report.benchmarks.back().metrics;
   metrics.client_limited = true;
   metrics.dispatch_lag_ms.count = 10;

@@ -334,9 +334,9 @@ TEST_CASE("diagnosis: headroom") {
     const TelemetrySummary full = make_telemetry(0.99, 250, 40);
     DiagnosisInput input = input_for(none, &full);
     input.unloaded = UnloadedReference{200, 20};
-    const Diagnosis diagnosis = diagnose_benchmark(input);
-    CHECK(diagnosis.wall == Wall::kv_cache);
-    CHECK_THAT(evidence_of(diagnosis, Wall::kv_cache),
+    const Diagnosis from_incomplete = diagnose_benchmark(input);
+    CHECK(from_incomplete.wall == Wall::kv_cache);
+    CHECK_THAT(evidence_of(from_incomplete, Wall::kv_cache),
                Contains("TTFT p99 6000 ms (incomplete requests) is 30x the unloaded"));
   }
 }
