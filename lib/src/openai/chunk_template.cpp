@@ -260,7 +260,8 @@ std::size_t ChunkTemplate::recognise(std::string_view bytes, DecodedChunk& out) 
     decode_into(0, out);
     return frame_size;
   }
-  if (bytes.size() <= text_at_ || std::memcmp(bytes.data(), frame, text_at_) != 0) return 0;
+  // A chunk the read ends inside of is not compared (its text has a byte at least).
+  if (bytes.size() <= frame_size || std::memcmp(bytes.data(), frame, text_at_) != 0) return 0;
   // The text ends at its closing quote, the first '"' not escaped; then the rest of the frame.
   // A token's text is nearly always plain bytes up to its quote: those are counted here, inline.
   const std::string_view after_prefix = bytes.substr(text_at_);
