@@ -72,6 +72,20 @@ void check_invariants(const Recorded& recorded) {
   FUZZ_CHECK((record.status == RequestStatus::errored) == !record.error_message.empty());
 }
 
+/// The same body read in other pieces gives the same record, but for its times.
+void check_same_but_times(const Recorded& recorded, const Recorded& expected) {
+  const RequestRecord& a = recorded.record;
+  const RequestRecord& b = expected.record;
+  FUZZ_CHECK(a.token_chunk_times.size() == b.token_chunk_times.size());
+  FUZZ_CHECK(a.output_tokens == b.output_tokens && a.prompt_tokens == b.prompt_tokens);
+  FUZZ_CHECK(a.output_tokens_source == b.output_tokens_source);
+  FUZZ_CHECK(a.prompt_tokens_source == b.prompt_tokens_source);
+  FUZZ_CHECK(a.finish_reason == b.finish_reason && a.usage_problem == b.usage_problem);
+  FUZZ_CHECK(a.status == b.status && a.error_kind == b.error_kind);
+  FUZZ_CHECK(a.error_message == b.error_message);
+  FUZZ_CHECK(recorded.reply == expected.reply);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -80,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool keep_reply = (data[0] & 2) != 0;
   const SplitInput input = llmpace::fuzz::split_input(data + 1, size - 1);
 
-  // A fresh decoder for each of the two runs: both then decode the same chunks in the same order.
+  // A fresh decoder for each run: each then decodes the same chunks in the same order.
   // (A decoder reused across inputs could answer differently on invalid JSON, see
   // fuzz_chunk_decoder.cpp.)
   ChunkDecoder decoder(api);
@@ -92,16 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ChunkDecoder second_decoder(api);
   const Recorded at_once = record(second_decoder, whole, keep_reply);
   check_invariants(at_once);
-  const RequestRecord& a = pieces.record;
-  const RequestRecord& b = at_once.record;
-  FUZZ_CHECK(a.token_chunk_times.size() == b.token_chunk_times.size());
-  FUZZ_CHECK(a.output_tokens == b.output_tokens && a.prompt_tokens == b.prompt_tokens);
-  FUZZ_CHECK(a.output_tokens_source == b.output_tokens_source);
-  FUZZ_CHECK(a.prompt_tokens_source == b.prompt_tokens_source);
-  FUZZ_CHECK(a.finish_reason == b.finish_reason && a.usage_problem == b.usage_problem);
-  FUZZ_CHECK(a.status == b.status && a.error_kind == b.error_kind);
-  FUZZ_CHECK(a.error_message == b.error_message);
-  FUZZ_CHECK(pieces.reply == at_once.reply);
+  check_same_but_times(pieces, at_once);
   if (!keep_reply) FUZZ_CHECK(pieces.reply.empty());
 
   // A byte at a time, no event lies whole in a read: none is recognised where it lies
@@ -112,14 +117,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Recorded byte_by_byte = record(third_decoder, bytes, keep_reply);
   check_invariants(byte_by_byte);
   FUZZ_CHECK(third_decoder.template_recognitions() == 0);
-  const RequestRecord& c = byte_by_byte.record;
-  FUZZ_CHECK(c.token_chunk_times.size() == b.token_chunk_times.size());
-  FUZZ_CHECK(c.output_tokens == b.output_tokens && c.prompt_tokens == b.prompt_tokens);
-  FUZZ_CHECK(c.output_tokens_source == b.output_tokens_source);
-  FUZZ_CHECK(c.prompt_tokens_source == b.prompt_tokens_source);
-  FUZZ_CHECK(c.finish_reason == b.finish_reason && c.usage_problem == b.usage_problem);
-  FUZZ_CHECK(c.status == b.status && c.error_kind == b.error_kind);
-  FUZZ_CHECK(c.error_message == b.error_message);
-  FUZZ_CHECK(byte_by_byte.reply == at_once.reply);
+  check_same_but_times(byte_by_byte, at_once);
   return 0;
 }
