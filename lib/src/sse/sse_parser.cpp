@@ -57,7 +57,7 @@ void SseParser::feed_lines(std::string_view bytes) {
   // stream of CR line ends has few), one the CR in the line before it (streams normally have
   // none). The blank line that ends an event needs neither, nor does an event the recogniser
   // measures.
-  std::size_t next_lf = 0;  // the first LF at or after pos when greater than pos (kNotFound: none)
+  std::size_t next_lf = 0;  // the next LF once searched for (kNotFound: none); again once passed
   while (pos < bytes.size()) {
     if (recognise_data_ && !has_fields_ && line_.empty()) {
       const std::size_t taken = dispatch_recognised(bytes.substr(pos));

@@ -6,6 +6,10 @@
 //
 // Templates are tried most recently matched first, so a response's content chunks find theirs at
 // once; a chunk the parser decoded becomes a template in place of the one used least recently.
+// When a chunk matches a template with new ids (a new response's), the other templates take them
+// (ChunkTemplate::take_hole_values()), so that the response's chunks of other shapes match in the
+// usual case too. The most recently matched template, when it has a text, also recognises the
+// next chunk where it lies in the stream (recogniser()).
 // A server whose chunks each differ elsewhere (a counter in every chunk, say) would have every
 // chunk tried against every template, then parsed and learned, for nothing: after kMissesToRest
 // chunks in a row that no template matched, the set rests for kRestChunks chunks, trying and
@@ -50,8 +54,9 @@ class ChunkTemplateSet {
       const std::uint64_t adoptions = recent.adoptions();
       if (recent.match(json, out)) {
         misses_ = 0;
-        if (recent.adoptions() != adoptions) [[unlikely]]
+        if (recent.adoptions() != adoptions) [[unlikely]] {
           share_hole_values(0);
+        }
         return true;
       }
     }

@@ -7,7 +7,9 @@
 // two feeds counts once), and a leading UTF-8 BOM. An event with no data lines is not dispatched,
 // as the spec says. Bytes after the last blank line at end of stream are an unterminated event;
 // finish() reports whether any were pending, and either discards it, as the spec says, or (with
-// AtEnd::dispatch) reads the end of the stream as the end of its last line and of the event.
+// AtEnd::dispatch) reads the end of the stream as the end of its last line and of the event. A
+// caller that knows its stream's events can pass a DataRecogniser: an event whose one data line it
+// measures is dispatched without the search for the line's end (the same event either way).
 //
 // Thread affinity: one parser per stream, used from one thread. No I/O, no clock.
 #pragma once
