@@ -112,15 +112,15 @@ void ArrivalSchedule::skip(std::uint64_t requests) {
 
 long double ArrivalSchedule::draw_unit_gap() {
   // Shape 1 is the exponential; its sampler is exact and cheaper than the general gamma one.
-  if (burstiness_ == 1.0) return exponential(rng_);
+  if (burstiness_ == 1.0) return static_cast<long double>(exponential(rng_));
   // Shape k, scale 1/k: mean 1 in count units, coefficient of variation 1/sqrt(k).
-  return gamma(rng_, burstiness_) / burstiness_;
+  return static_cast<long double>(gamma(rng_, burstiness_) / burstiness_);
 }
 
 Nanoseconds ArrivalSchedule::offset_at_count(long double count) const {
   // Cumulative rate Λ(t): R t²/(2T) during the rampup T, then R T/2 + R (t − T). Its inverse maps
   // the n-th unit of count to the time request n is due.
-  const long double rate = rate_per_s_;
+  const auto rate = static_cast<long double>(rate_per_s_);
   const auto rampup_ns = static_cast<long double>(rampup_.count());
   const long double rampup_count = rate * rampup_ns / (2 * kNanosecondsPerSecond);
   long double offset_ns = 0;

@@ -196,7 +196,10 @@ TEST_CASE("csv: an empty distribution has a count of 0 and empty statistics", "[
                                .interrupted = false,
                                .stop_reason = "max_seconds",
                                .workers = 2,
-                               .metrics = {}});
+                               .metrics = {},
+                               .settle = {},
+                               .telemetry = {},
+                               .diagnosis = {}});
   const Table table = parse_csv(render_csv(report));
   REQUIRE(table.size() == 2);
   CHECK(cell(table, 1, "model").empty());  // no run configuration
