@@ -23,7 +23,8 @@ with `make bench`), --server sim runs `llmpace sim --ttft-ms 0 --itl-ms 0 --jitt
 A client's CPU is user + system time from os.wait4's rusage (the whole process: start-up,
 connections, the run and, for llmpace, the report); divided by the requests the tool reports done
 (wrk "requests in", h2load "done", llmpace the report's successful + errored: the requests cut by
-the end of --max-seconds are not done), it is the CPU per request. req/s is what the tool reports
+the end of --max-seconds are not done), it is the CPU per request, shown with its user and system
+parts (system time is mostly the kernel's TCP work, which any client pays). req/s is what the tool reports
 (llmpace: successful / duration_s). The table also shows the server's CPU (/proc/PID/stat) as % of
 its core, to tell a client limit (client near 100 %) from a server limit (server near 100 %), and
 "other": the rest of the machine's busy time (/proc/stat) in the same seconds, which should be
@@ -302,7 +303,8 @@ def capture_body(args, tokens):
 
 
 def run_client(args, command, output_path, timeout_s):
-    """Runs `command` pinned to --client-cpu; returns (exit code, CPU seconds, wall seconds)."""
+    """Runs `command` pinned to --client-cpu; returns (exit code, user CPU seconds, system CPU
+    seconds, wall seconds)."""
     with open(output_path, "w") as output:
         process = subprocess.Popen(["taskset", "-c", args.client_cpu] + command, stdout=output,
                                    stderr=subprocess.STDOUT)
@@ -316,7 +318,7 @@ def run_client(args, command, output_path, timeout_s):
         time.sleep(0.02)
     wall_s = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_utime + usage.ru_stime, wall_s, usage.ru_maxrss
+    return process.returncode, usage.ru_utime, usage.ru_stime, wall_s
 
 
 def seconds_of(text):
@@ -393,7 +395,8 @@ def measure(args, server, tool, tokens, body_path, work_dir):
                    "--profile", "concurrent", "--rate", str(args.connections), "--max-seconds",
                    f"{seconds:g}", "--quiet", "--output", report] + llmpace_workload(args, tokens)
     busy_before, server_before = machine_busy_s(), server.cpu_s()
-    code, cpu_s, wall_s, _ = run_client(args, command, output_path, seconds * 3 + 30)
+    code, user_s, system_s, wall_s = run_client(args, command, output_path, seconds * 3 + 30)
+    cpu_s = user_s + system_s
     server_cpu_s = server.cpu_s() - server_before
     other_s = machine_busy_s() - busy_before - server_cpu_s - cpu_s
     with open(output_path) as file:
@@ -407,9 +410,12 @@ def measure(args, server, tool, tokens, body_path, work_dir):
     if figures is None or figures["done"] == 0:
         die(f"{tool} at {tokens} tokens (exit {code}) reported nothing: {text.strip()[-300:]}")
     row = {"tool": tool, "tokens": tokens, "command": command, "exit_code": code,
-           "client_cpu_s": cpu_s, "wall_s": wall_s, "server_cpu_s": server_cpu_s,
-           "other_cpu_s": max(other_s, 0.0), **figures}
+           "client_cpu_s": cpu_s, "client_user_s": user_s, "client_system_s": system_s,
+           "wall_s": wall_s, "server_cpu_s": server_cpu_s, "other_cpu_s": max(other_s, 0.0),
+           **figures}
     row["cpu_per_request_us"] = 1e6 * cpu_s / figures["done"]
+    row["user_per_request_us"] = 1e6 * user_s / figures["done"]
+    row["system_per_request_us"] = 1e6 * system_s / figures["done"]
     row["cpu_per_chunk_us"] = row["cpu_per_request_us"] / tokens
     row["client_cpu_percent"] = 100 * cpu_s / wall_s
     row["server_cpu_percent"] = 100 * server_cpu_s / wall_s
@@ -427,13 +433,15 @@ def print_table(rows, runs):
         print(f"\nmedians of {runs} runs (the run with the median CPU per request; its range "
               "in the last column)")
     print(f"\n{'tokens':>6} {'tool':<8} {'requests':>9} {'errors':>6} {'req/s':>9} "
-          f"{'client CPU':>10} {'CPU/request':>11} {'CPU/chunk':>9} {'server CPU':>10} "
+          f"{'client CPU':>10} {'CPU/request':>11} {'user':>7} {'system':>7} {'CPU/chunk':>9} "
+          f"{'server CPU':>10} "
           f"{'other':>6}" + ("  CPU/request range" if runs > 1 else ""))
     for row in rows:
         spread = row["cpu_per_request_us_runs"]
         print(f"{row['tokens']:>6} {row['tool']:<8} {row['done']:>9} {row['errors']:>6} "
               f"{row['requests_per_s']:>9.0f} {row['client_cpu_percent']:>9.0f}% "
-              f"{row['cpu_per_request_us']:>9.1f}µs {row['cpu_per_chunk_us']:>7.2f}µs "
+              f"{row['cpu_per_request_us']:>9.1f}µs {row['user_per_request_us']:>5.1f}µs "
+              f"{row['system_per_request_us']:>5.1f}µs {row['cpu_per_chunk_us']:>7.2f}µs "
               f"{row['server_cpu_percent']:>9.0f}% {row['other_cpu_percent']:>5.0f}%" +
               (f"  {spread[0]:.1f}-{spread[-1]:.1f}µs" if runs > 1 else ""))
     busiest = max(row["other_cpu_percent"] for row in rows)
@@ -442,12 +450,13 @@ def print_table(rows, runs):
               "noisy figures")
     print(f"\n{'tokens':>6} " + " ".join(f"{h:>22}" for h in (
         "llmpace÷wrk CPU/req", "llmpace÷h2load CPU/req", "llmpace÷wrk req/s",
-        "llmpace÷h2load req/s")))
+        "llmpace÷h2load req/s", "llmpace÷wrk user", "llmpace÷wrk system")))
     for tokens in sorted({row["tokens"] for row in rows}):
         by_tool = {row["tool"]: row for row in rows if row["tokens"] == tokens}
         cells = []
         for other, key in (("wrk", "cpu_per_request_us"), ("h2load", "cpu_per_request_us"),
-                           ("wrk", "requests_per_s"), ("h2load", "requests_per_s")):
+                           ("wrk", "requests_per_s"), ("h2load", "requests_per_s"),
+                           ("wrk", "user_per_request_us"), ("wrk", "system_per_request_us")):
             if "llmpace" in by_tool and other in by_tool and by_tool[other][key]:
                 cells.append(f"{by_tool['llmpace'][key] / by_tool[other][key]:>21.2f}×")
             else:
@@ -576,9 +585,10 @@ def open_loop(args, work_dir):
                        "--max-seconds", f"{args.seconds:g}", "--quiet", "--output",
                        report] + llmpace_workload(args, 1)
             busy_before, server_before = machine_busy_s(), server.cpu_s()
-            code, cpu_s, wall_s, _ = run_client(args, command,
-                                                os.path.join(work_dir, f"open-{threads}.out"),
-                                                args.seconds * 3 + 30)
+            code, user_s, system_s, wall_s = run_client(
+                args, command, os.path.join(work_dir, f"open-{threads}.out"),
+                args.seconds * 3 + 30)
+            cpu_s = user_s + system_s
             server_cpu_s = server.cpu_s() - server_before
             other_s = machine_busy_s() - busy_before - server_cpu_s - cpu_s
             if not os.path.exists(report):
