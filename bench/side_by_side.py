@@ -24,11 +24,11 @@ A client's CPU is user + system time from os.wait4's rusage (the whole process: 
 connections, the run and, for llmpace, the report); divided by the requests the tool reports done
 (wrk "requests in", h2load "done", llmpace the report's successful + errored: the requests cut by
 the end of --max-seconds are not done), it is the CPU per request, shown with its user and system
-parts (system time is mostly the kernel's TCP work, which any client pays). req/s is what the tool reports
-(llmpace: successful / duration_s). The table also shows the server's CPU (/proc/PID/stat) as % of
-its core, to tell a client limit (client near 100 %) from a server limit (server near 100 %), and
-"other": the rest of the machine's busy time (/proc/stat) in the same seconds, which should be
-near 0 on a quiet machine.
+parts (system time is mostly the kernel's TCP work, which any client pays). req/s is what the tool
+reports (llmpace: successful / duration_s). The table also shows the server's CPU (/proc/PID/stat)
+as % of its core, to tell a client limit (client near 100 %) from a server limit (server near
+100 %), and "other": the rest of the machine's busy time (/proc/stat) in the same seconds, which
+should be near 0 on a quiet machine.
 
 Other modes:
   --open-loop RATE   llmpace --profile constant --rate RATE for --seconds against the canned server
@@ -434,8 +434,7 @@ def print_table(rows, runs):
               "in the last column)")
     print(f"\n{'tokens':>6} {'tool':<8} {'requests':>9} {'errors':>6} {'req/s':>9} "
           f"{'client CPU':>10} {'CPU/request':>11} {'user':>7} {'system':>7} {'CPU/chunk':>9} "
-          f"{'server CPU':>10} "
-          f"{'other':>6}" + ("  CPU/request range" if runs > 1 else ""))
+          f"{'server CPU':>10} {'other':>6}" + ("  CPU/request range" if runs > 1 else ""))
     for row in rows:
         spread = row["cpu_per_request_us_runs"]
         print(f"{row['tokens']:>6} {row['tool']:<8} {row['done']:>9} {row['errors']:>6} "
