@@ -268,9 +268,14 @@ std::size_t ChunkTemplate::recognise(std::string_view bytes, DecodedChunk& out) 
   const std::size_t plain = static_cast<std::size_t>(
       std::find_if_not(after_prefix.begin(), after_prefix.end(), is_plain_string_byte) -
       after_prefix.begin());
-  const StringBody text = plain < after_prefix.size() && after_prefix[plain] == '"'
-                              ? StringBody{.bytes = plain, .text_bytes = plain, .valid = true}
-                              : scan_string_body(after_prefix);
+  StringBody text{.bytes = plain, .text_bytes = plain, .valid = true};
+  if (plain == after_prefix.size() || after_prefix[plain] != '"') {
+    // The rest scanned in full (escapes, UTF-8) from where the count stopped: the plain bytes are
+    // ASCII, so that is between two characters.
+    const StringBody rest = scan_string_body(after_prefix.substr(plain));
+    text = {
+        .bytes = plain + rest.bytes, .text_bytes = plain + rest.text_bytes, .valid = rest.valid};
+  }
   const std::size_t after_text = frame_size - text_at_;
   if (!text.valid || text.bytes == 0 || bytes.size() - text_at_ - text.bytes < after_text ||
       std::memcmp(bytes.data() + text_at_ + text.bytes, frame + text_at_, after_text) != 0) {
